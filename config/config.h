@@ -1,0 +1,148 @@
+/*
+ * config.h: the INI file (inih) to an immutable configuration.  No sockets.
+ *
+ * Schema: ../shared/design.md "Interfaces" ([gateway], [tls], [route NAME]).
+ * Every key is described once, in the table returned by gw_config_keys(); the
+ * loader, `dbgbridge -n` and the man page come from that table.
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transports/spec.h"
+
+/* Log levels, most severe first (design.md: error | warn | info | debug). */
+enum gw_log_level {
+	GW_LOG_ERROR,
+	GW_LOG_WARN,
+	GW_LOG_INFO,
+	GW_LOG_DEBUG,
+};
+
+/* One network in an `allow` list: family AF_INET or AF_INET6, address bytes. */
+struct gw_config_cidr {
+	int		 family;
+	uint8_t		 addr[16];	/* network byte order; 4 used for AF_INET */
+	unsigned	 prefix;	/* 0..32 or 0..128 */
+};
+
+/* One [route NAME] section.  All strings owned by the config. */
+struct gw_config_route {
+	char			*name;
+	char			*serve_text;	/* as written (may contain a password) */
+	char			*connect_text;
+	struct gw_spec		*serve;		/* server side, never NULL */
+	struct gw_spec		*connect;	/* client side, never NULL */
+	char			*bind;		/* NULL: every address */
+	unsigned		 max_sessions;	/* 0: no limit */
+	unsigned		 connect_timeout_ms;
+	unsigned		 handshake_timeout_ms;
+	unsigned		 idle_timeout_ms;	/* 0: never */
+	unsigned		 drain_timeout_ms;
+	struct gw_config_cidr	*allow;		/* NULL when absent: everyone */
+	size_t			 nallow;
+	char			*client_ca;	/* NULL: no client certificates */
+	bool			 persist;
+	unsigned		 standby;
+};
+
+/* The whole file.  Strings owned by the config; NULL means "not set". */
+struct gw_config {
+	char			*path;		/* the file loaded, NULL for -s/-c */
+	char			*control;
+	enum gw_log_level	 log_level;
+	char			*log;		/* "stderr" or "syslog" */
+	char			*metrics;	/* HOST:PORT */
+	char			*pipe_dir;
+	char			*user;
+	char			*user_store;	/* [tls] user_store, default applied */
+	char			*machine_store;	/* [tls] machine_store, default applied */
+	char			*ca;
+	struct gw_config_route	*routes;
+	size_t			 nroutes;
+};
+
+/* Value types of the key table. */
+enum gw_config_type {
+	GW_CONFIG_STRING,
+	GW_CONFIG_PATH,
+	GW_CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
+	GW_CONFIG_UINT,		/* decimal, within [min, max] */
+	GW_CONFIG_DURATION,	/* 0, or a number with ms, s, m or h; stored in ms */
+	GW_CONFIG_LEVEL,	/* error | warn | info | debug */
+	GW_CONFIG_LOG,		/* stderr | syslog */
+	GW_CONFIG_HOSTPORT,	/* HOST:PORT or [V6]:PORT */
+	GW_CONFIG_SERVER_SPEC,	/* a server-side transport string */
+	GW_CONFIG_CLIENT_SPEC,	/* a client-side transport string */
+	GW_CONFIG_CIDR_LIST,	/* comma-separated CIDRs or addresses */
+};
+
+/* One row of the key table. */
+struct gw_config_key {
+	const char		*section;	/* "gateway", "tls" or "route" */
+	const char		*name;
+	enum gw_config_type	 type;
+	unsigned long		 min;		/* GW_CONFIG_UINT / DURATION (ms) */
+	unsigned long		 max;
+	const char		*def;		/* default as written in the file; NULL: none */
+	bool			 required;
+	const char		*help;		/* one line */
+};
+
+/*
+ * The key table: *n receives the number of rows.  Static storage.
+ */
+const struct gw_config_key *gw_config_keys(size_t *n);
+
+/*
+ * Load and check an INI file.
+ *
+ * path:  the file (read with inih's ini_parse).
+ * out:   on success a new config owned by the caller (gw_config_free).
+ * cause: on failure a malloc'd message owned by the caller listing every
+ *        error found, one per line, each "SECTION.KEY: what is wrong", e.g.
+ *          gateway.log_level: must be one of error, warn, info, debug, got 'loud'
+ *          route lab.connect: tcp: 'port' must be 1-65535, got '70000'
+ *          route lab.serve: a route spec may not hold 'password'; the debugging
+ *            server checks it and dbgbridge forwards it untouched
+ *          line 12: syntax error (lines are limited to 200 bytes; continue a
+ *            long value on an indented line)
+ * Unknown sections and keys, duplicate keys and routes, a missing serve or
+ * connect, and a file with no route are errors.  A value continued on indented
+ * lines (inih multi-line) is joined without separator.  Cross-checks: serve
+ * must be server side and connect client side; client_ca only with an ssl or
+ * spipe serve; two routes may not serve the same tcp port on the same bind.
+ * Returns 0 or -1.
+ */
+int	 gw_config_load(const char *path, struct gw_config **out, char **cause);
+
+/*
+ * One route from the command line (dbengprx -s SPEC -c SPEC [-p]), named
+ * "cli", with every other key at its default.  Same errors as gw_config_load,
+ * reported against "route cli.serve" / "route cli.connect".
+ */
+int	 gw_config_from_args(const char *serve, const char *connect,
+	    bool persist, struct gw_config **out, char **cause);
+
+/* Free a config (NULL is a no-op). */
+void	 gw_config_free(struct gw_config *config);
+
+/*
+ * Parse a duration: "0", or digits followed by ms, s, m or h.  *ms receives
+ * milliseconds.  Returns 0, or -1 with a malloc'd *cause
+ * ("'10' needs a unit: ms, s, m or h").
+ */
+int	 gw_config_parse_duration(const char *text, unsigned *ms, char **cause);
+
+/*
+ * True when the address (family AF_INET/AF_INET6, bytes in network order)
+ * falls in one of the networks; an IPv4-mapped IPv6 address matches IPv4
+ * networks.  An empty list (n == 0) matches everything.
+ */
+bool	 gw_config_cidr_match(const struct gw_config_cidr *list, size_t n,
+	    int family, const void *addr);
+
+#endif /* GW_CONFIG_H */

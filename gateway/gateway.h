@@ -1,0 +1,63 @@
+/*
+ * gateway.h: the daemon: one libevent loop, its routes, and the signals that
+ * steer it (design.md "Interfaces": SIGTERM and SIGINT end every route and
+ * exit 0 after draining).
+ */
+#ifndef GW_GATEWAY_H
+#define GW_GATEWAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/queue.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "config/config.h"
+#include "gateway/route.h"
+#include "tls/tls.h"
+
+struct gw_gateway {
+	struct event_base		*base;
+	struct evdns_base		*dns;
+	struct gw_config		*config;	/* owned */
+	struct gw_tls_stores		 stores;	/* points into config */
+	TAILQ_HEAD(, gw_route)		 routes;
+	struct event			*sigterm;
+	struct event			*sigint;
+	struct event			*sighup;
+	uint64_t			 next_session_id;
+	bool				 stopping;
+	TAILQ_HEAD(, gw_session)	 closed;	/* closed, to be freed */
+	struct event			*reap;		/* frees closed sessions */
+};
+
+/*
+ * Make a gateway for a configuration (ownership of config passes to it, also
+ * on failure) and build every route without listening (gw_route_new).  Every
+ * route's error is collected into *cause, one per line.  Returns the gateway
+ * or NULL.
+ */
+struct gw_gateway *gw_gateway_new(struct gw_config *config, char **cause);
+
+/*
+ * Print each route for `dbgbridge -n`: its canonical serve and connect specs
+ * (passwords masked) and the string a smart client pastes to reach it.
+ */
+void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
+
+/*
+ * Start every route and run the loop until every route has ended (after
+ * SIGTERM / SIGINT, or non-persistent routes whose server ended).  Returns the
+ * process exit status: 0, or 1 when a route could not start (logged).
+ */
+int	 gw_gateway_run(struct gw_gateway *gw);
+
+/* A route has reached ENDED; the loop ends once every route has. */
+void	 gw_gateway_route_ended(struct gw_gateway *gw, struct gw_route *route);
+
+/* Free the gateway, its routes and its configuration (NULL is a no-op). */
+void	 gw_gateway_free(struct gw_gateway *gw);
+
+#endif /* GW_GATEWAY_H */

@@ -1,0 +1,184 @@
+/*
+ * main.c: the command line (design.md "Interfaces"; short options follow
+ * dbengprx: -s what clients reach, -c how to reach the server, -p persist).
+ *
+ *   dbgbridge [-f FILE]                 run the routes in an INI file
+ *   dbgbridge -s SPEC -c SPEC [-p]      one route from the command line
+ *   dbgbridge -n [-f FILE]              check the configuration and print it
+ *   dbgbridge spec [--server|--client] SPEC
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/opensslv.h>
+
+#include "config/config.h"
+#include "gateway/gateway.h"
+#include "gateway/log.h"
+#include "transports/spec.h"
+
+#ifndef GW_SYSCONFDIR
+#define GW_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG GW_SYSCONFDIR "/dbgbridge/dbgbridge.ini"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dbgbridge [-n] [-f FILE]\n"
+	    "       dbgbridge [-n] -s SERVE-SPEC -c CONNECT-SPEC [-p]\n"
+	    "       dbgbridge spec [--server|--client] SPEC\n"
+	    "       dbgbridge --version\n"
+	    "\n"
+	    "  -f FILE   the INI file (default %s)\n"
+	    "  -s SPEC   where smart clients reach dbgbridge (server side)\n"
+	    "  -c SPEC   how dbgbridge reaches the process server (client side)\n"
+	    "  -p        persist: keep serving after the process server ends\n"
+	    "  -n        check the configuration, print every route and the\n"
+	    "            string a smart client pastes, and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+/* `dbgbridge spec`: exit 0 with the canonical form, or 2 with the error. */
+static int
+cmd_spec(int argc, char **argv)
+{
+	enum gw_spec_side	 side = GW_SPEC_EITHER;
+	struct gw_spec		*spec;
+	char			*cause = NULL, *canon;
+	int			 i;
+
+	for (i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--server") == 0)
+			side = GW_SPEC_SERVER;
+		else if (strcmp(argv[i], "--client") == 0)
+			side = GW_SPEC_CLIENT;
+		else
+			break;
+	}
+	if (i != argc - 1) {
+		fprintf(stderr, "usage: dbgbridge spec [--server|--client] SPEC\n");
+		return (2);
+	}
+	if (gw_spec_parse(argv[i], side, &spec, &cause) == -1) {
+		fprintf(stderr, "%s\n", cause != NULL ? cause : "out of memory");
+		free(cause);
+		return (2);
+	}
+	if ((canon = gw_spec_canonical(spec)) == NULL) {
+		gw_spec_free(spec);
+		return (2);
+	}
+	if (side == GW_SPEC_EITHER)
+		printf("%s side: %s\n", spec->side == GW_SPEC_SERVER ?
+		    "server" : "client", canon);
+	else
+		printf("%s\n", canon);
+	free(canon);
+	gw_spec_free(spec);
+	return (0);
+}
+
+/* Print each line of a newline-separated list of errors. */
+static void
+print_errors(const char *what, const char *errors)
+{
+	const char	*p, *nl;
+
+	for (p = errors; p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "dbgbridge: %s%s%.*s\n", what != NULL ? what : "",
+		    what != NULL ? ": " : "",
+		    nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		if (nl == NULL)
+			break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*file = NULL, *serve = NULL, *connect = NULL;
+	bool			 check = false, persist = false;
+	struct gw_config	*config;
+	struct gw_gateway	*gw;
+	char			*cause = NULL;
+	int			 ch, rc;
+
+	if (argc > 1 && strcmp(argv[1], "spec") == 0)
+		return (cmd_spec(argc - 1, argv + 1));
+	while ((ch = getopt_long(argc, argv, "f:s:c:pnh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			file = optarg;
+			break;
+		case 's':
+			serve = optarg;
+			break;
+		case 'c':
+			connect = optarg;
+			break;
+		case 'p':
+			persist = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("dbgbridge %s (%s, libevent %s)\n", PACKAGE_VERSION,
+			    OPENSSL_VERSION_TEXT, event_get_version());
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc || (serve == NULL) != (connect == NULL) ||
+	    (serve != NULL && file != NULL) || (persist && serve == NULL)) {
+		usage(stderr);
+		return (2);
+	}
+
+	if (serve != NULL)
+		rc = gw_config_from_args(serve, connect, persist, &config, &cause);
+	else {
+		file = file != NULL ? file : DEFAULT_CONFIG;
+		rc = gw_config_load(file, &config, &cause);
+	}
+	if (rc == -1) {
+		print_errors(file, cause != NULL ? cause : "out of memory");
+		free(cause);
+		return (1);
+	}
+	gw_log_init(config->log_level, config->log != NULL &&
+	    strcmp(config->log, "syslog") == 0);
+	if ((gw = gw_gateway_new(config, &cause)) == NULL) {
+		print_errors(file, cause != NULL ? cause : "out of memory");
+		free(cause);
+		return (1);
+	}
+	if (check) {
+		gw_gateway_print(gw, stdout);
+		gw_gateway_free(gw);
+		return (0);
+	}
+	rc = gw_gateway_run(gw);
+	gw_gateway_free(gw);
+	return (rc);
+}

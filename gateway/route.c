@@ -1,0 +1,226 @@
+/*
+ * route.c: a route's listener, its sessions and its end.  See route.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "gateway/gateway.h"
+#include "gateway/log.h"
+#include "gateway/relay.h"
+#include "gateway/route.h"
+#include "tls/tls.h"
+#include "transports/transport.h"
+
+/* How long accepting pauses when the process is out of descriptors. */
+#define ROUTE_ACCEPT_PAUSE_MS	250
+
+static const char *const route_state_names[] = { "serving", "ending", "ended" };
+
+const char *
+gw_route_state_name(enum gw_route_state state)
+{
+	return (route_state_names[state]);
+}
+
+static int
+route_cause(char **cause, const char *name, const char *what, const char *why)
+{
+	if (asprintf(cause, "route %s.%s: %s", name, what, why) == -1)
+		*cause = NULL;
+	return (-1);
+}
+
+/* The ops and, for ssl, the TLS context of one side of a route. */
+static int
+route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
+    char **cause)
+{
+	struct gw_gateway		*gw = route->gateway;
+	const struct gw_config_route	*conf = route->conf;
+	const struct gw_spec		*wire = gw_transport_wire(spec);
+	const struct gw_transport_ops	*ops;
+	const char			*what = serve ? "serve" : "connect";
+	struct gw_tls_ctx		*tls = NULL;
+	char				*why = NULL, msg[160];
+
+	if ((ops = gw_transport_ops(wire->transport)) == NULL) {
+		snprintf(msg, sizeof msg, "the %s transport is not available "
+		    "in this build yet", gw_spec_transport_name(wire->transport));
+		return (route_cause(cause, conf->name, what, msg));
+	}
+	if (wire->clicon != NULL)
+		return (route_cause(cause, conf->name, what, "clicon= "
+		    "(reverse links) is not available in this build yet"));
+	if (gw_spec_is_tls(wire)) {
+		tls = serve ? gw_tls_server_new(wire, &gw->stores,
+		    conf->client_ca, &why) : gw_tls_client_new(wire,
+		    &gw->stores, gw->config->ca, &why);
+		if (tls == NULL) {
+			route_cause(cause, conf->name, what, why != NULL ? why :
+			    "out of memory");
+			free(why);
+			return (-1);
+		}
+	}
+	if (serve) {
+		route->serve_ops = ops;
+		route->serve_tls = tls;
+	} else {
+		route->connect_ops = ops;
+		route->connect_tls = tls;
+	}
+	return (0);
+}
+
+struct gw_route *
+gw_route_new(struct gw_gateway *gw, const struct gw_config_route *conf,
+    char **cause)
+{
+	struct gw_route	*route;
+
+	if ((route = calloc(1, sizeof *route)) == NULL) {
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
+	route->gateway = gw;
+	route->conf = conf;
+	route->state = GW_ROUTE_SERVING;
+	TAILQ_INIT(&route->sessions);
+	if (route_side(route, conf->serve, true, cause) == -1 ||
+	    route_side(route, conf->connect, false, cause) == -1) {
+		gw_route_free(route);
+		return (NULL);
+	}
+	return (route);
+}
+
+static void
+route_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_route	*route = arg;
+
+	(void)fd;
+	(void)what;
+	if (route->listener != NULL && route->state == GW_ROUTE_SERVING)
+		evconnlistener_enable(route->listener);
+}
+
+static void
+route_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	(void)l;
+	(void)salen;
+	gw_session_accept(arg, fd, sa);
+}
+
+/*
+ * accept(2) failed.  Out of descriptors: pause accepting briefly rather than
+ * spin on a listener that stays readable; sessions that are open go on.
+ */
+static void
+route_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct gw_route		*route = arg;
+	int			 err = EVUTIL_SOCKET_ERROR();
+	struct timeval		 tv = { 0, ROUTE_ACCEPT_PAUSE_MS * 1000 };
+
+	gw_log_warn("route %s: accept: %s", route->conf->name,
+	    evutil_socket_error_to_string(err));
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;
+	evconnlistener_disable(l);
+	if (route->resume == NULL)
+		route->resume = evtimer_new(route->gateway->base, route_resume,
+		    route);
+	if (route->resume != NULL)
+		evtimer_add(route->resume, &tv);
+}
+
+int
+gw_route_start(struct gw_route *route, char **cause)
+{
+	const struct gw_config_route	*conf = route->conf;
+	char				*why = NULL, *canon;
+
+	route->listener = gw_tcp_listen(route->gateway->base, conf->bind,
+	    conf->serve, route_accept, route, &route->port, &why);
+	if (route->listener == NULL) {
+		route_cause(cause, conf->name, "serve", why != NULL ? why :
+		    "out of memory");
+		free(why);
+		return (-1);
+	}
+	evconnlistener_set_error_cb(route->listener, route_accept_error);
+	canon = gw_spec_canonical(conf->serve);
+	gw_log_info("route %s serving %s on %s%s%s:%u", conf->name,
+	    canon != NULL ? canon : "?", conf->bind == NULL ? "*" :
+	    strchr(conf->bind, ':') != NULL ? "[" : "", conf->bind == NULL ?
+	    "" : conf->bind, conf->bind != NULL && strchr(conf->bind, ':') !=
+	    NULL ? "]" : "", route->port);
+	free(canon);
+	return (0);
+}
+
+static void
+route_check_ended(struct gw_route *route)
+{
+	if (route->state != GW_ROUTE_ENDING || route->nsessions != 0)
+		return;
+	route->state = GW_ROUTE_ENDED;
+	gw_log_info("route %s ended (%llu sessions)", route->conf->name,
+	    (unsigned long long)route->total_sessions);
+	gw_gateway_route_ended(route->gateway, route);
+}
+
+void
+gw_route_end(struct gw_route *route, const char *reason)
+{
+	struct gw_session	*s, *next;
+
+	if (route->state != GW_ROUTE_SERVING)
+		return;
+	route->state = GW_ROUTE_ENDING;
+	gw_log_info("route %s ending: %s", route->conf->name, reason);
+	if (route->listener != NULL) {
+		evconnlistener_free(route->listener);
+		route->listener = NULL;
+	}
+	/* A session that is not relaying yet closes (and unlinks) at once. */
+	for (s = TAILQ_FIRST(&route->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		gw_relay_drain(s, reason);
+	}
+	route_check_ended(route);
+}
+
+void
+gw_route_session_closed(struct gw_route *route, struct gw_session *s)
+{
+	route->nsessions--;
+	route->bytes_up += s->client.bytes_read;
+	route->bytes_down += s->server.bytes_read;
+	route_check_ended(route);
+}
+
+void
+gw_route_free(struct gw_route *route)
+{
+	if (route == NULL)
+		return;
+	if (route->listener != NULL)
+		evconnlistener_free(route->listener);
+	if (route->resume != NULL)
+		event_free(route->resume);
+	gw_tls_ctx_free(route->serve_tls);
+	gw_tls_ctx_free(route->connect_tls);
+	free(route);
+}

@@ -1,0 +1,80 @@
+/*
+ * route.h: one serve spec and one connect spec (design.md "Vocabulary").
+ *
+ * States (design.md "Semantics"): SERVING -> ENDING -> ENDED.  A route serves
+ * its serve spec (StartProcessServer / dbgsrv -t), opens a session per smart
+ * client (ConnectProcessServer), and when ended stops accepting, drains its
+ * sessions and closes (EndProcessServer / .endpsrv).
+ */
+#ifndef GW_ROUTE_H
+#define GW_ROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/listener.h>
+
+#include "gateway/session.h"
+
+struct gw_gateway;
+struct gw_config_route;
+struct gw_tls_ctx;
+
+enum gw_route_state {
+	GW_ROUTE_SERVING,
+	GW_ROUTE_ENDING,
+	GW_ROUTE_ENDED,
+};
+
+struct gw_route {
+	struct gw_gateway			*gateway;
+	const struct gw_config_route		*conf;	/* owned by the gateway's config */
+	enum gw_route_state			 state;
+	const struct gw_transport_ops		*serve_ops;
+	const struct gw_transport_ops		*connect_ops;
+	struct gw_tls_ctx			*serve_tls;	/* ssl serve */
+	struct gw_tls_ctx			*connect_tls;	/* ssl connect */
+	struct evconnlistener			*listener;
+	struct event				*resume;	/* accept paused (EMFILE) */
+	uint16_t				 port;	/* the port taken */
+	TAILQ_HEAD(, gw_session)		 sessions;
+	unsigned				 nsessions;
+	uint64_t				 total_sessions;
+	uint64_t				 bytes_up;	/* client to server, closed sessions */
+	uint64_t				 bytes_down;
+	TAILQ_ENTRY(gw_route)			 entry;
+};
+
+/*
+ * Build a route from its configuration without listening: transports looked
+ * up, TLS contexts made (certificates load, keys match).  This is everything
+ * `dbgbridge -n` checks.  Returns the route (owned by the caller,
+ * gw_route_free), or NULL with a malloc'd *cause ("route lab: ...").
+ */
+struct gw_route *gw_route_new(struct gw_gateway *gw,
+	    const struct gw_config_route *conf, char **cause);
+
+/*
+ * Start serving (SERVING): listen on the serve spec and log
+ * "route NAME serving SPEC on ADDR:PORT".  Returns 0, or -1 with *cause.
+ */
+int	 gw_route_start(struct gw_route *route, char **cause);
+
+/*
+ * End the route (ENDING): stop accepting, drain every session with reason;
+ * ENDED once the last one is gone, which the gateway hears through
+ * gw_gateway_route_ended.  Safe to call again.
+ */
+void	 gw_route_end(struct gw_route *route, const char *reason);
+
+/* A session of this route has closed: totals, and ENDED when it was the last. */
+void	 gw_route_session_closed(struct gw_route *route, struct gw_session *s);
+
+/* Free a route that has no sessions (NULL is a no-op). */
+void	 gw_route_free(struct gw_route *route);
+
+/* The route's state name ("serving"). */
+const char *gw_route_state_name(enum gw_route_state state);
+
+#endif /* GW_ROUTE_H */

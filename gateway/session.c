@@ -1,0 +1,412 @@
+/*
+ * session.c: a session's life from accept to its one log line.  See session.h.
+ * The byte stream itself is relay.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/socket.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "config/config.h"
+#include "gateway/gateway.h"
+#include "gateway/log.h"
+#include "gateway/relay.h"
+#include "gateway/route.h"
+#include "gateway/session.h"
+#include "transports/transport.h"
+
+static const char *const session_state_names[] = {
+	"accepted", "handshake", "connecting", "relaying", "draining", "closed",
+};
+
+const char *
+gw_session_state_name(enum gw_session_state state)
+{
+	return (session_state_names[state]);
+}
+
+static void	session_timeout(evutil_socket_t, short, void *);
+static void	session_start_connect(struct gw_session *);
+
+static void
+session_arm(struct gw_session *s, unsigned ms)
+{
+	struct timeval	tv;
+
+	evtimer_del(s->timer);
+	if (ms == 0)
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+void
+gw_session_set_state(struct gw_session *s, enum gw_session_state state)
+{
+	const struct gw_config_route	*conf = s->route->conf;
+
+	if (s->state == state || s->state == GW_SESSION_CLOSED)
+		return;
+	gw_log_debug("session %" PRIu64 " %s -> %s", s->id,
+	    gw_session_state_name(s->state), gw_session_state_name(state));
+	s->state = state;
+	switch (state) {
+	case GW_SESSION_HANDSHAKE:
+		session_arm(s, conf->handshake_timeout_ms);
+		break;
+	case GW_SESSION_CONNECTING:
+		session_arm(s, conf->connect_timeout_ms);
+		break;
+	case GW_SESSION_RELAYING:
+		session_arm(s, conf->idle_timeout_ms);
+		break;
+	case GW_SESSION_DRAINING:
+		session_arm(s, conf->drain_timeout_ms);
+		break;
+	default:
+		evtimer_del(s->timer);
+		break;
+	}
+}
+
+void
+gw_session_reason(struct gw_session *s, const char *reason)
+{
+	if (s->reason == NULL)
+		s->reason = strdup(reason);
+}
+
+static void
+session_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_session	*s = arg;
+	struct timeval		 now;
+	unsigned		 idle_ms, limit = s->route->conf->idle_timeout_ms;
+	char			*reason;
+
+	(void)fd;
+	(void)what;
+	switch (s->state) {
+	case GW_SESSION_HANDSHAKE:
+		gw_session_close(s, "handshake timeout");
+		break;
+	case GW_SESSION_CONNECTING:
+		gw_session_close(s, "connect timeout");
+		break;
+	case GW_SESSION_RELAYING:
+		event_base_gettimeofday_cached(s->route->gateway->base, &now);
+		idle_ms = (unsigned)((now.tv_sec - s->active.tv_sec) * 1000 +
+		    (now.tv_usec - s->active.tv_usec) / 1000);
+		if (idle_ms + 1 < limit)
+			session_arm(s, limit - idle_ms);
+		else
+			gw_session_close(s, "idle timeout");
+		break;
+	case GW_SESSION_DRAINING:
+		if (s->reason != NULL &&
+		    asprintf(&reason, "%s, then drain timeout", s->reason) != -1) {
+			free(s->reason);
+			s->reason = reason;
+		}
+		gw_session_close(s, "drain timeout");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Describe a TLS link once its handshake is done. */
+static void
+session_describe(struct gw_link *l)
+{
+	char	subject[sizeof l->tls_subject];
+
+	if (l->ops->describe == NULL)
+		return;
+	l->ops->describe(l->bev, l->tls_version, sizeof l->tls_version,
+	    subject, sizeof subject);
+	gw_log_escape(l->tls_subject, sizeof l->tls_subject, subject);
+}
+
+/* Why a link failed, as "client error: ..." / "handshake failed: ...". */
+static void
+session_link_failed(struct gw_link *l, const char *prefix, int err)
+{
+	char	*why = NULL, *reason;
+
+	if (l->ops->error != NULL)
+		why = l->ops->error(l->bev);
+	if (asprintf(&reason, "%s%s", prefix, why != NULL ? why :
+	    err != 0 ? strerror(err) : "connection closed") == -1)
+		reason = NULL;
+	free(why);
+	gw_session_close(l->session, reason != NULL ? reason : prefix);
+	free(reason);
+}
+
+/* Link events before relaying: handshakes and the wait for the server. */
+static void
+session_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct gw_link		*l = arg;
+	struct gw_session	*s = l->session;
+	int			 err = EVUTIL_SOCKET_ERROR();
+	char			 prefix[32];
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		session_describe(l);
+		if (l == &s->client)
+			session_start_connect(s);
+		else
+			gw_relay_start(s);
+		return;
+	}
+	if (s->state == GW_SESSION_HANDSHAKE ||
+	    (l == &s->server && l->ops->handshake)) {
+		session_link_failed(l, "handshake failed: ", err);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		/* The client left while we were connecting. */
+		l->eof = true;
+		bufferevent_disable(l->bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_input(l->bev)) == 0)
+			gw_session_close(s, "client closed");
+		return;
+	}
+	snprintf(prefix, sizeof prefix, "%s error: ", l->side);
+	session_link_failed(l, prefix, err);
+}
+
+static void
+session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
+{
+	struct gw_session	*s = arg;
+	struct gw_route		*route = s->route;
+	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof ss;
+	char			*cause = NULL, *reason;
+
+	s->connect = NULL;
+	if (fd == -1) {
+		if (err == ECONNREFUSED)
+			gw_session_close(s, "server refused");
+		else {
+			if (asprintf(&reason, "server unreachable: %s", why) == -1)
+				reason = NULL;
+			gw_session_close(s, reason != NULL ? reason :
+			    "server unreachable");
+			free(reason);
+		}
+		return;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		gw_transport_sockaddr((struct sockaddr *)&ss, s->server.peer,
+		    sizeof s->server.peer);
+	s->server.bev = route->connect_ops->link_new(route->gateway->base, fd,
+	    route->connect_tls, wire->server, &cause);
+	if (s->server.bev == NULL) {
+		close(fd);
+		if (asprintf(&reason, "server link: %s", cause != NULL ? cause :
+		    "out of memory") == -1)
+			reason = NULL;
+		gw_session_close(s, reason != NULL ? reason : "server link");
+		free(reason);
+		free(cause);
+		return;
+	}
+	bufferevent_setcb(s->server.bev, NULL, NULL, session_event, &s->server);
+	if (route->connect_ops->handshake)
+		bufferevent_enable(s->server.bev, EV_READ | EV_WRITE);
+	else
+		gw_relay_start(s);
+}
+
+static void
+session_start_connect(struct gw_session *s)
+{
+	struct gw_route		*route = s->route;
+	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
+
+	gw_session_set_state(s, GW_SESSION_CONNECTING);
+	s->connect = gw_tcp_connect_start(route->gateway->base,
+	    route->gateway->dns, wire->server, wire->port_lo, wire->ipv6,
+	    session_connected, s);
+	if (s->connect == NULL)
+		gw_session_close(s, "server unreachable: out of memory");
+}
+
+static bool
+session_allowed(const struct gw_config_route *conf, const struct sockaddr *sa)
+{
+	const void	*addr;
+
+	if (conf->nallow == 0)
+		return (true);
+	if (sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else
+		return (false);
+	return (gw_config_cidr_match(conf->allow, conf->nallow, sa->sa_family,
+	    addr));
+}
+
+int
+gw_session_accept(struct gw_route *route, evutil_socket_t fd,
+    const struct sockaddr *peer)
+{
+	struct gw_gateway		*gw = route->gateway;
+	const struct gw_config_route	*conf = route->conf;
+	struct gw_session		*s;
+	char				*cause = NULL, *reason;
+
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->timer = evtimer_new(gw->base, session_timeout, s)) == NULL) {
+		free(s);
+		close(fd);
+		gw_log_error("route %s: out of memory for a session",
+		    conf->name);
+		return (-1);
+	}
+	s->id = ++gw->next_session_id;
+	s->route = route;
+	s->state = GW_SESSION_ACCEPTED;
+	event_base_gettimeofday_cached(gw->base, &s->started);
+	s->active = s->started;
+	s->client.session = s->server.session = s;
+	s->client.side = "client";
+	s->server.side = "server";
+	s->client.ops = route->serve_ops;
+	s->server.ops = route->connect_ops;
+	gw_transport_sockaddr(peer, s->client.peer, sizeof s->client.peer);
+	snprintf(s->server.peer, sizeof s->server.peer, "-");
+	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
+	route->nsessions++;
+	route->total_sessions++;
+
+	if (!session_allowed(conf, peer)) {
+		close(fd);
+		gw_session_close(s, "access denied");
+		return (0);
+	}
+	if (conf->max_sessions != 0 && route->nsessions > conf->max_sessions) {
+		close(fd);
+		gw_session_close(s, "session limit");
+		return (0);
+	}
+	gw_tcp_tune(fd);
+	s->client.bev = route->serve_ops->link_new(gw->base, fd,
+	    route->serve_tls, NULL, &cause);
+	if (s->client.bev == NULL) {
+		close(fd);
+		if (asprintf(&reason, "client link: %s", cause != NULL ? cause :
+		    "out of memory") == -1)
+			reason = NULL;
+		gw_session_close(s, reason != NULL ? reason : "client link");
+		free(reason);
+		free(cause);
+		return (0);
+	}
+	/* Until relaying, hold at most a high watermark of early bytes. */
+	bufferevent_setwatermark(s->client.bev, EV_READ, 0,
+	    GW_RELAY_HIGH_WATERMARK);
+	bufferevent_setcb(s->client.bev, NULL, NULL, session_event, &s->client);
+	bufferevent_enable(s->client.bev, EV_READ | EV_WRITE);
+	if (route->serve_ops->handshake)
+		gw_session_set_state(s, GW_SESSION_HANDSHAKE);
+	else
+		session_start_connect(s);
+	return (0);
+}
+
+static void
+session_log(struct gw_session *s)
+{
+	struct timeval	 now, d;
+	char		 reason[512], tls[2][320];
+	struct gw_link	*l[2] = { &s->client, &s->server };
+	int		 i;
+
+	event_base_gettimeofday_cached(s->route->gateway->base, &now);
+	timersub(&now, &s->started, &d);
+	for (i = 0; i < 2; i++) {
+		tls[i][0] = '\0';
+		if (l[i]->tls_version[0] == '\0')
+			continue;
+		snprintf(tls[i], sizeof tls[i], " %s_tls=%s%s%s%s%s",
+		    l[i]->side, l[i]->tls_version,
+		    l[i]->tls_subject[0] != '\0' ? " " : "",
+		    l[i]->tls_subject[0] != '\0' ? l[i]->side : "",
+		    l[i]->tls_subject[0] != '\0' ? "_tls_peer=\"" : "",
+		    l[i]->tls_subject);
+		if (l[i]->tls_subject[0] != '\0')
+			strncat(tls[i], "\"", sizeof tls[i] - strlen(tls[i]) - 1);
+	}
+	gw_log_escape(reason, sizeof reason, s->reason);
+	gw_log_info("session %" PRIu64 " route=%s client=%s "
+	    "client_transport=%s%s server=%s server_transport=%s%s "
+	    "bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " duration_ms=%lld "
+	    "reason=\"%s\"", s->id, s->route->conf->name, s->client.peer,
+	    s->client.ops->name, tls[0], s->server.peer, s->server.ops->name,
+	    tls[1], s->client.bytes_read, s->server.bytes_read,
+	    (long long)d.tv_sec * 1000 + d.tv_usec / 1000, reason);
+}
+
+void
+gw_session_close(struct gw_session *s, const char *reason)
+{
+	struct gw_route		*route = s->route;
+	struct gw_gateway	*gw = route->gateway;
+	struct gw_link		*l[2] = { &s->client, &s->server };
+	int			 i;
+
+	if (s->state == GW_SESSION_CLOSED)
+		return;
+	gw_session_reason(s, reason);
+	s->state = GW_SESSION_CLOSED;
+	evtimer_del(s->timer);
+	gw_tcp_connect_cancel(s->connect);
+	s->connect = NULL;
+	for (i = 0; i < 2; i++) {
+		if (l[i]->bev == NULL)
+			continue;
+		bufferevent_setcb(l[i]->bev, NULL, NULL, NULL, NULL);
+		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
+	}
+	session_log(s);
+	TAILQ_REMOVE(&route->sessions, s, entry);
+	TAILQ_INSERT_TAIL(&gw->closed, s, entry);
+	event_active(gw->reap, EV_TIMEOUT, 0);
+	gw_route_session_closed(route, s);
+}
+
+void
+gw_session_reap(struct gw_gateway *gw)
+{
+	struct gw_session	*s;
+
+	while ((s = TAILQ_FIRST(&gw->closed)) != NULL) {
+		TAILQ_REMOVE(&gw->closed, s, entry);
+		if (s->client.bev != NULL)
+			bufferevent_free(s->client.bev);
+		if (s->server.bev != NULL)
+			bufferevent_free(s->server.bev);
+		event_free(s->timer);
+		free(s->reason);
+		free(s);
+	}
+}

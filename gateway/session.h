@@ -1,0 +1,109 @@
+/*
+ * session.h: one smart-client link paired with one process-server link.
+ *
+ * States (design.md "Semantics"): ACCEPTED -> HANDSHAKE (TLS only) ->
+ * CONNECTING -> RELAYING -> DRAINING -> CLOSED.  One function sets the state,
+ * one function closes, with one reason and one log line; the session is freed
+ * from the event loop, never inside the callback that closed it (relayd's
+ * relay_close, a session of two halves).
+ */
+#ifndef GW_SESSION_H
+#define GW_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+struct gw_route;
+struct gw_session;
+struct gw_tcp_connect;
+
+enum gw_session_state {
+	GW_SESSION_ACCEPTED,
+	GW_SESSION_HANDSHAKE,
+	GW_SESSION_CONNECTING,
+	GW_SESSION_RELAYING,
+	GW_SESSION_DRAINING,
+	GW_SESSION_CLOSED,
+};
+
+/* One endpoint of a session. */
+struct gw_link {
+	struct gw_session			*session;
+	const struct gw_transport_ops		*ops;
+	struct bufferevent			*bev;	/* NULL until made */
+	const char				*side;	/* "client" / "server" */
+	char					 peer[64];	/* ADDR:PORT */
+	char					 tls_version[16];
+	char					 tls_subject[256];	/* escaped */
+	uint64_t				 bytes_read;	/* from this link */
+	bool					 eof;	/* the peer sent its last byte */
+	bool					 shut;	/* we half-closed our writing */
+	bool					 dead;	/* failed: no more I/O */
+	bool					 paused;	/* reading stopped: backpressure */
+};
+
+struct gw_session {
+	uint64_t			 id;
+	struct gw_route			*route;
+	enum gw_session_state		 state;
+	struct gw_link			 client;
+	struct gw_link			 server;
+	struct gw_tcp_connect		*connect;	/* while CONNECTING */
+	struct event			*timer;	/* the current state's timeout */
+	struct timeval			 started;
+	struct timeval			 active;	/* last byte relayed */
+	char				*reason;	/* why it ended (first cause) */
+	bool				 draining;	/* winding down: input dropped */
+	TAILQ_ENTRY(gw_session)		 entry;
+};
+
+/*
+ * Open a session for a socket accepted on the route's serve spec.
+ * fd: accepted nonblocking socket, owned by the session from this call on
+ * (closed on every failure path).  peer: the client's address.
+ * Returns 0, or -1 when the session could not even be made (logged, fd
+ * closed).  The session then runs by itself and removes itself from the
+ * route when it ends.
+ */
+int	 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
+	    const struct sockaddr *peer);
+
+/* The state's name ("relaying"). */
+const char *gw_session_state_name(enum gw_session_state state);
+
+/*
+ * Enter a state and arm its timeout: HANDSHAKE handshake_timeout (counted from
+ * accept), CONNECTING connect_timeout, RELAYING idle_timeout (0: none),
+ * DRAINING drain_timeout (ms, from the route).
+ */
+void	 gw_session_set_state(struct gw_session *s, enum gw_session_state state);
+
+/*
+ * Keep the first reason given (a later one is ignored): "client closed",
+ * "server refused", "handshake failed: ...".  reason is copied.
+ */
+void	 gw_session_reason(struct gw_session *s, const char *reason);
+
+/*
+ * End the session now: record the reason (unless one is already recorded),
+ * stop both links, write the one log line (design.md: id, route, both peers,
+ * transports, TLS version and peer subject, bytes each way, duration,
+ * reason), unlink it from its route, and free it from the event loop.  Bytes
+ * not yet written are dropped; callers that must not lose bytes drain first
+ * (gw_relay_drain).  Safe to call once; later calls are no-ops.
+ */
+void	 gw_session_close(struct gw_session *s, const char *reason);
+
+/*
+ * Free every closed session waiting on the gateway (called from the gateway's
+ * reap event, and at exit).  Never call from a session's own callback.
+ */
+struct gw_gateway;
+void	 gw_session_reap(struct gw_gateway *gw);
+
+#endif /* GW_SESSION_H */

@@ -1,0 +1,172 @@
+/*
+ * store.c: certificate names, paths and thumbprints (design.md "certuser= /
+ * machuser=").  See tls.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "tls/tls.h"
+#include "tls/tls_int.h"
+
+/* Hex digits of a thumbprint with ' ' and ':' removed, lower-cased; 0 if not hex. */
+static size_t
+store_thumb_normalise(const char *value, char *out, size_t size)
+{
+	size_t	n = 0;
+
+	for (; *value != '\0'; value++) {
+		if (*value == ' ' || *value == ':')
+			continue;
+		if (!isxdigit((unsigned char)*value) || n + 1 >= size)
+			return (0);
+		out[n++] = (char)tolower((unsigned char)*value);
+	}
+	out[n] = '\0';
+	return (n);
+}
+
+int
+gw_tls_x509_thumb(X509 *x, bool sha256, char *out, size_t size)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 len, i;
+
+	if (!X509_digest(x, sha256 ? EVP_sha256() : EVP_sha1(), md, &len))
+		return (-1);
+	if (size < (size_t)len * 2 + 1)
+		return (-1);
+	for (i = 0; i < len; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
+	return (0);
+}
+
+X509 *
+gw_tls_read_cert(const char *path, char **cause)
+{
+	FILE	*f;
+	X509	*x;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		gw_tls_cause(cause, "cannot open %s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL)
+		gw_tls_cause(cause, "no PEM certificate in %s", path);
+	return (x);
+}
+
+static const char *
+store_key(enum gw_spec_cert_store store)
+{
+	return (store == GW_SPEC_CERT_MACHINE ? "machuser" : "certuser");
+}
+
+char *
+gw_tls_cert_path(enum gw_spec_cert_store store, const char *value,
+    const struct gw_tls_stores *stores, char **cause)
+{
+	const char	*dir, *key = store_key(store);
+	char		 want[129], have[129], *path = NULL;
+	size_t		 n;
+	DIR		*d;
+	struct dirent	*de;
+	X509		*x;
+
+	if (strchr(value, '/') != NULL) {
+		if (access(value, R_OK) != 0) {
+			gw_tls_cause(cause, "%s '%s': %s", key, value,
+			    strerror(errno));
+			return (NULL);
+		}
+		return (strdup(value));
+	}
+	dir = store == GW_SPEC_CERT_MACHINE ? stores->machine_store :
+	    stores->user_store;
+	if (dir == NULL) {
+		gw_tls_cause(cause, "%s '%s': no certificate store is set",
+		    key, value);
+		return (NULL);
+	}
+	n = store_thumb_normalise(value, want, sizeof want);
+	if (n != 40 && n != 64) {
+		if (asprintf(&path, "%s/%s.pem", dir, value) == -1)
+			return (NULL);
+		if (access(path, R_OK) != 0) {
+			gw_tls_cause(cause, "%s '%s': no readable %s.pem in %s",
+			    key, value, value, dir);
+			free(path);
+			return (NULL);
+		}
+		return (path);
+	}
+	/* A thumbprint: the first certificate of every *.pem in the store. */
+	if ((d = opendir(dir)) == NULL) {
+		gw_tls_cause(cause, "%s '%s': cannot read store %s: %s", key,
+		    value, dir, strerror(errno));
+		return (NULL);
+	}
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".pem") != 0)
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) == -1) {
+			path = NULL;
+			break;
+		}
+		if ((x = gw_tls_read_cert(path, NULL)) != NULL) {
+			n = gw_tls_x509_thumb(x, strlen(want) == 64, have,
+			    sizeof have) == 0 && strcmp(have, want) == 0;
+			X509_free(x);
+			if (n)
+				break;
+		}
+		free(path);
+		path = NULL;
+	}
+	closedir(d);
+	if (path == NULL)
+		gw_tls_cause(cause, "%s '%s': no certificate with that "
+		    "thumbprint in %s", key, value, dir);
+	return (path);
+}
+
+char *
+gw_tls_thumbprint_file(const char *path, bool sha256, char **cause)
+{
+	X509	*x;
+	char	 hex[129], *out;
+	size_t	 i, n;
+
+	if ((x = gw_tls_read_cert(path, cause)) == NULL)
+		return (NULL);
+	if (gw_tls_x509_thumb(x, sha256, hex, sizeof hex) != 0) {
+		X509_free(x);
+		gw_tls_cause(cause, "cannot digest the certificate in %s", path);
+		return (NULL);
+	}
+	X509_free(x);
+	n = strlen(hex) / 2;
+	if ((out = malloc(n * 3)) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		out[i * 3] = hex[i * 2];
+		out[i * 3 + 1] = hex[i * 2 + 1];
+		out[i * 3 + 2] = i + 1 < n ? ':' : '\0';
+	}
+	return (out);
+}

@@ -1,0 +1,353 @@
+/*
+ * tcp.c: the tcp transport, and the listen / connect plumbing that ssl shares
+ * (WT §2.2, §2.3, §3.1; design.md "Choices where the debugger docs are silent").
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "transports/transport.h"
+
+/* Large reads and writes per callback: bulk transfers near line rate. */
+#define TCP_MAX_SINGLE_IO	(256 * 1024)
+
+int
+gw_tcp_tune(evutil_socket_t fd)
+{
+	int	on = 1;
+
+	return (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on));
+}
+
+static struct bufferevent *
+tcp_link_new(struct event_base *base, evutil_socket_t fd,
+    struct gw_tls_ctx *tls, const char *host, char **cause)
+{
+	struct bufferevent	*bev;
+
+	(void)tls;
+	(void)host;
+	if ((bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
+		*cause = strdup("cannot make a bufferevent");
+		return (NULL);
+	}
+	bufferevent_set_max_single_read(bev, TCP_MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(bev, TCP_MAX_SINGLE_IO);
+	return (bev);
+}
+
+static int
+tcp_half_close(struct bufferevent *bev)
+{
+	return (shutdown(bufferevent_getfd(bev), SHUT_WR));
+}
+
+const struct gw_transport_ops gw_transport_tcp = {
+	.name = "tcp",
+	.handshake = false,
+	.link_new = tcp_link_new,
+	.half_close = tcp_half_close,
+	.after_eof = NULL,
+	.describe = NULL,
+	.error = NULL,
+};
+
+/* ---------------------------------------------------------------- listen */
+
+static evutil_socket_t
+tcp_bind_one(const struct sockaddr *sa, socklen_t salen, bool v6only, int *err)
+{
+	evutil_socket_t	fd;
+	int		on = 1, off = 0;
+
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		*err = errno;
+		return (-1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &on : &off,
+		    sizeof on);
+	if (bind(fd, sa, salen) == -1 || listen(fd, 511) == -1) {
+		*err = errno;
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static void
+tcp_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+struct evconnlistener *
+gw_tcp_listen(struct event_base *base, const char *bind_to,
+    const struct gw_spec *spec, evconnlistener_cb cb, void *arg,
+    uint16_t *port, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 salen;
+	struct evutil_addrinfo	 hints, *ai = NULL;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct evconnlistener	*l;
+	evutil_socket_t		 fd = -1;
+	unsigned		 p;
+	int			 err = 0, r;
+	char			 where[96];
+
+	memset(&ss, 0, sizeof ss);
+	if (bind_to != NULL) {
+		memset(&hints, 0, sizeof hints);
+		hints.ai_family = spec->ipv6 ? AF_INET6 : AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = EVUTIL_AI_PASSIVE;
+		if ((r = evutil_getaddrinfo(bind_to, NULL, &hints, &ai)) != 0) {
+			if (asprintf(cause, "bind %s: %s", bind_to,
+			    evutil_gai_strerror(r)) == -1)
+				*cause = NULL;
+			return (NULL);
+		}
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		salen = ai->ai_addrlen;
+		evutil_freeaddrinfo(ai);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_any;
+		salen = sizeof *sin6;
+	}
+	for (p = spec->port_lo; p <= spec->port_hi; p++) {
+		tcp_set_port(&ss, (uint16_t)p);
+		fd = tcp_bind_one((struct sockaddr *)&ss, salen, spec->ipv6,
+		    &err);
+		if (fd == -1 && bind_to == NULL && !spec->ipv6 &&
+		    err == EAFNOSUPPORT) {
+			/* No IPv6 here: listen on every IPv4 address. */
+			memset(&ss, 0, sizeof ss);
+			sin->sin_family = AF_INET;
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+			salen = sizeof *sin;
+			p--;
+			continue;
+		}
+		if (fd != -1 || err != EADDRINUSE)
+			break;
+	}
+	if (fd == -1) {
+		tcp_set_port(&ss, spec->port_lo);
+		gw_transport_sockaddr((struct sockaddr *)&ss, where, sizeof where);
+		r = spec->port_hi != spec->port_lo ?
+		    asprintf(cause, "%s to port %u: no free port: %s", where,
+		    spec->port_hi, strerror(err)) :
+		    asprintf(cause, "%s: %s", where, strerror(err));
+		if (r == -1)
+			*cause = NULL;
+		return (NULL);
+	}
+	l = evconnlistener_new(base, cb, arg, LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l == NULL) {
+		close(fd);
+		*cause = strdup("cannot make a listener");
+		return (NULL);
+	}
+	*port = (uint16_t)p;
+	return (l);
+}
+
+/* ---------------------------------------------------------------- connect */
+
+struct gw_tcp_connect {
+	struct event_base		*base;
+	struct evdns_getaddrinfo_request *req;
+	struct evutil_addrinfo		*ai_list;
+	struct evutil_addrinfo		*ai_next;
+	struct event			*ev;	/* the deferred step, then EV_WRITE */
+	evutil_socket_t			 fd;
+	int				 last_err;
+	char				 why[160];
+	bool				 resolved;
+	bool				 cancelled;
+	gw_tcp_connect_cb		*cb;
+	void				*arg;
+};
+
+static void	tcp_connect_step(evutil_socket_t, short, void *);
+
+static void
+tcp_connect_free(struct gw_tcp_connect *c)
+{
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->fd != -1)
+		close(c->fd);
+	if (c->ai_list != NULL)
+		evutil_freeaddrinfo(c->ai_list);
+	free(c);
+}
+
+static void
+tcp_connect_done(struct gw_tcp_connect *c, evutil_socket_t fd)
+{
+	gw_tcp_connect_cb	*cb = c->cb;
+	void			*arg = c->arg;
+	int			 err = c->last_err;
+	char			 why[sizeof c->why];
+
+	memcpy(why, c->why, sizeof why);
+	c->fd = -1;
+	tcp_connect_free(c);
+	cb(fd, fd == -1 ? err : 0, fd == -1 ? why : "", arg);
+}
+
+/* Defer the next step to the loop so callbacks never run re-entrantly. */
+static void
+tcp_connect_defer(struct gw_tcp_connect *c)
+{
+	static const struct timeval	now = { 0, 0 };
+
+	if (c->ev != NULL)
+		event_free(c->ev);
+	c->ev = evtimer_new(c->base, tcp_connect_step, c);
+	if (c->ev == NULL || evtimer_add(c->ev, &now) == -1) {
+		snprintf(c->why, sizeof c->why, "out of memory");
+		c->last_err = ENOMEM;
+		tcp_connect_done(c, -1);
+	}
+}
+
+static void
+tcp_connect_resolved(int result, struct evutil_addrinfo *ai, void *arg)
+{
+	struct gw_tcp_connect	*c = arg;
+
+	c->req = NULL;
+	if (c->cancelled) {
+		if (ai != NULL)
+			evutil_freeaddrinfo(ai);
+		tcp_connect_free(c);
+		return;
+	}
+	c->resolved = true;
+	if (result != 0) {
+		snprintf(c->why, sizeof c->why, "cannot resolve: %s",
+		    evutil_gai_strerror(result));
+		c->last_err = 0;
+	}
+	c->ai_list = c->ai_next = ai;
+	tcp_connect_defer(c);
+}
+
+static void
+tcp_connect_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_tcp_connect	*c = arg;
+	struct evutil_addrinfo	*ai;
+	socklen_t		 len = sizeof c->last_err;
+	int			 err = 0;
+
+	if (what & EV_WRITE) {
+		/* A connect in progress finished. */
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			err = errno;
+		if (err == 0) {
+			tcp_connect_done(c, fd);
+			return;
+		}
+		c->last_err = err;
+		snprintf(c->why, sizeof c->why, "%s", strerror(err));
+		close(c->fd);
+		c->fd = -1;
+	}
+	while ((ai = c->ai_next) != NULL) {
+		c->ai_next = ai->ai_next;
+		c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (c->fd == -1) {
+			c->last_err = errno;
+			snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+			continue;
+		}
+		gw_tcp_tune(c->fd);
+		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			tcp_connect_done(c, c->fd);
+			return;
+		}
+		if (errno == EINPROGRESS) {
+			event_free(c->ev);
+			c->ev = event_new(c->base, c->fd, EV_WRITE,
+			    tcp_connect_step, c);
+			if (c->ev != NULL && event_add(c->ev, NULL) == 0)
+				return;
+			errno = ENOMEM;
+		}
+		c->last_err = errno;
+		snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->why[0] == '\0')
+		snprintf(c->why, sizeof c->why, "no address to connect to");
+	tcp_connect_done(c, -1);
+}
+
+struct gw_tcp_connect *
+gw_tcp_connect_start(struct event_base *base, struct evdns_base *dns,
+    const char *host, uint16_t port, bool ipv6only, gw_tcp_connect_cb *cb,
+    void *arg)
+{
+	struct gw_tcp_connect	*c;
+	struct evutil_addrinfo	 hints;
+	struct evdns_getaddrinfo_request *req;
+	char			 service[8];
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return (NULL);
+	c->base = base;
+	c->fd = -1;
+	c->cb = cb;
+	c->arg = arg;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = ipv6only ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	snprintf(service, sizeof service, "%u", port);
+	req = evdns_getaddrinfo(dns, host, service, &hints,
+	    tcp_connect_resolved, c);
+	/* A numeric host resolves inside the call: req is then NULL. */
+	if (!c->resolved)
+		c->req = req;
+	return (c);
+}
+
+void
+gw_tcp_connect_cancel(struct gw_tcp_connect *c)
+{
+	if (c == NULL)
+		return;
+	if (c->req != NULL) {
+		/* The resolver calls back with EVUTIL_EAI_CANCEL and we free. */
+		c->cancelled = true;
+		evdns_getaddrinfo_cancel(c->req);
+		return;
+	}
+	tcp_connect_free(c);
+}

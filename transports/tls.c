@@ -1,0 +1,35 @@
+/*
+ * tls.c: the ssl transport, TLS over a tcp socket (WT §2.2, §2.3; design.md
+ * "proto=", "certuser= / machuser=").  The TLS work itself is in tls/.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "tls/tls.h"
+#include "transports/transport.h"
+
+#define SSL_MAX_SINGLE_IO	(256 * 1024)
+
+static struct bufferevent *
+ssl_link_new(struct event_base *base, evutil_socket_t fd,
+    struct gw_tls_ctx *tls, const char *host, char **cause)
+{
+	struct bufferevent	*bev;
+
+	if ((bev = gw_tls_bufferevent_new(tls, base, fd, host, cause)) == NULL)
+		return (NULL);
+	bufferevent_set_max_single_read(bev, SSL_MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(bev, SSL_MAX_SINGLE_IO);
+	return (bev);
+}
+
+const struct gw_transport_ops gw_transport_ssl = {
+	.name = "ssl",
+	.handshake = true,
+	.link_new = ssl_link_new,
+	.half_close = gw_tls_half_close,
+	.after_eof = gw_tls_resume_writing,
+	.describe = gw_tls_describe,
+	.error = gw_tls_error,
+};
