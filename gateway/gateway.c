@@ -36,6 +36,25 @@ gateway_append(char **list, const char *line)
 	*list = n;
 }
 
+/* Keys the file may set that this build does not act on yet: say so. */
+static void
+gateway_reserved(const struct gw_config *config)
+{
+	const struct { const char *key, *value, *what; } r[] = {
+		{ "gateway.control", config->control, "the control socket" },
+		{ "gateway.metrics", config->metrics, "metrics" },
+		{ "gateway.pipe_dir", config->pipe_dir, "the npipe transport" },
+		{ "gateway.user", config->user, "dropping privileges" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof r / sizeof r[0]; i++) {
+		if (r[i].value != NULL)
+			gw_log_warn("%s: %s is not in this build yet; the key is "
+			    "ignored", r[i].key, r[i].what);
+	}
+}
+
 struct gw_gateway *
 gw_gateway_new(struct gw_config *config, char **cause)
 {
@@ -61,6 +80,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		gw_gateway_free(gw);
 		return (NULL);
 	}
+	gateway_reserved(config);
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
 		route = gw_route_new(gw, &config->routes[i], &why);

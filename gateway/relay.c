@@ -136,6 +136,8 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		relay_move(l);
 		l->eof = true;
+		if (l == &s->server)
+			s->route->server_closed = true;
 		snprintf(reason, sizeof reason, "%s closed", l->side);
 		relay_first_end(s, reason);
 		if (l->ops->after_eof != NULL && !l->shut)

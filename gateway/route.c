@@ -212,6 +212,13 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 }
 
 void
+gw_route_server_refused(struct gw_route *route)
+{
+	if (!route->conf->persist && route->server_closed)
+		gw_route_end(route, "process server ended");
+}
+
+void
 gw_route_free(struct gw_route *route)
 {
 	if (route == NULL)

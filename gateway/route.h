@@ -43,6 +43,7 @@ struct gw_route {
 	uint64_t				 total_sessions;
 	uint64_t				 bytes_up;	/* client to server, closed sessions */
 	uint64_t				 bytes_down;
+	bool					 server_closed;	/* a server link ended */
 	TAILQ_ENTRY(gw_route)			 entry;
 };
 
@@ -70,6 +71,13 @@ void	 gw_route_end(struct gw_route *route, const char *reason);
 
 /* A session of this route has closed: totals, and ENDED when it was the last. */
 void	 gw_route_session_closed(struct gw_route *route, struct gw_session *s);
+
+/*
+ * A fresh connect to the process server was refused.  Without persist, once a
+ * server link had ended before, the process server has ended and so does the
+ * route (design.md: dbengprx without -p).
+ */
+void	 gw_route_server_refused(struct gw_route *route);
 
 /* Free a route that has no sessions (NULL is a no-op). */
 void	 gw_route_free(struct gw_route *route);

@@ -201,9 +201,10 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 
 	s->connect = NULL;
 	if (fd == -1) {
-		if (err == ECONNREFUSED)
+		if (err == ECONNREFUSED) {
 			gw_session_close(s, "server refused");
-		else {
+			gw_route_server_refused(route);
+		} else {
 			if (asprintf(&reason, "server unreachable: %s", why) == -1)
 				reason = NULL;
 			gw_session_close(s, reason != NULL ? reason :
