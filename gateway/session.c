@@ -387,6 +387,13 @@ gw_session_close(struct gw_session *s, const char *reason)
 			continue;
 		bufferevent_setcb(l[i]->bev, NULL, NULL, NULL, NULL);
 		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
+		/*
+		 * Say goodbye properly where we have not yet: libevent frees a
+		 * TLS link without close_notify, which its peer would read as
+		 * a truncation rather than an end.
+		 */
+		if (!l[i]->shut && !l[i]->dead)
+			l[i]->ops->half_close(l[i]->bev);
 	}
 	session_log(s);
 	TAILQ_REMOVE(&route->sessions, s, entry);

@@ -117,8 +117,14 @@ tls_ctx_new(const struct gw_spec *spec, bool server, char **cause)
 	SSL_CTX_set_app_data(ctx->ssl_ctx, ctx);
 	SSL_CTX_set_min_proto_version(ctx->ssl_ctx,
 	    tls_min_version(spec->proto));
+	/*
+	 * A peer that closes TCP without close_notify ends its stream, as with
+	 * plain tcp: OpenSSL 3 would report an error instead, which libevent's
+	 * allow_dirty_shutdown does not cover.
+	 */
 	SSL_CTX_set_options(ctx->ssl_ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_cipher_list(ctx->ssl_ctx, TLS_CIPHERS_12);
 	return (ctx);
