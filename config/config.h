@@ -113,8 +113,12 @@ const struct gw_config_key *gw_config_keys(size_t *n);
  * Unknown sections and keys, duplicate keys and routes, a missing serve or
  * connect, and a file with no route are errors.  A value continued on indented
  * lines (inih multi-line) is joined without separator.  Cross-checks: serve
- * must be server side and connect client side; client_ca only with an ssl or
- * spipe serve; two routes may not serve the same tcp port on the same bind.
+ * must be server side and connect client side (a spec valid only for the
+ * other side says so); client_ca only with an ssl or spipe serve; bind only on
+ * a tcp or ssl serve without clicon=; standby only with a clicon= serve; two
+ * routes may not listen on overlapping tcp ports on overlapping addresses (no
+ * bind, 0.0.0.0 and :: overlap every address; a connect with clicon= listens
+ * too), nor serve the same pipe name (case-insensitively).
  * Returns 0 or -1.
  */
 int	 gw_config_load(const char *path, struct gw_config **out, char **cause);

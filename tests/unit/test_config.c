@@ -1,0 +1,1220 @@
+/*
+ * test_config.c: config/ (the INI file to struct gw_config, the key table,
+ * durations, CIDR lists).  Fixtures are tests/data/config-*.ini; small
+ * one-key variations are written to temporary files.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+
+#ifndef TEST_DATA
+#define TEST_DATA "tests/data"
+#endif
+
+#ifndef GW_SYSCONFDIR
+#define GW_SYSCONFDIR "/etc"
+#endif
+
+#define SYNTAX "syntax error (lines are limited to 200 bytes; continue a " \
+	"long value on an indented line)"
+
+/* A route that is right as it is, for tests that vary one other key. */
+#define ROUTE "[route t]\nserve = tcp:port=5005\n" \
+	"connect = tcp:server=127.0.0.1,port=5006\n"
+#define ROUTE_NO_SERVE "[route t]\nconnect = tcp:server=127.0.0.1,port=5006\n"
+#define ROUTE_NO_CONNECT "[route t]\nserve = tcp:port=5005\n"
+#define ROUTE_CLICON "[route t]\nserve = tcp:clicon=desk.example.com,port=7000\n" \
+	"connect = tcp:server=127.0.0.1,port=5006\n"
+#define ROUTE_SSL "[route t]\nserve = ssl:proto=tls1,certuser=gw,port=6000\n" \
+	"connect = tcp:server=127.0.0.1,port=5006\n"
+
+/* ---------------------------------------------------------------- helpers */
+
+static struct gw_config *
+load_ok(const char *name)
+{
+	struct gw_config	*c = NULL;
+	char			*cause = NULL, path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
+	if (gw_config_load(path, &c, &cause) != 0) {
+		print_error("%s: %s\n", path, cause);
+		free(cause);
+		fail();
+	}
+	assert_non_null(c);
+	assert_string_equal(c->path, path);
+	return (c);
+}
+
+static void
+load_err(const char *name, const char *expect)
+{
+	struct gw_config	*c = NULL;
+	char			*cause = NULL, path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
+	assert_int_equal(gw_config_load(path, &c, &cause), -1);
+	assert_null(c);
+	assert_non_null(cause);
+	assert_string_equal(cause, expect);
+	free(cause);
+}
+
+/* Write text to a new temporary file; the caller unlinks it. */
+static void
+write_ini(const char *text, char *path, size_t len)
+{
+	const char	*dir = getenv("TMPDIR");
+	FILE		*f;
+	int		 fd;
+
+	snprintf(path, len, "%s/test_config.XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Load text; return the config, or NULL with *cause. */
+static struct gw_config *
+load_text(const char *text, char **cause)
+{
+	struct gw_config	*c = NULL;
+	char			 path[PATH_MAX];
+	int			 rc;
+
+	*cause = NULL;
+	write_ini(text, path, sizeof path);
+	rc = gw_config_load(path, &c, cause);
+	unlink(path);
+	if (rc != 0) {
+		assert_null(c);
+		assert_non_null(*cause);
+		return (NULL);
+	}
+	assert_null(*cause);
+	assert_non_null(c);
+	return (c);
+}
+
+static struct gw_config *
+text_ok(const char *text)
+{
+	struct gw_config	*c;
+	char			*cause;
+
+	if ((c = load_text(text, &cause)) == NULL) {
+		print_error("%s\n-> %s\n", text, cause);
+		free(cause);
+		fail();
+	}
+	return (c);
+}
+
+static void
+text_err(const char *text, const char *expect)
+{
+	char	*cause;
+
+	if (load_text(text, &cause) != NULL)
+		fail_msg("loaded, but expected: %s", expect);
+	assert_string_equal(cause, expect);
+	free(cause);
+}
+
+/* One route's keys all at their defaults (serve, connect, bind apart). */
+static void
+assert_route_defaults(const struct gw_config_route *r)
+{
+	assert_int_equal(r->max_sessions, 0);
+	assert_int_equal(r->connect_timeout_ms, 10000);
+	assert_int_equal(r->handshake_timeout_ms, 10000);
+	assert_int_equal(r->idle_timeout_ms, 0);
+	assert_int_equal(r->drain_timeout_ms, 30000);
+	assert_null(r->allow);
+	assert_int_equal(r->nallow, 0);
+	assert_null(r->client_ca);
+	assert_true(r->persist);
+	assert_int_equal(r->standby, 1);
+}
+
+static void
+assert_gateway_defaults(const struct gw_config *c)
+{
+	assert_null(c->control);
+	assert_int_equal(c->log_level, GW_LOG_INFO);
+	assert_string_equal(c->log, "stderr");
+	assert_null(c->metrics);
+	assert_null(c->pipe_dir);
+	assert_null(c->user);
+	assert_string_equal(c->machine_store, GW_SYSCONFDIR "/dbgbridge/certs");
+	assert_null(c->ca);
+}
+
+static void
+addr_of(const char *text, int *family, uint8_t *addr)
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, text, addr) == 1)
+		*family = AF_INET;
+	else {
+		assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
+		*family = AF_INET6;
+	}
+}
+
+static struct gw_config_cidr
+cidr(const char *text, unsigned prefix)
+{
+	struct gw_config_cidr	c;
+
+	memset(&c, 0, sizeof c);
+	addr_of(text, &c.family, c.addr);
+	c.prefix = prefix;
+	return (c);
+}
+
+static bool
+match(const struct gw_config_cidr *list, size_t n, const char *text)
+{
+	uint8_t	addr[16];
+	int	family;
+
+	addr_of(text, &family, addr);
+	return (gw_config_cidr_match(list, n, family, addr));
+}
+
+/* Saved environment for the user_store default. */
+static char	*saved_xdg, *saved_home;
+
+static int
+env_save(void **state)
+{
+	const char	*s;
+
+	(void)state;
+	saved_xdg = (s = getenv("XDG_CONFIG_HOME")) != NULL ? strdup(s) : NULL;
+	saved_home = (s = getenv("HOME")) != NULL ? strdup(s) : NULL;
+	return (0);
+}
+
+static int
+env_restore(void **state)
+{
+	(void)state;
+	if (saved_xdg != NULL)
+		setenv("XDG_CONFIG_HOME", saved_xdg, 1);
+	else
+		unsetenv("XDG_CONFIG_HOME");
+	if (saved_home != NULL)
+		setenv("HOME", saved_home, 1);
+	else
+		unsetenv("HOME");
+	free(saved_xdg);
+	free(saved_home);
+	saved_xdg = saved_home = NULL;
+	return (0);
+}
+
+/* ---------------------------------------------------------------- the key table */
+
+static void
+test_keys_table(void **state)
+{
+	static const struct {
+		const char		*section;
+		const char		*name;
+		enum gw_config_type	 type;
+		unsigned long		 min;
+		unsigned long		 max;
+		const char		*def;
+		bool			 required;
+	} want[] = {
+		{ "gateway", "control", GW_CONFIG_PATH, 0, 0, NULL, false },
+		{ "gateway", "log_level", GW_CONFIG_LEVEL, 0, 0, "info", false },
+		{ "gateway", "log", GW_CONFIG_LOG, 0, 0, "stderr", false },
+		{ "gateway", "metrics", GW_CONFIG_HOSTPORT, 0, 0, NULL, false },
+		{ "gateway", "pipe_dir", GW_CONFIG_PATH, 0, 0, NULL, false },
+		{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false },
+		{ "tls", "user_store", GW_CONFIG_PATH, 0, 0,
+		  "$XDG_CONFIG_HOME/dbgbridge/certs", false },
+		{ "tls", "machine_store", GW_CONFIG_PATH, 0, 0,
+		  GW_SYSCONFDIR "/dbgbridge/certs", false },
+		{ "tls", "ca", GW_CONFIG_PATH, 0, 0, NULL, false },
+		{ "route", "serve", GW_CONFIG_SERVER_SPEC, 0, 0, NULL, true },
+		{ "route", "connect", GW_CONFIG_CLIENT_SPEC, 0, 0, NULL, true },
+		{ "route", "bind", GW_CONFIG_STRING, 0, 0, NULL, false },
+		{ "route", "max_sessions", GW_CONFIG_UINT, 0, 1000000, "0", false },
+		{ "route", "connect_timeout", GW_CONFIG_DURATION, 1, UINT_MAX,
+		  "10s", false },
+		{ "route", "handshake_timeout", GW_CONFIG_DURATION, 1, UINT_MAX,
+		  "10s", false },
+		{ "route", "idle_timeout", GW_CONFIG_DURATION, 0, UINT_MAX, "0",
+		  false },
+		{ "route", "drain_timeout", GW_CONFIG_DURATION, 1, UINT_MAX,
+		  "30s", false },
+		{ "route", "allow", GW_CONFIG_CIDR_LIST, 0, 0, NULL, false },
+		{ "route", "client_ca", GW_CONFIG_PATH, 0, 0, NULL, false },
+		{ "route", "persist", GW_CONFIG_BOOL, 0, 0, "yes", false },
+		{ "route", "standby", GW_CONFIG_UINT, 1, 64, "1", false },
+	};
+	const struct gw_config_key	*k;
+	size_t				 n, i;
+
+	(void)state;
+	k = gw_config_keys(&n);
+	assert_non_null(k);
+	assert_int_equal(n, sizeof want / sizeof want[0]);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(k[i].section, want[i].section);
+		assert_string_equal(k[i].name, want[i].name);
+		assert_int_equal(k[i].type, want[i].type);
+		assert_int_equal(k[i].min, want[i].min);
+		assert_int_equal(k[i].max, want[i].max);
+		if (want[i].def == NULL)
+			assert_null(k[i].def);
+		else
+			assert_string_equal(k[i].def, want[i].def);
+		assert_int_equal(k[i].required, want[i].required);
+		assert_non_null(k[i].help);
+		assert_true(strlen(k[i].help) > 10);
+		assert_null(strchr(k[i].help, '\n'));
+	}
+}
+
+/* ---------------------------------------------------------------- whole files */
+
+static void
+test_bundled(void **state)
+{
+	struct gw_config	*c;
+	struct gw_config_route	*r;
+
+	(void)state;
+	c = load_ok("../../config/dbgbridge.ini");
+	assert_gateway_defaults(c);
+	assert_int_equal(c->nroutes, 1);
+	r = &c->routes[0];
+	assert_string_equal(r->name, "local");
+	assert_string_equal(r->serve_text, "tcp:port=5005");
+	assert_int_equal(r->serve->transport, GW_SPEC_TCP);
+	assert_int_equal(r->serve->side, GW_SPEC_SERVER);
+	assert_int_equal(r->serve->port_lo, 5005);
+	assert_int_equal(r->serve->port_hi, 5005);
+	assert_null(r->serve->clicon);
+	assert_string_equal(r->connect_text, "tcp:server=127.0.0.1,port=5006");
+	assert_int_equal(r->connect->transport, GW_SPEC_TCP);
+	assert_int_equal(r->connect->side, GW_SPEC_CLIENT);
+	assert_string_equal(r->connect->server, "127.0.0.1");
+	assert_int_equal(r->connect->port_lo, 5006);
+	assert_string_equal(r->bind, "127.0.0.1");
+	assert_route_defaults(r);
+	gw_config_free(c);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct gw_config	*c;
+	struct gw_config_route	*r;
+
+	(void)state;
+	setenv("XDG_CONFIG_HOME", "/xdg/config", 1);
+	c = load_ok("config-minimal.ini");
+	assert_gateway_defaults(c);
+	assert_string_equal(c->user_store, "/xdg/config/dbgbridge/certs");
+	assert_int_equal(c->nroutes, 1);
+	r = &c->routes[0];
+	assert_string_equal(r->name, "min");
+	assert_string_equal(r->serve_text, "tcp:port=5005");
+	assert_string_equal(r->connect_text, "tcp:server=127.0.0.1,port=5006");
+	assert_null(r->bind);
+	assert_route_defaults(r);
+	gw_config_free(c);
+}
+
+static void
+test_default_user_store(void **state)
+{
+	struct gw_config	*c;
+
+	(void)state;
+	/* XDG_CONFIG_HOME must be absolute; otherwise $HOME/.config. */
+	setenv("XDG_CONFIG_HOME", "relative/config", 1);
+	setenv("HOME", "/home/tester", 1);
+	c = load_ok("config-minimal.ini");
+	assert_string_equal(c->user_store, "/home/tester/.config/dbgbridge/certs");
+	gw_config_free(c);
+
+	unsetenv("XDG_CONFIG_HOME");
+	c = load_ok("config-minimal.ini");
+	assert_string_equal(c->user_store, "/home/tester/.config/dbgbridge/certs");
+	gw_config_free(c);
+
+	/* Neither: no user store. */
+	unsetenv("HOME");
+	c = load_ok("config-minimal.ini");
+	assert_null(c->user_store);
+	gw_config_free(c);
+
+	/* A value in the file wins. */
+	setenv("XDG_CONFIG_HOME", "/xdg", 1);
+	c = text_ok(ROUTE "[tls]\nuser_store = /srv/user-certs\n");
+	assert_string_equal(c->user_store, "/srv/user-certs");
+	gw_config_free(c);
+}
+
+static void
+test_full(void **state)
+{
+	struct gw_config	*c;
+	struct gw_config_route	*r;
+	const uint8_t		 net10[16] = { 10 };
+	const uint8_t		 netfd[16] = { 0xfd };
+	const uint8_t		 host[16] = { 192, 168, 1, 7 };
+
+	(void)state;
+	c = load_ok("config-full.ini");
+	assert_string_equal(c->control, "/run/dbgbridge/control");
+	assert_int_equal(c->log_level, GW_LOG_DEBUG);
+	assert_string_equal(c->log, "syslog");
+	assert_string_equal(c->metrics, "[::1]:9190");
+	assert_string_equal(c->pipe_dir, "/run/dbgbridge/pipes");
+	assert_string_equal(c->user, "nobody");
+	assert_string_equal(c->user_store, "/home/me/certs");
+	assert_string_equal(c->machine_store, "/srv/dbgbridge/certs");
+	assert_string_equal(c->ca, "/etc/ssl/ca.pem");
+	assert_int_equal(c->nroutes, 3);
+
+	r = &c->routes[0];
+	assert_string_equal(r->name, "lab7");
+	assert_string_equal(r->serve_text,
+	    "ssl:proto=tls1,certuser=gateway,port=6000");
+	assert_int_equal(r->serve->transport, GW_SPEC_SSL);
+	assert_int_equal(r->serve->port_lo, 6000);
+	assert_string_equal(r->serve->cert, "gateway");
+	assert_string_equal(r->connect_text,
+	    "tcp:server=lab7.example.com,port=5005");
+	assert_string_equal(r->connect->server, "lab7.example.com");
+	assert_string_equal(r->bind, "::1");
+	assert_int_equal(r->max_sessions, 8);
+	assert_int_equal(r->connect_timeout_ms, 1500);
+	assert_int_equal(r->handshake_timeout_ms, 5000);
+	assert_int_equal(r->idle_timeout_ms, 7200000);
+	assert_int_equal(r->drain_timeout_ms, 60000);
+	assert_int_equal(r->nallow, 3);
+	/* Host bits are cleared: 10.1.2.3/8 is 10.0.0.0/8. */
+	assert_int_equal(r->allow[0].family, AF_INET);
+	assert_int_equal(r->allow[0].prefix, 8);
+	assert_memory_equal(r->allow[0].addr, net10, 16);
+	assert_int_equal(r->allow[1].family, AF_INET6);
+	assert_int_equal(r->allow[1].prefix, 8);
+	assert_memory_equal(r->allow[1].addr, netfd, 16);
+	/* An address is a network of one. */
+	assert_int_equal(r->allow[2].family, AF_INET);
+	assert_int_equal(r->allow[2].prefix, 32);
+	assert_memory_equal(r->allow[2].addr, host, 16);
+	assert_string_equal(r->client_ca, "/etc/dbgbridge/clients.pem");
+	assert_false(r->persist);
+	assert_int_equal(r->standby, 1);
+
+	r = &c->routes[1];
+	assert_string_equal(r->name, "reverse");
+	assert_string_equal(r->serve->clicon, "desk.example.com");
+	assert_int_equal(r->serve->port_lo, 7000);
+	assert_int_equal(r->standby, 64);
+	assert_null(r->bind);
+
+	/* A route name of 64 bytes, every kind of character. */
+	r = &c->routes[2];
+	assert_string_equal(r->name, "A-z_0.9xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxx");
+	assert_int_equal(strlen(r->name), 64);
+	assert_int_equal(r->serve->transport, GW_SPEC_NPIPE);
+	assert_string_equal(r->serve->pipe, "dbg");
+	gw_config_free(c);
+}
+
+static void
+test_missing_file(void **state)
+{
+	(void)state;
+	load_err("config-missing.ini", "cannot open " TEST_DATA
+	    "/config-missing.ini: No such file or directory");
+}
+
+static void
+test_all_errors_together(void **state)
+{
+	(void)state;
+	load_err("config-errors4.ini",
+	    "gateway.log_level: must be one of error, warn, info, debug, "
+	    "got 'loud'\n"
+	    "route lab.connect: tcp: 'port' must be 1-65535, got '70000'\n"
+	    "route lab.max_sessions: must be 0-1000000, got 'lots'\n"
+	    "route lab.prsist: unknown key; did you mean 'persist'?");
+}
+
+static void
+test_unknown(void **state)
+{
+	(void)state;
+	load_err("config-unknown.ini",
+	    "gatway: unknown section; did you mean [gateway]?\n"
+	    "gateway.log_levle: unknown key; did you mean 'log_level'?\n"
+	    "gateway.ca: unknown key; 'ca' belongs in [tls]\n"
+	    "gateway.colour: unknown key\n"
+	    "routes lab: unknown section; did you mean [route lab]?\n"
+	    "mystery: unknown section; sections are [gateway], [tls] and "
+	    "[route NAME]\n"
+	    "tls.store: unknown key\n"
+	    "route ok.conect_timeout: unknown key; did you mean "
+	    "'connect_timeout'?");
+	text_err(ROUTE "[rout]\n",
+	    "rout: unknown section; did you mean [route NAME]?");
+	text_err(ROUTE "[tsl]\n", "tsl: unknown section; did you mean [tls]?");
+	text_err(ROUTE "standby_links = 2\n",
+	    "route t.standby_links: unknown key");
+	text_err(ROUTE "[gateway]\nserve = tcp:port=1\n",
+	    "gateway.serve: unknown key; 'serve' belongs in [route NAME]");
+}
+
+static void
+test_sections(void **state)
+{
+	(void)state;
+	load_err("config-sections.ini",
+	    "line 1: 'orphan' is outside any section; put it under "
+	    "[gateway], [tls] or [route NAME]\n"
+	    "route: a route needs a name: [route NAME]\n"
+	    "route bad/name: a route name is 1-64 letters, digits, '-', '_' "
+	    "or '.'\n"
+	    "gateway main: [gateway] takes no name\n"
+	    "route OK: duplicate route; [route ok] is on line 6\n"
+	    "route empty.serve: required key is missing (server-side spec: "
+	    "where smart clients connect)\n"
+	    "route empty.connect: required key is missing (client-side spec: "
+	    "how to reach the process server)\n"
+	    "line 12: empty section name []\n"
+	    "route rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr: "
+	    "a route name is 1-64 letters, digits, '-', '_' or '.'");
+	/* Blanks inside the brackets and around the name do not count. */
+	text_err("[ route   x ]\nserve = tcp:port=5005\n",
+	    "route x.connect: required key is missing (client-side spec: how "
+	    "to reach the process server)");
+}
+
+static void
+test_no_route(void **state)
+{
+	(void)state;
+	load_err("config-noroute.ini", "no route: a configuration needs at "
+	    "least one [route NAME] with serve and connect");
+	text_err("", "no route: a configuration needs at least one "
+	    "[route NAME] with serve and connect");
+}
+
+static void
+test_duplicate_key(void **state)
+{
+	(void)state;
+	load_err("config-duplicate.ini",
+	    "route lab.serve: duplicate key; first given on line 2\n"
+	    "route lab.connect: duplicate key; first given on line 4\n"
+	    "gateway.log: duplicate key; first given on line 8");
+	/* Keys are case-insensitive, so is the duplicate. */
+	text_err(ROUTE "Persist = yes\nPERSIST = no\n",
+	    "route t.persist: duplicate key; first given on line 4");
+}
+
+static void
+test_continuation(void **state)
+{
+	struct gw_config	*c;
+	struct gw_config_route	*r;
+	const char		*serve =
+	    "ssl:proto=tls1,certuser=/etc/dbgbridge/certificates/"
+	    "issued-by-the-laboratory-ca/renewed-in-2024-for-three-years/"
+	    "a-certificate-with-a-rather-long-name-that-does-not-fit-on-one-"
+	    "line-of-the-configuration-file.pem,port=6000";
+
+	(void)state;
+	c = load_ok("config-continuation.ini");
+	r = &c->routes[0];
+	assert_true(strlen(serve) > 200);
+	assert_string_equal(r->serve_text, serve);
+	assert_string_equal(r->serve->cert, "/etc/dbgbridge/certificates/"
+	    "issued-by-the-laboratory-ca/renewed-in-2024-for-three-years/"
+	    "a-certificate-with-a-rather-long-name-that-does-not-fit-on-one-"
+	    "line-of-the-configuration-file.pem");
+	assert_int_equal(r->serve->port_lo, 6000);
+	assert_string_equal(r->connect_text,
+	    "tcp:server=lab7.example.com,port=5005");
+	assert_int_equal(r->nallow, 2);
+	assert_int_equal(r->allow[1].prefix, 16);
+	gw_config_free(c);
+}
+
+static void
+test_long_line(void **state)
+{
+	struct gw_config	*c;
+	char			*text;
+	size_t			 i;
+
+	(void)state;
+	/* The broken key is reported once, by line: not as missing. */
+	load_err("config-long-line.ini", "line 3: " SYNTAX "\nline 5: " SYNTAX);
+
+	/* inih's 200 bytes hold 198 and a newline (and a NUL); not 199. */
+	assert_non_null(text = malloc(512));
+	for (i = 198; i <= 199; i++) {
+		snprintf(text, 512, ROUTE "[gateway]\nuser = %0*d\n",
+		    (int)i - 7, 0);
+		assert_int_equal(strlen(strstr(text, "user =")), i + 1);
+		if (i == 198) {
+			c = text_ok(text);
+			assert_int_equal(strlen(c->user), 191);
+			gw_config_free(c);
+		} else
+			text_err(text, "line 5: " SYNTAX);
+	}
+
+	/* The last line may fill the buffer when no newline follows. */
+	snprintf(text, 512, ROUTE "[gateway]\nuser = %0*d", 199 - 7, 0);
+	c = text_ok(text);
+	assert_int_equal(strlen(c->user), 192);
+	gw_config_free(c);
+	free(text);
+}
+
+static void
+test_syntax(void **state)
+{
+	(void)state;
+	load_err("config-syntax.ini", "line 4: " SYNTAX);
+	text_err(ROUTE "[tls\n", "line 4: " SYNTAX);
+	text_err(ROUTE "= value\n", "line 4: " SYNTAX);
+}
+
+static void
+test_password(void **state)
+{
+	struct gw_config	*c = NULL;
+	char			*cause = NULL, path[PATH_MAX];
+
+	(void)state;
+	load_err("config-password.ini",
+	    "route pw.serve: a route spec may not hold 'password'; the "
+	    "debugging server checks it and dbgbridge forwards it untouched\n"
+	    "route pw.connect: a route spec may not hold 'password'; the "
+	    "debugging server checks it and dbgbridge forwards it untouched");
+
+	/* The password itself never appears. */
+	snprintf(path, sizeof path, "%s/config-password.ini", TEST_DATA);
+	assert_int_equal(gw_config_load(path, &c, &cause), -1);
+	assert_null(strstr(cause, "Secret"));
+	free(cause);
+}
+
+static void
+test_side(void **state)
+{
+	(void)state;
+	load_err("config-side.ini",
+	    "route swapped.serve: this is a client-side spec; serve needs a "
+	    "server-side spec (where smart clients connect), such as "
+	    "tcp:port=5005\n"
+	    "route swapped.connect: this is a server-side spec; connect needs "
+	    "a client-side spec (how to reach the process server), such as "
+	    "tcp:server=HOST,port=5005");
+}
+
+static void
+test_ports(void **state)
+{
+	(void)state;
+	load_err("config-ports.ini",
+	    "route b.serve: port 5005 overlaps route a.serve (port 5005) on "
+	    "the same address\n"
+	    "route c.serve: port 5000:5010 overlaps route a.serve (port 5005) "
+	    "on the same address\n"
+	    "route f.serve: port 7000 overlaps route d.serve (port 7000) on "
+	    "the same address\n"
+	    "route g.connect: port 8000 overlaps route g.serve (port 8000) on "
+	    "the same address\n"
+	    "route i.serve: pipe 'dbg' is also served by route h.serve");
+}
+
+static void
+test_cross(void **state)
+{
+	(void)state;
+	load_err("config-cross.ini",
+	    "route plain.client_ca: needs an ssl or spipe serve (client "
+	    "certificates are part of the TLS handshake)\n"
+	    "route plain.standby: only a serve with clicon= dials links ahead\n"
+	    "route plain.bind: must be an IPv4 or IPv6 address (without "
+	    "brackets) or a host name, got 'not_a_host!'\n"
+	    "route pipe.bind: only a tcp or ssl serve listens on an address\n"
+	    "route dial.bind: this serve has clicon= and dials out; bind "
+	    "applies to a serve that listens");
+}
+
+/* ---------------------------------------------------------------- values */
+
+static void
+test_bad_values(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*expect;
+	} t[] = {
+		/* GW_CONFIG_LEVEL, GW_CONFIG_LOG */
+		{ ROUTE "[gateway]\nlog_level = loud\n",
+		  "gateway.log_level: must be one of error, warn, info, debug, "
+		  "got 'loud'" },
+		{ ROUTE "[gateway]\nlog = file\n",
+		  "gateway.log: must be stderr or syslog, got 'file'" },
+		/* GW_CONFIG_HOSTPORT */
+		{ ROUTE "[gateway]\nmetrics = 9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'9100'" },
+		{ ROUTE "[gateway]\nmetrics = ::1:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT (an IPv6 "
+		  "address goes in brackets), got '::1:9100'" },
+		{ ROUTE "[gateway]\nmetrics = [::1:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'[::1:9100'" },
+		{ ROUTE "[gateway]\nmetrics = [10.0.0.1]:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'[10.0.0.1]:9100'" },
+		{ ROUTE "[gateway]\nmetrics = bad_host:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'bad_host:9100'" },
+		{ ROUTE "[gateway]\nmetrics = :9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "':9100'" },
+		{ ROUTE "[gateway]\nmetrics = 10.0.0.300:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'10.0.0.300:9100'" },
+		{ ROUTE "[gateway]\nmetrics = localhost:0\n",
+		  "gateway.metrics: port must be 1-65535, got '0'" },
+		{ ROUTE "[gateway]\nmetrics = [::1]:65536\n",
+		  "gateway.metrics: port must be 1-65535, got '65536'" },
+		{ ROUTE "[gateway]\nmetrics = localhost:http\n",
+		  "gateway.metrics: port must be 1-65535, got 'http'" },
+		/* GW_CONFIG_PATH, GW_CONFIG_STRING: not empty */
+		{ ROUTE "[gateway]\ncontrol =\n",
+		  "gateway.control: needs a value" },
+		{ ROUTE "[gateway]\nuser = ; nobody\n",
+		  "gateway.user: needs a value" },
+		{ ROUTE "[tls]\nca =\n", "tls.ca: needs a value" },
+		{ ROUTE "bind =\n", "route t.bind: needs a value" },
+		/* GW_CONFIG_UINT */
+		{ ROUTE "max_sessions = 1000001\n",
+		  "route t.max_sessions: must be 0-1000000, got '1000001'" },
+		{ ROUTE "max_sessions = -1\n",
+		  "route t.max_sessions: must be 0-1000000, got '-1'" },
+		{ ROUTE "max_sessions = 1e3\n",
+		  "route t.max_sessions: must be 0-1000000, got '1e3'" },
+		{ ROUTE "max_sessions = 99999999999999999999999\n",
+		  "route t.max_sessions: must be 0-1000000, got "
+		  "'99999999999999999999999'" },
+		{ ROUTE_CLICON "standby = 0\n",
+		  "route t.standby: must be 1-64, got '0'" },
+		{ ROUTE_CLICON "standby = 65\n",
+		  "route t.standby: must be 1-64, got '65'" },
+		/* GW_CONFIG_DURATION */
+		{ ROUTE "connect_timeout = 0\n",
+		  "route t.connect_timeout: must be at least 1ms, got '0'" },
+		{ ROUTE "handshake_timeout = 0ms\n",
+		  "route t.handshake_timeout: must be at least 1ms, got '0ms'" },
+		{ ROUTE "connect_timeout = 10\n",
+		  "route t.connect_timeout: '10' needs a unit: ms, s, m or h" },
+		{ ROUTE "idle_timeout = 5d\n",
+		  "route t.idle_timeout: '5d' is not a duration: use 0 or a "
+		  "number followed by ms, s, m or h" },
+		{ ROUTE "drain_timeout = 5000h\n",
+		  "route t.drain_timeout: '5000h' is too long (at most "
+		  "4294967295ms, about 1193h)" },
+		/* GW_CONFIG_BOOL */
+		{ ROUTE "persist = maybe\n",
+		  "route t.persist: must be yes or no (or true/false, on/off, "
+		  "1/0), got 'maybe'" },
+		{ ROUTE "persist = y\n",
+		  "route t.persist: must be yes or no (or true/false, on/off, "
+		  "1/0), got 'y'" },
+		/* GW_CONFIG_CIDR_LIST */
+		{ ROUTE "allow = 10.0.0.0/33\n",
+		  "route t.allow: '10.0.0.0/33': prefix must be 0-32" },
+		{ ROUTE "allow = fe80::/129\n",
+		  "route t.allow: 'fe80::/129': prefix must be 0-128" },
+		{ ROUTE "allow = 10.0.0.0/\n",
+		  "route t.allow: '10.0.0.0/': prefix must be 0-32" },
+		{ ROUTE "allow = 10.0.0.0/-8\n",
+		  "route t.allow: '10.0.0.0/-8': prefix must be 0-32" },
+		{ ROUTE "allow = ::1, 10.0.0.0/8x\n",
+		  "route t.allow: '10.0.0.0/8x': prefix must be 0-32" },
+		{ ROUTE "allow = host.example.com\n",
+		  "route t.allow: 'host.example.com' is not an IPv4 or IPv6 "
+		  "address or network" },
+		{ ROUTE "allow = 10.0.0/8\n",
+		  "route t.allow: '10.0.0/8' is not an IPv4 or IPv6 address or "
+		  "network" },
+		{ ROUTE "allow = 10.0.0.0/8,,::1\n",
+		  "route t.allow: empty entry in '10.0.0.0/8,,::1'" },
+		{ ROUTE "allow = 10.0.0.0/8,\n",
+		  "route t.allow: empty entry in '10.0.0.0/8,'" },
+		/* GW_CONFIG_SERVER_SPEC, GW_CONFIG_CLIENT_SPEC */
+		{ ROUTE_NO_SERVE "serve = tcp:port=70000\n",
+		  "route t.serve: tcp: 'port' must be 1-65535, got '70000'" },
+		{ ROUTE_NO_CONNECT "connect = tcp:server=lab,port=70000\n",
+		  "route t.connect: tcp: 'port' must be 1-65535, got '70000'" },
+		{ ROUTE_NO_SERVE "serve =\n", "route t.serve: needs a value" },
+		{ ROUTE_NO_SERVE "serve = kdsrv:server=@{tcp:server=lab,"
+		  "port=5005},trans=@{com:port=com1,baud=115200}\n",
+		  "route t.serve: this is a client-side spec; serve needs a "
+		  "server-side spec (where smart clients connect), such as "
+		  "tcp:port=5005" },
+		{ ROUTE_NO_CONNECT "connect = kdsrv:server=@{tcp:server=lab,"
+		  "port=5005,password=Pw1},trans=@{com:port=com1,baud=115200}\n",
+		  "route t.connect: a route spec may not hold 'password'; the "
+		  "debugging server checks it and dbgbridge forwards it "
+		  "untouched" },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		text_err(t[i].text, t[i].expect);
+}
+
+static void
+test_good_values(void **state)
+{
+	static const struct {
+		const char	*word;
+		bool		 value;
+	} bools[] = {
+		{ "yes", true }, { "no", false }, { "true", true },
+		{ "false", false }, { "on", true }, { "off", false },
+		{ "1", true }, { "0", false }, { "YES", true }, { "Off", false },
+	};
+	static const struct {
+		const char		*word;
+		enum gw_log_level	 level;
+	} levels[] = {
+		{ "error", GW_LOG_ERROR }, { "warn", GW_LOG_WARN },
+		{ "info", GW_LOG_INFO }, { "debug", GW_LOG_DEBUG },
+		{ "DEBUG", GW_LOG_DEBUG },
+	};
+	static const char *metrics[] = {
+		"127.0.0.1:9190", "[::1]:9190", "[::]:1", "localhost:65535",
+		"metrics.example.com.:9190", "gw-1:80",
+	};
+	static const char *binds[] = {
+		"127.0.0.1", "0.0.0.0", "::1", "fe80::1", "localhost",
+		"gw-1.example.com",
+	};
+	static const struct {
+		const char	*text;
+		unsigned	 ms;
+	} durations[] = {
+		{ "0", 0 }, { "0s", 0 }, { "250ms", 250 }, { "10s", 10000 },
+		{ "5m", 300000 }, { "2h", 7200000 }, { "1193h", 4294800000U },
+		{ "4294967295ms", 4294967295U },
+	};
+	struct gw_config	*c;
+	char			 text[512];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "persist = %s\n", bools[i].word);
+		c = text_ok(text);
+		assert_int_equal(c->routes[0].persist, bools[i].value);
+		gw_config_free(c);
+	}
+	for (i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "[gateway]\nlog_level = %s\n",
+		    levels[i].word);
+		c = text_ok(text);
+		assert_int_equal(c->log_level, levels[i].level);
+		gw_config_free(c);
+	}
+	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "[gateway]\nmetrics = %s\n",
+		    metrics[i]);
+		c = text_ok(text);
+		assert_string_equal(c->metrics, metrics[i]);
+		gw_config_free(c);
+	}
+	for (i = 0; i < sizeof binds / sizeof binds[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "bind = %s\n", binds[i]);
+		c = text_ok(text);
+		assert_string_equal(c->routes[0].bind, binds[i]);
+		gw_config_free(c);
+	}
+	for (i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "idle_timeout = %s\n",
+		    durations[i].text);
+		c = text_ok(text);
+		assert_int_equal(c->routes[0].idle_timeout_ms, durations[i].ms);
+		gw_config_free(c);
+	}
+
+	c = text_ok(ROUTE "max_sessions = 1000000\nconnect_timeout = 1ms\n"
+	    "[gateway]\nlog = STDERR\n");
+	assert_int_equal(c->routes[0].max_sessions, 1000000);
+	assert_int_equal(c->routes[0].connect_timeout_ms, 1);
+	assert_string_equal(c->log, "stderr");
+	gw_config_free(c);
+
+	c = text_ok(ROUTE_CLICON "standby = 1\n");
+	assert_int_equal(c->routes[0].standby, 1);
+	gw_config_free(c);
+
+	c = text_ok(ROUTE_SSL "client_ca = /etc/ca.pem\n");
+	assert_string_equal(c->routes[0].client_ca, "/etc/ca.pem");
+	gw_config_free(c);
+
+	/* A value keeps its inner blanks; inline comments go. */
+	c = text_ok(ROUTE "[gateway]\npipe_dir = /srv/my pipes ; comment\n");
+	assert_string_equal(c->pipe_dir, "/srv/my pipes");
+	gw_config_free(c);
+}
+
+/* ---------------------------------------------------------------- durations */
+
+static void
+test_duration(void **state)
+{
+	static const struct {
+		const char	*text;
+		unsigned	 ms;
+		const char	*cause;
+	} t[] = {
+		{ "0", 0, NULL },
+		{ "00", 0, NULL },
+		{ "0ms", 0, NULL },
+		{ "1ms", 1, NULL },
+		{ "1500ms", 1500, NULL },
+		{ "10s", 10000, NULL },
+		{ "90s", 90000, NULL },
+		{ "5m", 300000, NULL },
+		{ "2h", 7200000, NULL },
+		{ "1193h", 4294800000U, NULL },
+		{ "71582m", 4294920000U, NULL },
+		{ "4294967s", 4294967000U, NULL },
+		{ "4294967295ms", 4294967295U, NULL },
+		{ "4294967296ms", 0,
+		  "'4294967296ms' is too long (at most 4294967295ms, about 1193h)" },
+		{ "4294968s", 0,
+		  "'4294968s' is too long (at most 4294967295ms, about 1193h)" },
+		{ "1194h", 0,
+		  "'1194h' is too long (at most 4294967295ms, about 1193h)" },
+		{ "99999999999999999999999h", 0,
+		  "'99999999999999999999999h' is too long (at most 4294967295ms, "
+		  "about 1193h)" },
+		{ "10", 0, "'10' needs a unit: ms, s, m or h" },
+		{ "99999999999999999999999", 0,
+		  "'99999999999999999999999' needs a unit: ms, s, m or h" },
+		{ "", 0, "'' is not a duration: use 0 or a number followed by ms, "
+		  "s, m or h" },
+		{ "s", 0, "'s' is not a duration: use 0 or a number followed by "
+		  "ms, s, m or h" },
+		{ "10x", 0, "'10x' is not a duration: use 0 or a number followed "
+		  "by ms, s, m or h" },
+		{ "10S", 0, "'10S' is not a duration: use 0 or a number followed "
+		  "by ms, s, m or h" },
+		{ "10 s", 0, "'10 s' is not a duration: use 0 or a number followed "
+		  "by ms, s, m or h" },
+		{ "1.5s", 0, "'1.5s' is not a duration: use 0 or a number followed "
+		  "by ms, s, m or h" },
+		{ "-1s", 0, "'-1s' is not a duration: use 0 or a number followed "
+		  "by ms, s, m or h" },
+		{ "+1s", 0, "'+1s' is not a duration: use 0 or a number followed "
+		  "by ms, s, m or h" },
+		{ "1h30m", 0, "'1h30m' is not a duration: use 0 or a number "
+		  "followed by ms, s, m or h" },
+	};
+	unsigned	 ms;
+	char		*cause;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ms = 12345;
+		cause = NULL;
+		if (t[i].cause == NULL) {
+			assert_int_equal(gw_config_parse_duration(t[i].text, &ms,
+			    &cause), 0);
+			assert_null(cause);
+			assert_int_equal(ms, t[i].ms);
+		} else {
+			assert_int_equal(gw_config_parse_duration(t[i].text, &ms,
+			    &cause), -1);
+			assert_int_equal(ms, 12345);
+			assert_non_null(cause);
+			assert_string_equal(cause, t[i].cause);
+			free(cause);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- CIDR */
+
+static void
+test_cidr_parse(void **state)
+{
+	struct gw_config	*c;
+	struct gw_config_route	*r;
+	struct gw_config_cidr	 want;
+
+	(void)state;
+	c = text_ok(ROUTE "allow = 192.168.1.77/26, 2001:db8::1234/32, "
+	    "::ffff:10.9.8.7/104 , 0.0.0.0/0,::/0,172.16.0.1,fe80::1,"
+	    "10.1.2.3/13\n");
+	r = &c->routes[0];
+	assert_int_equal(r->nallow, 8);
+
+	want = cidr("192.168.1.64", 26);
+	assert_memory_equal(&r->allow[0], &want, sizeof want);
+	want = cidr("2001:db8::", 32);
+	assert_memory_equal(&r->allow[1], &want, sizeof want);
+	want = cidr("::ffff:10.0.0.0", 104);
+	assert_memory_equal(&r->allow[2], &want, sizeof want);
+	want = cidr("0.0.0.0", 0);
+	assert_memory_equal(&r->allow[3], &want, sizeof want);
+	want = cidr("::", 0);
+	assert_memory_equal(&r->allow[4], &want, sizeof want);
+	want = cidr("172.16.0.1", 32);
+	assert_memory_equal(&r->allow[5], &want, sizeof want);
+	want = cidr("fe80::1", 128);
+	assert_memory_equal(&r->allow[6], &want, sizeof want);
+	want = cidr("10.0.0.0", 13);
+	assert_memory_equal(&r->allow[7], &want, sizeof want);
+
+	assert_true(match(r->allow, r->nallow, "192.168.1.100"));
+	assert_true(match(r->allow, r->nallow, "2001:db8:ffff::1"));
+	gw_config_free(c);
+}
+
+static void
+test_cidr_match(void **state)
+{
+	struct gw_config_cidr	v4[] = { cidr("10.0.0.0", 8) };
+	struct gw_config_cidr	v4odd[] = { cidr("172.16.0.0", 12) };
+	struct gw_config_cidr	v6[] = { cidr("fd00::", 8) };
+	struct gw_config_cidr	host[] = { cidr("192.0.2.7", 32) };
+	struct gw_config_cidr	host6[] = { cidr("2001:db8::7", 128) };
+	struct gw_config_cidr	any4[] = { cidr("0.0.0.0", 0) };
+	struct gw_config_cidr	any6[] = { cidr("::", 0) };
+	struct gw_config_cidr	mapped[] = { cidr("::ffff:10.0.0.0", 104) };
+	struct gw_config_cidr	both[] = { cidr("192.0.2.0", 24),
+				    cidr("2001:db8::", 32) };
+	uint8_t			addr[16] = { 10, 0, 0, 1 };
+
+	(void)state;
+	/* IPv4 networks, and IPv4-mapped IPv6 addresses in them. */
+	assert_true(match(v4, 1, "10.0.0.0"));
+	assert_true(match(v4, 1, "10.255.255.255"));
+	assert_false(match(v4, 1, "11.0.0.0"));
+	assert_false(match(v4, 1, "9.255.255.255"));
+	assert_true(match(v4, 1, "::ffff:10.1.2.3"));
+	assert_false(match(v4, 1, "::ffff:11.1.2.3"));
+	assert_false(match(v4, 1, "::10.1.2.3"));	/* not mapped */
+	assert_false(match(v4, 1, "fd00::1"));
+	assert_true(match(v4odd, 1, "172.31.255.255"));
+	assert_false(match(v4odd, 1, "172.32.0.0"));
+	assert_false(match(v4odd, 1, "172.15.255.255"));
+	assert_true(match(host, 1, "192.0.2.7"));
+	assert_false(match(host, 1, "192.0.2.6"));
+	assert_true(match(host, 1, "::ffff:192.0.2.7"));
+
+	/* IPv6 networks. */
+	assert_true(match(v6, 1, "fd12:3456::1"));
+	assert_false(match(v6, 1, "fe80::1"));
+	assert_false(match(v6, 1, "10.0.0.1"));
+	assert_true(match(host6, 1, "2001:db8::7"));
+	assert_false(match(host6, 1, "2001:db8::8"));
+
+	/* Prefix 0: every address of the family. */
+	assert_true(match(any4, 1, "0.0.0.0"));
+	assert_true(match(any4, 1, "255.255.255.255"));
+	assert_true(match(any4, 1, "::ffff:1.2.3.4"));
+	assert_false(match(any4, 1, "2001:db8::1"));
+	assert_true(match(any6, 1, "2001:db8::1"));
+	assert_true(match(any6, 1, "::"));
+	assert_true(match(any6, 1, "1.2.3.4"));	/* as ::ffff:1.2.3.4 */
+
+	/* A mapped network holds IPv4 addresses. */
+	assert_true(match(mapped, 1, "10.200.0.1"));
+	assert_true(match(mapped, 1, "::ffff:10.200.0.1"));
+	assert_false(match(mapped, 1, "11.0.0.1"));
+
+	/* Lists: any network. */
+	assert_true(match(both, 2, "192.0.2.200"));
+	assert_true(match(both, 2, "2001:db8:1::1"));
+	assert_false(match(both, 2, "198.51.100.1"));
+	assert_false(match(both, 1, "2001:db8:1::1"));
+
+	/* An empty list matches everything; an unknown family nothing. */
+	assert_true(gw_config_cidr_match(NULL, 0, AF_INET, addr));
+	assert_true(gw_config_cidr_match(NULL, 0, AF_INET6, addr));
+	assert_false(gw_config_cidr_match(any4, 1, AF_UNIX, addr));
+	assert_false(gw_config_cidr_match(any6, 1, AF_UNIX, addr));
+}
+
+/* ---------------------------------------------------------------- -s / -c */
+
+static void
+test_from_args(void **state)
+{
+	struct gw_config	*c = NULL;
+	struct gw_config_route	*r;
+	char			*cause = NULL;
+
+	(void)state;
+	setenv("XDG_CONFIG_HOME", "/xdg", 1);
+	assert_int_equal(gw_config_from_args("tcp:port=5005",
+	    "tcp:server=lab7,port=5006", false, &c, &cause), 0);
+	assert_null(cause);
+	assert_null(c->path);
+	assert_gateway_defaults(c);
+	assert_string_equal(c->user_store, "/xdg/dbgbridge/certs");
+	assert_int_equal(c->nroutes, 1);
+	r = &c->routes[0];
+	assert_string_equal(r->name, "cli");
+	assert_string_equal(r->serve_text, "tcp:port=5005");
+	assert_int_equal(r->serve->port_lo, 5005);
+	assert_string_equal(r->connect_text, "tcp:server=lab7,port=5006");
+	assert_string_equal(r->connect->server, "lab7");
+	assert_null(r->bind);
+	assert_false(r->persist);
+	r->persist = true;
+	assert_route_defaults(r);
+	gw_config_free(c);
+
+	c = NULL;
+	assert_int_equal(gw_config_from_args("tcp:port=5005",
+	    "tcp:server=lab7,port=5006", true, &c, &cause), 0);
+	assert_true(c->routes[0].persist);
+	gw_config_free(c);
+}
+
+static void
+test_from_args_errors(void **state)
+{
+	static const struct {
+		const char	*serve;
+		const char	*connect;
+		const char	*expect;
+	} t[] = {
+		{ "tcp:port=70000", "tcp:server=lab7,port=5006",
+		  "route cli.serve: tcp: 'port' must be 1-65535, got '70000'" },
+		{ "tcp:port=70000", "tcp:port=5006",
+		  "route cli.serve: tcp: 'port' must be 1-65535, got '70000'\n"
+		  "route cli.connect: this is a server-side spec; connect needs "
+		  "a client-side spec (how to reach the process server), such "
+		  "as tcp:server=HOST,port=5005" },
+		{ "tcp:port=5005,password=Secret1", "tcp:server=lab7,port=5006",
+		  "route cli.serve: a route spec may not hold 'password'; the "
+		  "debugging server checks it and dbgbridge forwards it "
+		  "untouched" },
+		{ "", "tcp:server=lab7,port=5006",
+		  "route cli.serve: needs a value" },
+		{ NULL, NULL,
+		  "route cli.serve: required key is missing (server-side spec: "
+		  "where smart clients connect)\n"
+		  "route cli.connect: required key is missing (client-side spec: "
+		  "how to reach the process server)" },
+		{ "tcp:port=5005", "tcp:clicon=lab7,port=5005",
+		  "route cli.connect: port 5005 overlaps route cli.serve (port "
+		  "5005) on the same address" },
+	};
+	struct gw_config	*c;
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		c = NULL;
+		cause = NULL;
+		assert_int_equal(gw_config_from_args(t[i].serve, t[i].connect,
+		    true, &c, &cause), -1);
+		assert_null(c);
+		assert_non_null(cause);
+		assert_string_equal(cause, t[i].expect);
+		free(cause);
+	}
+}
+
+static void
+test_free_null(void **state)
+{
+	(void)state;
+	gw_config_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys_table),
+		cmocka_unit_test_setup_teardown(test_bundled, env_save,
+		    env_restore),
+		cmocka_unit_test_setup_teardown(test_defaults, env_save,
+		    env_restore),
+		cmocka_unit_test_setup_teardown(test_default_user_store,
+		    env_save, env_restore),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_all_errors_together),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_no_route),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_continuation),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_side),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_cross),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_cidr_parse),
+		cmocka_unit_test(test_cidr_match),
+		cmocka_unit_test_setup_teardown(test_from_args, env_save,
+		    env_restore),
+		cmocka_unit_test(test_from_args_errors),
+		cmocka_unit_test(test_free_null),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
