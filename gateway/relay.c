@@ -11,6 +11,7 @@
 #include "config.h"
 #endif
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,13 @@
 #include <event2/buffer.h>
 
 #include "gateway/gateway.h"
+#include "gateway/log.h"
 #include "gateway/relay.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
 #include "transports/transport.h"
+
+static void	relay_move(struct gw_link *);
 
 static struct gw_link *
 relay_other(struct gw_link *l)
@@ -61,9 +65,20 @@ relay_check_shut(struct gw_link *dst)
 	if (evbuffer_get_length(bufferevent_get_output(dst->bev)) != 0)
 		return;
 	dst->shut = true;
+	gw_log_debug("session %" PRIu64 " %s: half-close", dst->session->id,
+	    dst->side);
 	if (dst->ops->half_close(dst->bev) == -1) {
 		/* Nothing more can be said to this peer: it is done. */
 		dst->dead = true;
+	}
+	if (dst->ops->no_eof && !dst->eof) {
+		/*
+		 * A serial line has no end of its own: it ends with the other
+		 * side (design.md "com"), so what it sent is all there is.
+		 */
+		relay_move(dst);
+		dst->eof = true;
+		relay_check_shut(src);
 	}
 }
 
@@ -133,6 +148,25 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	int			 err = EVUTIL_SOCKET_ERROR();
 	char			 reason[512], *why = NULL;
 
+	if (l->dead)
+		return;
+	if ((what & BEV_EVENT_EOF) && l->eof) {
+		/*
+		 * Reported again: libevent's TLS bufferevent, re-armed after
+		 * close_notify (after_eof), stopped writing once more.  What
+		 * is still owed to this peer cannot be written: it is done.
+		 */
+		if (!l->shut && evbuffer_get_length(bufferevent_get_output(bev))) {
+			gw_log_debug("session %" PRIu64 " %s: cannot write after "
+			    "its close; %zu bytes dropped", s->id, l->side,
+			    evbuffer_get_length(bufferevent_get_output(bev)));
+			l->dead = true;
+			bufferevent_disable(bev, EV_READ | EV_WRITE);
+			relay_check_shut(other);
+			relay_check_done(s);
+		}
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		relay_move(l);
 		l->eof = true;
@@ -160,6 +194,7 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 		}
 	} else
 		return;
+	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
 	relay_check_shut(other);
 	relay_check_shut(l);
 	relay_check_done(s);

@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
@@ -329,7 +330,8 @@ gw_tls_half_close(struct bufferevent *bev)
 void
 gw_tls_resume_writing(struct bufferevent *bev)
 {
-	if (bufferevent_openssl_get_ssl(bev) == NULL)
+	if (bufferevent_openssl_get_ssl(bev) == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		return;
 	bufferevent_disable(bev, EV_WRITE);
 	bufferevent_enable(bev, EV_WRITE);

@@ -93,9 +93,10 @@ struct bufferevent *gw_tls_bufferevent_new(struct gw_tls_ctx *ctx,
 int	 gw_tls_half_close(struct bufferevent *bev);
 
 /*
- * After the bufferevent's EOF, re-arm its writing: libevent 2.1's
- * bufferevent_openssl stops both directions on a close_notify, which would
- * strand bytes still owed to the peer.  No-op on a non-TLS bufferevent.
+ * After the bufferevent's EOF, re-arm its writing when bytes are still owed
+ * to the peer: libevent 2.1's bufferevent_openssl stops both directions on a
+ * close_notify, which would strand them.  It may report EOF once more; the
+ * caller ignores repeats.  No-op on a non-TLS bufferevent or an empty output.
  */
 void	 gw_tls_resume_writing(struct bufferevent *bev);
 

@@ -181,6 +181,9 @@ _e2e_cleanup() {
 			_poll 2 _all_gone "${all[@]}"
 		fi
 	fi
+	for p in "${E2E_PORTS[@]}"; do
+		rmdir "$E2E_PORT_LOCKS/$p" 2>/dev/null
+	done
 	if [[ ${E2E_KEEP:-} == 1 ]]; then
 		printf '# kept %s\n' "$TMP" >&2
 	else
@@ -196,12 +199,18 @@ trap 'exit 143' TERM
 
 # free_port VAR: store in VAR a TCP port on 127.0.0.1 that nothing uses,
 # below the ephemeral range so outgoing connections do not take it meanwhile.
+# Tests that run at once (make -j) reserve ports with an atomic mkdir, so two
+# of them never pick the same port between the check and the bind; the
+# reservations go with the test's cleanup.
+E2E_PORT_LOCKS=${TMPDIR:-/tmp}/dbgbridge-e2e-ports
 free_port() {
 	local _try _p
+	mkdir -p "$E2E_PORT_LOCKS"
 	for ((_try = 0; _try < 200; _try++)); do
 		_p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		[[ " ${E2E_PORTS[*]} " == *" $_p "* ]] && continue
 		[[ -z $(ss -tanH "sport = :$_p") ]] || continue
+		mkdir "$E2E_PORT_LOCKS/$_p" 2>/dev/null || continue
 		E2E_PORTS+=("$_p")
 		printf -v "$1" %s "$_p"
 		return 0
