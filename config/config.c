@@ -459,6 +459,7 @@ config_value_free(const struct gw_config_key *k, union config_value *v)
 		break;
 	case GW_CONFIG_BOOL:
 	case GW_CONFIG_UINT:
+	case GW_CONFIG_MODE:
 	case GW_CONFIG_DURATION:
 	case GW_CONFIG_LEVEL:
 		break;
@@ -1087,7 +1088,7 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 {
 	unsigned long	 n;
 	unsigned	 u;
-	char		 lo[32], hi[32];
+	char		 lo[32], hi[32], *end;
 
 	*why = NULL;
 	memset(v, 0, sizeof *v);
@@ -1116,6 +1117,18 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 		    n < k->min || n > k->max) {
 			*why = config_printf("must be %lu-%lu, got '%s'",
 			    k->min, k->max, text);
+			return (-1);
+		}
+		v->num = (unsigned)n;
+		return (0);
+	case GW_CONFIG_MODE:
+		/* An octal mode as chmod(1) takes it: 0600 or 600. */
+		errno = 0;
+		n = strtoul(text, &end, 8);
+		if (text[0] < '0' || text[0] > '7' || *end != '\0' ||
+		    errno != 0 || n < k->min || n > k->max) {
+			*why = config_printf("must be an octal mode %04lo-%04lo, "
+			    "got '%s'", k->min, k->max, text);
 			return (-1);
 		}
 		v->num = (unsigned)n;
@@ -1492,6 +1505,8 @@ config_build_route(struct config_parse *p, struct config_section *sec,
 	r->client_ca = config_take_str(p, sec, "client_ca");
 	r->persist = config_slot(p, sec, "persist")->value.flag;
 	r->standby = config_get_num(p, sec, "standby");
+	r->pipe_mode = config_get_num(p, sec, "pipe_mode");
+	r->pipe_group = config_take_str(p, sec, "pipe_group");
 }
 
 static struct gw_config *
@@ -1703,6 +1718,7 @@ gw_config_free(struct gw_config *c)
 		free(r->bind);
 		free(r->allow);
 		free(r->client_ca);
+		free(r->pipe_group);
 	}
 	free(c->routes);
 	free(c->path);

@@ -47,6 +47,8 @@ struct gw_config_route {
 	char			*client_ca;	/* NULL: no client certificates */
 	bool			 persist;
 	unsigned		 standby;
+	unsigned		 pipe_mode;	/* npipe/spipe serve: file mode */
+	char			*pipe_group;	/* npipe/spipe serve: group name */
 };
 
 /* The whole file.  Strings owned by the config; NULL means "not set". */
@@ -71,6 +73,7 @@ enum gw_config_type {
 	GW_CONFIG_PATH,
 	GW_CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
 	GW_CONFIG_UINT,		/* decimal, within [min, max] */
+	GW_CONFIG_MODE,		/* octal file mode, within [min, max] */
 	GW_CONFIG_DURATION,	/* 0, or a number with ms, s, m or h; stored in ms */
 	GW_CONFIG_LEVEL,	/* error | warn | info | debug */
 	GW_CONFIG_LOG,		/* stderr | syslog */

@@ -76,6 +76,11 @@ static const struct gw_config_key gw_config_key_table[] = {
 	  "keep serving after the process server ends (dbengprx -p)" },
 	{ "route", "standby", GW_CONFIG_UINT, 1, 64, "1", false,
 	  "serve with clicon=: links dialled ahead" },
+	{ "route", "pipe_mode", GW_CONFIG_MODE, 0, 0777, "0600", false,
+	  "npipe/spipe serve: file mode of the socket (octal)" },
+	{ "route", "pipe_group", GW_CONFIG_STRING, 0, 0, NULL, false,
+	  "npipe/spipe serve: group that owns the socket (with pipe_mode "
+	  "0660, lets its members connect)" },
 };
 
 const struct gw_config_key *

@@ -43,7 +43,6 @@ gateway_reserved(const struct gw_config *config)
 	const struct { const char *key, *value, *what; } r[] = {
 		{ "gateway.control", config->control, "the control socket" },
 		{ "gateway.metrics", config->metrics, "metrics" },
-		{ "gateway.pipe_dir", config->pipe_dir, "the npipe transport" },
 		{ "gateway.user", config->user, "dropping privileges" },
 	};
 	size_t	i;
@@ -53,6 +52,28 @@ gateway_reserved(const struct gw_config *config)
 			gw_log_warn("%s: %s is not in this build yet; the key is "
 			    "ignored", r[i].key, r[i].what);
 	}
+}
+
+/*
+ * Where npipe and spipe names live: [gateway] pipe_dir, else a directory the
+ * user running dbgbridge can write: /run/dbgbridge for root,
+ * $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user runtime directory), else
+ * /tmp/dbgbridge-UID.  Returns a malloc'd path.
+ */
+static char *
+gateway_pipe_dir(const struct gw_config *config)
+{
+	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+	char		*dir;
+
+	if (config->pipe_dir != NULL)
+		return (strdup(config->pipe_dir));
+	if (getuid() == 0)
+		return (strdup("/run/dbgbridge"));
+	if (xdg != NULL && xdg[0] == '/')
+		return (asprintf(&dir, "%s/dbgbridge", xdg) == -1 ? NULL : dir);
+	return (asprintf(&dir, "/tmp/dbgbridge-%lu", (unsigned long)getuid()) ==
+	    -1 ? NULL : dir);
 }
 
 struct gw_gateway *
@@ -70,6 +91,11 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		return (NULL);
 	}
 	gw->config = config;
+	if ((gw->pipe_dir = gateway_pipe_dir(config)) == NULL) {
+		gw_gateway_free(gw);
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
 	gw->stores.user_store = config->user_store;
 	gw->stores.machine_store = config->machine_store;
 	TAILQ_INIT(&gw->routes);
@@ -228,5 +254,6 @@ gw_gateway_free(struct gw_gateway *gw)
 	if (gw->base != NULL)
 		event_base_free(gw->base);
 	gw_config_free(gw->config);
+	free(gw->pipe_dir);
 	free(gw);
 }

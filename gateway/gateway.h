@@ -23,6 +23,7 @@ struct gw_gateway {
 	struct evdns_base		*dns;
 	struct gw_config		*config;	/* owned */
 	struct gw_tls_stores		 stores;	/* points into config */
+	char				*pipe_dir;	/* [gateway] pipe_dir or default */
 	TAILQ_HEAD(, gw_route)		 routes;
 	struct event			*sigterm;
 	struct event			*sigint;

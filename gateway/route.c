@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -18,9 +19,6 @@
 #include "gateway/route.h"
 #include "tls/tls.h"
 #include "transports/transport.h"
-
-/* How long accepting pauses when the process is out of descriptors. */
-#define ROUTE_ACCEPT_PAUSE_MS	250
 
 static const char *const route_state_names[] = { "serving", "ending", "ended" };
 
@@ -38,7 +36,22 @@ route_cause(char **cause, const char *name, const char *what, const char *why)
 	return (-1);
 }
 
-/* The ops and, for ssl, the TLS context of one side of a route. */
+/* npipe server=: ".", "localhost" or this host's name (design.md). */
+static bool
+route_local_host(const char *host)
+{
+	char	name[256];
+
+	if (host == NULL || strcmp(host, ".") == 0 ||
+	    strcasecmp(host, "localhost") == 0)
+		return (true);
+	if (gethostname(name, sizeof name) != 0)
+		return (false);
+	name[sizeof name - 1] = '\0';
+	return (strcasecmp(host, name) == 0);
+}
+
+/* The ops and, for ssl and spipe, the TLS context of one side of a route. */
 static int
 route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
     char **cause)
@@ -49,7 +62,7 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	const struct gw_transport_ops	*ops;
 	const char			*what = serve ? "serve" : "connect";
 	struct gw_tls_ctx		*tls = NULL;
-	char				*why = NULL, msg[160];
+	char				*why = NULL, msg[320];
 
 	if ((ops = gw_transport_ops(wire->transport)) == NULL) {
 		snprintf(msg, sizeof msg, "the %s transport is not available "
@@ -59,6 +72,14 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	if (wire->clicon != NULL)
 		return (route_cause(cause, conf->name, what, "clicon= "
 		    "(reverse links) is not available in this build yet"));
+	if (!serve && (wire->transport == GW_SPEC_NPIPE ||
+	    wire->transport == GW_SPEC_SPIPE) && !route_local_host(wire->server)) {
+		snprintf(msg, sizeof msg, "%s: server '%s' is another host; off "
+		    "Windows a pipe is a local socket: reach a remote process "
+		    "server with tcp or ssl", gw_spec_transport_name(
+		    wire->transport), wire->server);
+		return (route_cause(cause, conf->name, what, msg));
+	}
 	if (gw_spec_is_tls(wire)) {
 		tls = serve ? gw_tls_server_new(wire, &gw->stores,
 		    conf->client_ca, &why) : gw_tls_client_new(wire,
@@ -103,69 +124,42 @@ gw_route_new(struct gw_gateway *gw, const struct gw_config_route *conf,
 }
 
 static void
-route_resume(evutil_socket_t fd, short what, void *arg)
+route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
+    void *arg)
 {
 	struct gw_route	*route = arg;
 
-	(void)fd;
-	(void)what;
-	if (route->listener != NULL && route->state == GW_ROUTE_SERVING)
-		evconnlistener_enable(route->listener);
-}
-
-static void
-route_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
-{
-	(void)l;
-	(void)salen;
-	gw_session_accept(arg, fd, sa);
-}
-
-/*
- * accept(2) failed.  Out of descriptors: pause accepting briefly rather than
- * spin on a listener that stays readable; sessions that are open go on.
- */
-static void
-route_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct gw_route		*route = arg;
-	int			 err = EVUTIL_SOCKET_ERROR();
-	struct timeval		 tv = { 0, ROUTE_ACCEPT_PAUSE_MS * 1000 };
-
-	gw_log_warn("route %s: accept: %s", route->conf->name,
-	    evutil_socket_error_to_string(err));
-	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
-		return;
-	evconnlistener_disable(l);
-	if (route->resume == NULL)
-		route->resume = evtimer_new(route->gateway->base, route_resume,
-		    route);
-	if (route->resume != NULL)
-		evtimer_add(route->resume, &tv);
+	/* A serial line carries one session at a time (design.md "com"). */
+	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
+		route->serve_ops->listen_pause(route->listener, true);
+	gw_session_accept(route, fd, peer, sa);
 }
 
 int
 gw_route_start(struct gw_route *route, char **cause)
 {
 	const struct gw_config_route	*conf = route->conf;
+	struct gw_gateway		*gw = route->gateway;
+	struct gw_listen_params		 params;
 	char				*why = NULL, *canon;
 
-	route->listener = gw_tcp_listen(route->gateway->base, conf->bind,
-	    conf->serve, route_accept, route, &route->port, &why);
+	memset(&params, 0, sizeof params);
+	params.spec = conf->serve;
+	params.bind = conf->bind;
+	params.pipe_dir = gw->pipe_dir;
+	params.pipe_mode = conf->pipe_mode;
+	params.pipe_group = conf->pipe_group;
+	route->listener = route->serve_ops->listen(gw->base, &params,
+	    route_accept, route, &route->where, &why);
 	if (route->listener == NULL) {
 		route_cause(cause, conf->name, "serve", why != NULL ? why :
 		    "out of memory");
 		free(why);
 		return (-1);
 	}
-	evconnlistener_set_error_cb(route->listener, route_accept_error);
 	canon = gw_spec_canonical(conf->serve);
-	gw_log_info("route %s serving %s on %s%s%s:%u", conf->name,
-	    canon != NULL ? canon : "?", conf->bind == NULL ? "*" :
-	    strchr(conf->bind, ':') != NULL ? "[" : "", conf->bind == NULL ?
-	    "" : conf->bind, conf->bind != NULL && strchr(conf->bind, ':') !=
-	    NULL ? "]" : "", route->port);
+	gw_log_info("route %s serving %s on %s", conf->name,
+	    canon != NULL ? canon : "?", route->where);
 	free(canon);
 	return (0);
 }
@@ -191,7 +185,7 @@ gw_route_end(struct gw_route *route, const char *reason)
 	route->state = GW_ROUTE_ENDING;
 	gw_log_info("route %s ending: %s", route->conf->name, reason);
 	if (route->listener != NULL) {
-		evconnlistener_free(route->listener);
+		route->serve_ops->listen_free(route->listener);
 		route->listener = NULL;
 	}
 	/* A session that is not relaying yet closes (and unlinks) at once. */
@@ -208,6 +202,9 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 	route->nsessions--;
 	route->bytes_up += s->client.bytes_read;
 	route->bytes_down += s->server.bytes_read;
+	if (route->serve_ops->no_eof && route->listener != NULL &&
+	    route->serve_ops->listen_pause != NULL)
+		route->serve_ops->listen_pause(route->listener, false);
 	route_check_ended(route);
 }
 
@@ -224,9 +221,8 @@ gw_route_free(struct gw_route *route)
 	if (route == NULL)
 		return;
 	if (route->listener != NULL)
-		evconnlistener_free(route->listener);
-	if (route->resume != NULL)
-		event_free(route->resume);
+		route->serve_ops->listen_free(route->listener);
+	free(route->where);
 	gw_tls_ctx_free(route->serve_tls);
 	gw_tls_ctx_free(route->connect_tls);
 	free(route);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-#include <event2/listener.h>
+#include <event2/event.h>
 
 #include "gateway/session.h"
 
@@ -35,9 +35,8 @@ struct gw_route {
 	const struct gw_transport_ops		*connect_ops;
 	struct gw_tls_ctx			*serve_tls;	/* ssl serve */
 	struct gw_tls_ctx			*connect_tls;	/* ssl connect */
-	struct evconnlistener			*listener;
-	struct event				*resume;	/* accept paused (EMFILE) */
-	uint16_t				 port;	/* the port taken */
+	void					*listener;	/* serve_ops' */
+	char					*where;	/* what it serves: ADDR:PORT, path */
 	TAILQ_HEAD(, gw_session)		 sessions;
 	unsigned				 nsessions;
 	uint64_t				 total_sessions;
@@ -58,7 +57,8 @@ struct gw_route *gw_route_new(struct gw_gateway *gw,
 
 /*
  * Start serving (SERVING): listen on the serve spec and log
- * "route NAME serving SPEC on ADDR:PORT".  Returns 0, or -1 with *cause.
+ * "route NAME serving SPEC on WHERE" (ADDR:PORT, a pipe path or a device).
+ * Returns 0, or -1 with *cause.
  */
 int	 gw_route_start(struct gw_route *route, char **cause);
 

@@ -201,7 +201,9 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 
 	s->connect = NULL;
 	if (fd == -1) {
-		if (err == ECONNREFUSED) {
+		if (err == EBUSY)
+			gw_session_close(s, "serial port busy");
+		else if (err == ECONNREFUSED) {
 			gw_session_close(s, "server refused");
 			gw_route_server_refused(route);
 		} else {
@@ -213,9 +215,13 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 		}
 		return;
 	}
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		gw_transport_sockaddr((struct sockaddr *)&ss, s->server.peer,
 		    sizeof s->server.peer);
+	else
+		snprintf(s->server.peer, sizeof s->server.peer, "%s",
+		    wire->pipe != NULL ? wire->pipe : wire->com_port);
 	s->server.bev = route->connect_ops->link_new(route->gateway->base, fd,
 	    route->connect_tls, wire->server, &cause);
 	if (s->server.bev == NULL) {
@@ -242,8 +248,8 @@ session_start_connect(struct gw_session *s)
 	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
 
 	gw_session_set_state(s, GW_SESSION_CONNECTING);
-	s->connect = gw_tcp_connect_start(route->gateway->base,
-	    route->gateway->dns, wire->server, wire->port_lo, wire->ipv6,
+	s->connect = route->connect_ops->connect(route->gateway->base,
+	    route->gateway->dns, wire, route->gateway->pipe_dir,
 	    session_connected, s);
 	if (s->connect == NULL)
 		gw_session_close(s, "server unreachable: out of memory");
@@ -268,7 +274,7 @@ session_allowed(const struct gw_config_route *conf, const struct sockaddr *sa)
 
 int
 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
-    const struct sockaddr *peer)
+    const char *peer, const struct sockaddr *sa)
 {
 	struct gw_gateway		*gw = route->gateway;
 	const struct gw_config_route	*conf = route->conf;
@@ -293,13 +299,13 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	s->server.side = "server";
 	s->client.ops = route->serve_ops;
 	s->server.ops = route->connect_ops;
-	gw_transport_sockaddr(peer, s->client.peer, sizeof s->client.peer);
+	snprintf(s->client.peer, sizeof s->client.peer, "%s", peer);
 	snprintf(s->server.peer, sizeof s->server.peer, "-");
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
 	route->nsessions++;
 	route->total_sessions++;
 
-	if (!session_allowed(conf, peer)) {
+	if (sa != NULL && !session_allowed(conf, sa)) {
 		close(fd);
 		gw_session_close(s, "access denied");
 		return (0);
@@ -309,7 +315,6 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 		gw_session_close(s, "session limit");
 		return (0);
 	}
-	gw_tcp_tune(fd);
 	s->client.bev = route->serve_ops->link_new(gw->base, fd,
 	    route->serve_tls, NULL, &cause);
 	if (s->client.bev == NULL) {
@@ -380,7 +385,8 @@ gw_session_close(struct gw_session *s, const char *reason)
 	gw_session_reason(s, reason);
 	s->state = GW_SESSION_CLOSED;
 	evtimer_del(s->timer);
-	gw_tcp_connect_cancel(s->connect);
+	if (s->connect != NULL)
+		route->connect_ops->connect_cancel(s->connect);
 	s->connect = NULL;
 	for (i = 0; i < 2; i++) {
 		if (l[i]->bev == NULL)

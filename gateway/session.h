@@ -20,7 +20,6 @@
 
 struct gw_route;
 struct gw_session;
-struct gw_tcp_connect;
 
 enum gw_session_state {
 	GW_SESSION_ACCEPTED,
@@ -53,7 +52,7 @@ struct gw_session {
 	enum gw_session_state		 state;
 	struct gw_link			 client;
 	struct gw_link			 server;
-	struct gw_tcp_connect		*connect;	/* while CONNECTING */
+	void				*connect;	/* connect_ops' attempt */
 	struct event			*timer;	/* the current state's timeout */
 	struct timeval			 started;
 	struct timeval			 active;	/* last byte relayed */
@@ -64,14 +63,16 @@ struct gw_session {
 
 /*
  * Open a session for a socket accepted on the route's serve spec.
- * fd: accepted nonblocking socket, owned by the session from this call on
- * (closed on every failure path).  peer: the client's address.
+ * fd: accepted nonblocking link, owned by the session from this call on
+ * (closed on every failure path).  peer: the client's address, pipe name or
+ * device (copied).  sa: its socket address for the allow list, NULL where
+ * the transport has none (the allow list then does not apply).
  * Returns 0, or -1 when the session could not even be made (logged, fd
  * closed).  The session then runs by itself and removes itself from the
  * route when it ends.
  */
 int	 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
-	    const struct sockaddr *peer);
+	    const char *peer, const struct sockaddr *sa);
 
 /* The state's name ("relaying"). */
 const char *gw_session_state_name(enum gw_session_state state);

@@ -48,8 +48,8 @@ tcp_link_new(struct event_base *base, evutil_socket_t fd,
 	return (bev);
 }
 
-static int
-tcp_half_close(struct bufferevent *bev)
+int
+gw_socket_half_close(struct bufferevent *bev)
 {
 	return (shutdown(bufferevent_getfd(bev), SHUT_WR));
 }
@@ -57,8 +57,14 @@ tcp_half_close(struct bufferevent *bev)
 const struct gw_transport_ops gw_transport_tcp = {
 	.name = "tcp",
 	.handshake = false,
+	.no_eof = false,
+	.listen = gw_tcp_listen,
+	.listen_pause = gw_stream_listen_pause,
+	.listen_free = gw_stream_listen_free,
+	.connect = gw_tcp_connect,
+	.connect_cancel = gw_tcp_connect_cancel,
 	.link_new = tcp_link_new,
-	.half_close = tcp_half_close,
+	.half_close = gw_socket_half_close,
 	.after_eof = NULL,
 	.describe = NULL,
 	.error = NULL,
@@ -98,17 +104,18 @@ tcp_set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-struct evconnlistener *
-gw_tcp_listen(struct event_base *base, const char *bind_to,
-    const struct gw_spec *spec, evconnlistener_cb cb, void *arg,
-    uint16_t *port, char **cause)
+void *
+gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
+    gw_accept_cb *accept, void *arg, char **where_out, char **cause)
 {
+	const char		*bind_to = params->bind;
+	const struct gw_spec	*spec = params->spec;
 	struct sockaddr_storage	 ss;
 	socklen_t		 salen;
 	struct evutil_addrinfo	 hints, *ai = NULL;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct evconnlistener	*l;
+	struct gw_stream_listener *l;
 	evutil_socket_t		 fd = -1;
 	unsigned		 p;
 	int			 err = 0, r;
@@ -162,14 +169,15 @@ gw_tcp_listen(struct event_base *base, const char *bind_to,
 			*cause = NULL;
 		return (NULL);
 	}
-	l = evconnlistener_new(base, cb, arg, LEV_OPT_CLOSE_ON_FREE |
-	    LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (l == NULL) {
-		close(fd);
-		*cause = strdup("cannot make a listener");
+	gw_transport_sockaddr((struct sockaddr *)&ss, where, sizeof where);
+	if ((l = gw_stream_listen(base, fd, true, where, accept, arg,
+	    cause)) == NULL)
+		return (NULL);
+	if ((*where_out = strdup(where)) == NULL) {
+		gw_stream_listen_free(l);
+		*cause = strdup("out of memory");
 		return (NULL);
 	}
-	*port = (uint16_t)p;
 	return (l);
 }
 
@@ -186,7 +194,7 @@ struct gw_tcp_connect {
 	char				 why[160];
 	bool				 resolved;
 	bool				 cancelled;
-	gw_tcp_connect_cb		*cb;
+	gw_connect_cb			*cb;
 	void				*arg;
 };
 
@@ -207,7 +215,7 @@ tcp_connect_free(struct gw_tcp_connect *c)
 static void
 tcp_connect_done(struct gw_tcp_connect *c, evutil_socket_t fd)
 {
-	gw_tcp_connect_cb	*cb = c->cb;
+	gw_connect_cb		*cb = c->cb;
 	void			*arg = c->arg;
 	int			 err = c->last_err;
 	char			 why[sizeof c->why];
@@ -309,9 +317,9 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 	tcp_connect_done(c, -1);
 }
 
-struct gw_tcp_connect *
-gw_tcp_connect_start(struct event_base *base, struct evdns_base *dns,
-    const char *host, uint16_t port, bool ipv6only, gw_tcp_connect_cb *cb,
+void *
+gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
+    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
     void *arg)
 {
 	struct gw_tcp_connect	*c;
@@ -319,6 +327,7 @@ gw_tcp_connect_start(struct event_base *base, struct evdns_base *dns,
 	struct evdns_getaddrinfo_request *req;
 	char			 service[8];
 
+	(void)pipe_dir;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return (NULL);
 	c->base = base;
@@ -326,11 +335,11 @@ gw_tcp_connect_start(struct event_base *base, struct evdns_base *dns,
 	c->cb = cb;
 	c->arg = arg;
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = ipv6only ? AF_INET6 : AF_UNSPEC;
+	hints.ai_family = spec->ipv6 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	snprintf(service, sizeof service, "%u", port);
-	req = evdns_getaddrinfo(dns, host, service, &hints,
+	snprintf(service, sizeof service, "%u", spec->port_lo);
+	req = evdns_getaddrinfo(dns, spec->server, service, &hints,
 	    tcp_connect_resolved, c);
 	/* A numeric host resolves inside the call: req is then NULL. */
 	if (!c->resolved)
@@ -339,8 +348,10 @@ gw_tcp_connect_start(struct event_base *base, struct evdns_base *dns,
 }
 
 void
-gw_tcp_connect_cancel(struct gw_tcp_connect *c)
+gw_tcp_connect_cancel(void *attempt)
 {
+	struct gw_tcp_connect	*c = attempt;
+
 	if (c == NULL)
 		return;
 	if (c->req != NULL) {

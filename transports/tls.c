@@ -1,6 +1,7 @@
 /*
- * tls.c: the ssl transport, TLS over a tcp socket (WT §2.2, §2.3; design.md
- * "proto=", "certuser= / machuser=").  The TLS work itself is in tls/.
+ * tls.c: the ssl and spipe transports, TLS over a tcp or a Unix-domain socket
+ * (WT §2.2, §2.3; design.md "proto=", "certuser= / machuser=", "npipe off
+ * Windows").  The TLS work itself is in tls/.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,6 +28,28 @@ ssl_link_new(struct event_base *base, evutil_socket_t fd,
 const struct gw_transport_ops gw_transport_ssl = {
 	.name = "ssl",
 	.handshake = true,
+	.no_eof = false,
+	.listen = gw_tcp_listen,
+	.listen_pause = gw_stream_listen_pause,
+	.listen_free = gw_stream_listen_free,
+	.connect = gw_tcp_connect,
+	.connect_cancel = gw_tcp_connect_cancel,
+	.link_new = ssl_link_new,
+	.half_close = gw_tls_half_close,
+	.after_eof = gw_tls_resume_writing,
+	.describe = gw_tls_describe,
+	.error = gw_tls_error,
+};
+
+const struct gw_transport_ops gw_transport_spipe = {
+	.name = "spipe",
+	.handshake = true,
+	.no_eof = false,
+	.listen = gw_npipe_listen,
+	.listen_pause = gw_npipe_listen_pause,
+	.listen_free = gw_npipe_listen_free,
+	.connect = gw_npipe_connect,
+	.connect_cancel = gw_npipe_connect_cancel,
 	.link_new = ssl_link_new,
 	.half_close = gw_tls_half_close,
 	.after_eof = gw_tls_resume_writing,

@@ -5,13 +5,21 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <event2/event.h>
+
+#include "gateway/log.h"
 #include "transports/transport.h"
 
 extern const struct gw_transport_ops gw_transport_tcp;
 extern const struct gw_transport_ops gw_transport_ssl;
+extern const struct gw_transport_ops gw_transport_npipe;
+extern const struct gw_transport_ops gw_transport_spipe;
 
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
@@ -21,9 +29,130 @@ gw_transport_ops(enum gw_spec_transport t)
 		return (&gw_transport_tcp);
 	case GW_SPEC_SSL:
 		return (&gw_transport_ssl);
+	case GW_SPEC_NPIPE:
+		return (&gw_transport_npipe);
+	case GW_SPEC_SPIPE:
+		return (&gw_transport_spipe);
 	default:
 		return (NULL);
 	}
+}
+
+/* ---------------------------------------------------------------- listen */
+
+struct gw_stream_listener {
+	struct evconnlistener	*evl;
+	struct event		*resume;	/* accepting paused: EMFILE */
+	bool			 tcp;
+	bool			 paused;	/* by the owner */
+	char			*name;
+	gw_accept_cb		*accept;
+	void			*arg;
+};
+
+static void
+stream_accept(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct gw_stream_listener	*l = arg;
+	char				 peer[64];
+
+	(void)evl;
+	(void)salen;
+	if (!l->tcp) {
+		l->accept(fd, l->name, NULL, l->arg);
+		return;
+	}
+	gw_tcp_tune(fd);
+	l->accept(fd, gw_transport_sockaddr(sa, peer, sizeof peer), sa, l->arg);
+}
+
+static void
+stream_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_stream_listener	*l = arg;
+
+	(void)fd;
+	(void)what;
+	if (!l->paused)
+		evconnlistener_enable(l->evl);
+}
+
+/*
+ * accept(2) failed.  Out of descriptors or memory: pause rather than spin on
+ * a listener that stays readable.
+ */
+static void
+stream_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct gw_stream_listener	*l = arg;
+	int				 err = EVUTIL_SOCKET_ERROR();
+	struct timeval			 tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
+
+	gw_log_warn("%s: accept: %s", l->name,
+	    evutil_socket_error_to_string(err));
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;
+	evconnlistener_disable(evl);
+	evtimer_add(l->resume, &tv);
+}
+
+struct gw_stream_listener *
+gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
+    const char *name, gw_accept_cb *accept, void *arg, char **cause)
+{
+	struct gw_stream_listener	*l;
+
+	if ((l = calloc(1, sizeof *l)) == NULL ||
+	    (l->name = strdup(name)) == NULL ||
+	    (l->resume = evtimer_new(base, stream_resume, l)) == NULL) {
+		if (l != NULL)
+			free(l->name);
+		free(l);
+		close(fd);
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
+	l->tcp = tcp;
+	l->accept = accept;
+	l->arg = arg;
+	l->evl = evconnlistener_new(base, stream_accept, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l->evl == NULL) {
+		close(fd);
+		event_free(l->resume);
+		free(l->name);
+		free(l);
+		*cause = strdup("cannot make a listener");
+		return (NULL);
+	}
+	evconnlistener_set_error_cb(l->evl, stream_accept_error);
+	return (l);
+}
+
+void
+gw_stream_listen_pause(void *listener, bool pause)
+{
+	struct gw_stream_listener	*l = listener;
+
+	l->paused = pause;
+	if (pause)
+		evconnlistener_disable(l->evl);
+	else
+		evconnlistener_enable(l->evl);
+}
+
+void
+gw_stream_listen_free(void *listener)
+{
+	struct gw_stream_listener	*l = listener;
+
+	if (l == NULL)
+		return;
+	evconnlistener_free(l->evl);
+	event_free(l->resume);
+	free(l->name);
+	free(l);
 }
 
 const struct gw_spec *

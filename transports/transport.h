@@ -23,6 +23,36 @@
 
 struct gw_tls_ctx;
 
+/*
+ * What a serving transport needs to know beyond its spec.  Strings are
+ * borrowed for the call.
+ */
+struct gw_listen_params {
+	const struct gw_spec	*spec;		/* the route's serve spec */
+	const char		*bind;		/* tcp/ssl: address, NULL: every one */
+	const char		*pipe_dir;	/* npipe/spipe: where names live */
+	unsigned		 pipe_mode;	/* npipe/spipe: socket file mode */
+	const char		*pipe_group;	/* npipe/spipe: group, NULL: ours */
+};
+
+/*
+ * A new client link on a serving transport.  fd: nonblocking, owned by the
+ * callee from this call on.  peer: "ADDR:PORT", a pipe name or a device path
+ * (borrowed).  sa: the peer's address for the allow list, NULL when the
+ * transport has none (pipes, serial lines).
+ */
+typedef void gw_accept_cb(evutil_socket_t fd, const char *peer,
+	    const struct sockaddr *sa, void *arg);
+
+/*
+ * Outcome of a connect: fd >= 0 is a connected nonblocking link now owned by
+ * the callback; fd == -1 is a failure with err (an errno value: ECONNREFUSED
+ * when nothing serves there, EBUSY for a serial port in use, 0 when the name
+ * did not resolve) and a short message why (valid during the call only).
+ */
+typedef void gw_connect_cb(evutil_socket_t fd, int err, const char *why,
+	    void *arg);
+
 struct gw_transport_ops {
 	const char	*name;		/* "tcp", "ssl", ... */
 
@@ -33,13 +63,54 @@ struct gw_transport_ops {
 	bool		 handshake;
 
 	/*
+	 * True when the link has no end-of-stream of its own (a serial line,
+	 * design.md "com"): it is finished once the other side is, and a
+	 * route serving it carries one session at a time.
+	 */
+	bool		 no_eof;
+
+	/*
+	 * Start serving a server-side spec.  accept runs for every new client
+	 * link.  *where receives a malloc'd description of what is served
+	 * ("127.0.0.1:5005", "/run/dbgbridge/NAME", "/dev/ttyS0").  Returns
+	 * an opaque listener, or NULL with a malloc'd *cause naming the
+	 * address, path or device and the error.
+	 */
+	void		*(*listen)(struct event_base *base,
+			    const struct gw_listen_params *params,
+			    gw_accept_cb *accept, void *arg, char **where,
+			    char **cause);
+
+	/*
+	 * Stop accepting for a while (out of descriptors; a serial route busy
+	 * with its one session) or accept again.  May be NULL: always on.
+	 */
+	void		 (*listen_pause)(void *listener, bool pause);
+
+	/* Stop serving and free the listener (pipes: remove the name). */
+	void		 (*listen_free)(void *listener);
+
+	/*
+	 * Connect by a client-side spec (the inner spec for kdsrv).  The
+	 * callback runs exactly once, never from inside this call, unless
+	 * connect_cancel comes first.  pipe_dir: where pipe names live.
+	 * Timeouts are the caller's.  Returns an opaque attempt, or NULL when
+	 * out of memory.
+	 */
+	void		*(*connect)(struct event_base *base,
+			    struct evdns_base *dns, const struct gw_spec *spec,
+			    const char *pipe_dir, gw_connect_cb *cb, void *arg);
+
+	/* Abandon an attempt: its callback will not run; its fd is closed. */
+	void		 (*connect_cancel)(void *attempt);
+
+	/*
 	 * Make a link's bufferevent over a connected (client side) or accepted
-	 * (server side) socket.  fd: nonblocking stream socket; owned by the
-	 * bufferevent on success (closed on free), still the caller's on
-	 * failure.  tls: the route's context for TLS transports (NULL
-	 * otherwise).  host: the peer's name on the connecting side, NULL on
-	 * the serving side.  Returns the bufferevent, or NULL with a malloc'd
-	 * *cause.
+	 * (server side) link.  fd: nonblocking; owned by the bufferevent on
+	 * success (closed on free), still the caller's on failure.  tls: the
+	 * route's context for TLS transports (NULL otherwise).  host: the
+	 * peer's name on the connecting side, NULL on the serving side.
+	 * Returns the bufferevent, or NULL with a malloc'd *cause.
 	 */
 	struct bufferevent *(*link_new)(struct event_base *base,
 			    evutil_socket_t fd, struct gw_tls_ctx *tls,
@@ -47,8 +118,9 @@ struct gw_transport_ops {
 
 	/*
 	 * Half-close the write direction (TCP shutdown(2) SHUT_WR, TLS
-	 * close_notify) once the output buffer is empty; reading goes on.
-	 * Returns 0 or -1 (the link then ends with its session).
+	 * close_notify; nothing for a serial line) once the output buffer is
+	 * empty; reading goes on.  Returns 0 or -1 (the link then ends with
+	 * its session).
 	 */
 	int		(*half_close)(struct bufferevent *bev);
 
@@ -74,8 +146,8 @@ struct gw_transport_ops {
 };
 
 /*
- * The ops for a transport, or NULL when this build cannot carry it yet
- * (npipe, spipe, com).  For kdsrv, pass the inner spec's transport.
+ * The ops for a transport, or NULL for kdsrv (pass the inner spec's
+ * transport: gw_transport_wire).
  */
 const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
@@ -94,42 +166,65 @@ char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
  */
 int	 gw_tcp_tune(evutil_socket_t fd);
 
-/*
- * Listen for a tcp / ssl server-side spec (WT §2.2, design.md): on bind (a
- * numeric address or a name resolved once, blocking, at start-up) or, when
- * bind is NULL, on every address (dual-stack [::], falling back to 0.0.0.0
- * where IPv6 is absent; ipversion=6 makes it IPv6 only).  A port range takes
- * the first free port.  cb gets each accepted nonblocking socket.
- * *port receives the port taken.  Returns a listener owned by the caller
- * (evconnlistener_free closes it), or NULL with a malloc'd *cause naming the
- * address and the error ("127.0.0.1:5005: Address already in use").
- */
-struct evconnlistener *gw_tcp_listen(struct event_base *base,
-	    const char *bind, const struct gw_spec *spec,
-	    evconnlistener_cb cb, void *arg, uint16_t *port, char **cause);
+/* shutdown(2) SHUT_WR: the half_close of plain stream sockets (tcp, npipe). */
+int	 gw_socket_half_close(struct bufferevent *bev);
 
 /*
- * Outcome of a connect: fd >= 0 is a connected, tuned, nonblocking socket now
- * owned by the callback; fd == -1 is a failure with err (an errno value, or 0
- * when the name did not resolve) and a short static-or-transient message why
- * (valid during the call only).
+ * A listening stream socket (tcp, ssl, npipe, spipe) on libevent's
+ * evconnlistener, which drains the accept backlog on each wake-up.  When
+ * accept(2) fails for want of descriptors or memory, accepting pauses for
+ * GW_LISTEN_PAUSE_MS and resumes by itself; open sessions go on.
+ * fd: bound and listening, nonblocking; owned by the listener from this call
+ * on (closed on failure too).  tcp: tune accepted sockets (gw_tcp_tune) and
+ * report their addresses; otherwise peer is `name`.  name: for log lines and
+ * the peer of pipe links (copied).  Returns the listener, or NULL with a
+ * malloc'd *cause.
  */
-typedef void gw_tcp_connect_cb(evutil_socket_t fd, int err, const char *why,
+#define GW_LISTEN_PAUSE_MS	250
+struct gw_stream_listener;
+struct gw_stream_listener *gw_stream_listen(struct event_base *base,
+	    evutil_socket_t fd, bool tcp, const char *name,
+	    gw_accept_cb *accept, void *arg, char **cause);
+/* Pause or resume accepting (the listen_pause slot). */
+void	 gw_stream_listen_pause(void *listener, bool pause);
+/* Close the socket and free the listener (the listen_free slot). */
+void	 gw_stream_listen_free(void *listener);
+
+/*
+ * tcp.c, shared with ssl.  gw_tcp_listen is the listen slot (WT §2.2,
+ * design.md): on params->bind (a numeric address or a name resolved once,
+ * blocking, at start-up) or, when it is NULL, on every address (dual-stack
+ * [::], falling back to 0.0.0.0 where IPv6 is absent; ipversion=6 makes it
+ * IPv6 only); a port range takes the first free port, which *where shows.
+ * Errors name the address: "127.0.0.1:5005: Address already in use".
+ */
+void	*gw_tcp_listen(struct event_base *base,
+	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    void *arg, char **where, char **cause);
+
+/*
+ * The connect slot of tcp and ssl: spec->server:spec->port_lo, trying every
+ * address the name resolves to (through evdns) in turn, IPv6 only with
+ * ipversion=6 (design.md).
+ */
+void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
 	    void *arg);
-
-struct gw_tcp_connect;
+void	 gw_tcp_connect_cancel(void *attempt);
 
 /*
- * Connect to host:port, trying every address the name resolves to (through
- * evdns) in turn, IPv6 only with ipv6only.  The callback runs exactly once,
- * never from inside this call, unless gw_tcp_connect_cancel comes first.
- * Timeouts are the caller's.  Returns the attempt, or NULL when out of memory.
+ * npipe.c, shared with spipe (design.md "npipe off Windows"): a Unix-domain
+ * stream socket named pipe_dir/NAME, the first %d / %x of NAME replaced by
+ * the process id.
  */
-struct gw_tcp_connect *gw_tcp_connect_start(struct event_base *base,
-	    struct evdns_base *dns, const char *host, uint16_t port,
-	    bool ipv6only, gw_tcp_connect_cb *cb, void *arg);
-
-/* Abandon an attempt: its callback will not run; its socket is closed. */
-void	 gw_tcp_connect_cancel(struct gw_tcp_connect *c);
+void	*gw_npipe_listen(struct event_base *base,
+	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    void *arg, char **where, char **cause);
+void	 gw_npipe_listen_pause(void *listener, bool pause);
+void	 gw_npipe_listen_free(void *listener);
+void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
+	    void *arg);
+void	 gw_npipe_connect_cancel(void *attempt);
 
 #endif /* GW_TRANSPORT_H */

@@ -158,6 +158,8 @@ assert_route_defaults(const struct gw_config_route *r)
 	assert_null(r->client_ca);
 	assert_true(r->persist);
 	assert_int_equal(r->standby, 1);
+	assert_int_equal(r->pipe_mode, 0600);
+	assert_null(r->pipe_group);
 }
 
 static void
@@ -279,6 +281,8 @@ test_keys_table(void **state)
 		{ "route", "client_ca", GW_CONFIG_PATH, 0, 0, NULL, false },
 		{ "route", "persist", GW_CONFIG_BOOL, 0, 0, "yes", false },
 		{ "route", "standby", GW_CONFIG_UINT, 1, 64, "1", false },
+		{ "route", "pipe_mode", GW_CONFIG_MODE, 0, 0777, "0600", false },
+		{ "route", "pipe_group", GW_CONFIG_STRING, 0, 0, NULL, false },
 	};
 	const struct gw_config_key	*k;
 	size_t				 n, i;
@@ -383,6 +387,25 @@ test_default_user_store(void **state)
 	setenv("XDG_CONFIG_HOME", "/xdg", 1);
 	c = text_ok(ROUTE "[tls]\nuser_store = /srv/user-certs\n");
 	assert_string_equal(c->user_store, "/srv/user-certs");
+	gw_config_free(c);
+}
+
+/* pipe_mode takes octal as chmod(1) does; pipe_group is kept as written. */
+static void
+test_pipe_keys(void **state)
+{
+	struct gw_config	*c;
+
+	(void)state;
+	c = text_ok("[route p]\nserve = npipe:pipe=Dbg%d\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\n"
+	    "pipe_mode = 660\npipe_group = debuggers\n");
+	assert_int_equal(c->routes[0].pipe_mode, 0660);
+	assert_string_equal(c->routes[0].pipe_group, "debuggers");
+	gw_config_free(c);
+	c = text_ok("[route p]\nserve = npipe:pipe=Dbg\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\npipe_mode = 0\n");
+	assert_int_equal(c->routes[0].pipe_mode, 0);
 	gw_config_free(c);
 }
 
@@ -733,6 +756,18 @@ test_bad_values(void **state)
 		  "gateway.user: needs a value" },
 		{ ROUTE "[tls]\nca =\n", "tls.ca: needs a value" },
 		{ ROUTE "bind =\n", "route t.bind: needs a value" },
+		/* GW_CONFIG_MODE */
+		{ ROUTE "pipe_mode = 0999\n",
+		  "route t.pipe_mode: must be an octal mode 0000-0777, got "
+		  "'0999'" },
+		{ ROUTE "pipe_mode = 1777\n",
+		  "route t.pipe_mode: must be an octal mode 0000-0777, got "
+		  "'1777'" },
+		{ ROUTE "pipe_mode = -600\n",
+		  "route t.pipe_mode: must be an octal mode 0000-0777, got "
+		  "'-600'" },
+		{ ROUTE "pipe_mode = rw\n",
+		  "route t.pipe_mode: must be an octal mode 0000-0777, got 'rw'" },
 		/* GW_CONFIG_UINT */
 		{ ROUTE "max_sessions = 1000001\n",
 		  "route t.max_sessions: must be 0-1000000, got '1000001'" },
@@ -1192,6 +1227,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_default_user_store,
 		    env_save, env_restore),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_pipe_keys),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_all_errors_together),
 		cmocka_unit_test(test_unknown),

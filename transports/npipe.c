@@ -1,0 +1,384 @@
+/*
+ * npipe.c: the npipe transport off Windows, and the socket plumbing spipe
+ * shares (design.md "npipe off Windows": a Unix-domain stream socket named
+ * pipe_dir/NAME; WT §3.1 "pipe=": the first format code becomes the process
+ * id, a second the thread id).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "gateway/log.h"
+#include "transports/transport.h"
+
+#define NPIPE_MAX_SINGLE_IO	(256 * 1024)
+
+/*
+ * dir/NAME into out (size bytes), NAME's first two %d / %x codes expanded to
+ * the process id (the main thread's id is the process id on Linux), "%%" to
+ * "%".  Returns 0, or -1 with a malloc'd *cause.
+ */
+static int
+npipe_path(const char *dir, const char *name, bool expand, char *out,
+    size_t size, char **cause)
+{
+	struct sockaddr_un	 sun;
+	char			 expanded[sizeof sun.sun_path * 2];
+	size_t			 o = 0;
+	int			 codes = 0, n;
+	const char		*p;
+
+	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0) {
+		if (asprintf(cause, "pipe name '%s' may not contain '/' or be "
+		    "'.' or '..'", name) == -1)
+			*cause = NULL;
+		return (-1);
+	}
+	for (p = name; *p != '\0' && o + 1 < sizeof expanded; p++) {
+		if (!expand || *p != '%') {
+			expanded[o++] = *p;
+			continue;
+		}
+		if (p[1] == '%') {
+			expanded[o++] = '%';
+			p++;
+		} else if ((p[1] == 'd' || p[1] == 'x') && codes < 2) {
+			n = snprintf(expanded + o, sizeof expanded - o,
+			    p[1] == 'd' ? "%ld" : "%lx", (long)getpid());
+			o += n > 0 ? (size_t)n : 0;
+			codes++;
+			p++;
+		} else {
+			if (asprintf(cause, "pipe name '%s': only %%d, %%x (at "
+			    "most two) and %%%% are expanded", name) == -1)
+				*cause = NULL;
+			return (-1);
+		}
+		if (o >= sizeof expanded)
+			o = sizeof expanded - 1;
+	}
+	expanded[o] = '\0';
+	n = snprintf(out, size, "%s/%s", dir, expanded);
+	if (n < 0 || (size_t)n >= sizeof sun.sun_path || (size_t)n >= size) {
+		if (asprintf(cause, "socket path too long: %s/%s is %d bytes, "
+		    "at most %zu fit (set a shorter [gateway] pipe_dir)", dir,
+		    expanded, n, sizeof sun.sun_path - 1) == -1)
+			*cause = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+npipe_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	snprintf(sun->sun_path, sizeof sun->sun_path, "%s", path);
+}
+
+/* ---------------------------------------------------------------- listen */
+
+struct npipe_listener {
+	struct gw_stream_listener	*sl;
+	char				*path;
+	dev_t				 dev;	/* the socket we made, to remove */
+	ino_t				 ino;
+};
+
+static int
+npipe_fail(char **cause, const char *path, const char *what, int err)
+{
+	if (asprintf(cause, "%s: %s%s%s", path, what, err != 0 ? ": " : "",
+	    err != 0 ? strerror(err) : "") == -1)
+		*cause = NULL;
+	return (-1);
+}
+
+/*
+ * Clear the way for a new socket at path: remove a stale one left by a dead
+ * process, never one that a live process still serves.
+ */
+static int
+npipe_clear(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd, r, err;
+
+	if (lstat(path, &st) == -1)
+		return (errno == ENOENT ? 0 : npipe_fail(cause, path,
+		    "cannot inspect", errno));
+	if (!S_ISSOCK(st.st_mode))
+		return (npipe_fail(cause, path, "exists and is not a socket", 0));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (npipe_fail(cause, path, "socket", errno));
+	npipe_sockaddr(path, &sun);
+	r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	err = errno;
+	close(fd);
+	if (r == 0 || err == EAGAIN)
+		return (npipe_fail(cause, path, "another live process serves "
+		    "this pipe", 0));
+	if (err != ECONNREFUSED)
+		return (npipe_fail(cause, path, "cannot tell whether a process "
+		    "serves this pipe", err));
+	if (unlink(path) == -1)
+		return (npipe_fail(cause, path, "cannot remove the stale socket",
+		    errno));
+	gw_log_info("%s: removed a stale socket left by a process that ended",
+	    path);
+	return (0);
+}
+
+void *
+gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
+    gw_accept_cb *accept, void *arg, char **where, char **cause)
+{
+	struct npipe_listener	*l;
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	struct group		*gr;
+	char			 path[sizeof sun.sun_path];
+	int			 fd;
+
+	if (npipe_path(params->pipe_dir, params->spec->pipe, true, path,
+	    sizeof path, cause) == -1)
+		return (NULL);
+	if (mkdir(params->pipe_dir, 0755) == -1 && errno != EEXIST) {
+		npipe_fail(cause, params->pipe_dir, "cannot make the pipe "
+		    "directory", errno);
+		return (NULL);
+	}
+	/* In a shared place such as /tmp, the directory must be ours. */
+	if (lstat(params->pipe_dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    (st.st_uid != getuid() && st.st_uid != 0) ||
+	    (st.st_mode & S_IWOTH)) {
+		npipe_fail(cause, params->pipe_dir, "the pipe directory must be "
+		    "a directory owned by this user or root and not writable by "
+		    "others", 0);
+		return (NULL);
+	}
+	if (npipe_clear(path, cause) == -1)
+		return (NULL);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		npipe_fail(cause, path, "socket", errno);
+		return (NULL);
+	}
+	npipe_sockaddr(path, &sun);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		npipe_fail(cause, path, "bind", errno);
+		close(fd);
+		return (NULL);
+	}
+	if (chmod(path, params->pipe_mode) == -1) {
+		npipe_fail(cause, path, "chmod", errno);
+		goto fail;
+	}
+	if (params->pipe_group != NULL) {
+		if ((gr = getgrnam(params->pipe_group)) == NULL) {
+			if (asprintf(cause, "%s: pipe_group '%s': no such group",
+			    path, params->pipe_group) == -1)
+				*cause = NULL;
+			goto fail;
+		}
+		if (chown(path, (uid_t)-1, gr->gr_gid) == -1) {
+			npipe_fail(cause, path, "chown", errno);
+			goto fail;
+		}
+	}
+	if (listen(fd, 511) == -1 || stat(path, &st) == -1) {
+		npipe_fail(cause, path, "listen", errno);
+		goto fail;
+	}
+	if ((l = calloc(1, sizeof *l)) == NULL ||
+	    (l->path = strdup(path)) == NULL ||
+	    (*where = strdup(path)) == NULL) {
+		if (l != NULL)
+			free(l->path);
+		free(l);
+		*cause = strdup("out of memory");
+		goto fail;
+	}
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	if ((l->sl = gw_stream_listen(base, fd, false, path, accept, arg,
+	    cause)) == NULL) {
+		unlink(path);
+		free(*where);
+		free(l->path);
+		free(l);
+		return (NULL);
+	}
+	return (l);
+fail:
+	close(fd);
+	unlink(path);
+	return (NULL);
+}
+
+void
+gw_npipe_listen_pause(void *listener, bool pause)
+{
+	struct npipe_listener	*l = listener;
+
+	gw_stream_listen_pause(l->sl, pause);
+}
+
+void
+gw_npipe_listen_free(void *listener)
+{
+	struct npipe_listener	*l = listener;
+	struct stat		 st;
+
+	if (l == NULL)
+		return;
+	gw_stream_listen_free(l->sl);
+	/* Remove our socket, not one another process has put there since. */
+	if (stat(l->path, &st) == 0 && st.st_dev == l->dev &&
+	    st.st_ino == l->ino)
+		unlink(l->path);
+	free(l->path);
+	free(l);
+}
+
+/* ---------------------------------------------------------------- connect */
+
+struct npipe_connect {
+	struct event	*ev;
+	evutil_socket_t	 fd;
+	int		 err;
+	char		 why[160];
+	gw_connect_cb	*cb;
+	void		*arg;
+};
+
+static void
+npipe_connect_free(struct npipe_connect *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	event_free(c->ev);
+	free(c);
+}
+
+static void
+npipe_connect_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct npipe_connect	*c = arg;
+	gw_connect_cb		*cb = c->cb;
+	void			*cbarg = c->arg;
+	char			 why[sizeof c->why];
+	int			 err = c->err;
+
+	(void)fd;
+	(void)what;
+	memcpy(why, c->why, sizeof why);
+	fd = c->fd;
+	c->fd = -1;
+	npipe_connect_free(c);
+	cb(fd, err, why, cbarg);
+}
+
+void *
+gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
+    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
+    void *arg)
+{
+	static const struct timeval	 now = { 0, 0 };
+	struct npipe_connect		*c;
+	struct sockaddr_un		 sun;
+	char				 path[sizeof sun.sun_path], *cause = NULL;
+
+	(void)dns;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return (NULL);
+	c->fd = -1;
+	c->cb = cb;
+	c->arg = arg;
+	if ((c->ev = evtimer_new(base, npipe_connect_done, c)) == NULL) {
+		free(c);
+		return (NULL);
+	}
+	if (npipe_path(pipe_dir, spec->pipe, false, path, sizeof path,
+	    &cause) == -1) {
+		c->err = EINVAL;
+		snprintf(c->why, sizeof c->why, "%s", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+	} else if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		c->err = errno;
+		snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+	} else {
+		npipe_sockaddr(path, &sun);
+		if (connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+			/* No socket there: nothing serves the pipe. */
+			c->err = errno == ENOENT ? ECONNREFUSED : errno;
+			snprintf(c->why, sizeof c->why, "%s: %s", path,
+			    strerror(errno));
+			close(c->fd);
+			c->fd = -1;
+		}
+	}
+	/* The outcome reaches the caller from the loop, never from here. */
+	evtimer_add(c->ev, &now);
+	return (c);
+}
+
+void
+gw_npipe_connect_cancel(void *attempt)
+{
+	if (attempt != NULL)
+		npipe_connect_free(attempt);
+}
+
+/* ---------------------------------------------------------------- links */
+
+static struct bufferevent *
+npipe_link_new(struct event_base *base, evutil_socket_t fd,
+    struct gw_tls_ctx *tls, const char *host, char **cause)
+{
+	struct bufferevent	*bev;
+
+	(void)tls;
+	(void)host;
+	if ((bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
+		*cause = strdup("cannot make a bufferevent");
+		return (NULL);
+	}
+	bufferevent_set_max_single_read(bev, NPIPE_MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(bev, NPIPE_MAX_SINGLE_IO);
+	return (bev);
+}
+
+const struct gw_transport_ops gw_transport_npipe = {
+	.name = "npipe",
+	.handshake = false,
+	.no_eof = false,
+	.listen = gw_npipe_listen,
+	.listen_pause = gw_npipe_listen_pause,
+	.listen_free = gw_npipe_listen_free,
+	.connect = gw_npipe_connect,
+	.connect_cancel = gw_npipe_connect_cancel,
+	.link_new = npipe_link_new,
+	.half_close = gw_socket_half_close,
+	.after_eof = NULL,
+	.describe = NULL,
+	.error = NULL,
+};
