@@ -69,6 +69,12 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    "in this build yet", gw_spec_transport_name(wire->transport));
 		return (route_cause(cause, conf->name, what, msg));
 	}
+	if (ops->check != NULL && ops->check(wire, &why) == -1) {
+		route_cause(cause, conf->name, what, why != NULL ? why :
+		    "out of memory");
+		free(why);
+		return (-1);
+	}
 	if (wire->clicon != NULL)
 		return (route_cause(cause, conf->name, what, "clicon= "
 		    "(reverse links) is not available in this build yet"));

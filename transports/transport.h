@@ -70,6 +70,15 @@ struct gw_transport_ops {
 	bool		 no_eof;
 
 	/*
+	 * Check what the grammar cannot (design.md, `dbgbridge -n`): a baud
+	 * rate this platform supports, a device path's form.  Nothing is
+	 * opened.  Returns 0, or -1 with a malloc'd *cause naming the key and
+	 * value ("com: baud=12345 is not a rate this platform supports").
+	 * May be NULL: nothing more to check.
+	 */
+	int		 (*check)(const struct gw_spec *spec, char **cause);
+
+	/*
 	 * Start serving a server-side spec.  accept runs for every new client
 	 * link.  *where receives a malloc'd description of what is served
 	 * ("127.0.0.1:5005", "/run/dbgbridge/NAME", "/dev/ttyS0").  Returns
