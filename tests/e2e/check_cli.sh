@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# check_cli.sh: `dbgbridge -n` checks a configuration without listening and
+# prints every route in canonical form with the string a smart client pastes
+# (design.md "Interfaces"); exit 0, or 1 with every error.  Also the bundled
+# default configuration and `-s/-c` from the command line.
+. "$(dirname "$0")/lib.sh"
+
+need_bin "$DBGBRIDGE"
+
+# run_check ARGS...: run `dbgbridge ARGS`; sets OUT, ERR and RC.
+run_check() {
+	RC=0
+	timeout -k 2 10 "$DBGBRIDGE" "$@" >"$TMP/out" 2>"$TMP/err" || RC=$?
+	OUT=$(<"$TMP/out")
+	ERR=$(<"$TMP/err")
+}
+
+# The bundled configuration checks clean, as shipped.
+run_check -n -f "$SRCDIR/config/dbgbridge.ini"
+[[ $RC == 0 ]] || fail "the bundled configuration does not check: $ERR"
+want='route local
+  serve    tcp:port=5005 on 127.0.0.1
+  connect  tcp:server=127.0.0.1,port=5006
+  client   -premote tcp:server=127.0.0.1,port=5005'
+[[ $OUT == "$want" ]] || fail "-n on the bundled configuration printed:
+$OUT
+want:
+$want"
+note "ok: bundled configuration"
+
+# A kernel smart client reaches a kdsrv upstream with -k kdsrv:...
+cat >"$TMP/kd.ini" <<'INI'
+[route kd]
+serve = TCP:Port=5005,Hidden
+bind = 127.0.0.1
+connect = kdsrv:trans=@{com:port=com1,baud=57600},server=@{tcp:port=1027,server=lab7}
+INI
+run_check -n -f "$TMP/kd.ini"
+[[ $RC == 0 ]] || fail "-n kd.ini: exit $RC: $ERR"
+want='route kd
+  serve    tcp:port=5005,hidden on 127.0.0.1
+  connect  kdsrv:server=@{tcp:server=lab7,port=1027},trans=@{com:port=com1,baud=57600}
+  client   -k kdsrv:server=@{tcp:server=127.0.0.1,port=5005},trans=@{com:port=com1,baud=57600}'
+[[ $OUT == "$want" ]] || fail "-n kd.ini printed:
+$OUT
+want:
+$want"
+note "ok: kdsrv upstream"
+
+# Every error at once, each naming its section and key, exit 1.
+cat >"$TMP/bad.ini" <<'INI'
+[gateway]
+log_level = loud
+[route one]
+serve = tcp:port=70000
+connect = tcp:server=127.0.0.1,port=5006
+[route two]
+serve = tcp:port=5007
+connect = tcp:port=5008
+drain_timeout = 10
+INI
+run_check -n -f "$TMP/bad.ini"
+[[ $RC == 1 ]] || fail "-n bad.ini: exit $RC, want 1; stderr: $ERR"
+[[ -z $OUT ]] || fail "-n bad.ini printed on stdout: $OUT"
+for want in "gateway.log_level: must be one of error, warn, info, debug, got 'loud'" \
+	"route one.serve: tcp: 'port' must be 1-65535, got '70000'" \
+	"route two.connect:" "route two.drain_timeout:"; do
+	[[ $ERR == *"$want"* ]] || fail "-n bad.ini: no '$want' in:
+$ERR"
+done
+[[ $(grep -c . <<<"$ERR") == 4 ]] || fail "-n bad.ini: want 4 error lines, got:
+$ERR"
+note "ok: all four errors reported together"
+
+# A certificate that does not load is found by -n, before anything listens.
+cat >"$TMP/cert.ini" <<INI
+[route s]
+serve = ssl:proto=tls1,certuser=$TMP/missing.pem,port=6000
+connect = tcp:server=127.0.0.1,port=5006
+INI
+run_check -n -f "$TMP/cert.ini"
+[[ $RC == 1 ]] || fail "-n cert.ini: exit $RC, want 1"
+[[ $ERR == *"route s.serve: certuser '$TMP/missing.pem': No such file or directory"* ]] ||
+	fail "-n cert.ini: unexpected error: $ERR"
+note "ok: missing certificate"
+
+# The repeater's command line: -s and -c, a password refused by name.
+run_check -n -s tcp:port=5005 -c npipe:server=.,pipe=Back
+[[ $RC == 0 && $OUT == *"connect  npipe:server=.,pipe=Back"* ]] ||
+	fail "-n -s -c: exit $RC: $OUT $ERR"
+run_check -n -s tcp:port=5005 -c npipe:server=lab7,pipe=Back
+[[ $RC == 1 && $ERR == *"route cli.connect: npipe: server 'lab7' is another host"* ]] ||
+	fail "-n with a remote npipe server: exit $RC: $ERR"
+run_check -n -s tcp:port=5005,password=Secret1 -c tcp:server=h,port=1
+[[ $RC == 1 && $ERR == *"route cli.serve:"*password* ]] ||
+	fail "-n with a password: exit $RC: $ERR"
+[[ $ERR != *Secret1* ]] || fail "the password was printed: $ERR"
+note "ok: -s/-c"
+note "check_cli: all passed"
