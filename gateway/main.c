@@ -17,11 +17,11 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <openssl/opensslv.h>
 
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
+#include "tls/tls.h"
 #include "transports/spec.h"
 
 #ifndef GW_SYSCONFDIR
@@ -142,7 +142,7 @@ main(int argc, char **argv)
 			return (0);
 		case 'V':
 			printf("dbgbridge %s (%s, libevent %s)\n", PACKAGE_VERSION,
-			    OPENSSL_VERSION_TEXT, event_get_version());
+			    gw_tls_version(), event_get_version());
 			return (0);
 		default:
 			usage(stderr);

@@ -60,7 +60,7 @@ relay_check_shut(struct gw_link *dst)
 
 	if (dst->shut || dst->dead)
 		return;
-	if (!src->eof && !src->dead && !dst->session->draining)
+	if (!src->eof && !src->dead)
 		return;
 	if (evbuffer_get_length(bufferevent_get_output(dst->bev)) != 0)
 		return;
@@ -93,7 +93,7 @@ relay_move(struct gw_link *src)
 	if (n == 0)
 		return;
 	src->bytes_read += n;
-	if (dst->shut || dst->dead || dst->session->draining) {
+	if (dst->shut || dst->dead) {
 		evbuffer_drain(in, n);	/* nowhere to go */
 		return;
 	}
@@ -122,6 +122,9 @@ relay_write(struct bufferevent *bev, void *arg)
 {
 	struct gw_link	*dst = arg, *src = relay_other(dst);
 
+	/* Bytes reached a peer: the session is making progress. */
+	event_base_gettimeofday_cached(dst->session->route->gateway->base,
+	    &dst->session->active);
 	if (src->paused) {
 		src->paused = false;
 		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
@@ -218,8 +221,9 @@ gw_relay_start(struct gw_session *s)
 	if (s->client.eof) {
 		relay_first_end(s, "client closed");
 		relay_check_shut(&s->server);
-	} else
+	} else if (!s->client.paused)
 		bufferevent_enable(s->client.bev, EV_READ | EV_WRITE);
+	/* else the early bytes filled the server's output: relay_write resumes */
 	bufferevent_enable(s->server.bev, EV_READ | EV_WRITE);
 }
 
@@ -230,9 +234,18 @@ gw_relay_drain(struct gw_session *s, const char *reason)
 		gw_session_close(s, reason);
 		return;
 	}
-	s->draining = true;
 	relay_first_end(s, reason);
-	relay_check_shut(&s->client);
+	/*
+	 * As if the client had closed (design.md DisconnectProcessServer): the
+	 * server gets what was read, then EOF; what it still sends reaches the
+	 * client, then the client gets EOF.  drain_timeout bounds the wait.
+	 */
+	if (!s->client.eof && !s->client.dead) {
+		relay_move(&s->client);
+		s->client.eof = true;
+		s->client.paused = false;
+		bufferevent_disable(s->client.bev, EV_READ);
+	}
 	relay_check_shut(&s->server);
 	relay_check_done(s);
 }

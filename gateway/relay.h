@@ -30,11 +30,12 @@ struct gw_session;
 void	 gw_relay_start(struct gw_session *s);
 
 /*
- * Wind a session down without losing bytes already read (design.md
- * DisconnectProcessServer, `ctl disconnect`, a route's end): stop reading both
- * links, write what is buffered, half-close both, then close with reason.
- * Sets DRAINING, whose drain_timeout bounds the wait.  A session not yet
- * relaying closes at once.
+ * Wind a session down without losing bytes (design.md DisconnectProcessServer,
+ * `ctl disconnect`, a route's end): as if the client had closed, the server
+ * gets what was read from the client and then EOF; what it still sends
+ * reaches the client, which then gets EOF.  Sets DRAINING: drain_timeout
+ * (a time without progress) bounds the wait.  A session not yet relaying
+ * closes at once.
  */
 void	 gw_relay_drain(struct gw_session *s, const char *reason);
 

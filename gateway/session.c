@@ -96,6 +96,9 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	event_base_gettimeofday_cached(s->route->gateway->base, &now);
+	idle_ms = (unsigned)((now.tv_sec - s->active.tv_sec) * 1000 +
+	    (now.tv_usec - s->active.tv_usec) / 1000);
 	switch (s->state) {
 	case GW_SESSION_HANDSHAKE:
 		gw_session_close(s, "handshake timeout");
@@ -104,15 +107,18 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		gw_session_close(s, "connect timeout");
 		break;
 	case GW_SESSION_RELAYING:
-		event_base_gettimeofday_cached(s->route->gateway->base, &now);
-		idle_ms = (unsigned)((now.tv_sec - s->active.tv_sec) * 1000 +
-		    (now.tv_usec - s->active.tv_usec) / 1000);
 		if (idle_ms + 1 < limit)
 			session_arm(s, limit - idle_ms);
 		else
 			gw_session_close(s, "idle timeout");
 		break;
 	case GW_SESSION_DRAINING:
+		/* drain_timeout: a time without progress, not a deadline. */
+		limit = s->route->conf->drain_timeout_ms;
+		if (idle_ms + 1 < limit) {
+			session_arm(s, limit - idle_ms);
+			break;
+		}
 		if (s->reason != NULL &&
 		    asprintf(&reason, "%s, then drain timeout", s->reason) != -1) {
 			free(s->reason);
@@ -378,10 +384,14 @@ gw_session_close(struct gw_session *s, const char *reason)
 	struct gw_route		*route = s->route;
 	struct gw_gateway	*gw = route->gateway;
 	struct gw_link		*l[2] = { &s->client, &s->server };
+	struct linger		 rst = { 1, 0 };
+	bool			 cut;
 	int			 i;
 
 	if (s->state == GW_SESSION_CLOSED)
 		return;
+	/* Relaying stopped before both directions ended: the stream is cut. */
+	cut = s->state >= GW_SESSION_RELAYING;
 	gw_session_reason(s, reason);
 	s->state = GW_SESSION_CLOSED;
 	evtimer_del(s->timer);
@@ -398,7 +408,18 @@ gw_session_close(struct gw_session *s, const char *reason)
 		 * TLS link without close_notify, which its peer would read as
 		 * a truncation rather than an end.
 		 */
-		if (!l[i]->shut && !l[i]->dead)
+		if (l[i]->shut || l[i]->dead)
+			continue;
+		if (cut || evbuffer_get_length(bufferevent_get_output(
+		    l[i]->bev)) != 0) {
+			/*
+			 * Bytes owed to this peer are lost: say so with a
+			 * reset, never with FIN or close_notify, which read as
+			 * a complete stream.
+			 */
+			setsockopt(bufferevent_getfd(l[i]->bev), SOL_SOCKET,
+			    SO_LINGER, &rst, sizeof rst);
+		} else
 			l[i]->ops->half_close(l[i]->bev);
 	}
 	session_log(s);

@@ -57,7 +57,6 @@ struct gw_session {
 	struct timeval			 started;
 	struct timeval			 active;	/* last byte relayed */
 	char				*reason;	/* why it ended (first cause) */
-	bool				 draining;	/* winding down: input dropped */
 	TAILQ_ENTRY(gw_session)		 entry;
 };
 
@@ -94,8 +93,10 @@ void	 gw_session_reason(struct gw_session *s, const char *reason);
  * End the session now: record the reason (unless one is already recorded),
  * stop both links, write the one log line (design.md: id, route, both peers,
  * transports, TLS version and peer subject, bytes each way, duration,
- * reason), unlink it from its route, and free it from the event loop.  Bytes
- * not yet written are dropped; callers that must not lose bytes drain first
+ * reason), unlink it from its route, and free it from the event loop.  A
+ * link whose stream was cut (relaying had begun and it was not yet
+ * half-closed, or bytes were still owed to it) is reset, never given FIN or
+ * close_notify; callers that must not lose bytes drain first
  * (gw_relay_drain).  Safe to call once; later calls are no-ops.
  */
 void	 gw_session_close(struct gw_session *s, const char *reason);

@@ -34,6 +34,11 @@ struct gw_tls_ctx {
 
 /* SSL ex_data slot: a malloc'd message from the certificate check. */
 static int tls_msg_index = -1;
+/* SSL ex_data slot: the event that retries a close_notify (freed with it). */
+static int tls_retry_index = -1;
+
+static void	tls_retry_free(void *, void *, CRYPTO_EX_DATA *, int, long,
+		    void *);
 
 void
 gw_tls_cause(char **cause, const char *fmt, ...)
@@ -99,6 +104,9 @@ tls_ctx_new(const struct gw_spec *spec, bool server, char **cause)
 	if (tls_msg_index == -1)
 		tls_msg_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 		    tls_msg_free);
+	if (tls_retry_index == -1)
+		tls_retry_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    tls_retry_free);
 	if ((ctx = calloc(1, sizeof *ctx)) == NULL ||
 	    (ctx->name = strdup(spec->cert != NULL ? spec->cert : "")) == NULL) {
 		free(ctx);
@@ -183,6 +191,17 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 			goto fail;
 		}
 		SSL_CTX_set_client_CA_list(ctx->ssl_ctx, names);
+		/*
+		 * A resumed session must carry a session id context when peers
+		 * are verified, or OpenSSL fails the handshake
+		 * (SSL_CTX_set_session_id_context(3)).  Schannel resumes.
+		 */
+		if (SSL_CTX_set_session_id_context(ctx->ssl_ctx,
+		    (const unsigned char *)"dbgbridge", 9) != 1) {
+			tls_queue_reasons(why, sizeof why);
+			gw_tls_cause(cause, "client_ca: %s", why);
+			goto fail;
+		}
 		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER |
 		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
@@ -311,20 +330,61 @@ gw_tls_bufferevent_new(struct gw_tls_ctx *ctx, struct event_base *base,
 		gw_tls_cause(cause, "cannot make a TLS bufferevent");
 		return (NULL);
 	}
-	/* A peer that closes TCP without close_notify ends its stream. */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	/*
+	 * No allow_dirty_shutdown: SSL_OP_IGNORE_UNEXPECTED_EOF already reads a
+	 * TCP close without close_notify as EOF; libevent's flag would also
+	 * turn a reset or a failed write (SSL_ERROR_SYSCALL) into EOF.
+	 */
 	return (bev);
+}
+
+static void
+tls_retry_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (ptr != NULL)
+		event_free(ptr);
+}
+
+static void
+tls_shutdown_retry(evutil_socket_t fd, short what, void *arg)
+{
+	SSL	*ssl = arg;
+	int	 r;
+
+	(void)fd;
+	(void)what;
+	ERR_clear_error();
+	if ((r = SSL_shutdown(ssl)) < 0 &&
+	    SSL_get_error(ssl, r) == SSL_ERROR_WANT_WRITE)
+		event_add(SSL_get_ex_data(ssl, tls_retry_index), NULL);
+	ERR_clear_error();
 }
 
 int
 gw_tls_half_close(struct bufferevent *bev)
 {
-	SSL	*ssl = bufferevent_openssl_get_ssl(bev);
+	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+	struct event	*ev;
+	int		 r;
 
 	if (ssl == NULL)
 		return (-1);
 	ERR_clear_error();
-	return (SSL_shutdown(ssl) >= 0 ? 0 : -1);
+	if ((r = SSL_shutdown(ssl)) >= 0)
+		return (0);
+	if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_WRITE) {
+		ERR_clear_error();
+		return (-1);
+	}
+	/* The alert waits in OpenSSL: send it when the socket takes more. */
+	ERR_clear_error();
+	if ((ev = event_new(bufferevent_get_base(bev), bufferevent_getfd(bev),
+	    EV_WRITE, tls_shutdown_retry, ssl)) == NULL)
+		return (-1);
+	SSL_set_ex_data(ssl, tls_retry_index, ev);
+	return (event_add(ev, NULL));
 }
 
 void
@@ -395,4 +455,10 @@ gw_tls_error(struct bufferevent *bev)
 	if (err != 0)
 		return (strdup(evutil_socket_error_to_string(err)));
 	return (strdup("connection closed during the handshake"));
+}
+
+const char *
+gw_tls_version(void)
+{
+	return (OpenSSL_version(OPENSSL_VERSION));
 }

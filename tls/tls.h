@@ -123,4 +123,7 @@ char	*gw_tls_error(struct bufferevent *bev);
  */
 char	*gw_tls_thumbprint_file(const char *path, bool sha256, char **cause);
 
+/* The OpenSSL version this process runs with ("OpenSSL 3.0.17 1 Jul 2025"). */
+const char *gw_tls_version(void);
+
 #endif /* GW_TLS_H */
