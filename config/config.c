@@ -1277,7 +1277,7 @@ config_listens_tcp(const struct gw_spec *spec)
 static void
 config_check_route(struct config_parse *p, struct config_section *sec)
 {
-	struct config_slot	*serve, *bind, *ca, *standby;
+	struct config_slot	*serve, *bind, *ca, *standby, *allow;
 	const struct gw_spec	*spec;
 
 	serve = config_slot(p, sec, "serve");
@@ -1305,6 +1305,15 @@ config_check_route(struct config_parse *p, struct config_section *sec)
 			    "clicon= and dials out; bind applies to a serve "
 			    "that listens", sec->label);
 		}
+	}
+
+	allow = config_slot(p, sec, "allow");
+	if (allow->given && allow->valid && spec != NULL &&
+	    spec->transport != GW_SPEC_TCP && spec->transport != GW_SPEC_SSL) {
+		config_error(p, allow->line, "%s.allow: only a tcp or ssl serve "
+		    "has peer addresses to check; a pipe's file mode "
+		    "(pipe_mode, pipe_group) or a serial port's device decides "
+		    "who may connect", sec->label);
 	}
 
 	standby = config_slot(p, sec, "standby");

@@ -173,9 +173,15 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		relay_move(l);
 		l->eof = true;
-		if (l == &s->server)
-			s->route->server_closed = true;
-		snprintf(reason, sizeof reason, "%s closed", l->side);
+		if (l->ops->no_eof) {
+			/* A serial line has no EOF: reading 0 is a hang-up. */
+			snprintf(reason, sizeof reason, "%s device hung up",
+			    l->side);
+		} else {
+			if (l == &s->server)
+				s->route->server_closed = true;
+			snprintf(reason, sizeof reason, "%s closed", l->side);
+		}
 		relay_first_end(s, reason);
 		if (l->ops->after_eof != NULL && !l->shut)
 			l->ops->after_eof(bev);

@@ -138,7 +138,9 @@ route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
 	/* A serial line carries one session at a time (design.md "com"). */
 	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
 		route->serve_ops->listen_pause(route->listener, true);
-	gw_session_accept(route, fd, peer, sa);
+	if (gw_session_accept(route, fd, peer, sa) == -1 &&
+	    route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
+		route->serve_ops->listen_pause(route->listener, false);
 }
 
 int

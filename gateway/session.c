@@ -254,6 +254,14 @@ session_start_connect(struct gw_session *s)
 	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
 
 	gw_session_set_state(s, GW_SESSION_CONNECTING);
+	/* Named before the attempt, so a failed one still says where. */
+	if (wire->server != NULL)
+		snprintf(s->server.peer, sizeof s->server.peer, "%s%s%s:%u",
+		    strchr(wire->server, ':') != NULL ? "[" : "", wire->server,
+		    strchr(wire->server, ':') != NULL ? "]" : "", wire->port_lo);
+	if (wire->pipe != NULL || wire->com_port != NULL)
+		snprintf(s->server.peer, sizeof s->server.peer, "%s",
+		    wire->pipe != NULL ? wire->pipe : wire->com_port);
 	s->connect = route->connect_ops->connect(route->gateway->base,
 	    route->gateway->dns, wire, route->gateway->pipe_dir,
 	    session_connected, s);

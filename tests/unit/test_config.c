@@ -397,6 +397,11 @@ test_pipe_keys(void **state)
 	struct gw_config	*c;
 
 	(void)state;
+	text_err("[route p]\nserve = npipe:pipe=Dbg\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\nallow = 10.0.0.0/8\n",
+	    "route p.allow: only a tcp or ssl serve has peer addresses to "
+	    "check; a pipe's file mode (pipe_mode, pipe_group) or a serial "
+	    "port's device decides who may connect");
 	c = text_ok("[route p]\nserve = npipe:pipe=Dbg%d\n"
 	    "connect = tcp:server=127.0.0.1,port=5006\n"
 	    "pipe_mode = 660\npipe_group = debuggers\n");
