@@ -109,6 +109,42 @@ npipe_fail(char **cause, const char *path, const char *what, int err)
 }
 
 /*
+ * Is a process listening on the socket at path?  1 yes, 0 no, -1 unknown.
+ * Linux lists every bound Unix socket in /proc/net/unix (proc(5)), with
+ * __SO_ACCEPTCON (0x10000) in Flags while it listens: asking there never
+ * connects, and a connection would be a session to the process that serves
+ * it (gdbserver --multi even exits when one closes before its first packet).
+ */
+static int
+npipe_listening(const char *path)
+{
+	FILE		*f;
+	char		 line[512 + sizeof ((struct sockaddr_un *)0)->sun_path];
+	char		 name[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+	unsigned long	 flags;
+	struct stat	 want, st;
+	int		 found = 0;
+
+	if (stat(path, &want) == -1 ||
+	    (f = fopen("/proc/net/unix", "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof line, f) != NULL) {
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %108s", &flags,
+		    name) != 2 || (flags & 0x10000) == 0)
+			continue;
+		/* The same file, however its path was spelt at bind(2). */
+		if (strcmp(name, path) == 0 || (stat(name, &st) == 0 &&
+		    st.st_dev == want.st_dev && st.st_ino == want.st_ino)) {
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return (found);
+}
+
+/*
  * Clear the way for a new socket at path: remove a stale one left by a dead
  * process, never one that a live process still serves.
  */
@@ -117,25 +153,29 @@ npipe_clear(const char *path, char **cause)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	int			 fd, r, err;
+	int			 fd, r, err, live;
 
 	if (lstat(path, &st) == -1)
 		return (errno == ENOENT ? 0 : npipe_fail(cause, path,
 		    "cannot inspect", errno));
 	if (!S_ISSOCK(st.st_mode))
 		return (npipe_fail(cause, path, "exists and is not a socket", 0));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (npipe_fail(cause, path, "socket", errno));
-	npipe_sockaddr(path, &sun);
-	r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
-	err = errno;
-	close(fd);
-	if (r == 0 || err == EAGAIN)
+	if ((live = npipe_listening(path)) == -1) {
+		/* No /proc: ask the socket itself. */
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return (npipe_fail(cause, path, "socket", errno));
+		npipe_sockaddr(path, &sun);
+		r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+		err = errno;
+		close(fd);
+		if (r == -1 && err != EAGAIN && err != ECONNREFUSED)
+			return (npipe_fail(cause, path, "cannot tell whether a "
+			    "process serves this pipe", err));
+		live = r == 0 || err == EAGAIN;
+	}
+	if (live)
 		return (npipe_fail(cause, path, "another live process serves "
 		    "this pipe", 0));
-	if (err != ECONNREFUSED)
-		return (npipe_fail(cause, path, "cannot tell whether a process "
-		    "serves this pipe", err));
 	if (unlink(path) == -1)
 		return (npipe_fail(cause, path, "cannot remove the stale socket",
 		    errno));
@@ -296,8 +336,8 @@ npipe_connect_done(evutil_socket_t fd, short what, void *arg)
 
 void *
 gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
-    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
-    void *arg)
+    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+    gw_connect_cb *cb, void *arg)
 {
 	static const struct timeval	 now = { 0, 0 };
 	struct npipe_connect		*c;
@@ -305,6 +345,7 @@ gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	char				 path[sizeof sun.sun_path], *cause = NULL;
 
 	(void)dns;
+	(void)prepared;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return (NULL);
 	c->fd = -1;

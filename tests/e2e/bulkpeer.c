@@ -1,26 +1,53 @@
 /*
  * bulkpeer.c: one end of a byte-exact, full-duplex bulk transfer for the
- * e2e tests (tests/e2e/bulk.sh, tests/e2e/tls_refused.sh).
+ * e2e tests (tests/e2e/bulk.sh, tests/e2e/tls_refused.sh, tests/e2e/matrix.sh).
  *
- *   bulkpeer listen  PORT BYTES SEED [TIMEOUT_S]
- *   bulkpeer connect PORT BYTES SEED [TIMEOUT_S]
+ *   bulkpeer [-ew] [-s client|server] listen|connect PORT BYTES SEED
+ *            [TIMEOUT_S]
+ *   bulkpeer [-ew] [-s client|server] unix-listen|unix-connect PATH BYTES
+ *            SEED [TIMEOUT_S]
+ *   bulkpeer [-w] -s client|server tty PATH BYTES SEED [TIMEOUT_S]
  *
  * "listen" accepts one connection on 127.0.0.1:PORT (then closes its
- * listener); "connect" connects to 127.0.0.1:PORT.  Both ends then, at the
- * same time, send BYTES bytes of a deterministic pseudo-random stream and
- * receive the peer's, checking every byte.  After its last byte an end
- * half-closes (shutdown SHUT_WR) and expects EOF after exactly BYTES bytes.
+ * listener); "connect" connects to 127.0.0.1:PORT.  "unix-listen" binds a
+ * Unix-domain stream socket at PATH (replacing a socket file already there),
+ * accepts one connection, then closes and removes its listener;
+ * "unix-connect" connects to the socket at PATH.  "tty" opens the terminal
+ * device PATH (a pty end), takes flock(2) LOCK_EX on it as serial programs
+ * do (dbgbridge's com transport then leaves it alone: no other test's
+ * bridge can open and flush it) and makes it raw (cfmakeraw).  Both ends
+ * then, at the same time, send BYTES bytes of a deterministic pseudo-random
+ * stream and receive the peer's, checking every byte.
  *
- * The stream from connect to listen ("up") and from listen to connect
+ * By default an end half-closes (shutdown SHUT_WR) after its last byte and
+ * expects EOF after exactly BYTES bytes.  With -e (exact; always for tty, a
+ * serial line has no EOF of its own) an end sends and receives exactly BYTES
+ * bytes without waiting for EOF; once both directions are complete a socket
+ * end half-closes and then expects EOF with no byte more (the relay ends a
+ * link whose other side has no EOF when that side's session ends), and a tty
+ * end closes the device.
+ *
+ * With -w an end sends nothing before the first byte from its peer has
+ * arrived: a process server behind a serial line that speaks only when
+ * spoken to (what the relay's connect finds on the line before that is
+ * flushed away).
+ *
+ * The stream from the client side to the server side ("up") and back
  * ("down") are different: each is xorshift64* seeded from SEED and the
- * direction, so both ends take the same SEED.
+ * direction, so both ends take the same SEED.  The connecting modes are the
+ * client side and the listening modes the server side; -s says which side
+ * an end is (tty needs it).
  *
  * Prints "ok sent=N received=N" and exits 0; otherwise prints what went wrong
  * (first mismatching offset, short or long count, socket error, timeout) on
  * stderr and exits 1.  Usage errors exit 2.  Everything ends within
- * TIMEOUT_S seconds (default 300) from start.
+ * TIMEOUT_S seconds (default 300) from start.  SIGTERM or SIGINT during the
+ * transfer ends it at once with how far it got ("terminated: sent ...").
  */
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -34,12 +61,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CHUNK		(64 * 1024)
-#define SEED_UP		UINT64_C(0x75702d7374726561)	/* connect -> listen */
-#define SEED_DOWN	UINT64_C(0x646f776e2d737472)	/* listen -> connect */
+#define SEED_UP		UINT64_C(0x75702d7374726561)	/* client -> server */
+#define SEED_DOWN	UINT64_C(0x646f776e2d737472)	/* server -> client */
 
 /* A byte stream: the little-endian bytes of successive xorshift64* words. */
 struct stream {
@@ -49,6 +77,7 @@ struct stream {
 };
 
 static const char *mode = "bulkpeer";
+static volatile sig_atomic_t stopped;	/* SIGTERM or SIGINT arrived */
 
 static void
 die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -70,8 +99,20 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: bulkpeer listen|connect PORT BYTES SEED [TIMEOUT_S]\n");
+	    "usage: bulkpeer [-ew] [-s client|server] listen|connect PORT BYTES "
+	    "SEED [TIMEOUT_S]\n"
+	    "       bulkpeer [-ew] [-s client|server] unix-listen|unix-connect "
+	    "PATH BYTES SEED [TIMEOUT_S]\n"
+	    "       bulkpeer [-w] -s client|server tty PATH BYTES SEED "
+	    "[TIMEOUT_S]\n");
 	exit(2);
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopped = 1;
 }
 
 static uint64_t
@@ -209,8 +250,9 @@ do_listen(uint16_t port, int64_t deadline)
 		die("listen: %s", strerror(errno));
 	set_nonblock(lfd);
 	for (;;) {
-		if (now_ms() >= deadline)
-			die("timeout: no connection on 127.0.0.1:%u", port);
+		if (stopped || now_ms() >= deadline)
+			die("%s: no connection on 127.0.0.1:%u",
+			    stopped ? "terminated" : "timeout", port);
 		pfd.fd = lfd;
 		pfd.events = POLLIN;
 		r = poll(&pfd, 1, poll_timeout(deadline));
@@ -242,6 +284,117 @@ do_connect(uint16_t port)
 	return fd;
 }
 
+static struct sockaddr_un
+unix_addr(const char *path)
+{
+	struct sockaddr_un sun;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path)
+		die("socket path too long: %s", path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	return sun;
+}
+
+static int
+do_unix_listen(const char *path, int64_t deadline)
+{
+	struct sockaddr_un sun = unix_addr(path);
+	struct pollfd pfd;
+	struct stat st;
+	int lfd, fd, r;
+
+	/* Replace a socket file left by an earlier run, nothing else. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			die("%s exists and is not a socket", path);
+		if (unlink(path) == -1)
+			die("unlink %s: %s", path, strerror(errno));
+	}
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (bind(lfd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		die("bind %s: %s", path, strerror(errno));
+	if (listen(lfd, 1) == -1)
+		die("listen: %s", strerror(errno));
+	set_nonblock(lfd);
+	for (;;) {
+		if (stopped || now_ms() >= deadline) {
+			unlink(path);
+			die("%s: no connection on %s",
+			    stopped ? "terminated" : "timeout", path);
+		}
+		pfd.fd = lfd;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, poll_timeout(deadline));
+		if (r == -1 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (r <= 0)
+			continue;
+		fd = accept(lfd, NULL, NULL);
+		if (fd != -1)
+			break;
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED)
+			die("accept: %s", strerror(errno));
+	}
+	close(lfd);
+	unlink(path);
+	return fd;
+}
+
+static int
+do_unix_connect(const char *path)
+{
+	struct sockaddr_un sun = unix_addr(path);
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		die("connect %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* A terminal device (a pty end standing in for a serial line), made raw. */
+static int
+do_tty(const char *path)
+{
+	struct termios t;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		die("open %s: %s", path, strerror(errno));
+	if (!isatty(fd))
+		die("%s is not a terminal", path);
+	/* Ours alone: another program's serial port code keeps out. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		die("flock %s: %s (another program holds the device)", path,
+		    strerror(errno));
+	if (tcgetattr(fd, &t) == -1)
+		die("tcgetattr %s: %s", path, strerror(errno));
+	cfmakeraw(&t);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &t) == -1)
+		die("tcsetattr %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Up to 8 bytes as hex, in one of two static buffers. */
+static const char *
+hex(const uint8_t *p, size_t n, int which)
+{
+	static char buf[2][8 * 2 + 1];
+	size_t i;
+
+	for (i = 0; i < n && i < 8; i++)
+		snprintf(buf[which] + 2 * i, 3, "%02x", p[i]);
+	buf[which][2 * i] = '\0';
+	return buf[which];
+}
+
 /* The first offset where a and b differ (they do differ). */
 static size_t
 first_diff(const uint8_t *a, const uint8_t *b, size_t n)
@@ -253,9 +406,13 @@ first_diff(const uint8_t *a, const uint8_t *b, size_t n)
 	return i;
 }
 
+/*
+ * exact: stop once BYTES have gone each way instead of at EOF; then a socket
+ * half-closes and expects EOF, a tty (no EOF on a serial line) just closes.
+ */
 static void
 transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
-    int64_t deadline)
+    int64_t deadline, int exact, int tty, int wait_first)
 {
 	static uint8_t sbuf[CHUNK], rbuf[CHUNK], ebuf[CHUNK];
 	uint64_t sent = 0, received = 0;
@@ -265,20 +422,38 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 	ssize_t n;
 
 	set_nonblock(fd);
-	if (total == 0) {
+	if (total == 0 && !exact) {
 		if (shutdown(fd, SHUT_WR) == -1)
 			die("shutdown: %s", strerror(errno));
 		wr_done = 1;
 	}
-	while (!wr_done || !eof) {
-		if (now_ms() >= deadline)
-			die("timeout: sent %" PRIu64 " of %" PRIu64
-			    ", received %" PRIu64 " of %" PRIu64 "%s%s",
+	for (;;) {
+		if (exact && sent == total && received == total) {
+			if (tty || eof)
+				break;
+			if (!wr_done) {
+				/* Both directions complete: now the end. */
+				if (shutdown(fd, SHUT_WR) == -1)
+					die("shutdown: %s", strerror(errno));
+				wr_done = 1;
+			}
+		}
+		if (!exact && wr_done && eof)
+			break;
+		if (stopped || now_ms() >= deadline)
+			die("%s: sent %" PRIu64 " of %" PRIu64
+			    ", received %" PRIu64 " of %" PRIu64 "%s%s%s",
+			    stopped ? "terminated" : "timeout",
 			    sent, total, received, total,
 			    wr_done ? ", write side shut" : "",
-			    eof ? ", EOF seen" : "");
+			    eof ? ", EOF seen" : "",
+			    exact && sent == total && received == total ?
+			    " (every byte moved; no EOF after the half-close)" :
+			    "");
 		pfd.fd = fd;
-		pfd.events = (eof ? 0 : POLLIN) | (wr_done ? 0 : POLLOUT);
+		pfd.events = (eof ? 0 : POLLIN) |
+		    (wr_done || sent == total ||
+		    (wait_first && received == 0) ? 0 : POLLOUT);
 		pfd.revents = 0;
 		r = poll(&pfd, 1, poll_timeout(deadline));
 		if (r == -1 && errno != EINTR)
@@ -288,8 +463,13 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 
 		if (!eof && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
 			n = read(fd, rbuf, sizeof rbuf);
-			if (n == 0) {
+			if (n == 0 || (n == -1 && tty && errno == EIO)) {
 				eof = 1;
+				if (tty)
+					die("the line hung up after %" PRIu64
+					    " of %" PRIu64 " bytes received (%"
+					    PRIu64 " sent)", received, total,
+					    sent);
 				if (received != total)
 					die("short: EOF after %" PRIu64
 					    " of %" PRIu64 " bytes",
@@ -303,9 +483,12 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 				if (memcmp(rbuf, ebuf, (size_t)n) != 0) {
 					off = first_diff(rbuf, ebuf, (size_t)n);
 					die("mismatch at offset %" PRIu64
-					    ": got 0x%02x, expected 0x%02x",
+					    ": got 0x%02x, expected 0x%02x "
+					    "(got %s, expected %s from there)",
 					    received + off, rbuf[off],
-					    ebuf[off]);
+					    ebuf[off], hex(rbuf + off,
+					    (size_t)n - off, 0), hex(ebuf +
+					    off, (size_t)n - off, 1));
 				}
 				received += (uint64_t)n;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -316,7 +499,9 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 			}
 		}
 
-		if (!wr_done && (pfd.revents & (POLLOUT | POLLERR))) {
+		if (!wr_done && sent < total &&
+		    !(wait_first && received == 0) &&
+		    (pfd.revents & (POLLOUT | POLLERR))) {
 			if (soff == slen) {
 				slen = total - sent < CHUNK ?
 				    (size_t)(total - sent) : CHUNK;
@@ -327,7 +512,7 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 			if (n > 0) {
 				soff += (size_t)n;
 				sent += (uint64_t)n;
-				if (sent == total) {
+				if (sent == total && !exact) {
 					if (shutdown(fd, SHUT_WR) == -1)
 						die("shutdown: %s",
 						    strerror(errno));
@@ -349,35 +534,87 @@ int
 main(int argc, char **argv)
 {
 	struct stream up, down;
-	uint64_t port, total, seed, timeout_s = 300;
+	struct sigaction sa;
+	const char *target, *side = NULL;
+	uint64_t port = 0, total, seed, timeout_s = 300;
 	int64_t deadline;
-	int fd;
+	int fd, ch, exact = 0, tty = 0, wait_first = 0, unix_sock, listening;
+	int client;
 
-	if (argc != 5 && argc != 6)
+	while ((ch = getopt(argc, argv, "+es:w")) != -1) {
+		switch (ch) {
+		case 'e':
+			exact = 1;
+			break;
+		case 'w':
+			wait_first = 1;
+			break;
+		case 's':
+			side = optarg;
+			if (strcmp(side, "client") != 0 &&
+			    strcmp(side, "server") != 0)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 4 && argc != 5)
 		usage();
-	mode = argv[1];
-	if (strcmp(mode, "listen") != 0 && strcmp(mode, "connect") != 0)
+	mode = argv[0];
+	target = argv[1];
+	if (strcmp(mode, "listen") == 0 || strcmp(mode, "unix-listen") == 0)
+		listening = 1;
+	else if (strcmp(mode, "connect") == 0 ||
+	    strcmp(mode, "unix-connect") == 0)
+		listening = 0;
+	else if (strcmp(mode, "tty") == 0) {
+		listening = 0;
+		tty = exact = 1;
+		if (side == NULL)
+			usage();
+	} else
 		usage();
-	port = parse_u64(argv[2], "PORT");
-	total = parse_u64(argv[3], "BYTES");
-	seed = parse_u64(argv[4], "SEED");
-	if (argc == 6)
-		timeout_s = parse_u64(argv[5], "TIMEOUT_S");
-	if (port == 0 || port > 65535 || timeout_s == 0 || timeout_s > 86400)
+	unix_sock = strncmp(mode, "unix-", 5) == 0;
+	if (!unix_sock && !tty) {
+		port = parse_u64(target, "PORT");
+		if (port == 0 || port > 65535)
+			usage();
+	}
+	total = parse_u64(argv[2], "BYTES");
+	seed = parse_u64(argv[3], "SEED");
+	if (argc == 5)
+		timeout_s = parse_u64(argv[4], "TIMEOUT_S");
+	if (timeout_s == 0 || timeout_s > 86400)
 		usage();
+	client = side != NULL ? strcmp(side, "client") == 0 : !listening;
 
 	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;	/* no SA_RESTART: poll says EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	deadline = now_ms() + (int64_t)timeout_s * 1000;
 	stream_init(&up, seed, SEED_UP);
 	stream_init(&down, seed, SEED_DOWN);
 
-	if (mode[0] == 'l') {
-		fd = do_listen((uint16_t)port, deadline);
-		transfer(fd, total, &down, &up, deadline);
-	} else {
-		fd = do_connect((uint16_t)port);
-		transfer(fd, total, &up, &down, deadline);
-	}
+	if (tty)
+		fd = do_tty(target);
+	else if (unix_sock)
+		fd = listening ? do_unix_listen(target, deadline) :
+		    do_unix_connect(target);
+	else
+		fd = listening ? do_listen((uint16_t)port, deadline) :
+		    do_connect((uint16_t)port);
+	if (client)
+		transfer(fd, total, &up, &down, deadline, exact, tty,
+		    wait_first);
+	else
+		transfer(fd, total, &down, &up, deadline, exact, tty,
+		    wait_first);
 	return 0;
 }
