@@ -64,7 +64,8 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	struct gw_tls_ctx		*tls = NULL;
 	char				*why = NULL, msg[320];
 
-	if ((ops = gw_transport_ops(wire->transport)) == NULL) {
+	/* With clicon=, tcp and ssl links are reached the other way round. */
+	if ((ops = gw_transport_ops_for(wire)) == NULL) {
 		snprintf(msg, sizeof msg, "the %s transport is not available "
 		    "in this build yet", gw_spec_transport_name(wire->transport));
 		return (route_cause(cause, conf->name, what, msg));
@@ -75,9 +76,6 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		free(why);
 		return (-1);
 	}
-	if (wire->clicon != NULL)
-		return (route_cause(cause, conf->name, what, "clicon= "
-		    "(reverse links) is not available in this build yet"));
 	if (!serve && (wire->transport == GW_SPEC_NPIPE ||
 	    wire->transport == GW_SPEC_SPIPE) && !route_local_host(wire->server)) {
 		snprintf(msg, sizeof msg, "%s: server '%s' is another host; off "
@@ -148,8 +146,28 @@ gw_route_start(struct gw_route *route, char **cause)
 {
 	const struct gw_config_route	*conf = route->conf;
 	struct gw_gateway		*gw = route->gateway;
+	const struct gw_spec		*wire = gw_transport_wire(conf->connect);
 	struct gw_listen_params		 params;
 	char				*why = NULL, *canon;
+
+	/*
+	 * The connect side first: a process server that dials in (clicon=)
+	 * does so once, whenever it starts (design.md "clicon= on connect").
+	 */
+	if (route->connect_ops->connect_prepare != NULL) {
+		route->connect_state = route->connect_ops->connect_prepare(
+		    gw->base, gw->dns, wire, conf->name, &route->connect_where,
+		    &why);
+		if (route->connect_state == NULL) {
+			route_cause(cause, conf->name, "connect", why != NULL ?
+			    why : "out of memory");
+			free(why);
+			return (-1);
+		}
+		gw_log_info("route %s waiting for process servers from %s on %s",
+		    conf->name, wire->clicon != NULL ? wire->clicon : "?",
+		    route->connect_where);
+	}
 
 	memset(&params, 0, sizeof params);
 	params.spec = conf->serve;
@@ -157,6 +175,9 @@ gw_route_start(struct gw_route *route, char **cause)
 	params.pipe_dir = gw->pipe_dir;
 	params.pipe_mode = conf->pipe_mode;
 	params.pipe_group = conf->pipe_group;
+	params.dns = gw->dns;
+	params.name = conf->name;
+	params.standby = conf->standby;
 	route->listener = route->serve_ops->listen(gw->base, &params,
 	    route_accept, route, &route->where, &why);
 	if (route->listener == NULL) {
@@ -201,6 +222,11 @@ gw_route_end(struct gw_route *route, const char *reason)
 		next = TAILQ_NEXT(s, entry);
 		gw_relay_drain(s, reason);
 	}
+	/* No session waits in connect now: stop waiting for servers. */
+	if (route->connect_state != NULL) {
+		route->connect_ops->connect_release(route->connect_state);
+		route->connect_state = NULL;
+	}
 	route_check_ended(route);
 }
 
@@ -230,7 +256,10 @@ gw_route_free(struct gw_route *route)
 		return;
 	if (route->listener != NULL)
 		route->serve_ops->listen_free(route->listener);
+	if (route->connect_state != NULL)
+		route->connect_ops->connect_release(route->connect_state);
 	free(route->where);
+	free(route->connect_where);
 	gw_tls_ctx_free(route->serve_tls);
 	gw_tls_ctx_free(route->connect_tls);
 	free(route);

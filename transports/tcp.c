@@ -61,8 +61,29 @@ const struct gw_transport_ops gw_transport_tcp = {
 	.listen = gw_tcp_listen,
 	.listen_pause = gw_stream_listen_pause,
 	.listen_free = gw_stream_listen_free,
+	.connect_prepare = NULL,
+	.connect_release = NULL,
 	.connect = gw_tcp_connect,
 	.connect_cancel = gw_tcp_connect_cancel,
+	.link_new = tcp_link_new,
+	.half_close = gw_socket_half_close,
+	.after_eof = NULL,
+	.describe = NULL,
+	.error = NULL,
+};
+
+/* tcp with clicon= (clicon.c): the same links, reached the other way round. */
+const struct gw_transport_ops gw_transport_tcp_clicon = {
+	.name = "tcp",
+	.handshake = false,
+	.no_eof = false,
+	.listen = gw_clicon_listen,
+	.listen_pause = gw_clicon_listen_pause,
+	.listen_free = gw_clicon_listen_free,
+	.connect_prepare = gw_clicon_prepare,
+	.connect_release = gw_clicon_release,
+	.connect = gw_clicon_connect,
+	.connect_cancel = gw_clicon_connect_cancel,
 	.link_new = tcp_link_new,
 	.half_close = gw_socket_half_close,
 	.after_eof = NULL,
@@ -319,8 +340,8 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 
 void *
 gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
-    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
-    void *arg)
+    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+    gw_connect_cb *cb, void *arg)
 {
 	struct gw_tcp_connect	*c;
 	struct evutil_addrinfo	 hints;
@@ -328,6 +349,7 @@ gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	char			 service[8];
 
 	(void)pipe_dir;
+	(void)prepared;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return (NULL);
 	c->base = base;

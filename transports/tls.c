@@ -32,8 +32,33 @@ const struct gw_transport_ops gw_transport_ssl = {
 	.listen = gw_tcp_listen,
 	.listen_pause = gw_stream_listen_pause,
 	.listen_free = gw_stream_listen_free,
+	.connect_prepare = NULL,
+	.connect_release = NULL,
 	.connect = gw_tcp_connect,
 	.connect_cancel = gw_tcp_connect_cancel,
+	.link_new = ssl_link_new,
+	.half_close = gw_tls_half_close,
+	.after_eof = gw_tls_resume_writing,
+	.describe = gw_tls_describe,
+	.error = gw_tls_error,
+};
+
+/*
+ * ssl with clicon= (clicon.c).  TLS roles follow the spec's side, not who
+ * dials: a serve spec dials out and is the TLS server, a connect spec accepts
+ * and is the TLS client (link_new takes the role from the route's context).
+ */
+const struct gw_transport_ops gw_transport_ssl_clicon = {
+	.name = "ssl",
+	.handshake = true,
+	.no_eof = false,
+	.listen = gw_clicon_listen,
+	.listen_pause = gw_clicon_listen_pause,
+	.listen_free = gw_clicon_listen_free,
+	.connect_prepare = gw_clicon_prepare,
+	.connect_release = gw_clicon_release,
+	.connect = gw_clicon_connect,
+	.connect_cancel = gw_clicon_connect_cancel,
 	.link_new = ssl_link_new,
 	.half_close = gw_tls_half_close,
 	.after_eof = gw_tls_resume_writing,

@@ -20,6 +20,7 @@ extern const struct gw_transport_ops gw_transport_tcp;
 extern const struct gw_transport_ops gw_transport_ssl;
 extern const struct gw_transport_ops gw_transport_npipe;
 extern const struct gw_transport_ops gw_transport_spipe;
+extern const struct gw_transport_ops gw_transport_com;
 
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
@@ -33,9 +34,21 @@ gw_transport_ops(enum gw_spec_transport t)
 		return (&gw_transport_npipe);
 	case GW_SPEC_SPIPE:
 		return (&gw_transport_spipe);
+	case GW_SPEC_COM:
+		return (&gw_transport_com);
 	default:
 		return (NULL);
 	}
+}
+
+const struct gw_transport_ops *
+gw_transport_ops_for(const struct gw_spec *spec)
+{
+	if (spec->clicon != NULL && spec->transport == GW_SPEC_TCP)
+		return (&gw_transport_tcp_clicon);
+	if (spec->clicon != NULL && spec->transport == GW_SPEC_SSL)
+		return (&gw_transport_ssl_clicon);
+	return (gw_transport_ops(spec->transport));
 }
 
 /* ---------------------------------------------------------------- listen */

@@ -33,6 +33,9 @@ struct gw_listen_params {
 	const char		*pipe_dir;	/* npipe/spipe: where names live */
 	unsigned		 pipe_mode;	/* npipe/spipe: socket file mode */
 	const char		*pipe_group;	/* npipe/spipe: group, NULL: ours */
+	struct evdns_base	*dns;		/* tcp/ssl with clicon=: resolver */
+	const char		*name;		/* for log lines ("route NAME"), or NULL */
+	unsigned		 standby;	/* tcp/ssl with clicon=: links dialled ahead */
 };
 
 /*
@@ -100,15 +103,39 @@ struct gw_transport_ops {
 	void		 (*listen_free)(void *listener);
 
 	/*
+	 * What the connect slot needs from the route's start on, before any
+	 * session: a connect spec with clicon= listens on its port for the
+	 * process server to dial in (design.md "clicon= on connect"; dbgsrv
+	 * dials once and gives up when refused).  spec: the route's connect
+	 * spec (the inner one for kdsrv), borrowed for the call.  name: for log
+	 * lines.  *where receives a malloc'd description of what it listens on
+	 * ("[::]:7000").  Returns an opaque handle, owned by the caller until
+	 * connect_release, or NULL with a malloc'd *cause naming the address.
+	 * May be NULL: nothing to prepare (connect then gets NULL).
+	 */
+	void		*(*connect_prepare)(struct event_base *base,
+			    struct evdns_base *dns, const struct gw_spec *spec,
+			    const char *name, char **where, char **cause);
+
+	/*
+	 * Free what connect_prepare made (links waiting in it are closed).
+	 * Call only once every attempt made with it has finished or been
+	 * cancelled.  NULL is a no-op.  May be NULL with connect_prepare.
+	 */
+	void		 (*connect_release)(void *prepared);
+
+	/*
 	 * Connect by a client-side spec (the inner spec for kdsrv).  The
 	 * callback runs exactly once, never from inside this call, unless
 	 * connect_cancel comes first.  pipe_dir: where pipe names live.
-	 * Timeouts are the caller's.  Returns an opaque attempt, or NULL when
-	 * out of memory.
+	 * prepared: the route's handle from connect_prepare (NULL when the
+	 * transport has none).  Timeouts are the caller's.  Returns an opaque
+	 * attempt, or NULL when out of memory.
 	 */
 	void		*(*connect)(struct event_base *base,
 			    struct evdns_base *dns, const struct gw_spec *spec,
-			    const char *pipe_dir, gw_connect_cb *cb, void *arg);
+			    const char *pipe_dir, void *prepared,
+			    gw_connect_cb *cb, void *arg);
 
 	/* Abandon an attempt: its callback will not run; its fd is closed. */
 	void		 (*connect_cancel)(void *attempt);
@@ -159,6 +186,15 @@ struct gw_transport_ops {
  * transport: gw_transport_wire).
  */
 const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
+
+/*
+ * The ops for one side of a route: gw_transport_ops of the spec's transport,
+ * except that a tcp or ssl spec with clicon= gets the reverse-link ops of that
+ * transport (clicon.c: its listen slot dials out, its connect slot waits for
+ * the process server to dial in).  spec: the wire spec (gw_transport_wire).
+ * NULL for kdsrv.
+ */
+const struct gw_transport_ops *gw_transport_ops_for(const struct gw_spec *spec);
 
 /* The spec that says how bytes travel: the inner spec for kdsrv, else spec. */
 const struct gw_spec *gw_transport_wire(const struct gw_spec *spec);
@@ -217,8 +253,8 @@ void	*gw_tcp_listen(struct event_base *base,
  * ipversion=6 (design.md).
  */
 void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
-	    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
-	    void *arg);
+	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+	    gw_connect_cb *cb, void *arg);
 void	 gw_tcp_connect_cancel(void *attempt);
 
 /*
@@ -232,8 +268,77 @@ void	*gw_npipe_listen(struct event_base *base,
 void	 gw_npipe_listen_pause(void *listener, bool pause);
 void	 gw_npipe_listen_free(void *listener);
 void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
-	    const struct gw_spec *spec, const char *pipe_dir, gw_connect_cb *cb,
-	    void *arg);
+	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+	    gw_connect_cb *cb, void *arg);
 void	 gw_npipe_connect_cancel(void *attempt);
+
+/*
+ * clicon.c: reverse links for tcp and ssl (WT §2.2 tcp-reverse / ssl-reverse,
+ * §2.3 tcp-accept / ssl-accept, §3.1 clicon=, §7; design.md "clicon= on
+ * serve", "clicon= on connect").
+ *
+ * gw_clicon_listen is the listen slot of a serve spec with clicon=: it dials
+ * spec->clicon:spec->port_lo (the smart client waits there with -premote
+ * tcp:clicon=...) and keeps params->standby connected links waiting for the
+ * client's first byte.  A link on which that byte arrives is handed to accept
+ * (peer: "ADDR:PORT" dialled, sa: its address) and a replacement is dialled at
+ * once; a failed dial, or a waiting link that the peer closes, is dialled
+ * again after gw_clicon_backoff.  One dial is in flight at a time.  *where is
+ * "HOST:PORT (dialled, standby N)".  Errors: out of memory only (an
+ * unreachable client is retried, not an error).
+ */
+void	*gw_clicon_listen(struct event_base *base,
+	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    void *arg, char **where, char **cause);
+/* Stop dialling and stop handing links over (pause), or go on. */
+void	 gw_clicon_listen_pause(void *listener, bool pause);
+/* Cancel the dial in flight, close the waiting links, free. */
+void	 gw_clicon_listen_free(void *listener);
+
+/*
+ * The connect_prepare slot of a connect spec with clicon=: listen on every
+ * address on spec's port (a range takes the first free port) for process
+ * servers dialling in (dbgsrv -t tcp:port=P,clicon=GATEWAY).  Only peers at an
+ * address spec->clicon resolves to are kept: the name is resolved here
+ * (blocking, as bind is), and again (through dns) when a peer from another
+ * address dials in; other peers are refused with a warning and closed at
+ * once.  A kept link waits, watched, until a session takes it: one server
+ * link per session; one the server closes while waiting is dropped.  At most
+ * GW_CLICON_IDLE_MAX wait at once.
+ */
+#define GW_CLICON_IDLE_MAX	64
+void	*gw_clicon_prepare(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_spec *spec, const char *name, char **where,
+	    char **cause);
+void	 gw_clicon_release(void *prepared);
+/*
+ * The connect slot: the oldest waiting server link, or the next one to dial
+ * in.  It waits for as long as the caller lets it (a session's
+ * connect_timeout); the callback never reports a failure.
+ */
+void	*gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+	    gw_connect_cb *cb, void *arg);
+void	 gw_clicon_connect_cancel(void *attempt);
+
+/*
+ * Redial backoff: exponential with "equal jitter".  After the n-th failure in
+ * a row (n >= 1) the ceiling is GW_CLICON_BACKOFF_FIRST_MS doubled n - 1
+ * times, at most GW_CLICON_BACKOFF_MAX_MS, and the wait is drawn uniformly
+ * from [ceiling / 2, ceiling]: it grows, it is bounded, and gateways cut off
+ * together do not redial in step.  n == 0 (no failure) is no wait.
+ * gw_clicon_backoff_range stores the range in *lo and *hi (ms).
+ * gw_clicon_backoff draws from it with rnd (uniform 32-bit values; arg is
+ * passed through), or with libevent's secure generator when rnd is NULL.
+ * Returns ms.  Pure apart from rnd.
+ */
+#define GW_CLICON_BACKOFF_FIRST_MS	500
+#define GW_CLICON_BACKOFF_MAX_MS	30000
+void	 gw_clicon_backoff_range(unsigned n, unsigned *lo, unsigned *hi);
+unsigned gw_clicon_backoff(unsigned n, uint32_t (*rnd)(void *), void *arg);
+
+/* The reverse-link ops of tcp (tcp.c) and ssl (tls.c). */
+extern const struct gw_transport_ops gw_transport_tcp_clicon;
+extern const struct gw_transport_ops gw_transport_ssl_clicon;
 
 #endif /* GW_TRANSPORT_H */

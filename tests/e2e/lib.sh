@@ -115,6 +115,12 @@ _poll() {
 
 track() { E2E_PIDS+=("$@"); }
 
+# at_exit CMD: run CMD (one word: a function) during cleanup, once every
+# tracked process is gone, for what outlives them (a network namespace, say).
+# CMD must bound its own time.
+E2E_AT_EXIT=()
+at_exit() { E2E_AT_EXIT+=("$1"); }
+
 untrack() {
 	local p keep=()
 	for p in "${E2E_PIDS[@]}"; do
@@ -181,6 +187,9 @@ _e2e_cleanup() {
 			_poll 2 _all_gone "${all[@]}"
 		fi
 	fi
+	for p in "${E2E_AT_EXIT[@]}"; do
+		"$p"
+	done
 	for p in "${E2E_PORTS[@]}"; do
 		rmdir "$E2E_PORT_LOCKS/$p" 2>/dev/null
 	done
