@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "config/config.h"
+#include "gateway/control.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
 #include "tls/tls.h"
@@ -36,6 +37,9 @@ usage(FILE *f)
 	    "usage: dbgbridge [-n] [-f FILE]\n"
 	    "       dbgbridge [-n] -s SERVE-SPEC -c CONNECT-SPEC [-p]\n"
 	    "       dbgbridge spec [--server|--client] SPEC\n"
+	    "       dbgbridge ctl [-S SOCKET] list|show ID|disconnect ID|"
+	    "end [ROUTE]|\n"
+	    "                     wait [ROUTE] [--timeout MS]|stats\n"
 	    "       dbgbridge --version\n"
 	    "\n"
 	    "  -f FILE   the INI file (default %s)\n"
@@ -120,6 +124,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "spec") == 0)
 		return (cmd_spec(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return (gw_ctl_main(argc - 1, argv + 1));
 	while ((ch = getopt_long(argc, argv, "f:s:c:pnh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':

@@ -1,0 +1,717 @@
+/*
+ * control.c: the control socket and the `dbgbridge ctl` client.  See
+ * control.h.  The daemon's side runs on the gateway's event loop; the
+ * client is a short-lived command with plain blocking I/O.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "gateway/control.h"
+#include "gateway/gateway.h"
+#include "gateway/log.h"
+#include "gateway/relay.h"
+#include "gateway/report.h"
+#include "gateway/route.h"
+#include "gateway/session.h"
+#include "transports/transport.h"
+
+struct control_conn {
+	struct gw_control		*ctl;
+	struct bufferevent		*bev;
+	bool				 waiting;	/* a `wait` not answered yet */
+	char				*wait_route;	/* NULL: every route */
+	struct event			*timer;		/* the wait's --timeout */
+	TAILQ_ENTRY(control_conn)	 entry;
+};
+
+struct gw_control {
+	struct gw_gateway		*gw;
+	void				*listener;	/* npipe's */
+	TAILQ_HEAD(, control_conn)	 conns;
+};
+
+/* One parsed request. */
+struct control_req {
+	char		*cmd;
+	char		*arg;		/* the one positional argument, or NULL */
+	bool		 json;
+	long		 timeout_ms;	/* -1: none */
+};
+
+static void
+conn_free(struct control_conn *c)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+
+	TAILQ_REMOVE(&c->ctl->conns, c, entry);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	bufferevent_free(c->bev);
+	free(c->wait_route);
+	free(c);
+	gw_gateway_check_exit(gw);
+}
+
+/* The reply is complete: close once it is written. */
+static void
+conn_done(struct control_conn *c)
+{
+	c->waiting = false;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c);
+	/* else control_write frees it once the reply is out */
+}
+
+static void
+conn_error(struct control_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+conn_error(struct control_conn *c, const char *fmt, ...)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	va_list		 ap;
+
+	evbuffer_add_printf(out, "error ");
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(out, "\n", 1);
+	conn_done(c);
+}
+
+static struct gw_route *
+control_route(struct gw_gateway *gw, const char *name)
+{
+	struct gw_route	*r;
+
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (strcmp(r->conf->name, name) == 0)
+			return (r);
+	}
+	return (NULL);
+}
+
+static struct gw_session *
+control_session(struct gw_gateway *gw, const char *text)
+{
+	struct gw_route		*r;
+	struct gw_session	*s;
+	char			*end;
+	unsigned long long	 id;
+
+	errno = 0;
+	id = strtoull(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || errno != 0)
+		return (NULL);
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		TAILQ_FOREACH(s, &r->sessions, entry) {
+			if (s->id == id)
+				return (s);
+		}
+	}
+	return (NULL);
+}
+
+static long long
+control_ms_since(struct gw_gateway *gw, const struct timeval *then)
+{
+	struct timeval	now, d;
+
+	event_base_gettimeofday_cached(gw->base, &now);
+	timersub(&now, then, &d);
+	return ((long long)d.tv_sec * 1000 + d.tv_usec / 1000);
+}
+
+static void
+control_tls(const struct gw_link *l, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", l->tls_subject[0] != '\0' ? l->tls_subject :
+	    l->tls_version[0] != '\0' ? l->tls_version : "-");
+}
+
+static void
+control_list_json(struct control_conn *c)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+
+	evbuffer_add_printf(out, "ok\n{\"routes\":");
+	gw_report_routes_json(gw, out);
+	evbuffer_add_printf(out, ",\"sessions\":");
+	gw_report_sessions_json(gw, out);
+	evbuffer_add_printf(out, "}\n");
+	conn_done(c);
+}
+
+static void
+control_list(struct control_conn *c)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct gw_route		*r;
+	struct gw_session	*s;
+	char			*serve, tls[300], transports[32];
+	uint64_t		 up, down;
+
+	evbuffer_add_printf(out, "ok\n%-16s %-8s %8s %8s %12s %12s  %s\n",
+	    "ROUTE", "STATE", "SESSIONS", "TOTAL", "UP", "DOWN", "SERVE");
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		up = r->bytes_up;
+		down = r->bytes_down;
+		TAILQ_FOREACH(s, &r->sessions, entry) {
+			up += s->client.bytes_read;
+			down += s->server.bytes_read;
+		}
+		serve = gw_spec_canonical(r->conf->serve);
+		evbuffer_add_printf(out, "%-16s %-8s %8u %8" PRIu64 " %12" PRIu64
+		    " %12" PRIu64 "  %s%s%s%s\n", r->conf->name,
+		    gw_route_state_name(r->state), r->nsessions,
+		    r->total_sessions, up, down, serve != NULL ? serve : "?",
+		    r->where != NULL ? " (" : "", r->where != NULL ? r->where :
+		    "", r->where != NULL ? ")" : "");
+		free(serve);
+	}
+	evbuffer_add_printf(out, "\n%-6s %-16s %-10s %-22s %-22s %-12s %10s %10s "
+	    "%8s %8s  %s\n", "ID", "ROUTE", "STATE", "CLIENT", "SERVER",
+	    "TRANSPORTS", "UP", "DOWN", "AGE_S", "IDLE_S", "TLS_PEER");
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		TAILQ_FOREACH(s, &r->sessions, entry) {
+			snprintf(transports, sizeof transports, "%s>%s",
+			    s->client.ops->name, s->server.ops->name);
+			control_tls(s->server.tls_version[0] != '\0' ?
+			    &s->server : &s->client, tls, sizeof tls);
+			evbuffer_add_printf(out, "%-6" PRIu64 " %-16s %-10s "
+			    "%-22s %-22s %-12s %10" PRIu64 " %10" PRIu64
+			    " %8lld %8lld  %s\n", s->id, r->conf->name,
+			    gw_session_state_name(s->state), s->client.peer,
+			    s->server.peer, transports, s->client.bytes_read,
+			    s->server.bytes_read,
+			    control_ms_since(gw, &s->started) / 1000,
+			    control_ms_since(gw, &s->active) / 1000, tls);
+		}
+	}
+	conn_done(c);
+}
+
+static void
+control_show(struct control_conn *c, const struct control_req *req)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct gw_session	*s;
+	struct gw_link		*l[2];
+	int			 i;
+
+	if (req->arg == NULL || (s = control_session(gw, req->arg)) == NULL) {
+		conn_error(c, "no such session '%s'", req->arg != NULL ?
+		    req->arg : "");
+		return;
+	}
+	if (req->json) {
+		evbuffer_add_printf(out, "ok\n");
+		gw_report_session_json(gw, s, out);
+		evbuffer_add_printf(out, "\n");
+		conn_done(c);
+		return;
+	}
+	l[0] = &s->client;
+	l[1] = &s->server;
+	evbuffer_add_printf(out, "ok\nid: %" PRIu64 "\nroute: %s\nstate: %s\n"
+	    "age_ms: %lld\nidle_ms: %lld\n", s->id, s->route->conf->name,
+	    gw_session_state_name(s->state), control_ms_since(gw, &s->started),
+	    control_ms_since(gw, &s->active));
+	for (i = 0; i < 2; i++) {
+		evbuffer_add_printf(out, "%s: %s\n%s_transport: %s\n"
+		    "%s_bytes_read: %" PRIu64 "\n", l[i]->side, l[i]->peer,
+		    l[i]->side, l[i]->ops->name, l[i]->side, l[i]->bytes_read);
+		if (l[i]->tls_version[0] != '\0')
+			evbuffer_add_printf(out, "%s_tls: %s\n%s_tls_peer: %s\n",
+			    l[i]->side, l[i]->tls_version, l[i]->side,
+			    l[i]->tls_subject);
+	}
+	if (s->reason != NULL)
+		evbuffer_add_printf(out, "ending: %s\n", s->reason);
+	conn_done(c);
+}
+
+static void
+control_disconnect(struct control_conn *c, const struct control_req *req)
+{
+	struct gw_session	*s;
+	uint64_t		 id;
+
+	if (req->arg == NULL ||
+	    (s = control_session(c->ctl->gw, req->arg)) == NULL) {
+		conn_error(c, "no such session '%s'", req->arg != NULL ?
+		    req->arg : "");
+		return;
+	}
+	id = s->id;
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "ok\nsession %" PRIu64 " disconnecting\n", id);
+	gw_log_info("control: disconnect session %" PRIu64, id);
+	conn_done(c);
+	gw_relay_drain(s, "disconnected by operator");
+}
+
+static void
+control_end(struct control_conn *c, const struct control_req *req)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct gw_route		*r, *next;
+
+	if (req->arg != NULL && (r = control_route(gw, req->arg)) == NULL) {
+		conn_error(c, "no such route '%s'", req->arg);
+		return;
+	}
+	evbuffer_add_printf(out, "ok\n");
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (req->arg == NULL || strcmp(r->conf->name, req->arg) == 0)
+			evbuffer_add_printf(out, "route %s %s\n", r->conf->name,
+			    r->state == GW_ROUTE_SERVING ? "ending" :
+			    gw_route_state_name(r->state));
+	}
+	conn_done(c);
+	/* Ending may end the loop: the reply is flushed at exit. */
+	for (r = TAILQ_FIRST(&gw->routes); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (req->arg == NULL || strcmp(r->conf->name, req->arg) == 0)
+			gw_route_end(r, "route ended by operator");
+	}
+}
+
+/* Has what `wait` waits for happened? */
+static bool
+control_ended(struct gw_gateway *gw, const char *route)
+{
+	struct gw_route	*r;
+
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if ((route == NULL || strcmp(r->conf->name, route) == 0) &&
+		    r->state != GW_ROUTE_ENDED)
+			return (false);
+	}
+	return (true);
+}
+
+static void
+control_wait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	evbuffer_add_printf(bufferevent_get_output(c->bev), "ok\ntimeout\n");
+	conn_done(c);
+}
+
+static void
+control_wait(struct control_conn *c, const struct control_req *req)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+	struct timeval		 tv;
+
+	if (req->arg != NULL && control_route(gw, req->arg) == NULL) {
+		conn_error(c, "no such route '%s'", req->arg);
+		return;
+	}
+	if (control_ended(gw, req->arg)) {
+		evbuffer_add_printf(bufferevent_get_output(c->bev),
+		    "ok\nended\n");
+		conn_done(c);
+		return;
+	}
+	if (req->arg != NULL && (c->wait_route = strdup(req->arg)) == NULL) {
+		conn_error(c, "out of memory");
+		return;
+	}
+	c->waiting = true;
+	if (req->timeout_ms >= 0) {
+		if ((c->timer = evtimer_new(gw->base, control_wait_timeout,
+		    c)) == NULL) {
+			conn_error(c, "out of memory");
+			return;
+		}
+		tv.tv_sec = req->timeout_ms / 1000;
+		tv.tv_usec = (req->timeout_ms % 1000) * 1000;
+		evtimer_add(c->timer, &tv);
+	}
+}
+
+static void
+control_stats(struct control_conn *c, bool json)
+{
+	struct gw_gateway	*gw = c->ctl->gw;
+	struct gw_route		*r;
+	struct gw_session	*s;
+	uint64_t		 up = 0, down = 0, total = 0;
+	unsigned		 open = 0, routes = 0;
+
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		routes++;
+		open += r->nsessions;
+		total += r->total_sessions;
+		up += r->bytes_up;
+		down += r->bytes_down;
+		TAILQ_FOREACH(s, &r->sessions, entry) {
+			up += s->client.bytes_read;
+			down += s->server.bytes_read;
+		}
+	}
+	evbuffer_add_printf(bufferevent_get_output(c->bev), json ?
+	    "ok\n{\"routes\":%u,\"sessions_open\":%u,\"sessions_total\":%"
+	    PRIu64 ",\"bytes_up\":%" PRIu64 ",\"bytes_down\":%" PRIu64
+	    ",\"uptime_ms\":%lld}\n" : "ok\nroutes: %u\nsessions_open: %u\n"
+	    "sessions_total: %" PRIu64 "\nbytes_up: %" PRIu64 "\nbytes_down: %"
+	    PRIu64 "\nuptime_ms: %lld\n", routes, open, total, up, down,
+	    control_ms_since(gw, &gw->started));
+	conn_done(c);
+}
+
+/* COMMAND [ARG] [--json] [--timeout MS], words split on blanks. */
+static int
+control_parse(char *line, struct control_req *req, const char **why)
+{
+	char	*word, *save = NULL, *end;
+
+	memset(req, 0, sizeof *req);
+	req->timeout_ms = -1;
+	for (word = strtok_r(line, " \t\r", &save); word != NULL;
+	    word = strtok_r(NULL, " \t\r", &save)) {
+		if (strcmp(word, "--json") == 0)
+			req->json = true;
+		else if (strcmp(word, "--timeout") == 0) {
+			word = strtok_r(NULL, " \t\r", &save);
+			errno = 0;
+			req->timeout_ms = word != NULL ? strtol(word, &end, 10) : -1;
+			if (word == NULL || *end != '\0' || errno != 0 ||
+			    req->timeout_ms < 0 || req->timeout_ms > INT_MAX) {
+				*why = "--timeout takes milliseconds";
+				return (-1);
+			}
+		} else if (req->cmd == NULL)
+			req->cmd = word;
+		else if (req->arg == NULL)
+			req->arg = word;
+		else {
+			*why = "too many arguments";
+			return (-1);
+		}
+	}
+	if (req->cmd == NULL) {
+		*why = "empty request";
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+control_read(struct bufferevent *bev, void *arg)
+{
+	struct control_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct control_req	 req;
+	const char		*why = NULL;
+	char			*line;
+	size_t			 n;
+
+	if (c->waiting)
+		return;
+	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) == NULL) {
+		if (evbuffer_get_length(in) > GW_CONTROL_MAX_LINE)
+			conn_error(c, "request longer than %d bytes",
+			    GW_CONTROL_MAX_LINE);
+		return;
+	}
+	bufferevent_disable(bev, EV_READ);
+	if (n > GW_CONTROL_MAX_LINE)
+		conn_error(c, "request longer than %d bytes", GW_CONTROL_MAX_LINE);
+	else if (control_parse(line, &req, &why) == -1)
+		conn_error(c, "%s", why);
+	else if (req.json && strcmp(req.cmd, "list") != 0 &&
+	    strcmp(req.cmd, "show") != 0 && strcmp(req.cmd, "stats") != 0)
+		conn_error(c, "--json goes with list, show and stats");
+	else if (strcmp(req.cmd, "list") == 0 && req.json)
+		control_list_json(c);
+	else if (strcmp(req.cmd, "list") == 0)
+		control_list(c);
+	else if (strcmp(req.cmd, "show") == 0)
+		control_show(c, &req);
+	else if (strcmp(req.cmd, "disconnect") == 0)
+		control_disconnect(c, &req);
+	else if (strcmp(req.cmd, "end") == 0)
+		control_end(c, &req);
+	else if (strcmp(req.cmd, "wait") == 0)
+		control_wait(c, &req);
+	else if (strcmp(req.cmd, "stats") == 0)
+		control_stats(c, req.json);
+	else
+		conn_error(c, "unknown command '%.64s'; try list, show ID, "
+		    "disconnect ID, end [ROUTE], wait [ROUTE], stats", req.cmd);
+	free(line);
+}
+
+static void
+control_write(struct bufferevent *bev, void *arg)
+{
+	struct control_conn	*c = arg;
+
+	if (!c->waiting && !(bufferevent_get_enabled(bev) & EV_READ) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_free(c);
+}
+
+static void
+control_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_free(arg);
+}
+
+static void
+control_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
+    void *arg)
+{
+	struct gw_control	*ctl = arg;
+	struct control_conn	*c;
+
+	(void)peer;
+	(void)sa;
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->bev = bufferevent_socket_new(ctl->gw->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
+	bufferevent_setcb(c->bev, control_read, control_write, control_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+struct gw_control *
+gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
+    char **cause)
+{
+	struct gw_control	*ctl;
+	struct gw_listen_params	 params;
+	struct gw_spec		 spec;
+	char			*dir, *name, *where = NULL;
+
+	*busy = false;
+	if ((ctl = calloc(1, sizeof *ctl)) == NULL || (dir = strdup(path)) ==
+	    NULL) {
+		free(ctl);
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
+	ctl->gw = gw;
+	TAILQ_INIT(&ctl->conns);
+	/* The control socket is a pipe of our own: DIR/NAME, mode 0600. */
+	if ((name = strrchr(dir, '/')) == NULL || name[1] == '\0') {
+		if (asprintf(cause, "%s: needs a directory and a name", path) ==
+		    -1)
+			*cause = NULL;
+		free(dir);
+		free(ctl);
+		return (NULL);
+	}
+	*name++ = '\0';
+	memset(&spec, 0, sizeof spec);
+	spec.transport = GW_SPEC_NPIPE;
+	spec.side = GW_SPEC_SERVER;
+	spec.pipe = name;
+	memset(&params, 0, sizeof params);
+	params.spec = &spec;
+	params.pipe_dir = dir[0] != '\0' ? dir : "/";
+	params.pipe_mode = 0600;
+	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
+	    &where, cause);
+	free(dir);
+	free(where);
+	if (ctl->listener == NULL) {
+		*busy = *cause != NULL && strstr(*cause, "another live process") !=
+		    NULL;
+		free(ctl);
+		return (NULL);
+	}
+	return (ctl);
+}
+
+void
+gw_control_route_ended(struct gw_control *ctl)
+{
+	struct control_conn	*c, *next;
+
+	if (ctl == NULL)
+		return;
+	for (c = TAILQ_FIRST(&ctl->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->waiting || !control_ended(ctl->gw, c->wait_route))
+			continue;
+		if (c->timer != NULL)
+			evtimer_del(c->timer);
+		evbuffer_add_printf(bufferevent_get_output(c->bev), "ok\nended\n");
+		conn_done(c);
+	}
+}
+
+bool
+gw_control_pending(struct gw_control *ctl)
+{
+	struct control_conn	*c;
+
+	if (ctl == NULL)
+		return (false);
+	TAILQ_FOREACH(c, &ctl->conns, entry) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+			return (true);
+	}
+	return (false);
+}
+
+void
+gw_control_free(struct gw_control *ctl)
+{
+	struct control_conn	*c;
+
+	if (ctl == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL) {
+		TAILQ_REMOVE(&ctl->conns, c, entry);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		bufferevent_free(c->bev);
+		free(c->wait_route);
+		free(c);
+	}
+	gw_npipe_listen_free(ctl->listener);
+	free(ctl);
+}
+
+char *
+gw_control_default_path(void)
+{
+	char	*dir, *path;
+
+	if ((dir = gw_gateway_runtime_dir()) == NULL)
+		return (NULL);
+	if (asprintf(&path, "%s/control", dir) == -1)
+		path = NULL;
+	free(dir);
+	return (path);
+}
+
+/* ---------------------------------------------------------------- client */
+
+int
+gw_ctl_main(int argc, char **argv)
+{
+	struct sockaddr_un	 sun;
+	char			*path = NULL, line[GW_CONTROL_MAX_LINE + 2];
+	char			 buf[4096], *body;
+	size_t			 o = 0, have = 0, cap = 0;
+	ssize_t			 n;
+	int			 fd, i, rc;
+	bool			 is_wait = false;
+	char			*reply = NULL, *grown;
+
+	i = 1;
+	if (i + 1 < argc && strcmp(argv[i], "-S") == 0) {
+		path = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: dbgbridge ctl [-S SOCKET] list|show ID|"
+		    "disconnect ID|end [ROUTE]|wait [ROUTE] [--timeout MS]|stats "
+		    "[--json]\n");
+		return (2);
+	}
+	is_wait = strcmp(argv[i], "wait") == 0;
+	line[0] = '\0';
+	for (; i < argc; i++) {
+		n = snprintf(line + o, sizeof line - o, "%s%s", o ? " " : "",
+		    argv[i]);
+		if (n < 0 || (size_t)n >= sizeof line - o - 1) {
+			fprintf(stderr, "dbgbridge: ctl: request too long\n");
+			return (2);
+		}
+		o += (size_t)n;
+	}
+	line[o++] = '\n';
+	if (path == NULL && (path = gw_control_default_path()) == NULL)
+		return (2);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		fprintf(stderr, "dbgbridge: ctl: %s: path too long\n", path);
+		return (2);
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
+		    strerror(errno));
+		return (2);
+	}
+	if (write(fd, line, o) != (ssize_t)o) {
+		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return (2);
+	}
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		if (have + (size_t)n + 1 > cap) {
+			cap = (have + (size_t)n + 1) * 2;
+			if ((grown = realloc(reply, cap)) == NULL) {
+				free(reply);
+				close(fd);
+				return (2);
+			}
+			reply = grown;
+		}
+		memcpy(reply + have, buf, (size_t)n);
+		have += (size_t)n;
+	}
+	close(fd);
+	if (reply == NULL || n < 0) {
+		fprintf(stderr, "dbgbridge: ctl: %s: the daemon closed without "
+		    "a reply\n", path);
+		free(reply);
+		return (2);
+	}
+	reply[have] = '\0';
+	body = strchr(reply, '\n');
+	body = body != NULL ? body + 1 : reply + have;
+	if (strncmp(reply, "ok\n", 3) == 0) {
+		fputs(body, stdout);
+		rc = is_wait && strcmp(body, "timeout\n") == 0 ? 1 : 0;
+	} else {
+		fprintf(stderr, "dbgbridge: ctl: %.*s\n", (int)strcspn(reply,
+		    "\n") - (strncmp(reply, "error ", 6) == 0 ? 6 : 0),
+		    reply + (strncmp(reply, "error ", 6) == 0 ? 6 : 0));
+		rc = 2;
+	}
+	free(reply);
+	return (rc);
+}

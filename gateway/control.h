@@ -1,0 +1,72 @@
+/*
+ * control.h: the control socket, and the `dbgbridge ctl` client that talks
+ * to it (design.md "Interfaces"; issue "Connect, disconnect, end").
+ *
+ * The socket is a Unix-domain stream socket, mode 0600.  A request is one
+ * line of at most GW_CONTROL_MAX_LINE bytes: COMMAND [ARG] [--json]
+ * [--timeout MS].  The reply is a status line, "ok" or "error MESSAGE", then
+ * the body, then the daemon closes the connection.  Commands:
+ *
+ *   list                one row per route and per session
+ *   show ID             every field of one session
+ *   disconnect ID       DisconnectProcessServer for one session: the server
+ *                       gets EOF, its answer still reaches the client, the
+ *                       session ends; the route goes on
+ *   end [ROUTE]         EndProcessServer for a route, or every route: stop
+ *                       serving, drain, close; with none left the daemon exits
+ *   wait [ROUTE]        WaitForProcessServerEnd: the reply comes when the
+ *                       route (or every route) has ended: "ended", or
+ *                       "timeout" after --timeout MS
+ *   stats               totals since start
+ *
+ * --json (list, show, stats) makes the body one JSON document (RFC 8259),
+ * with the fields of gateway/report.h.
+ */
+#ifndef GW_CONTROL_H
+#define GW_CONTROL_H
+
+#include <stdbool.h>
+
+struct gw_gateway;
+struct gw_control;
+
+/* The longest request line, in bytes, newline excluded. */
+#define GW_CONTROL_MAX_LINE	1024
+
+/*
+ * Serve the control socket at path (a Unix-domain socket, mode 0600; a stale
+ * socket left by a dead daemon is removed, a live one is not: see npipe.c).
+ * Returns the control server (owned by the caller), or NULL with a malloc'd
+ * *cause; *busy is set when another live daemon serves that path.
+ */
+struct gw_control *gw_control_start(struct gw_gateway *gw, const char *path,
+	    bool *busy, char **cause);
+
+/* True while a reply is still being written (NULL: false). */
+bool	 gw_control_pending(struct gw_control *ctl);
+
+/* A route ended: answer the `wait` requests it satisfies. */
+void	 gw_control_route_ended(struct gw_control *ctl);
+
+/*
+ * Stop serving: close every connection (the gateway has already waited for
+ * pending replies: gw_gateway_check_exit), remove the socket.  NULL is a
+ * no-op.
+ */
+void	 gw_control_free(struct gw_control *ctl);
+
+/*
+ * The `dbgbridge ctl` client: argv holds COMMAND and its arguments (argv[0]
+ * is "ctl"); -S PATH picks the socket.  Prints the body on stdout and errors
+ * on stderr.  Returns the exit status: 0 ok, 1 for `wait` that timed out, 2
+ * for any error (no daemon at PATH, no such session or route, bad usage).
+ */
+int	 gw_ctl_main(int argc, char **argv);
+
+/*
+ * The control socket's default path: DIR/control, DIR being the runtime
+ * directory gw_gateway_runtime_dir() names.  Returns a malloc'd path.
+ */
+char	*gw_control_default_path(void);
+
+#endif /* GW_CONTROL_H */
