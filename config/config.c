@@ -1437,6 +1437,64 @@ config_check_listeners(struct config_parse *p)
 	free(l);
 }
 
+/*
+ * A HOST:PORT or [V6]:PORT whose host is loopback: 127.0.0.0/8, ::1 (or
+ * ::ffff:127.0.0.0/104) or "localhost" (RFC 6761 section 6.3).
+ */
+static bool
+config_loopback(const char *hostport)
+{
+	char		 host[256];
+	const char	*colon = strrchr(hostport, ':');
+	size_t		 len;
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (colon == NULL)
+		return (false);
+	len = (size_t)(colon - hostport);
+	if (hostport[0] == '[' && len >= 2) {
+		hostport++;
+		len -= 2;
+	}
+	if (len >= sizeof host)
+		return (false);
+	memcpy(host, hostport, len);
+	host[len] = '\0';
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return (true);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
+	return (false);
+}
+
+/*
+ * Metrics show every peer and route: served beyond this host only to the
+ * networks metrics_allow names.
+ */
+static void
+config_check_gateway(struct config_parse *p)
+{
+	struct config_slot	*metrics, *allow;
+
+	metrics = config_slot(p, &p->gateway, "metrics");
+	allow = config_slot(p, &p->gateway, "metrics_allow");
+	if (metrics->given && metrics->valid && !allow->given &&
+	    !config_loopback(metrics->value.str)) {
+		config_error(p, metrics->line, "gateway.metrics: %s is not a "
+		    "loopback address; set gateway.metrics_allow to say who "
+		    "may read it", metrics->value.str);
+	}
+	if (allow->given && allow->valid && !metrics->given) {
+		config_error(p, allow->line, "gateway.metrics_allow: needs "
+		    "gateway.metrics (the address metrics are served on)");
+	}
+}
+
 static void
 config_check(struct config_parse *p)
 {
@@ -1444,6 +1502,7 @@ config_check(struct config_parse *p)
 
 	config_check_section(p, &p->gateway);
 	config_check_section(p, &p->tls);
+	config_check_gateway(p);
 	for (i = 0; i < p->nroutes; i++) {
 		config_check_section(p, p->routes[i]);
 		config_check_route(p, p->routes[i]);
@@ -1522,6 +1581,7 @@ static struct gw_config *
 config_build(struct config_parse *p, const char *path)
 {
 	struct gw_config	*c;
+	struct config_slot	*allow;
 	size_t			 i;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
@@ -1542,6 +1602,12 @@ config_build(struct config_parse *p, const char *path)
 	    "log_level");
 	c->log = config_take_str(p, &p->gateway, "log");
 	c->metrics = config_take_str(p, &p->gateway, "metrics");
+	allow = config_slot(p, &p->gateway, "metrics_allow");
+	if (allow->valid) {
+		c->metrics_allow = allow->value.cidr.list;
+		c->nmetrics_allow = allow->value.cidr.n;
+		allow->value.cidr.list = NULL;
+	}
 	c->pipe_dir = config_take_str(p, &p->gateway, "pipe_dir");
 	c->user = config_take_str(p, &p->gateway, "user");
 	c->user_store = config_take_str(p, &p->tls, "user_store");
@@ -1734,6 +1800,7 @@ gw_config_free(struct gw_config *c)
 	free(c->control);
 	free(c->log);
 	free(c->metrics);
+	free(c->metrics_allow);
 	free(c->pipe_dir);
 	free(c->user);
 	free(c->user_store);

@@ -22,7 +22,10 @@ enum gw_log_level {
 	GW_LOG_DEBUG,
 };
 
-/* One network in an `allow` list: family AF_INET or AF_INET6, address bytes. */
+/*
+ * One network in an `allow` or `metrics_allow` list: family AF_INET or
+ * AF_INET6, address bytes.
+ */
 struct gw_config_cidr {
 	int		 family;
 	uint8_t		 addr[16];	/* network byte order; 4 used for AF_INET */
@@ -58,6 +61,8 @@ struct gw_config {
 	enum gw_log_level	 log_level;
 	char			*log;		/* "stderr" or "syslog" */
 	char			*metrics;	/* HOST:PORT */
+	struct gw_config_cidr	*metrics_allow;	/* NULL when absent */
+	size_t			 nmetrics_allow;
 	char			*pipe_dir;
 	char			*user;
 	char			*user_store;	/* [tls] user_store, default applied */
@@ -121,7 +126,9 @@ const struct gw_config_key *gw_config_keys(size_t *n);
  * a tcp or ssl serve without clicon=; standby only with a clicon= serve; two
  * routes may not listen on overlapping tcp ports on overlapping addresses (no
  * bind, 0.0.0.0 and :: overlap every address; a connect with clicon= listens
- * too), nor serve the same pipe name (case-insensitively).
+ * too), nor serve the same pipe name (case-insensitively); gateway.metrics
+ * on an address that is not loopback (127.0.0.0/8, ::1, localhost) needs
+ * gateway.metrics_allow, and metrics_allow needs metrics.
  * Returns 0 or -1.
  */
 int	 gw_config_load(const char *path, struct gw_config **out, char **cause);

@@ -35,6 +35,9 @@ static const struct gw_config_key gw_config_key_table[] = {
 	{ "gateway", "metrics", GW_CONFIG_HOSTPORT, 0, 0, NULL, false,
 	  "HOST:PORT serving Prometheus text at /metrics and sessions as JSON "
 	  "at /sessions" },
+	{ "gateway", "metrics_allow", GW_CONFIG_CIDR_LIST, 0, 0, NULL, false,
+	  "networks (CIDR or address, comma-separated) that may read metrics; "
+	  "needed for a metrics address that is not loopback" },
 	{ "gateway", "pipe_dir", GW_CONFIG_PATH, 0, 0, NULL, false,
 	  "directory where npipe and spipe names live" },
 	{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false,

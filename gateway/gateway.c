@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/control.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
+#include "gateway/metrics.h"
 #include "gateway/session.h"
 
 static void
@@ -41,8 +43,6 @@ static void
 gateway_reserved(const struct gw_config *config)
 {
 	const struct { const char *key, *value, *what; } r[] = {
-		{ "gateway.control", config->control, "the control socket" },
-		{ "gateway.metrics", config->metrics, "metrics" },
 		{ "gateway.user", config->user, "dropping privileges" },
 	};
 	size_t	i;
@@ -54,26 +54,27 @@ gateway_reserved(const struct gw_config *config)
 	}
 }
 
-/*
- * Where npipe and spipe names live: [gateway] pipe_dir, else a directory the
- * user running dbgbridge can write: /run/dbgbridge for root,
- * $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user runtime directory), else
- * /tmp/dbgbridge-UID.  Returns a malloc'd path.
- */
-static char *
-gateway_pipe_dir(const struct gw_config *config)
+char *
+gw_gateway_runtime_dir(void)
 {
 	const char	*xdg = getenv("XDG_RUNTIME_DIR");
 	char		*dir;
 
-	if (config->pipe_dir != NULL)
-		return (strdup(config->pipe_dir));
 	if (getuid() == 0)
 		return (strdup("/run/dbgbridge"));
 	if (xdg != NULL && xdg[0] == '/')
 		return (asprintf(&dir, "%s/dbgbridge", xdg) == -1 ? NULL : dir);
 	return (asprintf(&dir, "/tmp/dbgbridge-%lu", (unsigned long)getuid()) ==
 	    -1 ? NULL : dir);
+}
+
+/* Where npipe and spipe names live: [gateway] pipe_dir, else the runtime dir. */
+static char *
+gateway_pipe_dir(const struct gw_config *config)
+{
+	if (config->pipe_dir != NULL)
+		return (strdup(config->pipe_dir));
+	return (gw_gateway_runtime_dir());
 }
 
 struct gw_gateway *
@@ -189,11 +190,72 @@ gw_gateway_route_ended(struct gw_gateway *gw, struct gw_route *route)
 	struct gw_route	*r;
 
 	(void)route;
+	gw_control_route_ended(gw->control);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (r->state != GW_ROUTE_ENDED)
 			return;
 	}
+	gw->exiting = true;
+	gw_gateway_check_exit(gw);
+}
+
+static void
+gateway_exit_now(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_gateway	*gw = arg;
+
+	(void)fd;
+	(void)what;
 	event_base_loopexit(gw->base, NULL);
+}
+
+void
+gw_gateway_check_exit(struct gw_gateway *gw)
+{
+	struct timeval	tv = { GW_GATEWAY_EXIT_FLUSH_MS / 1000,
+			    (GW_GATEWAY_EXIT_FLUSH_MS % 1000) * 1000 };
+
+	if (!gw->exiting)
+		return;
+	if (!gw_control_pending(gw->control)) {
+		event_base_loopexit(gw->base, NULL);
+		return;
+	}
+	if (gw->exit_timer == NULL && (gw->exit_timer = evtimer_new(gw->base,
+	    gateway_exit_now, gw)) != NULL)
+		evtimer_add(gw->exit_timer, &tv);
+}
+
+/*
+ * Serve the control socket: [gateway] control, or the default path.  A
+ * default path that another live daemon already serves leaves this one
+ * without a control socket, said in a warning; a configured one is an error.
+ */
+static int
+gateway_control(struct gw_gateway *gw)
+{
+	char	*path, *cause = NULL;
+	bool	 busy;
+
+	path = gw->config->control != NULL ? strdup(gw->config->control) :
+	    gw_control_default_path();
+	if (path == NULL) {
+		gw_log_error("control socket: out of memory");
+		return (-1);
+	}
+	gw->control = gw_control_start(gw, path, &busy, &cause);
+	if (gw->control != NULL)
+		gw_log_info("control socket %s", path);
+	else if (gw->config->control == NULL) {
+		gw_log_warn("control socket: %s; running without one%s", cause !=
+		    NULL ? cause : "out of memory", busy ? " (set [gateway] "
+		    "control to give this daemon its own)" : "");
+	} else
+		gw_log_error("gateway.control: %s", cause != NULL ? cause :
+		    "out of memory");
+	free(cause);
+	free(path);
+	return (gw->control == NULL && gw->config->control != NULL ? -1 : 0);
 }
 
 int
@@ -223,6 +285,14 @@ gw_gateway_run(struct gw_gateway *gw)
 			return (1);
 		}
 	}
+	if (gateway_control(gw) == -1)
+		return (1);
+	if (gw_metrics_start(gw, &cause) == -1) {
+		gw_log_error("%s", cause != NULL ? cause : "out of memory");
+		free(cause);
+		return (1);
+	}
+	event_base_gettimeofday_cached(gw->base, &gw->started);
 	event_base_dispatch(gw->base);
 	gw_session_reap(gw);
 	gw_log_info("exiting");
@@ -241,6 +311,10 @@ gw_gateway_free(struct gw_gateway *gw)
 		gw_route_free(route);
 	}
 	gw_session_reap(gw);
+	gw_metrics_stop(gw);
+	gw_control_free(gw->control);
+	if (gw->exit_timer != NULL)
+		event_free(gw->exit_timer);
 	if (gw->reap != NULL)
 		event_free(gw->reap);
 	if (gw->sigterm != NULL)

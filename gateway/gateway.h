@@ -18,6 +18,9 @@
 #include "gateway/route.h"
 #include "tls/tls.h"
 
+struct gw_control;
+struct evhttp;
+
 struct gw_gateway {
 	struct event_base		*base;
 	struct evdns_base		*dns;
@@ -31,6 +34,11 @@ struct gw_gateway {
 	uint64_t			 next_session_id;
 	bool				 stopping;
 	TAILQ_HEAD(, gw_session)	 closed;	/* closed, to be freed */
+	struct gw_control		*control;	/* NULL: none */
+	struct evhttp			*metrics;	/* NULL: off (metrics.h) */
+	bool				 exiting;	/* every route has ended */
+	struct event			*exit_timer;	/* bounds the last replies */
+	struct timeval			 started;
 	struct event			*reap;		/* frees closed sessions */
 };
 
@@ -57,6 +65,23 @@ int	 gw_gateway_run(struct gw_gateway *gw);
 
 /* A route has reached ENDED; the loop ends once every route has. */
 void	 gw_gateway_route_ended(struct gw_gateway *gw, struct gw_route *route);
+
+/*
+ * Once every route has ended, end the loop as soon as the control socket's
+ * replies are written (so `ctl end` hears its answer), at most
+ * GW_GATEWAY_EXIT_FLUSH_MS later.  Called again by the control socket as
+ * its connections finish.
+ */
+#define GW_GATEWAY_EXIT_FLUSH_MS	1000
+void	 gw_gateway_check_exit(struct gw_gateway *gw);
+
+/*
+ * The directory for this user's sockets (pipes, the control socket): a place
+ * the user running dbgbridge can write: /run/dbgbridge for root,
+ * $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user runtime directory), else
+ * /tmp/dbgbridge-UID.  Returns a malloc'd path, or NULL when out of memory.
+ */
+char	*gw_gateway_runtime_dir(void);
 
 /* Free the gateway, its routes and its configuration (NULL is a no-op). */
 void	 gw_gateway_free(struct gw_gateway *gw);

@@ -27,6 +27,35 @@ enum gw_route_state {
 	GW_ROUTE_ENDED,
 };
 
+/*
+ * Latency histograms of the metrics (gateway/metrics.h): GW_ROUTE_NBUCKETS
+ * upper bounds in ms, 1 2 5 10 25 50 100 250 500 1000 2500 5000 10000, and a
+ * last bucket for everything above (+Inf).  Counts are per bucket here; the
+ * exposition makes them cumulative (Prometheus exposition format 0.0.4).
+ */
+#define GW_ROUTE_NBUCKETS	14
+/* Close reason classes counted per route: metrics.c's table, "other" last. */
+#define GW_ROUTE_NREASONS	24
+
+struct gw_route_histogram {
+	uint64_t	 bucket[GW_ROUTE_NBUCKETS];	/* not cumulative */
+	uint64_t	 count;
+	uint64_t	 sum_us;	/* microseconds */
+};
+
+/*
+ * What a route counts for the metrics, kept by the runtime (session.c's hooks
+ * into gateway/metrics.c).  Sessions accepted and open, and bytes of closed
+ * sessions, are the route's own total_sessions, nsessions, bytes_up and
+ * bytes_down.
+ */
+struct gw_route_stats {
+	uint64_t			 closed[GW_ROUTE_NREASONS];	/* by class */
+	uint64_t			 dial_failures;	/* connects that failed */
+	struct gw_route_histogram	 connect;	/* CONNECTING to RELAYING */
+	struct gw_route_histogram	 handshake;	/* accept to TLS done */
+};
+
 struct gw_route {
 	struct gw_gateway			*gateway;
 	const struct gw_config_route		*conf;	/* owned by the gateway's config */
@@ -37,12 +66,15 @@ struct gw_route {
 	struct gw_tls_ctx			*connect_tls;	/* ssl connect */
 	void					*listener;	/* serve_ops' */
 	char					*where;	/* what it serves: ADDR:PORT, path */
+	void					*connect_state;	/* connect_ops' connect_prepare */
+	char					*connect_where;	/* where it waits for servers */
 	TAILQ_HEAD(, gw_session)		 sessions;
 	unsigned				 nsessions;
 	uint64_t				 total_sessions;
 	uint64_t				 bytes_up;	/* client to server, closed sessions */
 	uint64_t				 bytes_down;
 	bool					 server_closed;	/* a server link ended */
+	struct gw_route_stats			 stats;
 	TAILQ_ENTRY(gw_route)			 entry;
 };
 
@@ -56,14 +88,18 @@ struct gw_route *gw_route_new(struct gw_gateway *gw,
 	    const struct gw_config_route *conf, char **cause);
 
 /*
- * Start serving (SERVING): listen on the serve spec and log
- * "route NAME serving SPEC on WHERE" (ADDR:PORT, a pipe path or a device).
- * Returns 0, or -1 with *cause.
+ * Start serving (SERVING): prepare the connect side where its transport needs
+ * it from the start (a connect spec with clicon= listens for the process
+ * server to dial in, logged as "route NAME waiting for process servers from
+ * HOST on WHERE"), then listen on the serve spec (with clicon=: dial out) and
+ * log "route NAME serving SPEC on WHERE" (ADDR:PORT, a pipe path or a device;
+ * "HOST:PORT (dialled, standby N)").  Returns 0, or -1 with *cause.
  */
 int	 gw_route_start(struct gw_route *route, char **cause);
 
 /*
- * End the route (ENDING): stop accepting, drain every session with reason;
+ * End the route (ENDING): stop accepting (and stop waiting for process
+ * servers to dial in), drain every session with reason;
  * ENDED once the last one is gone, which the gateway hears through
  * gw_gateway_route_ended.  Safe to call again.
  */

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
+#include "gateway/metrics.h"
 #include "gateway/relay.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
@@ -59,6 +60,7 @@ gw_session_set_state(struct gw_session *s, enum gw_session_state state)
 		return;
 	gw_log_debug("session %" PRIu64 " %s -> %s", s->id,
 	    gw_session_state_name(s->state), gw_session_state_name(state));
+	gw_metrics_session_state(s, state);
 	s->state = state;
 	switch (state) {
 	case GW_SESSION_HANDSHAKE:
@@ -104,7 +106,13 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		gw_session_close(s, "handshake timeout");
 		break;
 	case GW_SESSION_CONNECTING:
-		gw_session_close(s, "connect timeout");
+		/* clicon=: still waiting for a server link, not dialling one. */
+		if (s->connect != NULL &&
+		    gw_transport_wire(s->route->conf->connect)->clicon != NULL)
+			gw_session_close(s, "connect timeout: no process server "
+			    "has dialled in");
+		else
+			gw_session_close(s, "connect timeout");
 		break;
 	case GW_SESSION_RELAYING:
 		if (idle_ms + 1 < limit)
@@ -221,15 +229,14 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 		}
 		return;
 	}
+	/* A pipe or a device keeps the name it was given before the attempt. */
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		gw_transport_sockaddr((struct sockaddr *)&ss, s->server.peer,
 		    sizeof s->server.peer);
-	else
-		snprintf(s->server.peer, sizeof s->server.peer, "%s",
-		    wire->pipe != NULL ? wire->pipe : wire->com_port);
 	s->server.bev = route->connect_ops->link_new(route->gateway->base, fd,
-	    route->connect_tls, wire->server, &cause);
+	    route->connect_tls, wire->server != NULL ? wire->server :
+	    wire->clicon, &cause);
 	if (s->server.bev == NULL) {
 		close(fd);
 		if (asprintf(&reason, "server link: %s", cause != NULL ? cause :
@@ -259,12 +266,19 @@ session_start_connect(struct gw_session *s)
 		snprintf(s->server.peer, sizeof s->server.peer, "%s%s%s:%u",
 		    strchr(wire->server, ':') != NULL ? "[" : "", wire->server,
 		    strchr(wire->server, ':') != NULL ? "]" : "", wire->port_lo);
-	if (wire->pipe != NULL || wire->com_port != NULL)
+	/* clicon=: the host awaited; the link names its address and port. */
+	if (wire->clicon != NULL)
 		snprintf(s->server.peer, sizeof s->server.peer, "%s",
-		    wire->pipe != NULL ? wire->pipe : wire->com_port);
+		    wire->clicon);
+	if (wire->pipe != NULL)
+		snprintf(s->server.peer, sizeof s->server.peer, "%s/%s",
+		    route->gateway->pipe_dir, wire->pipe);
+	else if (wire->com_port != NULL)
+		snprintf(s->server.peer, sizeof s->server.peer, "%s",
+		    wire->com_port);
 	s->connect = route->connect_ops->connect(route->gateway->base,
 	    route->gateway->dns, wire, route->gateway->pipe_dir,
-	    session_connected, s);
+	    route->connect_state, session_connected, s);
 	if (s->connect == NULL)
 		gw_session_close(s, "server unreachable: out of memory");
 }
@@ -401,6 +415,7 @@ gw_session_close(struct gw_session *s, const char *reason)
 	/* Relaying stopped before both directions ended: the stream is cut. */
 	cut = s->state >= GW_SESSION_RELAYING;
 	gw_session_reason(s, reason);
+	gw_metrics_session_closed(s, s->reason != NULL ? s->reason : reason);
 	s->state = GW_SESSION_CLOSED;
 	evtimer_del(s->timer);
 	if (s->connect != NULL)

@@ -36,7 +36,7 @@ struct gw_link {
 	const struct gw_transport_ops		*ops;
 	struct bufferevent			*bev;	/* NULL until made */
 	const char				*side;	/* "client" / "server" */
-	char					 peer[64];	/* ADDR:PORT */
+	char					 peer[128];	/* ADDR:PORT, socket path, device */
 	char					 tls_version[16];
 	char					 tls_subject[256];	/* escaped */
 	uint64_t				 bytes_read;	/* from this link */
@@ -56,6 +56,7 @@ struct gw_session {
 	struct event			*timer;	/* the current state's timeout */
 	struct timeval			 started;
 	struct timeval			 active;	/* last byte relayed */
+	struct timeval			 since;	/* entered this state (monotonic) */
 	char				*reason;	/* why it ended (first cause) */
 	TAILQ_ENTRY(gw_session)		 entry;
 };

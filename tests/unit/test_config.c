@@ -169,6 +169,8 @@ assert_gateway_defaults(const struct gw_config *c)
 	assert_int_equal(c->log_level, GW_LOG_INFO);
 	assert_string_equal(c->log, "stderr");
 	assert_null(c->metrics);
+	assert_null(c->metrics_allow);
+	assert_int_equal(c->nmetrics_allow, 0);
 	assert_null(c->pipe_dir);
 	assert_null(c->user);
 	assert_string_equal(c->machine_store, GW_SYSCONFDIR "/dbgbridge/certs");
@@ -258,6 +260,8 @@ test_keys_table(void **state)
 		{ "gateway", "log_level", GW_CONFIG_LEVEL, 0, 0, "info", false },
 		{ "gateway", "log", GW_CONFIG_LOG, 0, 0, "stderr", false },
 		{ "gateway", "metrics", GW_CONFIG_HOSTPORT, 0, 0, NULL, false },
+		{ "gateway", "metrics_allow", GW_CONFIG_CIDR_LIST, 0, 0, NULL,
+		  false },
 		{ "gateway", "pipe_dir", GW_CONFIG_PATH, 0, 0, NULL, false },
 		{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false },
 		{ "tls", "user_store", GW_CONFIG_PATH, 0, 0,
@@ -711,6 +715,65 @@ test_cross(void **state)
 	    "applies to a serve that listens");
 }
 
+/*
+ * gateway.metrics beyond loopback needs gateway.metrics_allow (metrics show
+ * every peer and route), and metrics_allow needs metrics.
+ */
+static void
+test_metrics_cross(void **state)
+{
+	static const char *const	 loopback[] = {
+		"127.0.0.1:9190", "127.1.2.3:9190", "[::1]:9190",
+		"localhost:9190", "LocalHost:9190", "[::ffff:127.0.0.1]:9190",
+	};
+	static const char *const	 others[] = {
+		"0.0.0.0:9190", "[::]:9190", "10.1.2.3:9190", "lab7:9190",
+		"128.0.0.1:9190", "[::2]:9190",
+	};
+	struct gw_config		*c;
+	char				 text[256], expect[256];
+	uint8_t				 addr[16];
+	int				 family;
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "[gateway]\nmetrics = %s\n",
+		    loopback[i]);
+		c = text_ok(text);
+		assert_string_equal(c->metrics, loopback[i]);
+		assert_null(c->metrics_allow);
+		gw_config_free(c);
+	}
+	for (i = 0; i < sizeof others / sizeof others[0]; i++) {
+		snprintf(text, sizeof text, ROUTE "[gateway]\nmetrics = %s\n",
+		    others[i]);
+		snprintf(expect, sizeof expect, "gateway.metrics: %s is not a "
+		    "loopback address; set gateway.metrics_allow to say who may "
+		    "read it", others[i]);
+		text_err(text, expect);
+	}
+	c = text_ok(ROUTE "[gateway]\nmetrics = 0.0.0.0:9190\n"
+	    "metrics_allow = 10.0.0.0/8, ::1\n");
+	assert_string_equal(c->metrics, "0.0.0.0:9190");
+	assert_int_equal(c->nmetrics_allow, 2);
+	addr_of("10.9.8.7", &family, addr);
+	assert_true(gw_config_cidr_match(c->metrics_allow, c->nmetrics_allow,
+	    family, addr));
+	addr_of("192.168.1.1", &family, addr);
+	assert_false(gw_config_cidr_match(c->metrics_allow, c->nmetrics_allow,
+	    family, addr));
+	gw_config_free(c);
+	text_err(ROUTE "[gateway]\nmetrics_allow = 10.0.0.0/8\n",
+	    "gateway.metrics_allow: needs gateway.metrics (the address metrics "
+	    "are served on)");
+	/* A broken list is its own error, not also "not a loopback address". */
+	text_err(ROUTE "[gateway]\nmetrics = 0.0.0.0:9190\n"
+	    "metrics_allow = lab7\n",
+	    "gateway.metrics_allow: 'lab7' is not an IPv4 or IPv6 address or "
+	    "network");
+}
+
 /* ---------------------------------------------------------------- values */
 
 static void
@@ -906,8 +969,9 @@ test_good_values(void **state)
 		gw_config_free(c);
 	}
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
-		snprintf(text, sizeof text, ROUTE "[gateway]\nmetrics = %s\n",
-		    metrics[i]);
+		/* Any address, with metrics_allow (see test_metrics_cross). */
+		snprintf(text, sizeof text, ROUTE "[gateway]\nmetrics = %s\n"
+		    "metrics_allow = 192.0.2.0/24\n", metrics[i]);
 		c = text_ok(text);
 		assert_string_equal(c->metrics, metrics[i]);
 		gw_config_free(c);
@@ -1246,6 +1310,7 @@ main(void)
 		cmocka_unit_test(test_side),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_cross),
+		cmocka_unit_test(test_metrics_cross),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_duration),

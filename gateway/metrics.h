@@ -1,0 +1,136 @@
+/*
+ * metrics.h: what the routes count, and [gateway] metrics: an HTTP endpoint
+ * (libevent's evhttp, on the gateway's loop) serving the counts as Prometheus
+ * text at /metrics and the open sessions as JSON at /sessions (design.md
+ * "Interfaces").  Off unless [gateway] metrics is set.
+ *
+ * The counts are kept by the runtime, never parsed from log lines: session.c
+ * calls gw_metrics_session_state() from its one state setter and
+ * gw_metrics_session_closed() from its one close function.  Both are a few
+ * additions on a session's way through its states, allocation-free; the
+ * relay's per-byte path is untouched (bytes of open sessions are summed when
+ * /metrics is read).
+ *
+ * Metrics (Prometheus exposition format 0.0.4, "text/plain; version=0.0.4";
+ * https://prometheus.io/docs/instrumenting/exposition_formats/; latencies in
+ * seconds, counters with _total, as https://prometheus.io/docs/practices/naming/
+ * asks):
+ *
+ *   dbgbridge_sessions_open{route}                  gauge
+ *   dbgbridge_sessions_accepted_total{route}        counter
+ *   dbgbridge_sessions_total{route,reason}          counter: sessions ended,
+ *       by reason class (the reason up to its first ':' or ',')
+ *   dbgbridge_bytes_total{route,direction}          counter: "up" is client
+ *       to server, "down" server to client; open sessions included
+ *   dbgbridge_connect_seconds{route}                histogram: CONNECTING to
+ *       RELAYING (reaching the process server, TLS handshake included)
+ *   dbgbridge_handshake_seconds{route}              histogram: accept to the
+ *       client's TLS handshake done; only routes whose serve is ssl or spipe
+ *   dbgbridge_dial_failures_total{route}            counter: connects to the
+ *       process server that failed (refused, unreachable, timeout, busy,
+ *       TLS handshake failed)
+ */
+#ifndef GW_METRICS_H
+#define GW_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/route.h"
+#include "gateway/session.h"
+
+struct evbuffer;
+struct gw_gateway;
+
+/*
+ * Hook of gw_session_set_state, called before the session enters state to.
+ * Leaving HANDSHAKE for CONNECTING observes the handshake latency; leaving
+ * CONNECTING for RELAYING observes the connect latency; each counts from
+ * s->since, when the session entered the state it leaves (HANDSHAKE is
+ * entered in the accept callback, so the handshake counts from accept).
+ * Sets s->since to now, on CLOCK_MONOTONIC (clock_gettime(2)).  Never fails,
+ * never allocates.
+ */
+void	 gw_metrics_session_state(struct gw_session *s,
+	    enum gw_session_state to);
+
+/*
+ * Hook of gw_session_close, called once, with the session's recorded reason
+ * (its first cause) and before its state becomes CLOSED: counts the reason
+ * class, and a dial failure when the session was CONNECTING and its class
+ * says the process server could not be reached.  Never fails, never
+ * allocates.
+ */
+void	 gw_metrics_session_closed(struct gw_session *s, const char *reason);
+
+/*
+ * The class of a close reason: its text up to the first ':' or ',' matched
+ * exactly against a fixed table of the reasons session.c, relay.c, route.c,
+ * gateway.c and control.c give (design.md "Semantics"), e.g. "handshake failed: bad
+ * certificate" is "handshake failed" and "client closed, then drain timeout"
+ * is "client closed".  Returns an index below GW_ROUTE_NREASONS; anything not
+ * in the table is the last class, "other".  NULL is "other".
+ */
+size_t	 gw_metrics_reason_class(const char *reason);
+
+/* The name of a reason class ("client closed"); static storage. */
+const char *gw_metrics_reason_name(size_t cls);
+
+/*
+ * Count one observation of us microseconds in h: the first bucket whose upper
+ * bound is at or above it (Prometheus "le", less or equal), count and sum.
+ */
+void	 gw_metrics_observe(struct gw_route_histogram *h, uint64_t us);
+
+/* One route as /metrics shows it: a snapshot the renderer only reads. */
+struct gw_metrics_route {
+	const char			*name;
+	unsigned			 open;
+	uint64_t			 accepted;
+	uint64_t			 bytes_up;	/* open sessions included */
+	uint64_t			 bytes_down;
+	bool				 handshake;	/* serve is ssl or spipe */
+	const struct gw_route_stats	*stats;
+};
+
+/*
+ * Append the exposition of n routes to out: for each metric family one
+ * "# HELP" and one "# TYPE" line, then a sample per route (per route and
+ * reason class, direction or bucket); every known reason class is shown, 0
+ * included, so a series never appears out of nothing.  Histogram buckets are
+ * cumulative and end with le="+Inf"; _sum is in seconds, _count equals the
+ * +Inf bucket.  Label values are escaped as the format asks: '\\' as "\\\\",
+ * '"' as "\\\"", newline as "\\n".  Lines end with '\n'.
+ * Returns 0, or -1 when out is out of memory (out then holds a part).
+ */
+int	 gw_metrics_render(struct evbuffer *out,
+	    const struct gw_metrics_route *routes, size_t n);
+
+/*
+ * gw_metrics_render for every route of the gateway, bytes of open sessions
+ * included.  Returns 0 or -1 (out of memory).
+ */
+int	 gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out);
+
+/*
+ * Serve [gateway] metrics (HOST:PORT or [V6]:PORT, checked by config.c: a
+ * non-loopback address needs metrics_allow) on the gateway's loop:
+ *   GET /metrics   200, Prometheus text (gw_metrics_render_gateway)
+ *   GET /sessions  200, JSON (RFC 8259) array of the open sessions
+ *                  (gw_report_sessions_json)
+ *   HEAD           the same headers without a body
+ *   another path   404; another method on these paths 405 with
+ *                  "Allow: GET, HEAD"
+ *   a peer outside [gateway] metrics_allow, when set: 403, for any request
+ * Logs "metrics serving /metrics and /sessions on HOST:PORT".  Does nothing
+ * and returns 0 when metrics is not set.  Returns 0, or -1 with a malloc'd
+ * *cause ("gateway.metrics: cannot listen on 127.0.0.1:9190: Address already
+ * in use").  Stop with gw_metrics_stop.
+ */
+int	 gw_metrics_start(struct gw_gateway *gw, char **cause);
+
+/* Stop serving and free the endpoint (none running is a no-op). */
+void	 gw_metrics_stop(struct gw_gateway *gw);
+
+#endif /* GW_METRICS_H */

@@ -1,0 +1,73 @@
+/*
+ * report.h: the gateway's routes and open sessions as JSON (RFC 8259), for
+ * the metrics endpoint's /sessions and `dbgbridge ctl list --json`.
+ *
+ * Field names follow the session log line (design.md "Semantics": id, route,
+ * both peers, transports, TLS version and peer subject, bytes each way), so a
+ * tool reads the same names in both.  Every string goes through
+ * gw_report_json_string: peers and TLS subjects are peer-controlled.
+ */
+#ifndef GW_REPORT_H
+#define GW_REPORT_H
+
+#include <stdint.h>
+
+struct evbuffer;
+struct gw_gateway;
+struct gw_route;
+
+/*
+ * Append s to out as a JSON string (RFC 8259 section 7): quoted, with '"'
+ * and '\\' escaped, control characters (below 0x20, and 0x7f) as \b \f \n \r
+ * \t or \u00XX, and bytes that are not well-formed UTF-8 (RFC 3629: overlong
+ * forms, surrogates, above U+10FFFF, cut sequences) replaced by \ufffd, so
+ * the document is valid UTF-8 (RFC 8259 section 8.1) whatever s holds.  NULL
+ * is appended as null.  Returns 0, or -1 when out of memory.
+ */
+int	 gw_report_json_string(struct evbuffer *out, const char *s);
+
+/*
+ * Bytes a route has relayed, closed sessions (route->bytes_up, bytes_down)
+ * and open ones (each link's bytes_read) together: *up client to server,
+ * *down server to client.
+ */
+void	 gw_report_route_bytes(const struct gw_route *route, uint64_t *up,
+	    uint64_t *down);
+
+/*
+ * Append one session as a JSON object, the fields of gw_report_sessions_json
+ * below, without a trailing newline.  Returns 0, or -1 when out of memory.
+ */
+struct gw_session;
+int	 gw_report_session_json(struct gw_gateway *gw,
+	    const struct gw_session *s, struct evbuffer *out);
+
+/*
+ * Append a JSON array of every open session of every route, in route order
+ * then session order, one object per line:
+ *   {"id":3,"route":"lab","state":"relaying",
+ *    "client":"127.0.0.1:40176","client_transport":"tcp",
+ *    "client_tls":null,"client_tls_peer":null,
+ *    "server":"10.0.0.7:6000","server_transport":"ssl",
+ *    "server_tls":"TLSv1.3","server_tls_peer":"CN=lab-gateway",
+ *    "bytes_up":5123,"bytes_down":88210,"age_ms":41234,"idle_ms":12}
+ * TLS fields are null on a link without TLS, and the peer subject is shown
+ * as the log line shows it (escaped by gw_log_escape), then JSON-escaped.
+ * age_ms counts from accept, idle_ms from the last byte relayed (the loop's
+ * cached time).  Returns 0, or -1 when out of memory (out then holds a part).
+ */
+int	 gw_report_sessions_json(struct gw_gateway *gw, struct evbuffer *out);
+
+/*
+ * Append a JSON array of every route, one object per line:
+ *   {"name":"lab","state":"serving","serve":"tcp:port=5005",
+ *    "connect":"tcp:server=lab7,port=5005","where":"127.0.0.1:5005",
+ *    "sessions_open":1,"sessions_total":5,"bytes_up":5123,
+ *    "bytes_down":88210,"dial_failures":0}
+ * Specs in canonical form (passwords masked, gw_spec_canonical); "where" is
+ * null before the route listens; bytes include open sessions.  Returns 0, or
+ * -1 when out of memory.
+ */
+int	 gw_report_routes_json(struct gw_gateway *gw, struct evbuffer *out);
+
+#endif /* GW_REPORT_H */
