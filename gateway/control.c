@@ -46,13 +46,6 @@ struct gw_control {
 	TAILQ_HEAD(, control_conn)	 conns;
 };
 
-/* One parsed request. */
-struct control_req {
-	char		*cmd;
-	char		*arg;		/* the one positional argument, or NULL */
-	bool		 json;
-	long		 timeout_ms;	/* -1: none */
-};
 
 static void
 conn_free(struct control_conn *c)
@@ -103,7 +96,8 @@ control_route(struct gw_gateway *gw, const char *name)
 	struct gw_route	*r;
 
 	TAILQ_FOREACH(r, &gw->routes, entry) {
-		if (strcmp(r->conf->name, name) == 0)
+		if (r->state != GW_ROUTE_RETIRED &&
+		    strcmp(r->conf->name, name) == 0)
 			return (r);
 	}
 	return (NULL);
@@ -212,7 +206,7 @@ control_list(struct control_conn *c)
 }
 
 static void
-control_show(struct control_conn *c, const struct control_req *req)
+control_show(struct control_conn *c, const struct gw_control_req *req)
 {
 	struct gw_gateway	*gw = c->ctl->gw;
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
@@ -253,7 +247,7 @@ control_show(struct control_conn *c, const struct control_req *req)
 }
 
 static void
-control_disconnect(struct control_conn *c, const struct control_req *req)
+control_disconnect(struct control_conn *c, const struct gw_control_req *req)
 {
 	struct gw_session	*s;
 	uint64_t		 id;
@@ -273,7 +267,7 @@ control_disconnect(struct control_conn *c, const struct control_req *req)
 }
 
 static void
-control_end(struct control_conn *c, const struct control_req *req)
+control_end(struct control_conn *c, const struct gw_control_req *req)
 {
 	struct gw_gateway	*gw = c->ctl->gw;
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
@@ -306,6 +300,8 @@ control_ended(struct gw_gateway *gw, const char *route)
 	struct gw_route	*r;
 
 	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (r->state == GW_ROUTE_RETIRED || r->reaped)
+			continue;
 		if ((route == NULL || strcmp(r->conf->name, route) == 0) &&
 		    r->state != GW_ROUTE_ENDED)
 			return (false);
@@ -325,7 +321,7 @@ control_wait_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-control_wait(struct control_conn *c, const struct control_req *req)
+control_wait(struct control_conn *c, const struct gw_control_req *req)
 {
 	struct gw_gateway	*gw = c->ctl->gw;
 	struct timeval		 tv;
@@ -387,9 +383,36 @@ control_stats(struct control_conn *c, bool json)
 	conn_done(c);
 }
 
-/* COMMAND [ARG] [--json] [--timeout MS], words split on blanks. */
-static int
-control_parse(char *line, struct control_req *req, const char **why)
+static void
+control_reload(struct control_conn *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	char		*cause = NULL, *p, *nl;
+
+	gw_log_info("control: reload");
+	if (gw_gateway_reload(c->ctl->gw, &cause) == 0) {
+		evbuffer_add_printf(out, "ok\n%s\n", cause != NULL ? cause :
+		    "reloaded");
+		gw_log_info("control: reload: %s", cause != NULL ? cause : "");
+		conn_done(c);
+	} else {
+		/* One error line for the status; all of them in the log. */
+		for (p = cause; p != NULL && *p != '\0'; p = nl + 1) {
+			nl = strchr(p, '\n');
+			gw_log_error("control: reload: %.*s", nl != NULL ?
+			    (int)(nl - p) : (int)strlen(p), p);
+			if (nl == NULL)
+				break;
+		}
+		conn_error(c, "reload failed, the configuration is unchanged: "
+		    "%.*s", cause != NULL ? (int)strcspn(cause, "\n") : 13,
+		    cause != NULL ? cause : "out of memory");
+	}
+	free(cause);
+}
+
+int
+gw_control_parse(char *line, struct gw_control_req *req, const char **why)
 {
 	char	*word, *save = NULL, *end;
 
@@ -429,7 +452,7 @@ control_read(struct bufferevent *bev, void *arg)
 {
 	struct control_conn	*c = arg;
 	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct control_req	 req;
+	struct gw_control_req	 req;
 	const char		*why = NULL;
 	char			*line;
 	size_t			 n;
@@ -445,7 +468,7 @@ control_read(struct bufferevent *bev, void *arg)
 	bufferevent_disable(bev, EV_READ);
 	if (n > GW_CONTROL_MAX_LINE)
 		conn_error(c, "request longer than %d bytes", GW_CONTROL_MAX_LINE);
-	else if (control_parse(line, &req, &why) == -1)
+	else if (gw_control_parse(line, &req, &why) == -1)
 		conn_error(c, "%s", why);
 	else if (req.json && strcmp(req.cmd, "list") != 0 &&
 	    strcmp(req.cmd, "show") != 0 && strcmp(req.cmd, "stats") != 0)
@@ -464,9 +487,12 @@ control_read(struct bufferevent *bev, void *arg)
 		control_wait(c, &req);
 	else if (strcmp(req.cmd, "stats") == 0)
 		control_stats(c, req.json);
+	else if (strcmp(req.cmd, "reload") == 0)
+		control_reload(c);
 	else
 		conn_error(c, "unknown command '%.64s'; try list, show ID, "
-		    "disconnect ID, end [ROUTE], wait [ROUTE], stats", req.cmd);
+		    "disconnect ID, end [ROUTE], wait [ROUTE], stats, reload",
+		    req.cmd);
 	free(line);
 }
 
@@ -644,8 +670,8 @@ gw_ctl_main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		fprintf(stderr, "usage: dbgbridge ctl [-S SOCKET] list|show ID|"
-		    "disconnect ID|end [ROUTE]|wait [ROUTE] [--timeout MS]|stats "
-		    "[--json]\n");
+		    "disconnect ID|end [ROUTE]|wait [ROUTE] [--timeout MS]|stats|"
+		    "reload [--json]\n");
 		return (2);
 	}
 	is_wait = strcmp(argv[i], "wait") == 0;

@@ -18,6 +18,8 @@
  *                       route (or every route) has ended: "ended", or
  *                       "timeout" after --timeout MS
  *   stats               totals since start
+ *   reload              reload the file (gw_gateway_reload): "ok" and what
+ *                       changed, or the first error (all are logged)
  *
  * --json (list, show, stats) makes the body one JSON document (RFC 8259),
  * with the fields of gateway/report.h.
@@ -32,6 +34,24 @@ struct gw_control;
 
 /* The longest request line, in bytes, newline excluded. */
 #define GW_CONTROL_MAX_LINE	1024
+
+/* One parsed request; the strings point into the parsed line. */
+struct gw_control_req {
+	char		*cmd;
+	char		*arg;		/* the one positional argument, or NULL */
+	bool		 json;		/* --json */
+	long		 timeout_ms;	/* --timeout MS; -1 when absent */
+};
+
+/*
+ * Parse a request line (without its newline): COMMAND [ARG] [--json]
+ * [--timeout MS], words split on blanks, options anywhere.  line is cut up
+ * in place and req points into it.  Returns 0, or -1 with *why a static
+ * message ("--timeout takes milliseconds", "too many arguments", "empty
+ * request").  Commands are checked by the caller.
+ */
+int	 gw_control_parse(char *line, struct gw_control_req *req,
+	    const char **why);
 
 /*
  * Serve the control socket at path (a Unix-domain socket, mode 0600; a stale

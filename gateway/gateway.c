@@ -17,12 +17,46 @@
 #include "gateway/metrics.h"
 #include "gateway/session.h"
 
+/* Does a route still use this configuration? */
+static bool
+gateway_config_used(struct gw_gateway *gw, const struct gw_config *config)
+{
+	struct gw_route	*r;
+
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (r->config == config)
+			return (true);
+	}
+	return (false);
+}
+
+/* Free a route and, with its last route, a configuration a reload replaced. */
+static void
+gateway_route_free(struct gw_gateway *gw, struct gw_route *route)
+{
+	struct gw_config	*config = route->config;
+
+	TAILQ_REMOVE(&gw->routes, route, entry);
+	gw_route_free(route);
+	if (config != gw->config && !gateway_config_used(gw, config))
+		gw_config_free(config);
+}
+
+/* Free closed sessions, then retired routes whose last session has gone. */
 static void
 gateway_reap(evutil_socket_t fd, short what, void *arg)
 {
+	struct gw_gateway	*gw = arg;
+	struct gw_route		*r, *next;
+
 	(void)fd;
 	(void)what;
-	gw_session_reap(arg);
+	gw_session_reap(gw);
+	for (r = TAILQ_FIRST(&gw->routes); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (r->reaped && r->nsessions == 0)
+			gateway_route_free(gw, r);
+	}
 }
 
 /* Append "line" to a newline-separated message list. */
@@ -97,8 +131,6 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		*cause = strdup("out of memory");
 		return (NULL);
 	}
-	gw->stores.user_store = config->user_store;
-	gw->stores.machine_store = config->machine_store;
 	TAILQ_INIT(&gw->routes);
 	TAILQ_INIT(&gw->closed);
 	if ((gw->base = event_base_new()) == NULL ||
@@ -110,7 +142,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 	gateway_reserved(config);
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
-		route = gw_route_new(gw, &config->routes[i], &why);
+		route = gw_route_new(gw, config, &config->routes[i], &why);
 		if (route == NULL) {
 			gateway_append(cause, why != NULL ? why : "out of memory");
 			free(why);
@@ -164,6 +196,182 @@ gw_gateway_print(struct gw_gateway *gw, FILE *out)
 	}
 }
 
+/* Log each line of a newline-separated list at a level. */
+static void
+gateway_log_lines(enum gw_log_level level, const char *prefix,
+    const char *lines)
+{
+	const char	*p, *nl;
+
+	for (p = lines; p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		gw_log(level, "%s: %.*s", prefix, nl != NULL ? (int)(nl - p) :
+		    (int)strlen(p), p);
+		if (nl == NULL)
+			break;
+	}
+}
+
+static void
+gateway_reload_log(struct gw_gateway *gw, const char *why)
+{
+	char	*cause = NULL, prefix[64];
+
+	snprintf(prefix, sizeof prefix, "%s: reload", why);
+	if (gw_gateway_reload(gw, &cause) == -1)
+		gateway_log_lines(GW_LOG_ERROR, prefix, cause != NULL ? cause :
+		    "out of memory; the configuration is unchanged");
+	else
+		gateway_log_lines(GW_LOG_INFO, prefix, cause);
+	free(cause);
+}
+
+/* Keys a running daemon cannot change: they need a restart. */
+static void
+gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
+    char **errors)
+{
+	const struct {
+		const char	*key;
+		const char	*a, *b;
+	} k[] = {
+		{ "control", old->control, new->control },
+		{ "metrics", old->metrics, new->metrics },
+		{ "pipe_dir", old->pipe_dir, new->pipe_dir },
+		{ "user", old->user, new->user },
+	};
+	char	line[160];
+	size_t	i;
+
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		if (k[i].a == NULL ? k[i].b == NULL : k[i].b != NULL &&
+		    strcmp(k[i].a, k[i].b) == 0)
+			continue;
+		snprintf(line, sizeof line, "gateway.%s: changing it needs a "
+		    "restart; the running daemon keeps the old value", k[i].key);
+		gateway_append(errors, line);
+	}
+	if (old->nmetrics_allow != new->nmetrics_allow ||
+	    (old->nmetrics_allow != 0 && memcmp(old->metrics_allow,
+	    new->metrics_allow, old->nmetrics_allow *
+	    sizeof *old->metrics_allow) != 0))
+		gateway_append(errors, "gateway.metrics_allow: changing it "
+		    "needs a restart; the running daemon keeps the old value");
+}
+
+int
+gw_gateway_reload(struct gw_gateway *gw, char **cause)
+{
+	struct gw_route_list	 fresh;
+	struct gw_config	*config, *old_config = gw->config;
+	struct gw_route		*r, *old, *next, **took_listen, **took_prepare;
+	char			*why, *errors = NULL;
+	size_t			 i, n = 0, kept = 0, added = 0, retired = 0;
+
+	*cause = NULL;
+	if (old_config->path == NULL) {
+		*cause = strdup("this daemon runs a route from -s/-c: there is "
+		    "no file to reload");
+		return (-1);
+	}
+	if (gw_config_load(old_config->path, &config, cause) == -1)
+		return (-1);
+	gateway_reload_fixed(old_config, config, &errors);
+	TAILQ_INIT(&fresh);
+	took_listen = calloc(config->nroutes + 1, sizeof *took_listen);
+	took_prepare = calloc(config->nroutes + 1, sizeof *took_prepare);
+	if (took_listen == NULL || took_prepare == NULL)
+		gateway_append(&errors, "out of memory");
+	for (i = 0; errors == NULL && i < config->nroutes; i++) {
+		why = NULL;
+		if ((r = gw_route_new(gw, config, &config->routes[i], &why)) ==
+		    NULL) {
+			gateway_append(&errors, why != NULL ? why :
+			    "out of memory");
+			free(why);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&fresh, r, entry);
+	}
+	/* Hand over what did not change; then bind what is new. */
+	for (r = TAILQ_FIRST(&fresh), n = 0; errors == NULL && r != NULL;
+	    r = TAILQ_NEXT(r, entry), n++) {
+		TAILQ_FOREACH(old, &gw->routes, entry) {
+			if (old->state != GW_ROUTE_SERVING)
+				continue;
+			if (took_listen[n] == NULL && old->listener != NULL &&
+			    gw_route_same_listen(r, old)) {
+				gw_route_take(r, old, true, false);
+				took_listen[n] = old;
+			}
+			if (took_prepare[n] == NULL &&
+			    old->connect_state != NULL &&
+			    gw_route_same_prepare(r, old)) {
+				gw_route_take(r, old, false, true);
+				took_prepare[n] = old;
+			}
+		}
+		why = NULL;
+		if (gw_route_start_missing(r, &why) == -1) {
+			gateway_append(&errors, why != NULL ? why :
+			    "out of memory");
+			free(why);
+		}
+	}
+	if (errors != NULL) {
+		/* Give back what was handed over; the old routes go on. */
+		for (r = TAILQ_FIRST(&fresh), n = 0; r != NULL; r = next, n++) {
+			next = TAILQ_NEXT(r, entry);
+			if (took_listen != NULL && took_listen[n] != NULL)
+				gw_route_take(took_listen[n], r, true, false);
+			if (took_prepare != NULL && took_prepare[n] != NULL)
+				gw_route_take(took_prepare[n], r, false, true);
+			TAILQ_REMOVE(&fresh, r, entry);
+			gw_route_free(r);
+		}
+		gw_config_free(config);
+		free(took_listen);
+		free(took_prepare);
+		if (asprintf(cause, "%s\nthe configuration is unchanged",
+		    errors) == -1)
+			*cause = NULL;
+		free(errors);
+		return (-1);
+	}
+	for (n = 0; n < config->nroutes; n++)
+		kept += took_listen[n] != NULL;
+	free(took_listen);
+	free(took_prepare);
+
+	/* Commit: the old routes step aside, the new ones serve. */
+	for (old = TAILQ_FIRST(&gw->routes); old != NULL; old = next) {
+		next = TAILQ_NEXT(old, entry);
+		if (old->state == GW_ROUTE_SERVING) {
+			gw_route_retire(old);
+			retired++;
+		}
+		if (old->nsessions == 0 && (old->reaped ||
+		    old->state == GW_ROUTE_ENDED))
+			gateway_route_free(gw, old);
+	}
+	while ((r = TAILQ_LAST(&fresh, gw_route_list)) != NULL) {
+		TAILQ_REMOVE(&fresh, r, entry);
+		TAILQ_INSERT_HEAD(&gw->routes, r, entry);
+	}
+	added = config->nroutes - kept;
+	gw->config = config;
+	if (!gateway_config_used(gw, old_config))
+		gw_config_free(old_config);
+	gw_log_init(config->log_level, config->log != NULL &&
+	    strcmp(config->log, "syslog") == 0);
+	if (asprintf(cause, "%zu route%s: %zu listener%s kept, %zu new, %zu "
+	    "old route%s retired", config->nroutes, config->nroutes == 1 ? "" :
+	    "s", kept, kept == 1 ? "" : "s", added, retired, retired == 1 ?
+	    "" : "s") == -1)
+		*cause = NULL;
+	return (0);
+}
+
 static void
 gateway_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -172,8 +380,7 @@ gateway_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		gw_log_warn("SIGHUP: reloading is not in this build yet; the "
-		    "configuration is unchanged");
+		gateway_reload_log(gw, "SIGHUP");
 		return;
 	}
 	gw_log_info("%s: ending every route", strsignal((int)sig));
@@ -189,10 +396,14 @@ gw_gateway_route_ended(struct gw_gateway *gw, struct gw_route *route)
 {
 	struct gw_route	*r;
 
-	(void)route;
+	if (route->reaped) {
+		/* A retired route's last session: free it from the loop. */
+		event_active(gw->reap, EV_TIMEOUT, 0);
+		return;
+	}
 	gw_control_route_ended(gw->control);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
-		if (r->state != GW_ROUTE_ENDED)
+		if (r->state != GW_ROUTE_ENDED && !r->reaped)
 			return;
 	}
 	gw->exiting = true;

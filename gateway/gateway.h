@@ -25,9 +25,8 @@ struct gw_gateway {
 	struct event_base		*base;
 	struct evdns_base		*dns;
 	struct gw_config		*config;	/* owned */
-	struct gw_tls_stores		 stores;	/* points into config */
 	char				*pipe_dir;	/* [gateway] pipe_dir or default */
-	TAILQ_HEAD(, gw_route)		 routes;
+	TAILQ_HEAD(gw_route_list, gw_route) routes;
 	struct event			*sigterm;
 	struct event			*sigint;
 	struct event			*sighup;
@@ -82,6 +81,21 @@ void	 gw_gateway_check_exit(struct gw_gateway *gw);
  * /tmp/dbgbridge-UID.  Returns a malloc'd path, or NULL when out of memory.
  */
 char	*gw_gateway_runtime_dir(void);
+
+/*
+ * Reload the configuration file (SIGHUP, `ctl reload`; issue "Reload"):
+ * parse, check and build everything new first, and bind every listener that
+ * is new; on any error keep the old configuration and return -1 with a
+ * malloc'd *cause listing every error, one per line.  Then new routes
+ * serve; routes that are gone or changed are retired (their open sessions
+ * go on with their old settings until they end); a listener, or a clicon
+ * pool, whose spec did not change passes to the new route without closing,
+ * so no connect is refused during the reload.  [gateway] control, metrics,
+ * metrics_allow, pipe_dir and user need a restart: a change to them is an
+ * error.  log_level and log take effect.  Returns 0 with a malloc'd *cause
+ * summarising what changed ("2 routes: 1 kept, 1 added, 1 retired").
+ */
+int	 gw_gateway_reload(struct gw_gateway *gw, char **cause);
 
 /* Free the gateway, its routes and its configuration (NULL is a no-op). */
 void	 gw_gateway_free(struct gw_gateway *gw);

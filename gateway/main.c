@@ -39,7 +39,7 @@ usage(FILE *f)
 	    "       dbgbridge spec [--server|--client] SPEC\n"
 	    "       dbgbridge ctl [-S SOCKET] list|show ID|disconnect ID|"
 	    "end [ROUTE]|\n"
-	    "                     wait [ROUTE] [--timeout MS]|stats\n"
+	    "                     wait [ROUTE] [--timeout MS]|stats|reload\n"
 	    "       dbgbridge --version\n"
 	    "\n"
 	    "  -f FILE   the INI file (default %s)\n"

@@ -333,12 +333,15 @@ gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out)
 	size_t			 n = 0;
 	int			 rc;
 
+	/* A retired route shares its name with its successor: one series. */
 	TAILQ_FOREACH(route, &gw->routes, entry)
 		n++;
 	if ((routes = calloc(n != 0 ? n : 1, sizeof *routes)) == NULL)
 		return (-1);
 	n = 0;
 	TAILQ_FOREACH(route, &gw->routes, entry) {
+		if (route->state == GW_ROUTE_RETIRED)
+			continue;
 		routes[n].name = route->conf->name;
 		routes[n].open = route->nsessions;
 		routes[n].accepted = route->total_sessions;

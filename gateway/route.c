@@ -20,7 +20,9 @@
 #include "tls/tls.h"
 #include "transports/transport.h"
 
-static const char *const route_state_names[] = { "serving", "ending", "ended" };
+static const char *const route_state_names[] = {
+	"serving", "ending", "ended", "retired",
+};
 
 const char *
 gw_route_state_name(enum gw_route_state state)
@@ -56,12 +58,12 @@ static int
 route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
     char **cause)
 {
-	struct gw_gateway		*gw = route->gateway;
 	const struct gw_config_route	*conf = route->conf;
 	const struct gw_spec		*wire = gw_transport_wire(spec);
 	const struct gw_transport_ops	*ops;
 	const char			*what = serve ? "serve" : "connect";
 	struct gw_tls_ctx		*tls = NULL;
+	struct gw_tls_stores		 stores;
 	char				*why = NULL, msg[320];
 
 	/* With clicon=, tcp and ssl links are reached the other way round. */
@@ -85,9 +87,12 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		return (route_cause(cause, conf->name, what, msg));
 	}
 	if (gw_spec_is_tls(wire)) {
-		tls = serve ? gw_tls_server_new(wire, &gw->stores,
-		    conf->client_ca, &why) : gw_tls_client_new(wire,
-		    &gw->stores, gw->config->ca, &why);
+		/* The route's own configuration: a reload may change stores. */
+		stores.user_store = route->config->user_store;
+		stores.machine_store = route->config->machine_store;
+		tls = serve ? gw_tls_server_new(wire, &stores, conf->client_ca,
+		    &why) : gw_tls_client_new(wire, &stores, route->config->ca,
+		    &why);
 		if (tls == NULL) {
 			route_cause(cause, conf->name, what, why != NULL ? why :
 			    "out of memory");
@@ -106,8 +111,8 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 }
 
 struct gw_route *
-gw_route_new(struct gw_gateway *gw, const struct gw_config_route *conf,
-    char **cause)
+gw_route_new(struct gw_gateway *gw, struct gw_config *config,
+    const struct gw_config_route *conf, char **cause)
 {
 	struct gw_route	*route;
 
@@ -116,6 +121,7 @@ gw_route_new(struct gw_gateway *gw, const struct gw_config_route *conf,
 		return (NULL);
 	}
 	route->gateway = gw;
+	route->config = config;
 	route->conf = conf;
 	route->state = GW_ROUTE_SERVING;
 	TAILQ_INIT(&route->sessions);
@@ -131,7 +137,8 @@ static void
 route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
     void *arg)
 {
-	struct gw_route	*route = arg;
+	struct gw_route_door	*door = arg;
+	struct gw_route		*route = door->route;
 
 	/* A serial line carries one session at a time (design.md "com"). */
 	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
@@ -141,8 +148,8 @@ route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
 		route->serve_ops->listen_pause(route->listener, false);
 }
 
-int
-gw_route_start(struct gw_route *route, char **cause)
+static int
+route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 {
 	const struct gw_config_route	*conf = route->conf;
 	struct gw_gateway		*gw = route->gateway;
@@ -154,7 +161,7 @@ gw_route_start(struct gw_route *route, char **cause)
 	 * The connect side first: a process server that dials in (clicon=)
 	 * does so once, whenever it starts (design.md "clicon= on connect").
 	 */
-	if (route->connect_ops->connect_prepare != NULL) {
+	if (prepare && route->connect_ops->connect_prepare != NULL) {
 		route->connect_state = route->connect_ops->connect_prepare(
 		    gw->base, gw->dns, wire, conf->name, &route->connect_where,
 		    &why);
@@ -169,6 +176,14 @@ gw_route_start(struct gw_route *route, char **cause)
 		    route->connect_where);
 	}
 
+	if (!listen)
+		return (0);
+	if (route->door == NULL &&
+	    (route->door = calloc(1, sizeof *route->door)) == NULL) {
+		route_cause(cause, conf->name, "serve", "out of memory");
+		return (-1);
+	}
+	route->door->route = route;
 	memset(&params, 0, sizeof params);
 	params.spec = conf->serve;
 	params.bind = conf->bind;
@@ -179,7 +194,7 @@ gw_route_start(struct gw_route *route, char **cause)
 	params.name = conf->name;
 	params.standby = conf->standby;
 	route->listener = route->serve_ops->listen(gw->base, &params,
-	    route_accept, route, &route->where, &why);
+	    route_accept, route->door, &route->where, &why);
 	if (route->listener == NULL) {
 		route_cause(cause, conf->name, "serve", why != NULL ? why :
 		    "out of memory");
@@ -193,9 +208,102 @@ gw_route_start(struct gw_route *route, char **cause)
 	return (0);
 }
 
+int
+gw_route_start(struct gw_route *route, char **cause)
+{
+	return (route_start(route, true, true, cause));
+}
+
+int
+gw_route_start_missing(struct gw_route *route, char **cause)
+{
+	return (route_start(route, route->connect_state == NULL,
+	    route->listener == NULL, cause));
+}
+
+/* Two strings equal, NULL equal only to NULL. */
+static bool
+route_same_str(const char *a, const char *b)
+{
+	return (a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0);
+}
+
+/* Two specs with the same canonical form. */
+static bool
+route_same_spec(const struct gw_spec *a, const struct gw_spec *b)
+{
+	char	*ca = gw_spec_canonical(a), *cb = gw_spec_canonical(b);
+	bool	 same = ca != NULL && cb != NULL && strcmp(ca, cb) == 0;
+
+	free(ca);
+	free(cb);
+	return (same);
+}
+
+bool
+gw_route_same_listen(const struct gw_route *a, const struct gw_route *b)
+{
+	return (route_same_spec(a->conf->serve, b->conf->serve) &&
+	    route_same_str(a->conf->bind, b->conf->bind) &&
+	    a->conf->pipe_mode == b->conf->pipe_mode &&
+	    route_same_str(a->conf->pipe_group, b->conf->pipe_group) &&
+	    a->conf->standby == b->conf->standby);
+}
+
+bool
+gw_route_same_prepare(const struct gw_route *a, const struct gw_route *b)
+{
+	return (a->connect_ops->connect_prepare != NULL &&
+	    route_same_spec(a->conf->connect, b->conf->connect));
+}
+
+void
+gw_route_take(struct gw_route *route, struct gw_route *old, bool listen,
+    bool prepare)
+{
+	if (listen && old->listener != NULL) {
+		route->listener = old->listener;
+		route->door = old->door;
+		route->door->route = route;
+		route->where = old->where;
+		old->listener = NULL;
+		old->door = NULL;
+		old->where = NULL;
+	}
+	if (prepare && old->connect_state != NULL) {
+		route->connect_state = old->connect_state;
+		route->connect_where = old->connect_where;
+		old->connect_state = NULL;
+		old->connect_where = NULL;
+	}
+}
+
+void
+gw_route_retire(struct gw_route *route)
+{
+	if (route->state != GW_ROUTE_SERVING)
+		return;
+	route->state = GW_ROUTE_RETIRED;
+	if (route->listener != NULL) {
+		route->serve_ops->listen_free(route->listener);
+		route->listener = NULL;
+	}
+	gw_log_info("route %s: retired by the reload; %u open session%s on "
+	    "with the old settings", route->conf->name, route->nsessions,
+	    route->nsessions == 1 ? " goes" : "s go");
+	if (route->nsessions == 0)
+		route->reaped = true;
+}
+
 static void
 route_check_ended(struct gw_route *route)
 {
+	if (route->state == GW_ROUTE_RETIRED && route->nsessions == 0) {
+		/* Freed by the gateway from the loop, not inside a close. */
+		route->reaped = true;
+		gw_gateway_route_ended(route->gateway, route);
+		return;
+	}
 	if (route->state != GW_ROUTE_ENDING || route->nsessions != 0)
 		return;
 	route->state = GW_ROUTE_ENDED;
@@ -209,7 +317,8 @@ gw_route_end(struct gw_route *route, const char *reason)
 {
 	struct gw_session	*s, *next;
 
-	if (route->state != GW_ROUTE_SERVING)
+	if (route->state != GW_ROUTE_SERVING &&
+	    route->state != GW_ROUTE_RETIRED)
 		return;
 	route->state = GW_ROUTE_ENDING;
 	gw_log_info("route %s ending: %s", route->conf->name, reason);
@@ -258,6 +367,7 @@ gw_route_free(struct gw_route *route)
 		route->serve_ops->listen_free(route->listener);
 	if (route->connect_state != NULL)
 		route->connect_ops->connect_release(route->connect_state);
+	free(route->door);
 	free(route->where);
 	free(route->connect_where);
 	gw_tls_ctx_free(route->serve_tls);

@@ -25,6 +25,15 @@ enum gw_route_state {
 	GW_ROUTE_SERVING,
 	GW_ROUTE_ENDING,
 	GW_ROUTE_ENDED,
+	GW_ROUTE_RETIRED,	/* replaced by a reload: its sessions go on */
+};
+
+/*
+ * What a listener's accept callback holds: a reload hands a listener that
+ * did not change to the route that replaces its owner by re-pointing this.
+ */
+struct gw_route_door {
+	struct gw_route		*route;
 };
 
 /*
@@ -65,6 +74,9 @@ struct gw_route {
 	struct gw_tls_ctx			*serve_tls;	/* ssl serve */
 	struct gw_tls_ctx			*connect_tls;	/* ssl connect */
 	void					*listener;	/* serve_ops' */
+	struct gw_route_door			*door;	/* the listener's owner */
+	struct gw_config			*config;	/* conf belongs to it */
+	bool					 reaped;	/* retired and empty */
 	char					*where;	/* what it serves: ADDR:PORT, path */
 	void					*connect_state;	/* connect_ops' connect_prepare */
 	char					*connect_where;	/* where it waits for servers */
@@ -79,13 +91,40 @@ struct gw_route {
 };
 
 /*
- * Build a route from its configuration without listening: transports looked
+ * Build a route from its configuration (conf, one of config's routes; config
+ * gives the [tls] stores and ca, and must outlive the route) without listening: transports looked
  * up, TLS contexts made (certificates load, keys match).  This is everything
  * `dbgbridge -n` checks.  Returns the route (owned by the caller,
  * gw_route_free), or NULL with a malloc'd *cause ("route lab: ...").
  */
 struct gw_route *gw_route_new(struct gw_gateway *gw,
-	    const struct gw_config_route *conf, char **cause);
+	    struct gw_config *config, const struct gw_config_route *conf,
+	    char **cause);
+
+/*
+ * Listeners (and clicon pools) a reload may keep: two routes listen alike
+ * when their serve spec (canonical), bind, pipe_mode, pipe_group and standby
+ * are the same; they wait for dialling servers alike when their connect
+ * spec is the same and has clicon=.
+ */
+bool	 gw_route_same_listen(const struct gw_route *a, const struct gw_route *b);
+bool	 gw_route_same_prepare(const struct gw_route *a,
+	    const struct gw_route *b);
+
+/*
+ * Take over what a reload keeps from an old route (issue: listening sockets
+ * whose spec did not change stay open): its listener when listen is true,
+ * its clicon pool when prepare is true.  The old route no longer has them.
+ */
+void	 gw_route_take(struct gw_route *route, struct gw_route *old, bool listen,
+	    bool prepare);
+
+/*
+ * Retire a route a reload replaced or removed (RETIRED): stop accepting if
+ * it still listens; its open sessions go on with its old settings; it is
+ * marked reaped, for the gateway to free, once the last one ends.
+ */
+void	 gw_route_retire(struct gw_route *route);
 
 /*
  * Start serving (SERVING): prepare the connect side where its transport needs
@@ -96,6 +135,13 @@ struct gw_route *gw_route_new(struct gw_gateway *gw,
  * "HOST:PORT (dialled, standby N)").  Returns 0, or -1 with *cause.
  */
 int	 gw_route_start(struct gw_route *route, char **cause);
+
+/*
+ * As gw_route_start, for a reload: only what gw_route_take did not hand
+ * over (listen when the route has no listener, prepare when it needs a
+ * clicon pool and has none).
+ */
+int	 gw_route_start_missing(struct gw_route *route, char **cause);
 
 /*
  * End the route (ENDING): stop accepting (and stop waiting for process

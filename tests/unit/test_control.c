@@ -1,0 +1,167 @@
+/*
+ * test_control.c: the control request parser, and the reload's diffing:
+ * which routes of a new file may keep a running listener or clicon pool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "gateway/control.h"
+#include "gateway/gateway.h"
+#include "gateway/route.h"
+
+struct parse_case {
+	const char	*line;
+	const char	*cmd;		/* NULL: an error is expected */
+	const char	*arg;
+	bool		 json;
+	long		 timeout_ms;
+	const char	*why;
+};
+
+static void
+test_parse(void **state)
+{
+	static const struct parse_case cases[] = {
+		{ "list", "list", NULL, false, -1, NULL },
+		{ "list --json", "list", NULL, true, -1, NULL },
+		{ "--json show 12", "show", "12", true, -1, NULL },
+		{ "  disconnect\t7  ", "disconnect", "7", false, -1, NULL },
+		{ "wait lab --timeout 500", "wait", "lab", false, 500, NULL },
+		{ "wait --timeout 0", "wait", NULL, false, 0, NULL },
+		{ "end", "end", NULL, false, -1, NULL },
+		{ "", NULL, NULL, false, -1, "empty request" },
+		{ "   ", NULL, NULL, false, -1, "empty request" },
+		{ "show 1 2", NULL, NULL, false, -1, "too many arguments" },
+		{ "wait --timeout", NULL, NULL, false, -1,
+		  "--timeout takes milliseconds" },
+		{ "wait --timeout -5", NULL, NULL, false, -1,
+		  "--timeout takes milliseconds" },
+		{ "wait --timeout 10s", NULL, NULL, false, -1,
+		  "--timeout takes milliseconds" },
+		{ "wait --timeout 99999999999999999999", NULL, NULL, false, -1,
+		  "--timeout takes milliseconds" },
+	};
+	struct gw_control_req	 req;
+	const char		*why;
+	char			 line[128];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(line, sizeof line, "%s", cases[i].line);
+		why = NULL;
+		if (cases[i].cmd == NULL) {
+			if (gw_control_parse(line, &req, &why) != -1)
+				fail_msg("'%s' parsed", cases[i].line);
+			assert_string_equal(why, cases[i].why);
+			continue;
+		}
+		if (gw_control_parse(line, &req, &why) != 0)
+			fail_msg("'%s': %s", cases[i].line, why);
+		assert_string_equal(req.cmd, cases[i].cmd);
+		if (cases[i].arg == NULL)
+			assert_null(req.arg);
+		else
+			assert_string_equal(req.arg, cases[i].arg);
+		assert_int_equal(req.json, cases[i].json);
+		assert_int_equal(req.timeout_ms, cases[i].timeout_ms);
+	}
+}
+
+/* Routes built from an INI text, as gw_gateway_reload builds them. */
+static struct gw_config *
+load(const char *text)
+{
+	char			 path[] = "/tmp/test_control.XXXXXX";
+	struct gw_config	*c = NULL;
+	char			*cause = NULL;
+	int			 fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	if (gw_config_load(path, &c, &cause) != 0)
+		fail_msg("%s", cause);
+	unlink(path);
+	return (c);
+}
+
+static void
+test_reload_diffing(void **state)
+{
+	static const char old_text[] =
+	    "[route a]\nserve = tcp:port=5005\nbind = 127.0.0.1\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\n"
+	    "[route p]\nserve = npipe:pipe=Dbg\n"
+	    "connect = tcp:clicon=127.0.0.1,port=7000\n";
+	/*
+	 * a: the same listener in another spelling, a changed timeout;
+	 * b: a's port on another address; p: its pipe's mode changed;
+	 * q: p's pipe and the same clicon connect.
+	 */
+	static const char new_text[] =
+	    "[route a]\nserve = TCP:Port=5005\nbind = 127.0.0.1\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\nidle_timeout = 1h\n"
+	    "[route b]\nserve = tcp:port=5005\nbind = ::1\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\n"
+	    "[route p]\nserve = npipe:pipe=Dbg\npipe_mode = 0660\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\n"
+	    "[route q]\nserve = npipe:pipe=Dbg2\n"
+	    "connect = tcp:port=7000,clicon=127.0.0.1\n";
+	struct gw_gateway	 gw;
+	struct gw_config	*oc, *nc;
+	struct gw_route		*o[2], *n[4];
+	char			*cause = NULL;
+	size_t			 i;
+
+	(void)state;
+	memset(&gw, 0, sizeof gw);
+	oc = load(old_text);
+	nc = load(new_text);
+	for (i = 0; i < 2; i++)
+		if ((o[i] = gw_route_new(&gw, oc, &oc->routes[i], &cause)) ==
+		    NULL)
+			fail_msg("%s", cause);
+	for (i = 0; i < 4; i++)
+		if ((n[i] = gw_route_new(&gw, nc, &nc->routes[i], &cause)) ==
+		    NULL)
+			fail_msg("%s", cause);
+
+	assert_true(gw_route_same_listen(n[0], o[0]));	/* canonical form */
+	assert_false(gw_route_same_listen(n[1], o[0]));	/* other bind */
+	assert_false(gw_route_same_listen(n[2], o[1]));	/* pipe_mode */
+	assert_false(gw_route_same_listen(n[3], o[1]));	/* other pipe */
+	assert_false(gw_route_same_listen(n[0], o[1]));
+
+	/* Only a clicon connect has a pool to keep, matched by its spec. */
+	assert_false(gw_route_same_prepare(n[0], o[0]));
+	assert_false(gw_route_same_prepare(n[2], o[1]));
+	assert_true(gw_route_same_prepare(n[3], o[1]));	/* key order */
+
+	for (i = 0; i < 2; i++)
+		gw_route_free(o[i]);
+	for (i = 0; i < 4; i++)
+		gw_route_free(n[i]);
+	gw_config_free(oc);
+	gw_config_free(nc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_reload_diffing),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
