@@ -65,6 +65,7 @@ struct gw_config {
 	size_t			 nmetrics_allow;
 	char			*pipe_dir;
 	char			*user;
+	unsigned		 max_sessions;	/* over every route; 0: no limit */
 	char			*user_store;	/* [tls] user_store, default applied */
 	char			*machine_store;	/* [tls] machine_store, default applied */
 	char			*ca;

@@ -42,6 +42,8 @@ static const struct gw_config_key gw_config_key_table[] = {
 	  "directory where npipe and spipe names live" },
 	{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false,
 	  "user to run as after binding" },
+	{ "gateway", "max_sessions", GW_CONFIG_UINT, 0, 1000000, "0", false,
+	  "sessions open at once over every route; 0 = no limit" },
 
 	/* [tls] */
 	{ "tls", "user_store", GW_CONFIG_PATH, 0, 0,

@@ -5,6 +5,9 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,20 +75,63 @@ gateway_append(char **list, const char *line)
 	*list = n;
 }
 
-/* Keys the file may set that this build does not act on yet: say so. */
-static void
-gateway_reserved(const struct gw_config *config)
+/* [gateway] user: the account exists (checked by -n, before binding). */
+static int
+gateway_user_check(const struct gw_config *config, char **errors)
 {
-	const struct { const char *key, *value, *what; } r[] = {
-		{ "gateway.user", config->user, "dropping privileges" },
-	};
-	size_t	i;
+	char	line[160];
 
-	for (i = 0; i < sizeof r / sizeof r[0]; i++) {
-		if (r[i].value != NULL)
-			gw_log_warn("%s: %s is not in this build yet; the key is "
-			    "ignored", r[i].key, r[i].what);
+	if (config->user == NULL || getpwnam(config->user) != NULL)
+		return (0);
+	snprintf(line, sizeof line, "gateway.user: no such user '%s'",
+	    config->user);
+	gateway_append(errors, line);
+	return (-1);
+}
+
+/*
+ * [gateway] user: once everything is bound, become that user (setgid,
+ * initgroups, setuid, in that order, and check that root cannot be had
+ * back: setuid(2), initgroups(3)).  The runtime directory becomes the user's
+ * so its sockets can still be removed at exit.  Without root, only the
+ * current user is accepted.  Returns 0, or -1 (logged).
+ */
+static int
+gateway_drop_privileges(struct gw_gateway *gw)
+{
+	const char	*user = gw->config->user;
+	struct passwd	*pw;
+
+	if (user == NULL)
+		return (0);
+	if ((pw = getpwnam(user)) == NULL) {
+		gw_log_error("gateway.user: no such user '%s'", user);
+		return (-1);
 	}
+	if (getuid() != 0 || geteuid() != 0) {
+		if (pw->pw_uid == geteuid())
+			return (0);
+		gw_log_error("gateway.user: becoming '%s' needs root; dbgbridge "
+		    "runs as uid %lu", user, (unsigned long)geteuid());
+		return (-1);
+	}
+	if (chown(gw->pipe_dir, pw->pw_uid, pw->pw_gid) == -1 && errno != ENOENT)
+		gw_log_warn("gateway.user: %s: chown: %s", gw->pipe_dir,
+		    strerror(errno));
+	if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
+	    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		gw_log_error("gateway.user: cannot become '%s': %s", user,
+		    strerror(errno));
+		return (-1);
+	}
+	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+		gw_log_error("gateway.user: root could be regained after "
+		    "becoming '%s'", user);
+		return (-1);
+	}
+	gw_log_info("running as user %s (uid %lu, gid %lu)", user,
+	    (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid);
+	return (0);
 }
 
 char *
@@ -139,7 +185,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		gw_gateway_free(gw);
 		return (NULL);
 	}
-	gateway_reserved(config);
+	gateway_user_check(config, cause);
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
 		route = gw_route_new(gw, config, &config->routes[i], &why);
@@ -503,6 +549,8 @@ gw_gateway_run(struct gw_gateway *gw)
 		free(cause);
 		return (1);
 	}
+	if (gateway_drop_privileges(gw) == -1)
+		return (1);
 	event_base_gettimeofday_cached(gw->base, &gw->started);
 	event_base_dispatch(gw->base);
 	gw_session_reap(gw);

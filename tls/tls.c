@@ -5,6 +5,7 @@
 #include "config.h"
 #endif
 
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,11 +146,21 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 {
 	struct gw_tls_ctx	*ctx;
 	STACK_OF(X509_NAME)	*names;
+	struct stat		 st;
 	char			*path, why[256];
 
 	if ((path = gw_tls_cert_path(spec->cert_store, spec->cert, stores,
 	    cause)) == NULL)
 		return (NULL);
+	/* The serving side's PEM holds the private key: ours alone (ssh(1)). */
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		gw_tls_cause(cause, "%s '%s': %s holds the private key and is "
+		    "readable by group or others (mode %04o); chmod 600 it",
+		    tls_key(spec), spec->cert, path,
+		    (unsigned)(st.st_mode & 07777));
+		free(path);
+		return (NULL);
+	}
 	if ((ctx = tls_ctx_new(spec, true, cause)) == NULL) {
 		free(path);
 		return (NULL);

@@ -46,7 +46,8 @@ char	*gw_tls_cert_path(enum gw_spec_cert_store store, const char *value,
  * the PEM that the spec's certuser= / machuser= names, the minimum version from
  * proto= (TLS 1.2 at least), forward-secret AEAD suites, no renegotiation, no
  * compression.  client_ca (a PEM file, or NULL) requires and verifies client
- * certificates.  Checks that the key matches the certificate.
+ * certificates.  Refuses a PEM that group or others may read (it holds the
+ * private key), and checks that the key matches the certificate.
  * Returns a context owned by the caller (gw_tls_ctx_free), or NULL with a
  * malloc'd *cause ("certuser 'x': cannot load key from /p: ...").
  */

@@ -47,11 +47,6 @@
 #include "gateway/log.h"
 #include "transports/transport.h"
 
-/* Keepalive probes: first after 60 s idle, then every 10 s, 6 unanswered. */
-#define CLICON_KEEPIDLE_S	60
-#define CLICON_KEEPINTVL_S	10
-#define CLICON_KEEPCNT		6
-
 /* Peers from unknown addresses held for one fresh resolution of clicon=. */
 #define CLICON_CHECKS_MAX	8
 /* ... and at most one such resolution per second. */
@@ -94,18 +89,6 @@ gw_clicon_backoff(unsigned n, uint32_t (*rnd)(void *), void *arg)
 }
 
 /* ------------------------------------------------------------- shared */
-
-static void
-clicon_keepalive(evutil_socket_t fd)
-{
-	int	on = 1, idle = CLICON_KEEPIDLE_S, intvl = CLICON_KEEPINTVL_S;
-	int	cnt = CLICON_KEEPCNT;
-
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-}
 
 /*
  * What a waiting link has to say, without taking it: 1 a byte is there, 0
@@ -310,7 +293,7 @@ clicon_dialled(evutil_socket_t fd, int err, const char *why, void *arg)
 		    sizeof local);
 	else
 		snprintf(local, sizeof local, "?");
-	clicon_keepalive(fd);
+	gw_tcp_tune(fd);	/* keepalive finds a peer that vanished */
 	TAILQ_INSERT_TAIL(&d->waiting, l, entry);
 	d->nwaiting++;
 	if (!d->paused)
@@ -643,7 +626,7 @@ clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 	gw_connect_cb		*cb;
 	void			*arg;
 
-	clicon_keepalive(fd);
+	gw_tcp_tune(fd);	/* keepalive finds a peer that vanished */
 	if ((w = TAILQ_FIRST(&p->waiters)) == NULL) {
 		if (clicon_idle_add(p, fd, peer))
 			gw_log_info("%s: process server %s dialled in; "

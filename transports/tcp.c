@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "gateway/log.h"
 #include "transports/transport.h"
 
 /* Large reads and writes per callback: bulk transfers near line rate. */
@@ -25,9 +26,21 @@
 int
 gw_tcp_tune(evutil_socket_t fd)
 {
-	int	on = 1;
+	int	on = 1, idle = GW_TCP_KEEPIDLE_S, intvl = GW_TCP_KEEPINTVL_S;
+	int	cnt = GW_TCP_KEEPCNT, rc = 0;
 
-	return (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on));
+	rc |= setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	rc |= setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+#ifdef TCP_KEEPIDLE
+	rc |= setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	rc |= setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	rc |= setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+#else
+	(void)idle;
+	(void)intvl;
+	(void)cnt;
+#endif
+	return (rc != 0 ? -1 : 0);
 }
 
 static struct bufferevent *
@@ -315,7 +328,8 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 			snprintf(c->why, sizeof c->why, "%s", strerror(errno));
 			continue;
 		}
-		gw_tcp_tune(c->fd);
+		if (gw_tcp_tune(c->fd) == -1)
+			gw_log_debug("tcp: socket options: %s", strerror(errno));
 		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			tcp_connect_done(c, c->fd);
 			return;

@@ -76,7 +76,8 @@ stream_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		l->accept(fd, l->name, NULL, l->arg);
 		return;
 	}
-	gw_tcp_tune(fd);
+	if (gw_tcp_tune(fd) == -1)
+		gw_log_debug("%s: socket options: %s", l->name, strerror(errno));
 	l->accept(fd, gw_transport_sockaddr(sa, peer, sizeof peer), sa, l->arg);
 }
 

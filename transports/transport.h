@@ -207,8 +207,16 @@ char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
 
 /*
  * Socket options every TCP link gets: TCP_NODELAY (design.md "The byte
- * stream": latency over batching).  Returns 0 or -1 with errno.
+ * stream": latency over batching), and keepalive probes (tcp(7)) after
+ * GW_TCP_KEEPIDLE_S seconds of silence, every GW_TCP_KEEPINTVL_S seconds,
+ * GW_TCP_KEEPCNT times: a dead peer is found in about two minutes, while a
+ * broken-in target that stays silent for hours keeps its session (its
+ * kernel answers the probes).  Returns 0, or -1 with errno when an option
+ * could not be set (the others still are).
  */
+#define GW_TCP_KEEPIDLE_S	60
+#define GW_TCP_KEEPINTVL_S	10
+#define GW_TCP_KEEPCNT		6
 int	 gw_tcp_tune(evutil_socket_t fd);
 
 /* shutdown(2) SHUT_WR: the half_close of plain stream sockets (tcp, npipe). */

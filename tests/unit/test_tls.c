@@ -58,7 +58,7 @@ make_cert(const char *name, const char *cn)
 static int
 setup(void **state)
 {
-	char	cmd[256];
+	char	cmd[512];
 
 	(void)state;
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_tls.XXXXXX");
@@ -68,7 +68,8 @@ setup(void **state)
 	make_cert("beta", "beta.test");
 	/* alpha's certificate without its key: what a connecting side pins. */
 	snprintf(cmd, sizeof cmd, "openssl x509 -in %s/alpha.pem -out "
-	    "%s/alpha-only.pem", tmpdir, tmpdir);
+	    "%s/alpha-only.pem && chmod 600 %s/alpha-only.pem", tmpdir, tmpdir,
+	    tmpdir);
 	return (system(cmd) == 0 ? 0 : -1);
 }
 
@@ -195,6 +196,29 @@ test_server_needs_key(void **state)
 	free(cause);
 }
 
+/* A private key others can read is refused, naming the mode and the fix. */
+static void
+test_server_key_mode(void **state)
+{
+	struct gw_tls_stores	 st = stores();
+	struct gw_spec		 spec = tls_spec("alpha");
+	struct gw_tls_ctx	*ctx;
+	char			 path[256], want[512], *cause = NULL;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/alpha.pem", tmpdir);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_null(gw_tls_server_new(&spec, &st, NULL, &cause));
+	snprintf(want, sizeof want, "certuser 'alpha': %s holds the private "
+	    "key and is readable by group or others (mode 0640); chmod 600 it",
+	    path);
+	assert_string_equal(cause, want);
+	free(cause);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_non_null(ctx = gw_tls_server_new(&spec, &st, NULL, &cause));
+	gw_tls_ctx_free(ctx);
+}
+
 static void
 test_server_key_mismatch(void **state)
 {
@@ -205,7 +229,8 @@ test_server_key_mismatch(void **state)
 	(void)state;
 	/* alpha's certificate followed by beta's key. */
 	snprintf(cmd, sizeof cmd, "cd %s && openssl x509 -in alpha.pem > "
-	    "mixed.pem && openssl pkey -in beta.pem >> mixed.pem 2>/dev/null",
+	    "mixed.pem && openssl pkey -in beta.pem >> mixed.pem 2>/dev/null "
+	    "&& chmod 600 mixed.pem",
 	    tmpdir);
 	assert_int_equal(system(cmd), 0);
 	assert_null(gw_tls_server_new(&spec, &st, NULL, &cause));
@@ -319,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_path_by_path),
 		cmocka_unit_test(test_path_by_thumbprint),
 		cmocka_unit_test(test_server_needs_key),
+		cmocka_unit_test(test_server_key_mode),
 		cmocka_unit_test(test_server_key_mismatch),
 		cmocka_unit_test(test_pin_match),
 		cmocka_unit_test(test_pin_mismatch),
