@@ -63,7 +63,8 @@ static const char *config_kind_names[] = { "gateway", "tls", "route" };
 union config_value {
 	char			*str;	/* STRING, PATH, LOG, HOSTPORT */
 	bool			 flag;	/* BOOL */
-	unsigned		 num;	/* UINT, DURATION (ms), LEVEL */
+	unsigned		 num;	/* UINT, DURATION (ms), LEVEL,
+					   LOG_FORMAT, FACILITY */
 	struct gw_spec		*spec;	/* SERVER_SPEC, CLIENT_SPEC */
 	struct {
 		struct gw_config_cidr	*list;
@@ -148,6 +149,18 @@ static const struct config_word config_level_words[] = {
 
 static const struct config_word config_log_words[] = {
 	{ "stderr", 0 }, { "syslog", 1 },
+};
+
+static const struct config_word config_log_format_words[] = {
+	{ "text", GW_LOG_TEXT }, { "json", GW_LOG_JSON },
+};
+
+static const struct config_word config_facility_words[] = {
+	{ "daemon", GW_LOG_FACILITY_DAEMON }, { "user", GW_LOG_FACILITY_USER },
+	{ "local0", GW_LOG_FACILITY_LOCAL0 }, { "local1", GW_LOG_FACILITY_LOCAL1 },
+	{ "local2", GW_LOG_FACILITY_LOCAL2 }, { "local3", GW_LOG_FACILITY_LOCAL3 },
+	{ "local4", GW_LOG_FACILITY_LOCAL4 }, { "local5", GW_LOG_FACILITY_LOCAL5 },
+	{ "local6", GW_LOG_FACILITY_LOCAL6 }, { "local7", GW_LOG_FACILITY_LOCAL7 },
 };
 
 #define CONFIG_NITEMS(a) (sizeof (a) / sizeof (a)[0])
@@ -462,6 +475,8 @@ config_value_free(const struct gw_config_key *k, union config_value *v)
 	case GW_CONFIG_MODE:
 	case GW_CONFIG_DURATION:
 	case GW_CONFIG_LEVEL:
+	case GW_CONFIG_LOG_FORMAT:
+	case GW_CONFIG_FACILITY:
 		break;
 	}
 	memset(v, 0, sizeof *v);
@@ -1168,6 +1183,22 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 		if ((v->str = strdup(config_log_words[u].word)) == NULL)
 			return (-1);
 		return (0);
+	case GW_CONFIG_LOG_FORMAT:
+		if (config_parse_word(text, config_log_format_words,
+		    CONFIG_NITEMS(config_log_format_words), &v->num) != 0) {
+			*why = config_words_must(config_log_format_words,
+			    CONFIG_NITEMS(config_log_format_words), text);
+			return (-1);
+		}
+		return (0);
+	case GW_CONFIG_FACILITY:
+		if (config_parse_word(text, config_facility_words,
+		    CONFIG_NITEMS(config_facility_words), &v->num) != 0) {
+			*why = config_words_must(config_facility_words,
+			    CONFIG_NITEMS(config_facility_words), text);
+			return (-1);
+		}
+		return (0);
 	case GW_CONFIG_HOSTPORT:
 		if (config_parse_hostport(text, why) != 0)
 			return (-1);
@@ -1474,12 +1505,13 @@ config_loopback(const char *hostport)
 
 /*
  * Metrics show every peer and route: served beyond this host only to the
- * networks metrics_allow names.
+ * networks metrics_allow names.  A syslog facility without log = syslog
+ * would do nothing: an error, as metrics_allow without metrics is.
  */
 static void
 config_check_gateway(struct config_parse *p)
 {
-	struct config_slot	*metrics, *allow;
+	struct config_slot	*metrics, *allow, *log, *facility;
 
 	metrics = config_slot(p, &p->gateway, "metrics");
 	allow = config_slot(p, &p->gateway, "metrics_allow");
@@ -1492,6 +1524,16 @@ config_check_gateway(struct config_parse *p)
 	if (allow->given && allow->valid && !metrics->given) {
 		config_error(p, allow->line, "gateway.metrics_allow: needs "
 		    "gateway.metrics (the address metrics are served on)");
+	}
+
+	/* A facility only means something to syslog: say so, not ignore it. */
+	log = config_slot(p, &p->gateway, "log");
+	facility = config_slot(p, &p->gateway, "syslog_facility");
+	if (facility->given && facility->valid && log->valid &&
+	    strcmp(log->value.str, "syslog") != 0) {
+		config_error(p, facility->line, "gateway.syslog_facility: only "
+		    "applies with gateway.log = syslog (log is %s)",
+		    log->value.str);
 	}
 }
 
@@ -1601,6 +1643,10 @@ config_build(struct config_parse *p, const char *path)
 	c->log_level = (enum gw_log_level)config_get_num(p, &p->gateway,
 	    "log_level");
 	c->log = config_take_str(p, &p->gateway, "log");
+	c->log_format = (enum gw_log_format)config_get_num(p, &p->gateway,
+	    "log_format");
+	c->syslog_facility = (enum gw_log_facility)config_get_num(p,
+	    &p->gateway, "syslog_facility");
 	c->metrics = config_take_str(p, &p->gateway, "metrics");
 	allow = config_slot(p, &p->gateway, "metrics_allow");
 	if (allow->valid) {

@@ -22,6 +22,30 @@ enum gw_log_level {
 	GW_LOG_DEBUG,
 };
 
+/* [gateway] log_format: "TIMESTAMP LEVEL message" lines, or JSON objects. */
+enum gw_log_format {
+	GW_LOG_TEXT,
+	GW_LOG_JSON,
+};
+
+/*
+ * [gateway] syslog_facility: the syslog(3) facilities a daemon may log under
+ * (daemon, user, local0-local7; RFC 5424 section 6.2.1).  log.c maps them to
+ * LOG_DAEMON, LOG_USER, LOG_LOCAL0..LOG_LOCAL7.
+ */
+enum gw_log_facility {
+	GW_LOG_FACILITY_DAEMON,
+	GW_LOG_FACILITY_USER,
+	GW_LOG_FACILITY_LOCAL0,
+	GW_LOG_FACILITY_LOCAL1,
+	GW_LOG_FACILITY_LOCAL2,
+	GW_LOG_FACILITY_LOCAL3,
+	GW_LOG_FACILITY_LOCAL4,
+	GW_LOG_FACILITY_LOCAL5,
+	GW_LOG_FACILITY_LOCAL6,
+	GW_LOG_FACILITY_LOCAL7,
+};
+
 /*
  * One network in an `allow` or `metrics_allow` list: family AF_INET or
  * AF_INET6, address bytes.
@@ -60,6 +84,8 @@ struct gw_config {
 	char			*control;
 	enum gw_log_level	 log_level;
 	char			*log;		/* "stderr" or "syslog" */
+	enum gw_log_format	 log_format;
+	enum gw_log_facility	 syslog_facility;	/* with log = syslog */
 	char			*metrics;	/* HOST:PORT */
 	struct gw_config_cidr	*metrics_allow;	/* NULL when absent */
 	size_t			 nmetrics_allow;
@@ -83,6 +109,8 @@ enum gw_config_type {
 	GW_CONFIG_DURATION,	/* 0, or a number with ms, s, m or h; stored in ms */
 	GW_CONFIG_LEVEL,	/* error | warn | info | debug */
 	GW_CONFIG_LOG,		/* stderr | syslog */
+	GW_CONFIG_LOG_FORMAT,	/* text | json */
+	GW_CONFIG_FACILITY,	/* daemon | user | local0 .. local7 */
 	GW_CONFIG_HOSTPORT,	/* HOST:PORT or [V6]:PORT */
 	GW_CONFIG_SERVER_SPEC,	/* a server-side transport string */
 	GW_CONFIG_CLIENT_SPEC,	/* a client-side transport string */
@@ -129,7 +157,8 @@ const struct gw_config_key *gw_config_keys(size_t *n);
  * bind, 0.0.0.0 and :: overlap every address; a connect with clicon= listens
  * too), nor serve the same pipe name (case-insensitively); gateway.metrics
  * on an address that is not loopback (127.0.0.0/8, ::1, localhost) needs
- * gateway.metrics_allow, and metrics_allow needs metrics.
+ * gateway.metrics_allow, and metrics_allow needs metrics; syslog_facility
+ * needs log = syslog (it would have no effect).
  * Returns 0 or -1.
  */
 int	 gw_config_load(const char *path, struct gw_config **out, char **cause);

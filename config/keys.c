@@ -32,6 +32,12 @@ static const struct gw_config_key gw_config_key_table[] = {
 	  "least severe level logged: error, warn, info or debug" },
 	{ "gateway", "log", GW_CONFIG_LOG, 0, 0, "stderr", false,
 	  "where log lines go: stderr or syslog" },
+	{ "gateway", "log_format", GW_CONFIG_LOG_FORMAT, 0, 0, "text", false,
+	  "text (\"TIMESTAMP LEVEL message\" lines) or json (one object per "
+	  "line: ts, level, msg; session lines add their fields)" },
+	{ "gateway", "syslog_facility", GW_CONFIG_FACILITY, 0, 0, "daemon",
+	  false, "facility of log = syslog: daemon, user or local0 to local7 "
+	  "(an error without log = syslog)" },
 	{ "gateway", "metrics", GW_CONFIG_HOSTPORT, 0, 0, NULL, false,
 	  "HOST:PORT serving Prometheus text at /metrics and sessions as JSON "
 	  "at /sessions" },

@@ -341,6 +341,12 @@ control_wait(struct control_conn *c, const struct gw_control_req *req)
 		return;
 	}
 	c->waiting = true;
+	/*
+	 * Read on while waiting, only for EOF: a client that gives up (^C,
+	 * timeout(1)) is then freed at once rather than holding its
+	 * descriptor until the route ends.
+	 */
+	bufferevent_enable(c->bev, EV_READ);
 	if (req->timeout_ms >= 0) {
 		if ((c->timer = evtimer_new(gw->base, control_wait_timeout,
 		    c)) == NULL) {
@@ -457,8 +463,11 @@ control_read(struct bufferevent *bev, void *arg)
 	char			*line;
 	size_t			 n;
 
-	if (c->waiting)
+	if (c->waiting) {
+		/* Nothing more is asked: read only to see the client leave. */
+		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
+	}
 	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) == NULL) {
 		if (evbuffer_get_length(in) > GW_CONTROL_MAX_LINE)
 			conn_error(c, "request longer than %d bytes",

@@ -18,6 +18,7 @@
 #include "gateway/gateway.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
+#include "gateway/notify.h"
 #include "gateway/session.h"
 
 /* Does a route still use this configuration? */
@@ -138,8 +139,12 @@ char *
 gw_gateway_runtime_dir(void)
 {
 	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+	const char	*sd = getenv("RUNTIME_DIRECTORY");
 	char		*dir;
 
+	/* systemd's RuntimeDirectory=: the first of its paths. */
+	if (sd != NULL && sd[0] == '/')
+		return (strndup(sd, strcspn(sd, ":")));
 	if (getuid() == 0)
 		return (strdup("/run/dbgbridge"));
 	if (xdg != NULL && xdg[0] == '/')
@@ -305,8 +310,8 @@ gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
 		    "needs a restart; the running daemon keeps the old value");
 }
 
-int
-gw_gateway_reload(struct gw_gateway *gw, char **cause)
+static int
+gateway_reload(struct gw_gateway *gw, char **cause)
 {
 	struct gw_route_list	 fresh;
 	struct gw_config	*config, *old_config = gw->config;
@@ -408,14 +413,48 @@ gw_gateway_reload(struct gw_gateway *gw, char **cause)
 	gw->config = config;
 	if (!gateway_config_used(gw, old_config))
 		gw_config_free(old_config);
-	gw_log_init(config->log_level, config->log != NULL &&
-	    strcmp(config->log, "syslog") == 0);
+	gw_log_configure(config);
 	if (asprintf(cause, "%zu route%s: %zu listener%s kept, %zu new, %zu "
 	    "old route%s retired", config->nroutes, config->nroutes == 1 ? "" :
 	    "s", kept, kept == 1 ? "" : "s", added, retired, retired == 1 ?
 	    "" : "s") == -1)
 		*cause = NULL;
 	return (0);
+}
+
+/*
+ * The reload proper is gateway_reload; around it the service manager hears
+ * RELOADING=1, then READY=1 whatever the outcome (notify.h), for SIGHUP and
+ * `ctl reload` alike.  Once the daemon is stopping it hears nothing more.
+ */
+int
+gw_gateway_reload(struct gw_gateway *gw, char **cause)
+{
+	int	rc;
+
+	if (!gw->notified_stopping)
+		gw_notify_reloading();
+	rc = gateway_reload(gw, cause);
+	if (!gw->notified_stopping)
+		gw_notify_reloaded(gw->config->nroutes, rc == -1);
+	return (rc);
+}
+
+void
+gw_gateway_check_stopping(struct gw_gateway *gw)
+{
+	struct gw_route	*r;
+	size_t		 n = 0;
+
+	if (gw->notified_stopping)
+		return;
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (r->state == GW_ROUTE_SERVING)
+			return;
+		n += r->nsessions;
+	}
+	gw->notified_stopping = true;
+	gw_notify_stopping(n);
 }
 
 static void
@@ -551,6 +590,7 @@ gw_gateway_run(struct gw_gateway *gw)
 	}
 	if (gateway_drop_privileges(gw) == -1)
 		return (1);
+	gw_notify_ready(gw->config->nroutes);
 	event_base_gettimeofday_cached(gw->base, &gw->started);
 	event_base_dispatch(gw->base);
 	gw_session_reap(gw);

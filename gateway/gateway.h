@@ -39,6 +39,7 @@ struct gw_gateway {
 	struct event			*exit_timer;	/* bounds the last replies */
 	struct timeval			 started;
 	struct event			*reap;		/* frees closed sessions */
+	bool				 notified_stopping; /* STOPPING=1 sent */
 };
 
 /*
@@ -76,9 +77,12 @@ void	 gw_gateway_check_exit(struct gw_gateway *gw);
 
 /*
  * The directory for this user's sockets (pipes, the control socket): a place
- * the user running dbgbridge can write: /run/dbgbridge for root,
- * $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user runtime directory), else
- * /tmp/dbgbridge-UID.  Returns a malloc'd path, or NULL when out of memory.
+ * the user running dbgbridge can write: $RUNTIME_DIRECTORY when it is set
+ * (systemd sets it for RuntimeDirectory=, systemd.exec(5); the first path of
+ * a ':'-separated list; /run/dbgbridge in contrib/dbgbridge.service),
+ * /run/dbgbridge for root, $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user
+ * runtime directory), else /tmp/dbgbridge-UID.  Returns a malloc'd path, or
+ * NULL when out of memory.
  */
 char	*gw_gateway_runtime_dir(void);
 
@@ -92,10 +96,20 @@ char	*gw_gateway_runtime_dir(void);
  * pool, whose spec did not change passes to the new route without closing,
  * so no connect is refused during the reload.  [gateway] control, metrics,
  * metrics_allow, pipe_dir and user need a restart: a change to them is an
- * error.  log_level and log take effect.  Returns 0 with a malloc'd *cause
+ * error.  log_level, log, log_format and syslog_facility take effect
+ * (gw_log_configure).  The service manager hears RELOADING=1 before and
+ * READY=1 after, either way (notify.h).  Returns 0 with a malloc'd *cause
  * summarising what changed ("2 routes: 1 kept, 1 added, 1 retired").
  */
 int	 gw_gateway_reload(struct gw_gateway *gw, char **cause);
+
+/*
+ * Once no route serves any more (each has ended or is ending, after SIGTERM,
+ * SIGINT, `ctl end` or a route without persist whose server ended), tell the
+ * service manager the daemon is stopping: STOPPING=1 (notify.h), once.
+ * Called by gw_route_end.
+ */
+void	 gw_gateway_check_stopping(struct gw_gateway *gw);
 
 /* Free the gateway, its routes and its configuration (NULL is a no-op). */
 void	 gw_gateway_free(struct gw_gateway *gw);

@@ -9,23 +9,54 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <event2/buffer.h>
+
+#include "gateway/json.h"
 #include "gateway/log.h"
 
 static enum gw_log_level	 log_level = GW_LOG_INFO;
 static bool			 log_syslog;
+static enum gw_log_format	 log_format = GW_LOG_TEXT;
+static int			 log_facility = LOG_DAEMON;
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
 static const int log_priorities[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
+/* enum gw_log_facility to syslog(3)'s facilities, in the enum's order. */
+static const int log_facilities[] = {
+	LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+	LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7,
+};
+
+static void
+log_set(enum gw_log_level level, bool use_syslog, enum gw_log_format format,
+    int facility)
+{
+	if (log_syslog && (!use_syslog || facility != log_facility))
+		closelog();
+	if (use_syslog && (!log_syslog || facility != log_facility))
+		openlog("dbgbridge", LOG_PID | LOG_NDELAY, facility);
+	log_level = level;
+	log_syslog = use_syslog;
+	log_format = format;
+	log_facility = facility;
+}
+
 void
 gw_log_init(enum gw_log_level level, bool use_syslog)
 {
-	if (log_syslog && !use_syslog)
-		closelog();
-	if (use_syslog && !log_syslog)
-		openlog("dbgbridge", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	log_level = level;
-	log_syslog = use_syslog;
+	log_set(level, use_syslog, GW_LOG_TEXT, LOG_DAEMON);
+}
+
+void
+gw_log_configure(const struct gw_config *config)
+{
+	size_t	f = (size_t)config->syslog_facility;
+
+	log_set(config->log_level, config->log != NULL &&
+	    strcmp(config->log, "syslog") == 0, config->log_format,
+	    f < sizeof log_facilities / sizeof log_facilities[0] ?
+	    log_facilities[f] : LOG_DAEMON);
 }
 
 bool
@@ -34,25 +65,84 @@ gw_log_enabled(enum gw_log_level level)
 	return (level <= log_level);
 }
 
-void
-gw_logv(enum gw_log_level level, const char *fmt, va_list ap)
+bool
+gw_log_json(void)
 {
-	char		 msg[2048], stamp[32];
+	return (log_format == GW_LOG_JSON);
+}
+
+/* "2026-11-23T08:00:00.123Z": UTC, milliseconds (RFC 3339). */
+static void
+log_stamp(char *buf, size_t size)
+{
 	struct timeval	 tv;
 	struct tm	 tm;
+	char		 s[32];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03dZ", s, (int)(tv.tv_usec / 1000));
+}
+
+/*
+ * One JSON line: {"ts":...,"level":...,"msg":...[,members]}, to syslog or to
+ * stderr in one write.  Returns -1 when out of memory (nothing written).
+ */
+static int
+log_json(enum gw_log_level level, const char *stamp, const char *msg,
+    const char *members)
+{
+	struct evbuffer	*b;
+	size_t		 len;
+	char		*line;
+	int		 rc = 0;
+
+	if ((b = evbuffer_new()) == NULL)
+		return (-1);
+	rc |= evbuffer_add_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":",
+	    stamp, log_names[level]) < 0;
+	rc |= gw_json_string(b, msg);
+	if (members != NULL && *members != '\0')
+		rc |= evbuffer_add_printf(b, ",%s", members) < 0;
+	rc |= evbuffer_add(b, log_syslog ? "}" : "}\n", log_syslog ? 2 : 3);
+	len = evbuffer_get_length(b);
+	if (rc != 0 || (line = (char *)evbuffer_pullup(b, -1)) == NULL) {
+		evbuffer_free(b);
+		return (-1);
+	}
+	if (log_syslog)
+		syslog(log_priorities[level], "%s", line);
+	else
+		fwrite(line, 1, len - 1, stderr);
+	evbuffer_free(b);
+	return (0);
+}
+
+static void
+log_write(enum gw_log_level level, const char *members, const char *fmt,
+    va_list ap)
+{
+	char	msg[2048], stamp[64];
 
 	if (!gw_log_enabled(level))
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_stamp(stamp, sizeof stamp);
+	if (log_format == GW_LOG_JSON &&
+	    log_json(level, stamp, msg, members) == 0)
+		return;
 	if (log_syslog) {
 		syslog(log_priorities[level], "%s", msg);
 		return;
 	}
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, (long)tv.tv_usec / 1000,
-	    log_names[level], msg);
+	fprintf(stderr, "%s %s %s\n", stamp, log_names[level], msg);
+}
+
+void
+gw_logv(enum gw_log_level level, const char *fmt, va_list ap)
+{
+	log_write(level, NULL, fmt, ap);
 }
 
 void
@@ -61,7 +151,18 @@ gw_log(enum gw_log_level level, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	gw_logv(level, fmt, ap);
+	log_write(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+gw_log_fields(enum gw_log_level level, const char *members, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_write(level, members, fmt, ap);
 	va_end(ap);
 }
 

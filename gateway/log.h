@@ -1,9 +1,18 @@
 /*
  * log.h: one line per event, to stderr or syslog(3).
  *
- * Lines on stderr read "2026-11-23T08:00:00.123Z LEVEL message"; syslog gets
- * the message with the matching priority.  Strings a peer controls (TLS
- * subjects, host names) go through gw_log_escape() before they reach a line.
+ * [gateway] log_format = text (the default): lines on stderr read
+ * "2026-11-23T08:00:00.123Z LEVEL message"; syslog gets the message with the
+ * matching priority.  log_format = json: every line is one JSON object
+ * (RFC 8259), {"ts":"2026-11-23T08:00:00.123Z","level":"info","msg":"..."},
+ * a session line followed by its fields as members (gw_log_fields); syslog
+ * gets the same object as its message.
+ *
+ * Strings a peer controls (TLS subjects, host names, close reasons) go
+ * through gw_log_escape() before they reach a message, so a text line stays
+ * one line with its quotes where they belong; a JSON line's msg is then
+ * JSON-escaped as a whole (gw_json_string), so nothing in it can end the
+ * object or the line either.
  */
 #ifndef GW_LOG_H
 #define GW_LOG_H
@@ -12,23 +21,45 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config/config.h"	/* enum gw_log_level */
+#include "config/config.h"	/* enum gw_log_level, struct gw_config */
 
 /*
- * Set the threshold and the sink: use_syslog false writes to stderr, true
- * opens syslog(3) with ident "dbgbridge", facility LOG_DAEMON.  May be called
- * again (on reload).  Never fails.
+ * Set the threshold and the sink, with text lines: use_syslog false writes to
+ * stderr, true opens syslog(3) with ident "dbgbridge", facility LOG_DAEMON.
+ * May be called again.  Never fails.
  */
 void	 gw_log_init(enum gw_log_level level, bool use_syslog);
 
+/*
+ * Everything a configuration says about logging: log_level, log (stderr or
+ * syslog), log_format and syslog_facility (LOG_DAEMON, LOG_USER,
+ * LOG_LOCAL0..7; syslog(3) is reopened when it changes).  Called at start and
+ * after each reload that succeeds (gw_gateway_reload): the next line follows
+ * the new settings.  Never fails.
+ */
+void	 gw_log_configure(const struct gw_config *config);
+
 /* True when a message at this level would be written. */
 bool	 gw_log_enabled(enum gw_log_level level);
+
+/* True when lines are JSON objects (log_format = json). */
+bool	 gw_log_json(void);
 
 /* Write one line at the level (printf(3) format; no trailing newline). */
 void	 gw_log(enum gw_log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 gw_logv(enum gw_log_level level, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+
+/*
+ * As gw_log, with members for a JSON line: members is a list of JSON object
+ * members without braces, already valid JSON ("\"route\":\"lab\",\"x\":1",
+ * every string made with gw_json_string), written after msg; text lines
+ * ignore it.  NULL or "" adds nothing.  The caller owns members.
+ */
+void	 gw_log_fields(enum gw_log_level level, const char *members,
+	    const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #define gw_log_error(...)	gw_log(GW_LOG_ERROR, __VA_ARGS__)
 #define gw_log_warn(...)	gw_log(GW_LOG_WARN, __VA_ARGS__)

@@ -172,8 +172,7 @@ main(int argc, char **argv)
 		free(cause);
 		return (1);
 	}
-	gw_log_init(config->log_level, config->log != NULL &&
-	    strcmp(config->log, "syslog") == 0);
+	gw_log_configure(config);
 	if ((gw = gw_gateway_new(config, &cause)) == NULL) {
 		print_errors(file, cause != NULL ? cause : "out of memory");
 		free(cause);

@@ -18,7 +18,9 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "config/config.h"
 #include "gateway/gateway.h"
@@ -28,6 +30,7 @@
 #include "gateway/route.h"
 #include "gateway/session.h"
 #include "transports/spec.h"
+#include "transports/transport.h"
 
 #define METRICS_NITEMS(a) (sizeof (a) / sizeof (a)[0])
 
@@ -498,14 +501,49 @@ metrics_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+static void
+metrics_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+/*
+ * accept(2) failed.  evhttp sets no error callback, and libevent's default
+ * leaves a listener that stays readable enabled: out of descriptors, the loop
+ * would spin on it and print "Error from accept() call" without end.  Pause
+ * as transport.c's stream listeners do (GW_LISTEN_PAUSE_MS).  The one-shot
+ * timer needs no owner: the listener is freed only by gw_metrics_stop, after
+ * the loop has ended.
+ */
+static void
+metrics_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct timeval	tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
+	int		err = EVUTIL_SOCKET_ERROR();
+
+	(void)arg;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;
+	gw_log_warn("metrics: accept: %s; pausing %d ms",
+	    evutil_socket_error_to_string(err), GW_LISTEN_PAUSE_MS);
+	evconnlistener_disable(evl);
+	if (event_base_once(evconnlistener_get_base(evl), -1, EV_TIMEOUT,
+	    metrics_accept_resume, evl, &tv) == -1)
+		evconnlistener_enable(evl);
+}
+
 int
 gw_metrics_start(struct gw_gateway *gw, char **cause)
 {
-	const char	*text = gw->config->metrics, *colon;
-	char		*host;
-	unsigned long	 port;
-	struct evhttp	*http;
-	int		 err;
+	const char		*text = gw->config->metrics, *colon;
+	char			*host, service[8];
+	unsigned long		 port;
+	struct evhttp		*http;
+	struct evconnlistener	*evl;
+	struct evutil_addrinfo	 hints, *ai = NULL;
+	int			 err, r;
 
 	*cause = NULL;
 	if (text == NULL)
@@ -531,19 +569,37 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 	evhttp_set_max_headers_size(http, 8192);
 	evhttp_set_max_body_size(http, 8192);
 	evhttp_set_gencb(http, metrics_request, gw);
-	errno = 0;
-	if (evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port) ==
-	    NULL) {
-		err = errno;
+	/* Our own listener, to give it an error callback (see above). */
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	snprintf(service, sizeof service, "%lu", port);
+	if ((r = evutil_getaddrinfo(host, service, &hints, &ai)) != 0) {
 		if (asprintf(cause, "gateway.metrics: cannot listen on %s: %s",
-		    text, err != 0 ? strerror(err) : "cannot resolve or bind")
-		    == -1)
+		    text, evutil_gai_strerror(r)) == -1)
 			*cause = NULL;
 		evhttp_free(http);
 		free(host);
 		return (-1);
 	}
 	free(host);
+	errno = 0;
+	evl = evconnlistener_new_bind(gw->base, NULL, NULL, LEV_OPT_REUSEABLE |
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, ai->ai_addr,
+	    (int)ai->ai_addrlen);
+	err = errno;
+	evutil_freeaddrinfo(ai);
+	if (evl == NULL || evhttp_bind_listener(http, evl) == NULL) {
+		if (evl != NULL)
+			evconnlistener_free(evl);
+		if (asprintf(cause, "gateway.metrics: cannot listen on %s: %s",
+		    text, err != 0 ? strerror(err) : "out of memory") == -1)
+			*cause = NULL;
+		evhttp_free(http);
+		return (-1);
+	}
+	evconnlistener_set_error_cb(evl, metrics_accept_error);
 	gw->metrics = http;
 	gw_log_info("metrics serving /metrics and /sessions on %s", text);
 	return (0);

@@ -17,12 +17,9 @@ struct gw_gateway;
 struct gw_route;
 
 /*
- * Append s to out as a JSON string (RFC 8259 section 7): quoted, with '"'
- * and '\\' escaped, control characters (below 0x20, and 0x7f) as \b \f \n \r
- * \t or \u00XX, and bytes that are not well-formed UTF-8 (RFC 3629: overlong
- * forms, surrogates, above U+10FFFF, cut sequences) replaced by \ufffd, so
- * the document is valid UTF-8 (RFC 8259 section 8.1) whatever s holds.  NULL
- * is appended as null.  Returns 0, or -1 when out of memory.
+ * Append s to out as a JSON string: gw_json_string (json.h), the one JSON
+ * escaper the reports and the JSON log lines share.  Returns 0, or -1 when
+ * out of memory.
  */
 int	 gw_report_json_string(struct evbuffer *out, const char *s);
 
@@ -41,6 +38,19 @@ void	 gw_report_route_bytes(const struct gw_route *route, uint64_t *up,
 struct gw_session;
 int	 gw_report_session_json(struct gw_gateway *gw,
 	    const struct gw_session *s, struct evbuffer *out);
+
+/*
+ * Append the fields of a session's closing log line as JSON object members,
+ * without braces, for log_format = json (log.h, gw_log_fields):
+ *   "session":3,"route":"lab","client":...,"client_tls_peer":...,
+ *   "server":...,"server_tls_peer":...,"bytes_up":5123,"bytes_down":88210,
+ *   "duration_ms":41234,"reason":"client closed"
+ * The link fields are those of gw_report_sessions_json below; reason is as
+ * the text line shows it (escaped by gw_log_escape), then JSON-escaped, as
+ * the peer subjects are.  Returns 0, or -1 when out of memory.
+ */
+int	 gw_report_session_log_fields(const struct gw_session *s,
+	    uint64_t duration_ms, const char *reason, struct evbuffer *out);
 
 /*
  * Append a JSON array of every open session of every route, in route order

@@ -337,17 +337,48 @@ gw_route_end(struct gw_route *route, const char *reason)
 		route->connect_state = NULL;
 	}
 	route_check_ended(route);
+	gw_gateway_check_stopping(route->gateway);
+}
+
+/*
+ * The listener a session of route was accepted on: the route's own, or, when
+ * a reload handed it over (gw_route_take), the one of the serving route that
+ * took it.  NULL when none listens any more.
+ */
+static struct gw_route *
+route_listener_owner(struct gw_route *route)
+{
+	struct gw_route	*r;
+
+	if (route->listener != NULL)
+		return (route);
+	if (route->state != GW_ROUTE_RETIRED)
+		return (NULL);
+	TAILQ_FOREACH(r, &route->gateway->routes, entry) {
+		if (r != route && r->state == GW_ROUTE_SERVING &&
+		    r->listener != NULL && r->serve_ops == route->serve_ops &&
+		    gw_route_same_listen(r, route))
+			return (r);
+	}
+	return (NULL);
 }
 
 void
 gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 {
+	struct gw_route	*owner;
+
 	route->nsessions--;
 	route->bytes_up += s->client.bytes_read;
 	route->bytes_down += s->server.bytes_read;
-	if (route->serve_ops->no_eof && route->listener != NULL &&
-	    route->serve_ops->listen_pause != NULL)
-		route->serve_ops->listen_pause(route->listener, false);
+	/*
+	 * A serial line's one session has ended: its listener, paused by
+	 * route_accept, watches again, also when a reload has moved it to
+	 * the route that replaced this one.
+	 */
+	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL &&
+	    (owner = route_listener_owner(route)) != NULL)
+		owner->serve_ops->listen_pause(owner->listener, false);
 	route_check_ended(route);
 }
 

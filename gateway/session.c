@@ -21,6 +21,7 @@
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/relay.h"
+#include "gateway/report.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
 #include "transports/transport.h"
@@ -381,12 +382,18 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	return (0);
 }
 
+/*
+ * The session's one line (design.md "Semantics").  With log_format = json
+ * its fields also go in as members of the line's object.
+ */
 static void
 session_log(struct gw_session *s)
 {
 	struct timeval	 now, d;
-	char		 reason[512], tls[2][320];
+	char		 reason[512], tls[2][320], *members = NULL;
 	struct gw_link	*l[2] = { &s->client, &s->server };
+	struct evbuffer	*fields = NULL;
+	uint64_t	 ms;
 	int		 i;
 
 	event_base_gettimeofday_cached(s->route->gateway->base, &now);
@@ -404,14 +411,23 @@ session_log(struct gw_session *s)
 		if (l[i]->tls_subject[0] != '\0')
 			strncat(tls[i], "\"", sizeof tls[i] - strlen(tls[i]) - 1);
 	}
+	ms = d.tv_sec < 0 ? 0 :
+	    (uint64_t)d.tv_sec * 1000 + (uint64_t)d.tv_usec / 1000;
 	gw_log_escape(reason, sizeof reason, s->reason);
-	gw_log_info("session %" PRIu64 " route=%s client=%s "
-	    "client_transport=%s%s server=%s server_transport=%s%s "
-	    "bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " duration_ms=%lld "
-	    "reason=\"%s\"", s->id, s->route->conf->name, s->client.peer,
+	if (gw_log_json() && gw_log_enabled(GW_LOG_INFO))
+		fields = evbuffer_new();
+	if (fields != NULL &&
+	    gw_report_session_log_fields(s, ms, reason, fields) == 0 &&
+	    evbuffer_add(fields, "", 1) == 0)
+		members = (char *)evbuffer_pullup(fields, -1);
+	gw_log_fields(GW_LOG_INFO, members, "session %" PRIu64 " route=%s "
+	    "client=%s client_transport=%s%s server=%s server_transport=%s%s "
+	    "bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " duration_ms=%" PRIu64
+	    " reason=\"%s\"", s->id, s->route->conf->name, s->client.peer,
 	    s->client.ops->name, tls[0], s->server.peer, s->server.ops->name,
-	    tls[1], s->client.bytes_read, s->server.bytes_read,
-	    (long long)d.tv_sec * 1000 + d.tv_usec / 1000, reason);
+	    tls[1], s->client.bytes_read, s->server.bytes_read, ms, reason);
+	if (fields != NULL)
+		evbuffer_free(fields);
 }
 
 void
@@ -445,7 +461,20 @@ gw_session_close(struct gw_session *s, const char *reason)
 		 * TLS link without close_notify, which its peer would read as
 		 * a truncation rather than an end.
 		 */
-		if (l[i]->shut || l[i]->dead)
+		if (l[i]->shut)
+			continue;
+		if (l[i]->ops->no_eof) {
+			/*
+			 * A serial line has no FIN nor RST to give: its
+			 * half_close sends nothing and gives up the device's
+			 * exclusivity (com.c).  Skipped, TIOCEXCL outlives the
+			 * fd on a pseudo-terminal and keeps a non-root daemon
+			 * from opening it again ("serial port busy").
+			 */
+			l[i]->ops->half_close(l[i]->bev);
+			continue;
+		}
+		if (l[i]->dead)
 			continue;
 		if (cut || evbuffer_get_length(bufferevent_get_output(
 		    l[i]->bev)) != 0) {

@@ -47,6 +47,15 @@
 #include "gateway/log.h"
 #include "transports/transport.h"
 
+/*
+ * After a handover, the replacement is dialled at once unless the previous
+ * handover was this recent; then it waits this long.  A peer that speaks the
+ * moment it is reached (or a route that refuses every link: max_sessions, a
+ * dead process server) would otherwise have us dial, hand over and close in a
+ * tight loop, two log lines a turn.
+ */
+#define CLICON_HANDOVER_EVERY_MS	250
+
 /* Peers from unknown addresses held for one fresh resolution of clicon=. */
 #define CLICON_CHECKS_MAX	8
 /* ... and at most one such resolution per second. */
@@ -154,6 +163,7 @@ struct clicon_dialler {
 	struct event			*timer;	/* the next dial */
 	TAILQ_HEAD(, clicon_link)	 waiting;
 	unsigned			 nwaiting;
+	struct timeval			 handover;	/* the last one */
 	gw_accept_cb			*accept;
 	void				*arg;
 };
@@ -207,11 +217,12 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 	struct clicon_link	*l = arg;
 	struct clicon_dialler	*d = l->d;
 	struct sockaddr_storage	 ss;
-	struct timeval		 now, lived;
+	struct timeval		 now, lived, since;
 	char			 peer[sizeof l->peer], why[400];
 	int			 err = 0;
 
 	(void)what;
+	event_base_gettimeofday_cached(d->base, &now);
 	switch (clicon_peek(fd, &err)) {
 	case 2:
 		return;
@@ -230,14 +241,20 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		d->failing = false;
 		gw_log_debug("%s: the client spoke on the link to %s: a "
 		    "session starts", d->label, peer);
-		clicon_fill(d);
+		timersub(&now, &d->handover, &since);
+		d->handover = now;
+		if (since.tv_sec == 0 &&
+		    since.tv_usec < CLICON_HANDOVER_EVERY_MS * 1000) {
+			since.tv_usec = CLICON_HANDOVER_EVERY_MS * 1000;
+			evtimer_add(d->timer, &since);
+		} else
+			clicon_fill(d);
 		d->accept(fd, peer, (struct sockaddr *)&ss, d->arg);
 		return;
 	default:
 		break;
 	}
 	/* Closed or failed before the first byte. */
-	event_base_gettimeofday_cached(d->base, &now);
 	timersub(&now, &l->since, &lived);
 	if (lived.tv_sec >= GW_CLICON_BACKOFF_MAX_MS / 1000) {
 		/* It stood long enough: this is a new streak. */

@@ -290,7 +290,9 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * tcp:clicon=...) and keeps params->standby connected links waiting for the
  * client's first byte.  A link on which that byte arrives is handed to accept
  * (peer: "ADDR:PORT" dialled, sa: its address) and a replacement is dialled at
- * once; a failed dial, or a waiting link that the peer closes, is dialled
+ * once, or 250 ms later when the previous handover was less than 250 ms ago
+ * (a peer that speaks at once, or a route refusing every link, must not make
+ * a tight dial loop); a failed dial, or a waiting link that the peer closes, is dialled
  * again after gw_clicon_backoff.  One dial is in flight at a time.  *where is
  * "HOST:PORT (dialled, standby N)".  Errors: out of memory only (an
  * unreachable client is retried, not an error).

@@ -96,4 +96,11 @@ run_check -n -s tcp:port=5005,password=Secret1 -c tcp:server=h,port=1
 	fail "-n with a password: exit $RC: $ERR"
 [[ $ERR != *Secret1* ]] || fail "the password was printed: $ERR"
 note "ok: -s/-c"
+
+# --version: the program's version and those of the OpenSSL and libevent it
+# runs with (OpenSSL_version(3), event_get_version()).
+run_check --version
+[[ $RC == 0 && $OUT =~ ^dbgbridge\ [0-9]+\.[0-9]+\.[0-9]+\ \(OpenSSL\ [0-9]+\.[0-9]+\.[0-9]+[^,]*,\ libevent\ 2\.[0-9]+\.[0-9]+[^\)]*\)$ ]] ||
+	fail "--version: exit $RC: '$OUT'"
+note "ok: --version ($OUT)"
 note "check_cli: all passed"

@@ -168,6 +168,8 @@ assert_gateway_defaults(const struct gw_config *c)
 	assert_null(c->control);
 	assert_int_equal(c->log_level, GW_LOG_INFO);
 	assert_string_equal(c->log, "stderr");
+	assert_int_equal(c->log_format, GW_LOG_TEXT);
+	assert_int_equal(c->syslog_facility, GW_LOG_FACILITY_DAEMON);
 	assert_null(c->metrics);
 	assert_null(c->metrics_allow);
 	assert_int_equal(c->nmetrics_allow, 0);
@@ -259,6 +261,10 @@ test_keys_table(void **state)
 		{ "gateway", "control", GW_CONFIG_PATH, 0, 0, NULL, false },
 		{ "gateway", "log_level", GW_CONFIG_LEVEL, 0, 0, "info", false },
 		{ "gateway", "log", GW_CONFIG_LOG, 0, 0, "stderr", false },
+		{ "gateway", "log_format", GW_CONFIG_LOG_FORMAT, 0, 0, "text",
+		  false },
+		{ "gateway", "syslog_facility", GW_CONFIG_FACILITY, 0, 0,
+		  "daemon", false },
 		{ "gateway", "metrics", GW_CONFIG_HOSTPORT, 0, 0, NULL, false },
 		{ "gateway", "metrics_allow", GW_CONFIG_CIDR_LIST, 0, 0, NULL,
 		  false },
@@ -434,6 +440,8 @@ test_full(void **state)
 	assert_string_equal(c->control, "/run/dbgbridge/control");
 	assert_int_equal(c->log_level, GW_LOG_DEBUG);
 	assert_string_equal(c->log, "syslog");
+	assert_int_equal(c->log_format, GW_LOG_JSON);
+	assert_int_equal(c->syslog_facility, GW_LOG_FACILITY_LOCAL3);
 	assert_string_equal(c->metrics, "[::1]:9190");
 	assert_string_equal(c->pipe_dir, "/run/dbgbridge/pipes");
 	assert_string_equal(c->user, "nobody");
@@ -791,6 +799,16 @@ test_bad_values(void **state)
 		  "got 'loud'" },
 		{ ROUTE "[gateway]\nlog = file\n",
 		  "gateway.log: must be stderr or syslog, got 'file'" },
+		/* GW_CONFIG_LOG_FORMAT, GW_CONFIG_FACILITY */
+		{ ROUTE "[gateway]\nlog_format = xml\n",
+		  "gateway.log_format: must be text or json, got 'xml'" },
+		{ ROUTE "[gateway]\nlog = syslog\nsyslog_facility = local9\n",
+		  "gateway.syslog_facility: must be one of daemon, user, local0, "
+		  "local1, local2, local3, local4, local5, local6, local7, got "
+		  "'local9'" },
+		{ ROUTE "[gateway]\nsyslog_facility = local3\n",
+		  "gateway.syslog_facility: only applies with gateway.log = "
+		  "syslog (log is stderr)" },
 		/* GW_CONFIG_HOSTPORT */
 		{ ROUTE "[gateway]\nmetrics = 9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
