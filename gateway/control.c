@@ -664,7 +664,8 @@ int
 gw_ctl_main(int argc, char **argv)
 {
 	struct sockaddr_un	 sun;
-	char			*path = NULL, line[GW_CONTROL_MAX_LINE + 2];
+	char			*path = NULL, *owned = NULL;
+	char			 line[GW_CONTROL_MAX_LINE + 2];
 	char			 buf[4096], *body;
 	size_t			 o = 0, have = 0, cap = 0;
 	ssize_t			 n;
@@ -695,33 +696,36 @@ gw_ctl_main(int argc, char **argv)
 		o += (size_t)n;
 	}
 	line[o++] = '\n';
-	if (path == NULL && (path = gw_control_default_path()) == NULL)
+	if (path == NULL && (path = owned = gw_control_default_path()) == NULL)
 		return (2);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sun.sun_path) {
 		fprintf(stderr, "dbgbridge: ctl: %s: path too long\n", path);
-		return (2);
+		rc = 2;
+		goto out;
 	}
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
 		    strerror(errno));
-		return (2);
+		rc = 2;
+		goto out;
 	}
 	if (write(fd, line, o) != (ssize_t)o) {
 		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", path, strerror(errno));
 		close(fd);
-		return (2);
+		rc = 2;
+		goto out;
 	}
 	while ((n = read(fd, buf, sizeof buf)) > 0) {
 		if (have + (size_t)n + 1 > cap) {
 			cap = (have + (size_t)n + 1) * 2;
 			if ((grown = realloc(reply, cap)) == NULL) {
-				free(reply);
 				close(fd);
-				return (2);
+				rc = 2;
+				goto out;
 			}
 			reply = grown;
 		}
@@ -732,8 +736,8 @@ gw_ctl_main(int argc, char **argv)
 	if (reply == NULL || n < 0) {
 		fprintf(stderr, "dbgbridge: ctl: %s: the daemon closed without "
 		    "a reply\n", path);
-		free(reply);
-		return (2);
+		rc = 2;
+		goto out;
 	}
 	reply[have] = '\0';
 	body = strchr(reply, '\n');
@@ -747,6 +751,8 @@ gw_ctl_main(int argc, char **argv)
 		    reply + (strncmp(reply, "error ", 6) == 0 ? 6 : 0));
 		rc = 2;
 	}
+out:
 	free(reply);
+	free(owned);
 	return (rc);
 }

@@ -8,7 +8,8 @@
 # Exit status: 0 when every test passes and memcheck reports no error and no
 # definite or indirect leak; 1 otherwise (its reports are printed); 2 when it
 # cannot run.  Memcheck's notice that it does not model the TIOCEXCL and
-# TIOCNXCL ioctls (transports/com.c) is not an error.
+# TIOCNXCL ioctls (transports/com.c) is not an error.  --vgdb=no: a daemon
+# that drops privileges (user =) could not remove valgrind's gdb pipes.
 set -uo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ trap 'rm -rf -- "$work"' EXIT
 mkdir "$work/logs"
 cat >"$work/dbgbridge" <<EOF
 #!/bin/sh
-exec valgrind -q --error-exitcode=97 --leak-check=full \\
+exec valgrind -q --vgdb=no --error-exitcode=97 --leak-check=full \\
 	--show-leak-kinds=definite,indirect \\
 	--errors-for-leak-kinds=definite,indirect --num-callers=30 \\
 	--log-file='$work/logs/vg.%p.log' '$top/dbgbridge' "\$@"
