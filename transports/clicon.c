@@ -449,9 +449,8 @@ struct clicon_server {
 /* A session waiting for a server link (the connect slot's attempt). */
 struct clicon_wait {
 	struct clicon_pool		*p;
-	evutil_socket_t			 fd;	/* taken, to deliver; else -1 */
-	char				 peer[128];
-	struct event			*ev;	/* delivers fd from the loop */
+	struct gw_connect_outcome	*taken;	/* a link, to deliver; or NULL */
+	char				 peer[128];	/* the taken link's */
 	bool				 queued;
 	gw_connect_cb			*cb;
 	void				*arg;
@@ -656,7 +655,6 @@ clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 	TAILQ_REMOVE(&p->waiters, w, entry);
 	cb = w->cb;
 	arg = w->arg;
-	event_free(w->ev);
 	free(w);
 	cb(fd, 0, "", arg);
 }
@@ -869,20 +867,16 @@ gw_clicon_release(void *prepared)
 	free(p);
 }
 
-/* Hand a taken server link to its session, from the loop. */
+/* Hand a taken server link to its session (from the loop). */
 static void
-clicon_deliver(evutil_socket_t fd, short what, void *arg)
+clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
 {
 	struct clicon_wait	*w = arg;
 	gw_connect_cb		*cb = w->cb;
 	void			*cbarg = w->arg;
 
-	(void)fd;
-	(void)what;
-	fd = w->fd;
-	event_free(w->ev);
 	free(w);
-	cb(fd, 0, "", cbarg);
+	cb(fd, err, why, cbarg);
 }
 
 void *
@@ -890,7 +884,6 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
     gw_connect_cb *cb, void *arg)
 {
-	static const struct timeval	 now = { 0, 0 };
 	struct clicon_pool		*p = prepared;
 	struct clicon_server		*s;
 	struct clicon_wait		*w;
@@ -901,12 +894,7 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	(void)pipe_dir;
 	if (p == NULL || (w = calloc(1, sizeof *w)) == NULL)
 		return (NULL);
-	if ((w->ev = evtimer_new(base, clicon_deliver, w)) == NULL) {
-		free(w);
-		return (NULL);
-	}
 	w->p = p;
-	w->fd = -1;
 	w->cb = cb;
 	w->arg = arg;
 	/* The oldest server link still there; dead ones are dropped. */
@@ -917,11 +905,15 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 			clicon_server_free(s);
 			continue;
 		}
-		w->fd = s->fd;
+		w->taken = gw_connect_outcome(base, s->fd, 0, "",
+		    clicon_deliver, w);
+		if (w->taken == NULL) {
+			free(w);
+			return (NULL);
+		}
 		snprintf(w->peer, sizeof w->peer, "%s", s->peer);
 		s->fd = -1;
 		clicon_server_free(s);
-		evtimer_add(w->ev, &now);
 		return (w);
 	}
 	w->queued = true;
@@ -939,8 +931,8 @@ gw_clicon_connect_cancel(void *attempt)
 	if (w->queued)
 		TAILQ_REMOVE(&w->p->waiters, w, entry);
 	/* A link taken but not delivered goes back for the next session. */
-	if (w->fd != -1)
-		clicon_idle_add(w->p, w->fd, w->peer);
-	event_free(w->ev);
+	if (w->taken != NULL)
+		clicon_idle_add(w->p, gw_connect_outcome_cancel(w->taken),
+		    w->peer);
 	free(w);
 }

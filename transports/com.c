@@ -545,47 +545,20 @@ com_listen_free(void *listener)
 
 /* ---------------------------------------------------------------- connect */
 
-struct com_connect {
-	struct event	*ev;
-	int		 fd;
-	int		 err;
-	char		 why[COM_WHY_SIZE];
-	gw_connect_cb	*cb;
-	void		*arg;
-};
-
+/* Close a device a connect opened but did not deliver. */
 static void
-com_connect_free(struct com_connect *c)
+com_connect_close(int fd)
 {
-	if (c->fd != -1) {
-		ioctl(c->fd, TIOCNXCL);
-		close(c->fd);
+	if (fd != -1) {
+		ioctl(fd, TIOCNXCL);
+		close(fd);
 	}
-	event_free(c->ev);
-	free(c);
-}
-
-static void
-com_connect_done(evutil_socket_t fd, short what, void *arg)
-{
-	struct com_connect	*c = arg;
-	gw_connect_cb		*cb = c->cb;
-	void			*cbarg = c->arg;
-	char			 why[sizeof c->why];
-	int			 err = c->err;
-
-	(void)what;
-	memcpy(why, c->why, sizeof why);
-	fd = c->fd;
-	c->fd = -1;
-	com_connect_free(c);
-	cb(fd, fd == -1 ? err : 0, fd == -1 ? why : "", cbarg);
 }
 
 /*
  * The connect slot: the device is opened, locked and configured inside the
  * call (open(2) with O_NONBLOCK does not wait), and the outcome reaches the
- * callback from the loop through a zero timeout.  A port held by another
+ * callback from the loop (gw_connect_outcome).  A port held by another
  * session or program fails with EBUSY ("serial port busy: /dev/ttyS0");
  * other failures with their errno and a message naming the device.
  */
@@ -594,49 +567,39 @@ com_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
     gw_connect_cb *cb, void *arg)
 {
-	static const struct timeval	 now = { 0, 0 };
-	struct com_connect		*c;
-	char				 path[PATH_MAX];
+	struct gw_connect_outcome	*o;
+	char				 path[PATH_MAX], why[COM_WHY_SIZE] = "";
 	speed_t				 speed = B0;
+	int				 fd = -1, err = 0;
 
 	(void)dns;
 	(void)pipe_dir;
 	(void)prepared;
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		return (NULL);
-	c->fd = -1;
-	c->cb = cb;
-	c->arg = arg;
-	if ((c->ev = evtimer_new(base, com_connect_done, c)) == NULL) {
-		free(c);
-		return (NULL);
-	}
 	if (spec->com_port == NULL ||
 	    com_device(spec->com_port, path, sizeof path) == -1) {
-		c->err = EINVAL;
-		snprintf(c->why, sizeof c->why, "com: port=%s is not comN, N or "
+		err = EINVAL;
+		snprintf(why, sizeof why, "com: port=%s is not comN, N or "
 		    "a device path", spec->com_port != NULL ? spec->com_port :
 		    "");
 	} else if (com_speed(spec->baud, &speed) == -1) {
-		c->err = EINVAL;
-		snprintf(c->why, sizeof c->why, "com: baud=%u is not a rate "
+		err = EINVAL;
+		snprintf(why, sizeof why, "com: baud=%u is not a rate "
 		    "this platform supports", spec->baud);
 	} else
-		c->fd = com_open(path, speed, &c->err, c->why, sizeof c->why);
+		fd = com_open(path, speed, &err, why, sizeof why);
 	/* The outcome reaches the caller from the loop, never from here. */
-	if (evtimer_add(c->ev, &now) == -1) {
-		com_connect_free(c);
-		return (NULL);
-	}
-	return (c);
+	o = gw_connect_outcome(base, fd, fd == -1 ? err : 0,
+	    fd == -1 ? why : "", cb, arg);
+	if (o == NULL)
+		com_connect_close(fd);
+	return (o);
 }
 
 /* The connect_cancel slot: a device already opened is closed. */
 static void
 com_connect_cancel(void *attempt)
 {
-	if (attempt != NULL)
-		com_connect_free(attempt);
+	com_connect_close(gw_connect_outcome_cancel(attempt));
 }
 
 /* ---------------------------------------------------------------- links */

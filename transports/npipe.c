@@ -298,94 +298,55 @@ gw_npipe_listen_free(void *listener)
 
 /* ---------------------------------------------------------------- connect */
 
-struct npipe_connect {
-	struct event	*ev;
-	evutil_socket_t	 fd;
-	int		 err;
-	char		 why[160];
-	gw_connect_cb	*cb;
-	void		*arg;
-};
-
-static void
-npipe_connect_free(struct npipe_connect *c)
-{
-	if (c->fd != -1)
-		close(c->fd);
-	event_free(c->ev);
-	free(c);
-}
-
-static void
-npipe_connect_done(evutil_socket_t fd, short what, void *arg)
-{
-	struct npipe_connect	*c = arg;
-	gw_connect_cb		*cb = c->cb;
-	void			*cbarg = c->arg;
-	char			 why[sizeof c->why];
-	int			 err = c->err;
-
-	(void)fd;
-	(void)what;
-	memcpy(why, c->why, sizeof why);
-	fd = c->fd;
-	c->fd = -1;
-	npipe_connect_free(c);
-	cb(fd, err, why, cbarg);
-}
-
 void *
 gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
     gw_connect_cb *cb, void *arg)
 {
-	static const struct timeval	 now = { 0, 0 };
-	struct npipe_connect		*c;
+	struct gw_connect_outcome	*o;
 	struct sockaddr_un		 sun;
 	char				 path[sizeof sun.sun_path], *cause = NULL;
+	char				 why[160] = "";
+	evutil_socket_t			 fd = -1;
+	int				 err = 0;
 
 	(void)dns;
 	(void)prepared;
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		return (NULL);
-	c->fd = -1;
-	c->cb = cb;
-	c->arg = arg;
-	if ((c->ev = evtimer_new(base, npipe_connect_done, c)) == NULL) {
-		free(c);
-		return (NULL);
-	}
 	if (npipe_path(pipe_dir, spec->pipe, false, path, sizeof path,
 	    &cause) == -1) {
-		c->err = EINVAL;
-		snprintf(c->why, sizeof c->why, "%s", cause != NULL ? cause :
+		err = EINVAL;
+		snprintf(why, sizeof why, "%s", cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
-	} else if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	} else if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
-		c->err = errno;
-		snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+		err = errno;
+		snprintf(why, sizeof why, "%s", strerror(errno));
 	} else {
 		npipe_sockaddr(path, &sun);
-		if (connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 			/* No socket there: nothing serves the pipe. */
-			c->err = errno == ENOENT ? ECONNREFUSED : errno;
-			snprintf(c->why, sizeof c->why, "%s: %s", path,
+			err = errno == ENOENT ? ECONNREFUSED : errno;
+			snprintf(why, sizeof why, "%s: %s", path,
 			    strerror(errno));
-			close(c->fd);
-			c->fd = -1;
+			close(fd);
+			fd = -1;
 		}
 	}
 	/* The outcome reaches the caller from the loop, never from here. */
-	evtimer_add(c->ev, &now);
-	return (c);
+	if ((o = gw_connect_outcome(base, fd, err, why, cb, arg)) == NULL &&
+	    fd != -1)
+		close(fd);
+	return (o);
 }
 
 void
 gw_npipe_connect_cancel(void *attempt)
 {
-	if (attempt != NULL)
-		npipe_connect_free(attempt);
+	evutil_socket_t	fd;
+
+	if ((fd = gw_connect_outcome_cancel(attempt)) != -1)
+		close(fd);
 }
 
 /* ---------------------------------------------------------------- links */

@@ -169,6 +169,70 @@ gw_stream_listen_free(void *listener)
 	free(l);
 }
 
+/* ---------------------------------------------------------------- connect */
+
+struct gw_connect_outcome {
+	struct event	*ev;
+	evutil_socket_t	 fd;
+	int		 err;
+	gw_connect_cb	*cb;
+	void		*arg;
+	char		 why[];
+};
+
+static void
+connect_outcome_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_connect_outcome	*o = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(o->ev);
+	o->cb(o->fd, o->err, o->why, o->arg);
+	free(o);
+}
+
+struct gw_connect_outcome *
+gw_connect_outcome(struct event_base *base, evutil_socket_t fd, int err,
+    const char *why, gw_connect_cb *cb, void *arg)
+{
+	static const struct timeval	 now = { 0, 0 };
+	struct gw_connect_outcome	*o;
+	size_t				 len;
+
+	if (why == NULL)
+		why = "";
+	len = strlen(why) + 1;
+	if ((o = calloc(1, sizeof *o + len)) == NULL)
+		return (NULL);
+	o->fd = fd;
+	o->err = err;
+	o->cb = cb;
+	o->arg = arg;
+	memcpy(o->why, why, len);
+	if ((o->ev = evtimer_new(base, connect_outcome_deliver, o)) == NULL ||
+	    evtimer_add(o->ev, &now) == -1) {
+		if (o->ev != NULL)
+			event_free(o->ev);
+		free(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+evutil_socket_t
+gw_connect_outcome_cancel(struct gw_connect_outcome *o)
+{
+	evutil_socket_t	fd;
+
+	if (o == NULL)
+		return (-1);
+	fd = o->fd;
+	event_free(o->ev);
+	free(o);
+	return (fd);
+}
+
 const struct gw_spec *
 gw_transport_wire(const struct gw_spec *spec)
 {

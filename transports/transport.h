@@ -206,6 +206,31 @@ const struct gw_spec *gw_transport_wire(const struct gw_spec *spec);
 char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
 
 /*
+ * A connect outcome delivered from the loop.  The connect slot's callback
+ * must never run from inside the connect call (gw_transport_ops.connect); a
+ * transport that knows the outcome at once (com, npipe: open(2) and connect(2)
+ * on a local name do not wait; clicon: a server link already waiting) hands
+ * it over through a zero timeout on base instead.  fd, err and why are as
+ * gw_connect_cb takes them: fd >= 0 a connected nonblocking link, or -1 with
+ * err an errno value; why is copied (NULL is "").  cb(fd, err, why, arg) runs
+ * once, on the next turn of the loop; the fd is then the callback's, and the
+ * outcome is freed when the callback returns (do not cancel it from there).
+ * Returns the pending outcome, or NULL when out of memory (nothing is
+ * scheduled; fd is still the caller's).
+ */
+struct gw_connect_outcome;
+struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
+	    evutil_socket_t fd, int err, const char *why, gw_connect_cb *cb,
+	    void *arg);
+
+/*
+ * Cancel an outcome not yet delivered (a connect_cancel slot): the callback
+ * will not run and the outcome is freed.  Returns the fd it held (-1 for a
+ * failure), now the caller's to close or keep.  NULL is a no-op returning -1.
+ */
+evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
+
+/*
  * Socket options every TCP link gets: TCP_NODELAY (design.md "The byte
  * stream": latency over batching), and keepalive probes (tcp(7)) after
  * GW_TCP_KEEPIDLE_S seconds of silence, every GW_TCP_KEEPINTVL_S seconds,
