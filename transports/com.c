@@ -613,18 +613,9 @@ static struct bufferevent *
 com_link_new(struct event_base *base, evutil_socket_t fd,
     struct gw_tls_ctx *tls, const char *host, char **cause)
 {
-	struct bufferevent	*bev;
-
 	(void)tls;
 	(void)host;
-	if ((bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
-	    NULL) {
-		*cause = strdup("cannot make a bufferevent");
-		return (NULL);
-	}
-	bufferevent_set_max_single_read(bev, COM_MAX_SINGLE_IO);
-	bufferevent_set_max_single_write(bev, COM_MAX_SINGLE_IO);
-	return (bev);
+	return (gw_stream_link_new(base, fd, COM_MAX_SINGLE_IO, cause));
 }
 
 /*

@@ -169,6 +169,24 @@ gw_stream_listen_free(void *listener)
 	free(l);
 }
 
+/* ---------------------------------------------------------------- links */
+
+struct bufferevent *
+gw_stream_link_new(struct event_base *base, evutil_socket_t fd,
+    size_t max_io, char **cause)
+{
+	struct bufferevent	*bev;
+
+	if ((bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
+		*cause = strdup("cannot make a bufferevent");
+		return (NULL);
+	}
+	bufferevent_set_max_single_read(bev, max_io);
+	bufferevent_set_max_single_write(bev, max_io);
+	return (bev);
+}
+
 /* ---------------------------------------------------------------- connect */
 
 struct gw_connect_outcome {

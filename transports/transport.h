@@ -244,6 +244,18 @@ evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 #define GW_TCP_KEEPCNT		6
 int	 gw_tcp_tune(evutil_socket_t fd);
 
+/*
+ * The link_new of plain stream links (tcp, npipe, com): a socket bufferevent
+ * over fd (nonblocking; a socket or a terminal) that closes fd when freed,
+ * reading and writing at most max_io bytes per callback (the transport's
+ * choice: large for bulk transfers near line rate, design.md "The byte
+ * stream").  Socket options such as gw_tcp_tune are the caller's.  fd is the
+ * bufferevent's on success and still the caller's on failure.  Returns the
+ * bufferevent, or NULL with a malloc'd *cause.
+ */
+struct bufferevent *gw_stream_link_new(struct event_base *base,
+	    evutil_socket_t fd, size_t max_io, char **cause);
+
 /* shutdown(2) SHUT_WR: the half_close of plain stream sockets (tcp, npipe). */
 int	 gw_socket_half_close(struct bufferevent *bev);
 
