@@ -3,18 +3,30 @@
  * backpressure and half-close.  See relay.h.
  *
  * Each link's input moves to the other link's output without copying
- * (evbuffer_add_buffer).  A link is finished when it has sent its last byte
- * (eof) and we have half-closed our writing to it (shut), or when it failed
+ * (evbuffer_add_buffer); to a plain socket with nothing queued ahead, it is
+ * written at once.  A link is finished when it has sent its last byte (eof)
+ * and we have half-closed our writing to it (shut), or when it failed
  * (dead); the session closes when both links are finished.
+ *
+ * Splice mode (Linux): when both links are TCP sockets and one of them has
+ * sent RELAY_SPLICE_AFTER bytes (a session that carries bulk, not one that
+ * sits idle), the session stops using its bufferevents for I/O.  Each link gets
+ * a pipe; splice(2) moves what the link sends into its pipe and from there to
+ * the other link's socket, inside the kernel.  Bytes already queued on a
+ * link's output buffer are written first.  The pipe is the watermark: a full
+ * pipe stops reading from its link until the other link has taken half of it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -25,7 +37,15 @@
 #include "gateway/session.h"
 #include "transports/transport.h"
 
+/* A link that has sent this many bytes carries bulk: splice from then on. */
+#define RELAY_SPLICE_AFTER	((uint64_t)256 * 1024)
+/* The pipe capacity asked for (bytes); the kernel's default is 64 KiB. */
+#define RELAY_PIPE_SIZE		(256 * 1024)
+
 static void	relay_move(struct gw_link *);
+#ifdef HAVE_SPLICE
+static void	relay_splice_flush(struct gw_link *);
+#endif
 
 static struct gw_link *
 relay_other(struct gw_link *l)
@@ -33,6 +53,35 @@ relay_other(struct gw_link *l)
 	struct gw_session	*s = l->session;
 
 	return (l == &s->client ? &s->server : &s->client);
+}
+
+static void
+relay_touch(struct gw_session *s)
+{
+	event_base_gettimeofday_cached(s->route->gateway->base, &s->active);
+}
+
+size_t
+gw_relay_owed(struct gw_link *dst)
+{
+	size_t	n = evbuffer_get_length(bufferevent_get_output(dst->bev));
+
+	return (n + (dst->session->spliced ? relay_other(dst)->piped : 0));
+}
+
+/* Start or stop reading from a link, in either mode. */
+static void
+relay_reading(struct gw_link *l, bool on)
+{
+	if (l->session->spliced) {
+		if (on)
+			event_add(l->rd, NULL);
+		else
+			event_del(l->rd);
+	} else if (on)
+		bufferevent_enable(l->bev, EV_READ);
+	else
+		bufferevent_disable(l->bev, EV_READ);
 }
 
 /* Both links finished: every byte delivered, both directions closed. */
@@ -62,7 +111,7 @@ relay_check_shut(struct gw_link *dst)
 		return;
 	if (!src->eof && !src->dead)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(dst->bev)) != 0)
+	if (gw_relay_owed(dst) != 0)
 		return;
 	dst->shut = true;
 	gw_log_debug("session %" PRIu64 " %s: half-close", dst->session->id,
@@ -82,6 +131,276 @@ relay_check_shut(struct gw_link *dst)
 	}
 }
 
+/* The first end of either direction starts the drain clock. */
+static void
+relay_first_end(struct gw_session *s, const char *reason)
+{
+	gw_session_reason(s, reason);
+	gw_session_set_state(s, GW_SESSION_DRAINING);
+}
+
+/*
+ * Link l sent its last byte (what is BEV_EVENT_EOF), or failed (error: err is
+ * the errno, why a transport's own description or NULL; taken).
+ */
+static void
+relay_link_ended(struct gw_link *l, bool error, int err, char *why)
+{
+	struct gw_link		*other = relay_other(l);
+	struct gw_session	*s = l->session;
+	char			 reason[512];
+
+	relay_move(l);
+	if (!error) {
+		l->eof = true;
+		if (l->ops->no_eof) {
+			/* A serial line has no EOF: reading 0 is a hang-up. */
+			snprintf(reason, sizeof reason, "%s device hung up",
+			    l->side);
+		} else {
+			if (l == &s->server)
+				s->route->server_closed = true;
+			snprintf(reason, sizeof reason, "%s closed", l->side);
+		}
+		relay_first_end(s, reason);
+		if (s->spliced)
+			event_del(l->rd);
+		else if (l->ops->after_eof != NULL && !l->shut)
+			l->ops->after_eof(l->bev);
+	} else {
+		l->dead = l->eof = true;
+		if (s->spliced) {
+			event_del(l->rd);
+			event_del(l->wr);
+		} else
+			bufferevent_disable(l->bev, EV_READ | EV_WRITE);
+		snprintf(reason, sizeof reason, "%s error: %s", l->side,
+		    why != NULL ? why : err != 0 ?
+		    evutil_socket_error_to_string(err) : "unknown");
+		relay_first_end(s, reason);
+		if (other->paused) {
+			/* Its bytes can go nowhere now; read on to its EOF. */
+			other->paused = false;
+			if (!other->eof && !other->dead)
+				relay_reading(other, true);
+		}
+	}
+	free(why);
+	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
+	relay_check_shut(other);
+	relay_check_shut(l);
+	relay_check_done(s);
+}
+
+/* ------------------------------------------------------------ splice mode */
+
+#ifdef HAVE_SPLICE
+/* Throw away what src's pipe holds: its destination can take no more. */
+static void
+relay_splice_discard(struct gw_link *src)
+{
+	char	buf[16384];
+	ssize_t	n;
+
+	while (src->piped > 0) {
+		n = read(src->pipe[0], buf, src->piped < sizeof buf ?
+		    src->piped : sizeof buf);
+		if (n <= 0)
+			break;
+		src->piped -= (size_t)n;
+	}
+}
+
+static void
+relay_splice_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_link		*src = arg, *dst = relay_other(src);
+	struct gw_session	*s = src->session;
+	ssize_t			 n;
+
+	(void)what;
+	if (src->piped == src->pipe_size) {
+		/* Full: the other link's writes resume reading (flush). */
+		src->paused = true;
+		event_del(src->rd);
+		return;
+	}
+	n = splice(fd, NULL, src->pipe[1], NULL, src->pipe_size - src->piped,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		src->bytes_read += (uint64_t)n;
+		src->piped += (size_t)n;
+		if (dst->shut || dst->dead) {
+			relay_splice_discard(src);	/* nowhere to go */
+			return;
+		}
+		relay_touch(s);
+		relay_splice_flush(dst);
+		if (s->state != GW_SESSION_CLOSED &&
+		    src->piped == src->pipe_size && !src->paused) {
+			src->paused = true;
+			event_del(src->rd);
+		}
+		return;
+	}
+	if (n == 0)
+		relay_link_ended(src, false, 0, NULL);
+	else if (errno != EAGAIN && errno != EINTR)
+		relay_link_ended(src, true, errno, NULL);
+}
+
+/*
+ * Write what is owed to dst: first its output buffer (bytes queued before the
+ * session began to splice), then the other link's pipe.
+ */
+static void
+relay_splice_flush(struct gw_link *dst)
+{
+	struct gw_link		*src = relay_other(dst);
+	struct gw_session	*s = dst->session;
+	struct evbuffer		*out = bufferevent_get_output(dst->bev);
+	evutil_socket_t		 fd = bufferevent_getfd(dst->bev);
+	bool			 wrote = false;
+	ssize_t			 n;
+
+	if (dst->dead || dst->shut)
+		return;
+	while (evbuffer_get_length(out) > 0) {
+		if ((n = evbuffer_write_atmost(out, fd, -1)) <= 0) {
+			if (n == 0)
+				errno = EAGAIN;
+			goto failed;
+		}
+		wrote = true;
+	}
+	while (src->piped > 0) {
+		n = splice(src->pipe[0], NULL, fd, NULL, src->piped,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n <= 0) {
+			if (n == 0)
+				errno = EAGAIN;
+			goto failed;
+		}
+		src->piped -= (size_t)n;
+		wrote = true;
+	}
+	event_del(dst->wr);
+	if (wrote)
+		relay_touch(s);
+	if (src->paused) {
+		src->paused = false;
+		if (!src->eof && !src->dead)
+			event_add(src->rd, NULL);
+	}
+	relay_check_shut(dst);
+	relay_check_done(s);
+	return;
+
+failed:
+	if (wrote)
+		relay_touch(s);
+	if (errno == EAGAIN || errno == EINTR) {
+		event_add(dst->wr, NULL);
+		if (src->paused && src->piped <= src->pipe_size / 2 &&
+		    evbuffer_get_length(out) == 0) {
+			src->paused = false;
+			if (!src->eof && !src->dead)
+				event_add(src->rd, NULL);
+		}
+		return;
+	}
+	relay_link_ended(dst, true, errno, NULL);
+}
+
+static void
+relay_splice_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	relay_splice_flush(arg);
+}
+
+/*
+ * Switch a relaying session to splice mode.  Returns quietly, the session in
+ * bufferevent mode for good, when a pipe cannot be had (descriptors).
+ */
+static void
+relay_splice_begin(struct gw_session *s)
+{
+	struct gw_link		*l[2] = { &s->client, &s->server };
+	struct event_base	*base = s->route->gateway->base;
+	int			 i, size;
+
+	s->splice_off = true;		/* one try per session */
+	for (i = 0; i < 2; i++) {
+		if (pipe2(l[i]->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+			gw_log_debug("session %" PRIu64 ": no splice: pipe: %s",
+			    s->id, strerror(errno));
+			if (i == 1) {
+				close(l[0]->pipe[0]);
+				close(l[0]->pipe[1]);
+			}
+			return;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		/* A smaller pipe (the per-user page limit) only costs speed. */
+		(void)fcntl(l[i]->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+		size = fcntl(l[i]->pipe[1], F_GETPIPE_SZ);
+		l[i]->pipe_size = size > 0 ? (size_t)size : 4096;
+		l[i]->piped = 0;
+		l[i]->rd = event_new(base, bufferevent_getfd(l[i]->bev),
+		    EV_READ | EV_PERSIST, relay_splice_read, l[i]);
+		l[i]->wr = event_new(base, bufferevent_getfd(l[i]->bev),
+		    EV_WRITE | EV_PERSIST, relay_splice_write, l[i]);
+	}
+	if (l[0]->rd == NULL || l[0]->wr == NULL || l[1]->rd == NULL ||
+	    l[1]->wr == NULL) {
+		for (i = 0; i < 2; i++) {
+			if (l[i]->rd != NULL)
+				event_free(l[i]->rd);
+			if (l[i]->wr != NULL)
+				event_free(l[i]->wr);
+			l[i]->rd = l[i]->wr = NULL;
+			close(l[i]->pipe[0]);
+			close(l[i]->pipe[1]);
+		}
+		return;
+	}
+	s->spliced = true;
+	gw_log_debug("session %" PRIu64 ": splicing", s->id);
+	for (i = 0; i < 2; i++) {
+		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
+		bufferevent_setwatermark(l[i]->bev, EV_WRITE, 0, 0);
+		if (!l[i]->eof && !l[i]->dead && !l[i]->paused)
+			event_add(l[i]->rd, NULL);
+		if (!l[i]->dead && !l[i]->shut &&
+		    evbuffer_get_length(bufferevent_get_output(l[i]->bev)) > 0)
+			event_add(l[i]->wr, NULL);
+	}
+}
+#endif /* HAVE_SPLICE */
+
+void
+gw_relay_stop(struct gw_session *s)
+{
+	struct gw_link	*l[2] = { &s->client, &s->server };
+	int		 i;
+
+	if (!s->spliced)
+		return;
+	s->spliced = false;
+	for (i = 0; i < 2; i++) {
+		event_free(l[i]->rd);
+		event_free(l[i]->wr);
+		l[i]->rd = l[i]->wr = NULL;
+		close(l[i]->pipe[0]);
+		close(l[i]->pipe[1]);
+	}
+}
+
+/* ------------------------------------------------------ bufferevent mode */
+
 /* Move what src has read to the other link's output. */
 static void
 relay_move(struct gw_link *src)
@@ -97,9 +416,21 @@ relay_move(struct gw_link *src)
 		evbuffer_drain(in, n);	/* nowhere to go */
 		return;
 	}
-	event_base_gettimeofday_cached(src->session->route->gateway->base,
-	    &src->session->active);
+	relay_touch(src->session);
 	out = bufferevent_get_output(dst->bev);
+	if (dst->ops->plain && evbuffer_get_length(out) == 0) {
+		/*
+		 * Nothing queued ahead of these bytes: write them now.  A
+		 * queued write costs a poll for writability and two epoll_ctl
+		 * calls, on every message of a chatty session.  What the
+		 * socket does not take is queued below; an error is left for
+		 * the bufferevent to meet on its own write and report.
+		 */
+		(void)evbuffer_write_atmost(in, bufferevent_getfd(dst->bev),
+		    -1);
+		if (evbuffer_get_length(in) == 0)
+			return;
+	}
 	evbuffer_add_buffer(out, in);
 	if (!src->paused && evbuffer_get_length(out) >= GW_RELAY_HIGH_WATERMARK) {
 		src->paused = true;
@@ -112,8 +443,19 @@ relay_move(struct gw_link *src)
 static void
 relay_read(struct bufferevent *bev, void *arg)
 {
+	struct gw_link		*src = arg;
+	struct gw_session	*s = src->session;
+
 	(void)bev;
-	relay_move(arg);
+	relay_move(src);
+#ifdef HAVE_SPLICE
+	if (src->bytes_read >= RELAY_SPLICE_AFTER && !s->splice_off &&
+	    s->client.ops->splice && s->server.ops->splice &&
+	    s->state == GW_SESSION_RELAYING)
+		relay_splice_begin(s);
+#else
+	(void)s;
+#endif
 }
 
 /* dst's output drained to its low watermark (or to empty). */
@@ -123,8 +465,7 @@ relay_write(struct bufferevent *bev, void *arg)
 	struct gw_link	*dst = arg, *src = relay_other(dst);
 
 	/* Bytes reached a peer: the session is making progress. */
-	event_base_gettimeofday_cached(dst->session->route->gateway->base,
-	    &dst->session->active);
+	relay_touch(dst->session);
 	if (src->paused) {
 		src->paused = false;
 		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
@@ -135,21 +476,12 @@ relay_write(struct bufferevent *bev, void *arg)
 	relay_check_done(dst->session);
 }
 
-/* The first end of either direction starts the drain clock. */
-static void
-relay_first_end(struct gw_session *s, const char *reason)
-{
-	gw_session_reason(s, reason);
-	gw_session_set_state(s, GW_SESSION_DRAINING);
-}
-
 static void
 relay_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct gw_link		*l = arg, *other = relay_other(l);
 	struct gw_session	*s = l->session;
 	int			 err = EVUTIL_SOCKET_ERROR();
-	char			 reason[512], *why = NULL;
 
 	if (l->dead)
 		return;
@@ -170,43 +502,11 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 		}
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
-		relay_move(l);
-		l->eof = true;
-		if (l->ops->no_eof) {
-			/* A serial line has no EOF: reading 0 is a hang-up. */
-			snprintf(reason, sizeof reason, "%s device hung up",
-			    l->side);
-		} else {
-			if (l == &s->server)
-				s->route->server_closed = true;
-			snprintf(reason, sizeof reason, "%s closed", l->side);
-		}
-		relay_first_end(s, reason);
-		if (l->ops->after_eof != NULL && !l->shut)
-			l->ops->after_eof(bev);
-	} else if (what & BEV_EVENT_ERROR) {
-		relay_move(l);
-		l->dead = l->eof = true;
-		bufferevent_disable(bev, EV_READ | EV_WRITE);
-		if (l->ops->error != NULL)
-			why = l->ops->error(bev);
-		snprintf(reason, sizeof reason, "%s error: %s", l->side,
-		    why != NULL ? why : err != 0 ?
-		    evutil_socket_error_to_string(err) : "unknown");
-		free(why);
-		relay_first_end(s, reason);
-		if (other->paused) {
-			/* Its bytes can go nowhere now; read on to its EOF. */
-			other->paused = false;
-			bufferevent_enable(other->bev, EV_READ);
-		}
-	} else
-		return;
-	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
-	relay_check_shut(other);
-	relay_check_shut(l);
-	relay_check_done(s);
+	if (what & BEV_EVENT_EOF)
+		relay_link_ended(l, false, 0, NULL);
+	else if (what & BEV_EVENT_ERROR)
+		relay_link_ended(l, true, err,
+		    l->ops->error != NULL ? l->ops->error(bev) : NULL);
 }
 
 void
@@ -250,7 +550,7 @@ gw_relay_drain(struct gw_session *s, const char *reason)
 		relay_move(&s->client);
 		s->client.eof = true;
 		s->client.paused = false;
-		bufferevent_disable(s->client.bev, EV_READ);
+		relay_reading(&s->client, false);
 	}
 	relay_check_shut(&s->server);
 	relay_check_done(s);

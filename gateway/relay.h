@@ -10,12 +10,18 @@
  * (shutdown SHUT_WR, or TLS close_notify) only after every byte before it was
  * written; the session ends when both directions are done, or when
  * drain_timeout passes after the first EOF.
+ *
+ * Splice mode (Linux, splice(2)): a session between two TCP sockets that
+ * turns out to carry bulk (256 KiB from one side) moves its bytes
+ * through a pipe per direction inside the kernel; the pipe's capacity (256
+ * KiB asked) is then the watermark.  Same order, same half-close.
  */
 #ifndef GW_RELAY_H
 #define GW_RELAY_H
 
 #include <stddef.h>
 
+struct gw_link;
 struct gw_session;
 
 /* Bytes waiting on one link's output at which the other link stops reading. */
@@ -38,5 +44,19 @@ void	 gw_relay_start(struct gw_session *s);
  * closes at once.
  */
 void	 gw_relay_drain(struct gw_session *s, const char *reason);
+
+/*
+ * Bytes owed to link dst: read from the other link and not yet written to
+ * dst (its output buffer, and in splice mode the other link's pipe).
+ */
+size_t	 gw_relay_owed(struct gw_link *dst);
+
+/*
+ * Release what splice mode holds (two pipes, four events); the session is
+ * closing.  Bytes still in a pipe are lost: gw_session_close has already
+ * reset the link they were owed to (gw_relay_owed).  Idempotent; nothing to
+ * do for a session that never spliced.
+ */
+void	 gw_relay_stop(struct gw_session *s);
 
 #endif /* GW_RELAY_H */

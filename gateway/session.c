@@ -476,8 +476,7 @@ gw_session_close(struct gw_session *s, const char *reason)
 		}
 		if (l[i]->dead)
 			continue;
-		if (cut || evbuffer_get_length(bufferevent_get_output(
-		    l[i]->bev)) != 0) {
+		if (cut || gw_relay_owed(l[i]) != 0) {
 			/*
 			 * Bytes owed to this peer are lost: say so with a
 			 * reset, never with FIN or close_notify, which read as
@@ -488,6 +487,7 @@ gw_session_close(struct gw_session *s, const char *reason)
 		} else
 			l[i]->ops->half_close(l[i]->bev);
 	}
+	gw_relay_stop(s);
 	session_log(s);
 	TAILQ_REMOVE(&route->sessions, s, entry);
 	TAILQ_INSERT_TAIL(&gw->closed, s, entry);

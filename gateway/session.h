@@ -44,6 +44,11 @@ struct gw_link {
 	bool					 shut;	/* we half-closed our writing */
 	bool					 dead;	/* failed: no more I/O */
 	bool					 paused;	/* reading stopped: backpressure */
+	/* splice mode (relay.c): the session moves bytes in the kernel */
+	int					 pipe[2];	/* read from here, owed to the other link */
+	size_t					 piped;		/* bytes in pipe */
+	size_t					 pipe_size;	/* its capacity */
+	struct event				*rd, *wr;	/* readiness of our socket */
 };
 
 struct gw_session {
@@ -52,6 +57,8 @@ struct gw_session {
 	enum gw_session_state		 state;
 	struct gw_link			 client;
 	struct gw_link			 server;
+	bool				 spliced;	/* relay.c: splice mode */
+	bool				 splice_off;	/* never splice (it failed) */
 	void				*connect;	/* connect_ops' attempt */
 	struct event			*timer;	/* the current state's timeout */
 	struct timeval			 started;

@@ -364,6 +364,7 @@ const struct gw_transport_ops gw_transport_npipe = {
 	.name = "npipe",
 	.handshake = false,
 	.no_eof = false,
+	.plain = true,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,

@@ -73,6 +73,20 @@ struct gw_transport_ops {
 	bool		 no_eof;
 
 	/*
+	 * True when a link is a plain socket bufferevent (no TLS, no filter)
+	 * on a stream socket: the relay may write(2) to bufferevent_getfd()
+	 * itself while the link's output buffer is empty (gateway/relay.c).
+	 */
+	bool		 plain;
+
+	/*
+	 * True when splice(2) may move bytes between two links of this kind:
+	 * TCP sockets.  Not Unix-domain sockets: on Linux 6.18 their splice
+	 * read returned 0, which reads as EOF, with the peer still sending.
+	 */
+	bool		 splice;
+
+	/*
 	 * Check what the grammar cannot (design.md, `dbgbridge -n`): a baud
 	 * rate this platform supports, a device path's form.  Nothing is
 	 * opened.  Returns 0, or -1 with a malloc'd *cause naming the key and
