@@ -124,14 +124,14 @@ control_session(struct gw_gateway *gw, const char *text)
 	return (NULL);
 }
 
-static long long
+/* Milliseconds from then to the loop's cached time; 0 when then is later. */
+static uint64_t
 control_ms_since(struct gw_gateway *gw, const struct timeval *then)
 {
-	struct timeval	now, d;
+	struct timeval	now;
 
 	event_base_gettimeofday_cached(gw->base, &now);
-	timersub(&now, then, &d);
-	return ((long long)d.tv_sec * 1000 + d.tv_usec / 1000);
+	return (gw_report_us_since(&now, then) / 1000);
 }
 
 static void
@@ -194,10 +194,10 @@ control_list(struct control_conn *c)
 			    &s->server : &s->client, tls, sizeof tls);
 			evbuffer_add_printf(out, "%-6" PRIu64 " %-16s %-10s "
 			    "%-22s %-22s %-12s %10" PRIu64 " %10" PRIu64
-			    " %8lld %8lld  %s\n", s->id, r->conf->name,
-			    gw_session_state_name(s->state), s->client.peer,
-			    s->server.peer, transports, s->client.bytes_read,
-			    s->server.bytes_read,
+			    " %8" PRIu64 " %8" PRIu64 "  %s\n", s->id,
+			    r->conf->name, gw_session_state_name(s->state),
+			    s->client.peer, s->server.peer, transports,
+			    s->client.bytes_read, s->server.bytes_read,
 			    control_ms_since(gw, &s->started) / 1000,
 			    control_ms_since(gw, &s->active) / 1000, tls);
 		}
@@ -229,8 +229,9 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 	l[0] = &s->client;
 	l[1] = &s->server;
 	evbuffer_add_printf(out, "ok\nid: %" PRIu64 "\nroute: %s\nstate: %s\n"
-	    "age_ms: %lld\nidle_ms: %lld\n", s->id, s->route->conf->name,
-	    gw_session_state_name(s->state), control_ms_since(gw, &s->started),
+	    "age_ms: %" PRIu64 "\nidle_ms: %" PRIu64 "\n", s->id,
+	    s->route->conf->name, gw_session_state_name(s->state),
+	    control_ms_since(gw, &s->started),
 	    control_ms_since(gw, &s->active));
 	for (i = 0; i < 2; i++) {
 		evbuffer_add_printf(out, "%s: %s\n%s_transport: %s\n"
@@ -382,9 +383,10 @@ control_stats(struct control_conn *c, bool json)
 	evbuffer_add_printf(bufferevent_get_output(c->bev), json ?
 	    "ok\n{\"routes\":%u,\"sessions_open\":%u,\"sessions_total\":%"
 	    PRIu64 ",\"bytes_up\":%" PRIu64 ",\"bytes_down\":%" PRIu64
-	    ",\"uptime_ms\":%lld}\n" : "ok\nroutes: %u\nsessions_open: %u\n"
-	    "sessions_total: %" PRIu64 "\nbytes_up: %" PRIu64 "\nbytes_down: %"
-	    PRIu64 "\nuptime_ms: %lld\n", routes, open, total, up, down,
+	    ",\"uptime_ms\":%" PRIu64 "}\n" : "ok\nroutes: %u\n"
+	    "sessions_open: %u\nsessions_total: %" PRIu64 "\nbytes_up: %"
+	    PRIu64 "\nbytes_down: %" PRIu64 "\nuptime_ms: %" PRIu64 "\n",
+	    routes, open, total, up, down,
 	    control_ms_since(gw, &gw->started));
 	conn_done(c);
 }

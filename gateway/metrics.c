@@ -121,18 +121,6 @@ gw_metrics_observe(struct gw_route_histogram *h, uint64_t us)
 	h->sum_us += us;
 }
 
-/* Microseconds from then to now; 0 when then is later. */
-static uint64_t
-metrics_us(const struct timeval *now, const struct timeval *then)
-{
-	struct timeval	d;
-
-	if (timercmp(now, then, <))
-		return (0);
-	timersub(now, then, &d);
-	return ((uint64_t)d.tv_sec * 1000000 + (uint64_t)d.tv_usec);
-}
-
 void
 gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 {
@@ -149,9 +137,9 @@ gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 	now.tv_sec = ts.tv_sec;
 	now.tv_usec = ts.tv_nsec / 1000;
 	if (s->state == GW_SESSION_HANDSHAKE && to == GW_SESSION_CONNECTING)
-		gw_metrics_observe(&st->handshake, metrics_us(&now, &s->since));
+		gw_metrics_observe(&st->handshake, gw_report_us_since(&now, &s->since));
 	else if (s->state == GW_SESSION_CONNECTING && to == GW_SESSION_RELAYING)
-		gw_metrics_observe(&st->connect, metrics_us(&now, &s->since));
+		gw_metrics_observe(&st->connect, gw_report_us_since(&now, &s->since));
 	s->since = now;
 }
 

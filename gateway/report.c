@@ -41,16 +41,15 @@ gw_report_route_bytes(const struct gw_route *route, uint64_t *up,
 	}
 }
 
-/* Milliseconds from then to now; 0 when the clock went back. */
-static uint64_t
-report_ms(const struct timeval *now, const struct timeval *then)
+uint64_t
+gw_report_us_since(const struct timeval *now, const struct timeval *then)
 {
 	struct timeval	d;
 
 	if (timercmp(now, then, <))
 		return (0);
 	timersub(now, then, &d);
-	return ((uint64_t)d.tv_sec * 1000 + (uint64_t)d.tv_usec / 1000);
+	return ((uint64_t)d.tv_sec * 1000000 + (uint64_t)d.tv_usec);
 }
 
 /* ,"SIDE":"peer","SIDE_transport":"tcp","SIDE_tls":...,"SIDE_tls_peer":... */
@@ -109,8 +108,8 @@ gw_report_session_json(struct gw_gateway *gw, const struct gw_session *s,
 	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"age_ms\":%" PRIu64
 	    ",\"idle_ms\":%" PRIu64 "}", s->client.bytes_read,
-	    s->server.bytes_read, report_ms(&now, &s->started),
-	    report_ms(&now, &s->active)) < 0;
+	    s->server.bytes_read, gw_report_us_since(&now, &s->started) / 1000,
+	    gw_report_us_since(&now, &s->active) / 1000) < 0;
 	return (rc != 0 ? -1 : 0);
 }
 

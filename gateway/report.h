@@ -15,6 +15,17 @@
 struct evbuffer;
 struct gw_gateway;
 struct gw_route;
+struct timeval;
+
+/*
+ * Microseconds from then to now, 0 when then is later (a clock that went
+ * back); divide by 1000 for milliseconds (rounded down).  now and then must
+ * come from one clock: the loop's cached wall time
+ * (event_base_gettimeofday_cached) for ages, idle times and uptime (here,
+ * control.c), CLOCK_MONOTONIC for latencies (metrics.c).  Pure.
+ */
+uint64_t gw_report_us_since(const struct timeval *now,
+	    const struct timeval *then);
 
 /*
  * Append s to out as a JSON string: gw_json_string (json.h), the one JSON
