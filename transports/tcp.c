@@ -20,6 +20,9 @@
 #include "gateway/log.h"
 #include "transports/transport.h"
 
+/* listen(2) backlog; Linux caps it at net.core.somaxconn (4096 by default). */
+#define GW_TCP_BACKLOG		4096
+
 /* Large reads and writes per callback: bulk transfers near line rate. */
 #define TCP_MAX_SINGLE_IO	(256 * 1024)
 
@@ -116,7 +119,13 @@ tcp_bind_one(const struct sockaddr *sa, socklen_t salen, bool v6only, int *err)
 	if (sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &on : &off,
 		    sizeof on);
-	if (bind(fd, sa, salen) == -1 || listen(fd, 511) == -1) {
+	/*
+	 * The largest accept queue the kernel grants (net.core.somaxconn):
+	 * with 511, a burst of clients connecting at once overflows it, and
+	 * the SYN cookies that follow reset some of them and leave others
+	 * half-open until keepalive finds them (tests/e2e/flood.sh).
+	 */
+	if (bind(fd, sa, salen) == -1 || listen(fd, GW_TCP_BACKLOG) == -1) {
 		*err = errno;
 		close(fd);
 		return (-1);
