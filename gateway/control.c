@@ -365,20 +365,16 @@ control_stats(struct control_conn *c, bool json)
 {
 	struct gw_gateway	*gw = c->ctl->gw;
 	struct gw_route		*r;
-	struct gw_session	*s;
-	uint64_t		 up = 0, down = 0, total = 0;
+	uint64_t		 up = 0, down = 0, total = 0, rup, rdown;
 	unsigned		 open = 0, routes = 0;
 
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		routes++;
 		open += r->nsessions;
 		total += r->total_sessions;
-		up += r->bytes_up;
-		down += r->bytes_down;
-		TAILQ_FOREACH(s, &r->sessions, entry) {
-			up += s->client.bytes_read;
-			down += s->server.bytes_read;
-		}
+		gw_report_route_bytes(r, &rup, &rdown);
+		up += rup;
+		down += rdown;
 	}
 	evbuffer_add_printf(bufferevent_get_output(c->bev), json ?
 	    "ok\n{\"routes\":%u,\"sessions_open\":%u,\"sessions_total\":%"
