@@ -16,12 +16,6 @@
 #include "gateway/log.h"
 #include "transports/transport.h"
 
-extern const struct gw_transport_ops gw_transport_tcp;
-extern const struct gw_transport_ops gw_transport_ssl;
-extern const struct gw_transport_ops gw_transport_npipe;
-extern const struct gw_transport_ops gw_transport_spipe;
-extern const struct gw_transport_ops gw_transport_com;
-
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
 {

@@ -196,26 +196,53 @@ struct gw_transport_ops {
 };
 
 /*
- * The ops for a transport, or NULL for kdsrv (pass the inner spec's
- * transport: gw_transport_wire).
+ * The ops tables, one per transport (WT §2.2, §2.3; design.md "Layout and
+ * house style"): tcp (tcp.c), ssl and spipe (tls.c, TLS over tcp and
+ * npipe), npipe (npipe.c), com (com.c), and the reverse-link ops of tcp
+ * (tcp.c) and ssl (tls.c) that a spec with clicon= gets (clicon.c).  Static
+ * and immutable.  Callers reach them through gw_transport_ops and
+ * gw_transport_ops_for; the unit tests may name one directly.
+ */
+extern const struct gw_transport_ops gw_transport_tcp;
+extern const struct gw_transport_ops gw_transport_ssl;
+extern const struct gw_transport_ops gw_transport_npipe;
+extern const struct gw_transport_ops gw_transport_spipe;
+extern const struct gw_transport_ops gw_transport_com;
+extern const struct gw_transport_ops gw_transport_tcp_clicon;
+extern const struct gw_transport_ops gw_transport_ssl_clicon;
+
+/*
+ * The ops for a transport (WT §2.2, §2.3): a pointer to one of the static
+ * tables above, never to be freed.  Returns NULL for kdsrv, which is no wire
+ * transport of its own (WT §2.5: pass the inner spec's transport,
+ * gw_transport_wire), and for a value that is no transport.
  */
 const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
 /*
  * The ops for one side of a route: gw_transport_ops of the spec's transport,
  * except that a tcp or ssl spec with clicon= gets the reverse-link ops of that
- * transport (clicon.c: its listen slot dials out, its connect slot waits for
- * the process server to dial in).  spec: the wire spec (gw_transport_wire).
- * NULL for kdsrv.
+ * transport (WT §2.2 tcp-reverse / ssl-reverse, §2.3 tcp-accept /
+ * ssl-accept; clicon.c: its listen slot dials out, its connect slot waits for
+ * the process server to dial in).  spec: the wire spec (gw_transport_wire),
+ * borrowed for the call.  Returns a static table, or NULL for kdsrv.
  */
 const struct gw_transport_ops *gw_transport_ops_for(const struct gw_spec *spec);
 
-/* The spec that says how bytes travel: the inner spec for kdsrv, else spec. */
+/*
+ * The spec that says how bytes travel: spec->inner for kdsrv (WT §2.5, the
+ * client spec inside server=@{...}), else spec itself.  Returns a pointer
+ * into spec (borrowed: it lives as long as spec).  Never NULL for a parsed
+ * spec.
+ */
 const struct gw_spec *gw_transport_wire(const struct gw_spec *spec);
 
 /*
- * "ADDR:PORT" (IPv6 as "[ADDR]:PORT", IPv4-mapped IPv6 as IPv4) into buf of
- * size bytes.  Returns buf.
+ * A socket address as text for log lines and peers: "ADDR:PORT" for IPv4,
+ * "[ADDR]:PORT" for IPv6 (the bracketed form of RFC 3986 §3.2.2), an
+ * IPv4-mapped IPv6 address as IPv4, and "local" for any other family (Unix
+ * sockets).  sa: borrowed.  buf: the caller's, size bytes; the text is
+ * truncated to fit (64 bytes hold any of them).  Returns buf.  Cannot fail.
  */
 char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
 
@@ -250,8 +277,9 @@ evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
  * GW_TCP_KEEPIDLE_S seconds of silence, every GW_TCP_KEEPINTVL_S seconds,
  * GW_TCP_KEEPCNT times: a dead peer is found in about two minutes, while a
  * broken-in target that stays silent for hours keeps its session (its
- * kernel answers the probes).  Returns 0, or -1 with errno when an option
- * could not be set (the others still are).
+ * kernel answers the probes).  fd: a TCP socket, still the caller's.
+ * Returns 0, or -1 with errno when an option could not be set (setsockopt(2);
+ * the others still are).
  */
 #define GW_TCP_KEEPIDLE_S	60
 #define GW_TCP_KEEPINTVL_S	10
@@ -270,7 +298,13 @@ int	 gw_tcp_tune(evutil_socket_t fd);
 struct bufferevent *gw_stream_link_new(struct event_base *base,
 	    evutil_socket_t fd, size_t max_io, char **cause);
 
-/* shutdown(2) SHUT_WR: the half_close of plain stream sockets (tcp, npipe). */
+/*
+ * The half_close slot of plain stream sockets (tcp, npipe): shutdown(2)
+ * SHUT_WR on bev's fd, so the peer reads end of stream while this side goes
+ * on reading (design.md "The byte stream": half-close).  The caller flushes
+ * the output buffer first.  bev: borrowed.  Returns 0, or -1 with errno as
+ * shutdown(2) sets it (ENOTCONN when the peer is already gone).
+ */
 int	 gw_socket_half_close(struct bufferevent *bev);
 
 /*
@@ -289,46 +323,111 @@ struct gw_stream_listener;
 struct gw_stream_listener *gw_stream_listen(struct event_base *base,
 	    evutil_socket_t fd, bool tcp, const char *name,
 	    gw_accept_cb *accept, void *arg, char **cause);
-/* Pause or resume accepting (the listen_pause slot). */
+
+/*
+ * The listen_pause slot of stream listeners: pause true stops accepting
+ * (clients wait in the kernel's backlog, listen(2)) until pause false
+ * accepts again; the timed pause after an accept(2) failure never ends this
+ * one.  listener: a gw_stream_listener.  Cannot fail.
+ */
 void	 gw_stream_listen_pause(void *listener, bool pause);
-/* Close the socket and free the listener (the listen_free slot). */
+
+/*
+ * The listen_free slot of stream listeners: close the listening socket and
+ * free the listener.  Accepted links are not the listener's and go on.  NULL
+ * is a no-op.
+ */
 void	 gw_stream_listen_free(void *listener);
 
 /*
- * tcp.c, shared with ssl.  gw_tcp_listen is the listen slot (WT §2.2,
- * design.md): on params->bind (a numeric address or a name resolved once,
+ * tcp.c, shared with ssl.  gw_tcp_listen is the listen slot (WT §2.2
+ * tcp-listen / ssl-listen, §2.4 port-range, §3.1 port=; design.md "A port
+ * range"): on params->bind (a numeric address or a name resolved once,
  * blocking, at start-up) or, when it is NULL, on every address (dual-stack
  * [::], falling back to 0.0.0.0 where IPv6 is absent; ipversion=6 makes it
- * IPv6 only); a port range takes the first free port, which *where shows.
- * Errors name the address: "127.0.0.1:5005: Address already in use".
+ * IPv6 only); a port range A:B takes the first free port, which *where
+ * shows (malloc'd, "127.0.0.1:5005").  params: borrowed for the call.
+ * Returns a gw_stream_listener, or NULL with a malloc'd *cause naming the
+ * address: "127.0.0.1:5005: Address already in use", "... to port B: no free
+ * port: ...".
  */
 void	*gw_tcp_listen(struct event_base *base,
 	    const struct gw_listen_params *params, gw_accept_cb *accept,
 	    void *arg, char **where, char **cause);
 
 /*
- * The connect slot of tcp and ssl: spec->server:spec->port_lo, trying every
- * address the name resolves to (through evdns) in turn, IPv6 only with
- * ipversion=6 (design.md).
+ * The connect slot of tcp and ssl (WT §2.3 tcp-connect / ssl-connect, §3.1
+ * server=, port=): spec->server:spec->port_lo, trying every address the name
+ * resolves to (through dns, evdns_getaddrinfo) in turn, IPv6 only with
+ * ipversion=6 (design.md).  Each socket is tuned (gw_tcp_tune).  spec:
+ * borrowed for the call.  pipe_dir and prepared are unused.  cb runs once,
+ * from the loop (gw_transport_ops.connect), with the connected fd, or with
+ * -1 and the last address's errno (ECONNREFUSED, ETIMEDOUT, ...) or err 0
+ * and "cannot resolve: ..." when the name did not resolve.  Timeouts are the
+ * caller's.  Returns the attempt, or NULL when out of memory.
  */
 void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
 	    gw_connect_cb *cb, void *arg);
+
+/*
+ * The connect_cancel slot of tcp and ssl: the callback will not run; a
+ * socket in progress is closed and a resolution in flight cancelled (the
+ * attempt is freed when the resolver calls back).  NULL is a no-op.
+ */
 void	 gw_tcp_connect_cancel(void *attempt);
 
 /*
- * npipe.c, shared with spipe (design.md "npipe off Windows"): a Unix-domain
- * stream socket named pipe_dir/NAME, the first %d / %x of NAME replaced by
- * the process id.
+ * npipe.c, shared with spipe (design.md "npipe off Windows"; WT §2.2
+ * npipe-listen / spipe-listen, §2.3 npipe-connect / spipe-connect, §3.1
+ * pipe=): a Unix-domain stream socket (unix(7)) named pipe_dir/NAME.
+ *
+ * gw_npipe_listen is the listen slot: params->pipe_dir/NAME, the first two
+ * %d / %x of NAME replaced by the process id and "%%" by "%" (WT §3.1: the
+ * first code is the process id, a second the thread id, which is the process
+ * id of our main thread).  The directory is made (0755) when missing and must
+ * be ours or root's and not writable by others; a stale socket left by a
+ * process that ended is removed, one a live process serves is an error.  The
+ * socket gets params->pipe_mode and params->pipe_group.  *where: the socket
+ * path (malloc'd).  Returns the listener, or NULL with a malloc'd *cause
+ * naming the path ("PATH: another live process serves this pipe", "socket
+ * path too long: ...", "pipe name 'NAME' may not contain '/' ...").
  */
 void	*gw_npipe_listen(struct event_base *base,
 	    const struct gw_listen_params *params, gw_accept_cb *accept,
 	    void *arg, char **where, char **cause);
+
+/*
+ * The listen_pause slot of npipe and spipe: as gw_stream_listen_pause.
+ * listener: from gw_npipe_listen.  Cannot fail.
+ */
 void	 gw_npipe_listen_pause(void *listener, bool pause);
+
+/*
+ * The listen_free slot of npipe and spipe: stop serving, remove the socket
+ * name if it is still the one we made (not one another process has put
+ * there since), free.  NULL is a no-op.
+ */
 void	 gw_npipe_listen_free(void *listener);
+
+/*
+ * The connect slot of npipe and spipe: connect(2) to pipe_dir/spec->pipe
+ * (NAME as given: the client names the pipe the server ended up with, WT
+ * §3.1), inside the call (a local connect does not wait).  The outcome
+ * reaches cb from the loop (gw_connect_outcome): the connected fd, or -1 with
+ * ECONNREFUSED when nothing serves the pipe (no socket there, or none
+ * listening), EINVAL for a bad name, or another errno, and a message naming
+ * the path.  spec: borrowed for the call; dns and prepared are unused.
+ * Returns the attempt, or NULL when out of memory.
+ */
 void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
 	    gw_connect_cb *cb, void *arg);
+
+/*
+ * The connect_cancel slot of npipe and spipe: the callback will not run; a
+ * connected socket not yet delivered is closed.  NULL is a no-op.
+ */
 void	 gw_npipe_connect_cancel(void *attempt);
 
 /*
@@ -345,15 +444,26 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * (a peer that speaks at once, or a route refusing every link, must not make
  * a tight dial loop); a failed dial, or a waiting link that the peer closes, is dialled
  * again after gw_clicon_backoff.  One dial is in flight at a time.  *where is
- * "HOST:PORT (dialled, standby N)".  Errors: out of memory only (an
- * unreachable client is retried, not an error).
+ * "HOST:PORT (dialled, standby N)" (malloc'd).  params: borrowed for the
+ * call.  Returns the dialler, or NULL with a malloc'd *cause: out of memory
+ * only (an unreachable client is retried, not an error).
  */
 void	*gw_clicon_listen(struct event_base *base,
 	    const struct gw_listen_params *params, gw_accept_cb *accept,
 	    void *arg, char **where, char **cause);
-/* Stop dialling and stop handing links over (pause), or go on. */
+
+/*
+ * The listen_pause slot of the dialler: pause true stops dialling and stops
+ * handing links over (waiting links stay connected, unwatched), false goes
+ * on.  Cannot fail.
+ */
 void	 gw_clicon_listen_pause(void *listener, bool pause);
-/* Cancel the dial in flight, close the waiting links, free. */
+
+/*
+ * The listen_free slot of the dialler: cancel the dial in flight, close the
+ * waiting links, free.  Links already handed over are not its own.  NULL is
+ * a no-op.
+ */
 void	 gw_clicon_listen_free(void *listener);
 
 /*
@@ -365,21 +475,44 @@ void	 gw_clicon_listen_free(void *listener);
  * address dials in; other peers are refused with a warning and closed at
  * once.  A kept link waits, watched, until a session takes it: one server
  * link per session; one the server closes while waiting is dropped.  At most
- * GW_CLICON_IDLE_MAX wait at once.
+ * GW_CLICON_IDLE_MAX wait at once.  spec: borrowed; name: for log lines
+ * ("route NAME"), may be NULL.  *where: what it listens on (malloc'd,
+ * "[::]:7000").  Returns the pool, owned by the caller until
+ * gw_clicon_release, or NULL with a malloc'd *cause: no clicon=, a numeric
+ * clicon= that getaddrinfo(3) refuses ("clicon=ADDR: ..."), gw_tcp_listen's
+ * errors, out of memory.  A name that does not resolve yet is a warning, not
+ * an error: process servers are refused until it does.
  */
 #define GW_CLICON_IDLE_MAX	64
 void	*gw_clicon_prepare(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *name, char **where,
 	    char **cause);
-void	 gw_clicon_release(void *prepared);
+
 /*
- * The connect slot: the oldest waiting server link, or the next one to dial
- * in.  It waits for as long as the caller lets it (a session's
- * connect_timeout); the callback never reports a failure.
+ * The connect_release slot: stop listening, close the server links still
+ * waiting and the peers still being checked, cancel a resolution in flight,
+ * free the pool.  Call it once every attempt of gw_clicon_connect on it has
+ * been delivered or cancelled.  NULL is a no-op.
+ */
+void	 gw_clicon_release(void *prepared);
+
+/*
+ * The connect slot: the oldest waiting server link (links found closed are
+ * dropped), or the next one to dial in.  It waits for as long as the caller
+ * lets it (a session's connect_timeout); the callback runs from the loop with
+ * the link's fd and never reports a failure.  prepared: the pool from
+ * gw_clicon_prepare; spec, dns and pipe_dir are unused.  Returns the attempt,
+ * or NULL when prepared is NULL or out of memory.
  */
 void	*gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
 	    gw_connect_cb *cb, void *arg);
+
+/*
+ * The connect_cancel slot: the callback will not run; the attempt leaves the
+ * queue, and a server link taken but not yet delivered goes back to the pool
+ * for the next session.  NULL is a no-op.
+ */
 void	 gw_clicon_connect_cancel(void *attempt);
 
 /*
@@ -391,15 +524,12 @@ void	 gw_clicon_connect_cancel(void *attempt);
  * gw_clicon_backoff_range stores the range in *lo and *hi (ms).
  * gw_clicon_backoff draws from it with rnd (uniform 32-bit values; arg is
  * passed through), or with libevent's secure generator when rnd is NULL.
- * Returns ms.  Pure apart from rnd.
+ * Returns ms.  Pure apart from rnd.  Cannot fail.  (design.md "clicon= on
+ * serve": dbgbridge dials again with backoff.)
  */
 #define GW_CLICON_BACKOFF_FIRST_MS	500
 #define GW_CLICON_BACKOFF_MAX_MS	30000
 void	 gw_clicon_backoff_range(unsigned n, unsigned *lo, unsigned *hi);
 unsigned gw_clicon_backoff(unsigned n, uint32_t (*rnd)(void *), void *arg);
-
-/* The reverse-link ops of tcp (tcp.c) and ssl (tls.c). */
-extern const struct gw_transport_ops gw_transport_tcp_clicon;
-extern const struct gw_transport_ops gw_transport_ssl_clicon;
 
 #endif /* GW_TRANSPORT_H */
