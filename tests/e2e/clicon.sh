@@ -41,6 +41,7 @@
 #    - a client that comes first waits, and its session starts when the
 #      process server dials in: 1 MiB each way, byte-exact, through the pair.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gdb_lib.sh"
 
 need_prog gdb gdbserver openssl ss timeout
 need_bin "$DBGBRIDGE" "$E2E_BIN/target" "$E2E_BIN/bulkpeer"
@@ -167,67 +168,7 @@ wait_listen_in() {
 }
 
 # ---------------------------------------------------------------- gdb
-# As gdb_bridge.sh: the same session, the same values.
-
-session_script() {
-	cat >"$1" <<EOF
-set pagination off
-set confirm off
-set width 0
-set height 0
-set tcp connect-timeout 5
-set remotetimeout 20
-target extended-remote 127.0.0.1:$2
-set remote exec-file $TARGET
-break step if i == 37
-run
-bt
-print i
-print s->count
-print s->sum
-print g_total
-print g_calls
-finish
-print g_total
-print st.sum
-kill
-echo MARK-END\\n
-disconnect
-EOF
-}
-
-# run_gdb NAME SCRIPT CMD...: gdb in batch mode through CMD (a namespace).
-run_gdb() {
-	local name=$1 script=$2
-	shift 2
-	GDB_RC=0
-	"$@" timeout -k 5 120 env -u DEBUGINFOD_URLS gdb -nx -batch \
-		-iex 'set debuginfod enabled off' -x "$script" "$TARGET" \
-		</dev/null >"$TMP/$name.out" 2>&1 || GDB_RC=$?
-}
-
-check_session() {
-	local out="$TMP/$1.out" re v n
-	if [[ $GDB_RC != 0 ]]; then
-		echo "gdb exited with status $GDB_RC"
-		return 1
-	fi
-	for re in \
-		'^Breakpoint 1(\.1)?, step \(i=37, s=0x[0-9a-f]+\) at .*target\.c:[0-9]+$' \
-		'^#0 +step \(i=37, s=0x[0-9a-f]+\) at .*target\.c:[0-9]+$' \
-		'^#1 +(0x[0-9a-f]+ in )?main \(\) at .*target\.c:[0-9]+$' \
-		'^MARK-END$'; do
-		grep -E -q -- "$re" "$out" || { echo "no line matching /$re/"; return 1; }
-	done
-	n=1
-	for v in 37 37 16206 666 37 703 17575; do
-		grep -F -x -q -- "\$$n = $v" "$out" || {
-			echo "no '\$$n = $v' (got: $(grep -E "^\\\$$n = " "$out" || echo nothing))"
-			return 1
-		}
-		n=$((n + 1))
-	done
-}
+# gdb_session_script, run_gdb and check_session: gdb_lib.sh.
 
 # check_session_lines N: the N-th session line of both bridges.
 check_session_lines() {
@@ -329,7 +270,7 @@ GS_PID=$SPAWN_PID
 wait_listen_in "$GS_PORT" "${IN_LAB[@]}"
 
 # The reference: gdb straight to gdbserver, in the lab.
-session_script "$TMP/direct.gdb" "$GS_PORT"
+gdb_session_script "$TMP/direct.gdb" "$GS_PORT"
 run_gdb gdb-direct "$TMP/direct.gdb" "${IN_LAB[@]}"
 if ! why=$(check_session gdb-direct); then
 	if grep -q -i -E 'ptrace|operation not permitted' "$TMP/gdb-direct.out" "$TMP/gdbserver.out"; then
@@ -366,7 +307,7 @@ wait_log "$TMP/relay.log" "^$E2E_TS info route relay: process server $LAB_IP:[0-
 note "lab: $(log_lines "$TMP/lab.log" 'reached')"
 
 # 3. Two gdb sessions; the lab dials a fresh link for each.
-session_script "$TMP/bridge.gdb" "$Q_PORT"
+gdb_session_script "$TMP/bridge.gdb" "$Q_PORT"
 for n in 1 2; do
 	run_gdb "gdb-bridge-$n" "$TMP/bridge.gdb" "${IN_RELAY[@]}"
 	why=$(check_session "gdb-bridge-$n") ||

@@ -18,6 +18,7 @@
 # Prints the wall time of one session direct and through the bridges
 # (information only).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gdb_lib.sh"
 
 need_prog gdb gdbserver openssl ss timeout
 need_bin "$DBGBRIDGE" "$E2E_BIN/target"
@@ -63,74 +64,7 @@ persist = yes
 EOF
 
 # ---------------------------------------------------------------- gdb
-
-# session_script FILE PORT: the debugging session every run repeats.
-session_script() {
-	cat >"$1" <<EOF
-set pagination off
-set confirm off
-set width 0
-set height 0
-set tcp connect-timeout 5
-set remotetimeout 20
-target extended-remote 127.0.0.1:$2
-set remote exec-file $TARGET
-break step if i == 37
-run
-bt
-print i
-print s->count
-print s->sum
-print g_total
-print g_calls
-finish
-print g_total
-print st.sum
-kill
-echo MARK-END\\n
-disconnect
-EOF
-}
-
-# run_gdb NAME SCRIPT: run gdb in batch mode; output in $TMP/NAME.out, exit
-# status in GDB_RC, wall time in microseconds in GDB_US.
-run_gdb() {
-	local t0=${EPOCHREALTIME/./}
-	GDB_RC=0
-	# No symbol downloads: without URLs debuginfod stays quiet (-iex, so an
-	# old gdb that lacks the setting does not abort the script).
-	timeout -k 5 120 env -u DEBUGINFOD_URLS gdb -nx -batch \
-		-iex 'set debuginfod enabled off' -x "$2" "$TARGET" \
-		</dev/null >"$TMP/$1.out" 2>&1 || GDB_RC=$?
-	GDB_US=$((${EPOCHREALTIME/./} - t0))
-}
-
-# check_session NAME: the output of a session_script run; prints the first
-# thing that is wrong and returns 1.
-check_session() {
-	local out="$TMP/$1.out" re v n
-	if [[ $GDB_RC != 0 ]]; then
-		echo "gdb exited with status $GDB_RC"
-		return 1
-	fi
-	for re in \
-		'^Breakpoint 1(\.1)?, step \(i=37, s=0x[0-9a-f]+\) at .*target\.c:[0-9]+$' \
-		'^#0 +step \(i=37, s=0x[0-9a-f]+\) at .*target\.c:[0-9]+$' \
-		'^#1 +(0x[0-9a-f]+ in )?main \(\) at .*target\.c:[0-9]+$' \
-		'^MARK-END$'; do
-		grep -E -q -- "$re" "$out" || { echo "no line matching /$re/"; return 1; }
-	done
-	# $1 i, $2 s->count, $3 s->sum, $4 g_total, $5 g_calls before step(37);
-	# $6 g_total, $7 st.sum after it returned (target.c's header).
-	n=1
-	for v in 37 37 16206 666 37 703 17575; do
-		grep -F -x -q -- "\$$n = $v" "$out" || {
-			echo "no '\$$n = $v' (got: $(grep -E "^\\\$$n = " "$out" || echo nothing))"
-			return 1
-		}
-		n=$((n + 1))
-	done
-}
+# gdb_session_script, run_gdb and check_session: gdb_lib.sh.
 
 # ---------------------------------------------------------------- sessions
 
@@ -180,7 +114,7 @@ wait_listen "$GS_PORT"
 
 # 1. Direct, as the reference: when this fails, the environment cannot
 # debug (the daemon is not involved yet).
-session_script "$TMP/session-direct.gdb" "$GS_PORT"
+gdb_session_script "$TMP/session-direct.gdb" "$GS_PORT"
 run_gdb gdb-direct "$TMP/session-direct.gdb"
 if ! why=$(check_session gdb-direct); then
 	if grep -q -i -E 'ptrace|operation not permitted' "$TMP/gdb-direct.out" "$TMP/gdbserver.out"; then
@@ -201,7 +135,7 @@ wait_log "$TMP/a.log" "^$E2E_TS info route a serving tcp:port=$A_PORT on 127\\.0
 
 # 2. Through the bridges, twice: the second session shows that the first
 # one's close left gdbserver and both routes ready for more.
-session_script "$TMP/session-bridge.gdb" "$A_PORT"
+gdb_session_script "$TMP/session-bridge.gdb" "$A_PORT"
 for n in 1 2; do
 	run_gdb "gdb-bridge-$n" "$TMP/session-bridge.gdb"
 	why=$(check_session "gdb-bridge-$n") ||

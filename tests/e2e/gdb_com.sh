@@ -34,6 +34,7 @@
 #    that the device is open again, and a second transfer is intact too.
 # 3. SIGTERM: exit 0; one session line per session.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gdb_lib.sh"
 
 need_prog gdb gdbserver socat ss timeout
 need_bin "$DBGBRIDGE" "$E2E_BIN/target" "$E2E_BIN/bulkpeer"
@@ -68,79 +69,7 @@ stop_pid() {
 }
 
 # ---------------------------------------------------------------- gdb
-
-# session_script FILE PORT [HOLD]: the debugging session.  With HOLD, gdb
-# stops at the breakpoint, touches $TMP/hold and waits (at most 60 s) for
-# $TMP/go before it goes on.
-session_script() {
-	local hold=''
-	if [[ -n ${3:-} ]]; then
-		hold="echo MARK-HOLD\\n
-shell touch '$TMP/hold'; n=0; while [ ! -e '$TMP/go' ] && [ \$n -lt 600 ]; do sleep 0.1; n=\$((n + 1)); done"
-	fi
-	cat >"$1" <<EOF
-set pagination off
-set confirm off
-set width 0
-set height 0
-set tcp connect-timeout 5
-set remotetimeout 20
-target extended-remote 127.0.0.1:$2
-set remote exec-file $TARGET
-break step if i == 37
-run
-bt
-print i
-print s->count
-print s->sum
-print g_total
-print g_calls
-$hold
-finish
-print g_total
-print st.sum
-kill
-echo MARK-END\\n
-disconnect
-EOF
-}
-
-gdb_cmd() {
-	timeout -k 5 120 env -u DEBUGINFOD_URLS gdb -nx -batch \
-		-iex 'set debuginfod enabled off' -x "$1" "$TARGET"
-}
-
-# run_gdb NAME SCRIPT: gdb in the foreground; output in $TMP/NAME.out,
-# exit status in GDB_RC.
-run_gdb() {
-	GDB_RC=0
-	gdb_cmd "$2" </dev/null >"$TMP/$1.out" 2>&1 || GDB_RC=$?
-}
-
-# check_session NAME: gdb's output has the breakpoint, the backtrace and the
-# values target.c documents; prints the first thing wrong and returns 1.
-check_session() {
-	local out="$TMP/$1.out" re v n
-	if [[ $GDB_RC != 0 ]]; then
-		echo "gdb exited with status $GDB_RC"
-		return 1
-	fi
-	for re in \
-		'^Breakpoint 1(\.1)?, step \(i=37, s=0x[0-9a-f]+\) at .*target\.c:[0-9]+$' \
-		'^#0 +step \(i=37, s=0x[0-9a-f]+\) at .*target\.c:[0-9]+$' \
-		'^#1 +(0x[0-9a-f]+ in )?main \(\) at .*target\.c:[0-9]+$' \
-		'^MARK-END$'; do
-		grep -E -q -- "$re" "$out" || { echo "no line matching /$re/"; return 1; }
-	done
-	n=1
-	for v in 37 37 16206 666 37 703 17575; do
-		grep -F -x -q -- "\$$n = $v" "$out" || {
-			echo "no '\$$n = $v' (got: $(grep -E "^\\\$$n = " "$out" || echo nothing))"
-			return 1
-		}
-		n=$((n + 1))
-	done
-}
+# gdb_session_script, gdb_cmd, run_gdb and check_session: gdb_lib.sh.
 
 # ---------------------------------------------------------------- log lines
 
@@ -204,7 +133,7 @@ wait_log "$TMP/c.log" "^$E2E_TS info route s serving com:port=$TMP/tty-serve,bau
 # ---------------------------------------------------------------- 1. connect = com
 
 # Session 1, held at the breakpoint while a second client tries.
-session_script "$TMP/hold.gdb" "$C_PORT" hold
+gdb_session_script "$TMP/hold.gdb" "$C_PORT" hold
 gdb_cmd "$TMP/hold.gdb" </dev/null >"$TMP/gdb-1.out" 2>&1 &
 GDB1_PID=$!
 track "$GDB1_PID"
@@ -239,7 +168,7 @@ n2=$(grep -n -E ' info session .*route=c .*reason="client closed"' "$TMP/c.log" 
 ((n1 < n2)) || fail "the busy session's line does not come before session 1's"
 
 # Session 3: the port is free again, and gdbserver still serves.
-session_script "$TMP/plain.gdb" "$C_PORT"
+gdb_session_script "$TMP/plain.gdb" "$C_PORT"
 run_gdb gdb-3 "$TMP/plain.gdb"
 why=$(check_session gdb-3) || fail "gdb session 3 (after the first ended): $why (see gdb-3.out)"
 wait_log "$TMP/c.log" ' info session .*route=c .*reason="client closed"' 10 2
