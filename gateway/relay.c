@@ -219,6 +219,14 @@ relay_splice_read(evutil_socket_t fd, short what, void *arg)
 	ssize_t			 n;
 
 	(void)what;
+	if (src->piped > 0 && (dst->shut || dst->dead)) {
+		/*
+		 * What the pipe holds can go nowhere now (dst failed while src
+		 * was paused on the full pipe): drop it and read on to src's
+		 * EOF, or the session waits for drain_timeout.
+		 */
+		relay_splice_discard(src);
+	}
 	if (src->piped == src->pipe_size) {
 		/* Full: the other link's writes resume reading (flush). */
 		src->paused = true;
