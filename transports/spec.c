@@ -17,6 +17,8 @@
 #include "config.h"
 #endif
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -585,15 +587,64 @@ bad:
 }
 
 /*
- * server= and clicon=: a host name or address.  A leading "\\" (WT §2.4) and
- * the brackets of an IPv6 literal are stripped.
+ * A host name (RFC 1123 §2.1, with the '_' that NetBIOS and some DNS names
+ * carry) or an IPv4 address: len > 0 letters, digits, '-', '.' and '_'.
+ */
+static int
+spec_host_name(const char *p, size_t len)
+{
+	size_t	i;
+
+	if (len == 0)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (!((p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') ||
+		    p[i] == '-' || p[i] == '.' || p[i] == '_'))
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * An IPv6 literal (inet_pton(3), RFC 4291 §2.2), brackets already stripped,
+ * with an optional "%ZONE" (RFC 4007 §11) of host-name characters.
+ */
+static int
+spec_host_ipv6(const char *p, size_t len)
+{
+	struct in6_addr	 a;
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	const char	*zone = memchr(p, '%', len);
+	size_t		 alen = zone != NULL ? (size_t)(zone - p) : len;
+
+	if (alen == 0 || alen >= sizeof buf)
+		return (0);
+	memcpy(buf, p, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET6, buf, &a) != 1)
+		return (0);
+	return (zone == NULL || spec_host_name(zone + 1, len - alen - 1));
+}
+
+/*
+ * server= and clicon=: a host (WT §2.4 host: a NetBIOS or DNS name, an IPv4
+ * or an IPv6 address).  A leading "\\" (WT §2.4) and the brackets of an IPv6
+ * literal are stripped.  What is left is a host name or IPv4 address
+ * (spec_host_name) or, when bracketed or holding a ':', an IPv6 literal
+ * (spec_host_ipv6; WT §2.4 leaves its form open, and as ports have a key of
+ * their own a bare one is unambiguous).  Anything else, such as
+ * "pa:password=s", is an error naming the key and the value (from a
+ * "password" on, shown as "password=*").
  */
 static int
 spec_host(const struct spec_ctx *ctx, const char *key, const char *value,
     char **out)
 {
-	const char	*p = value;
-	size_t		 len, i;
+	const char	*p = value, *pw;
+	size_t		 len;
+	int		 bracketed = 0, ok;
 
 	if (p[0] == '\\' && p[1] == '\\')
 		p += 2;
@@ -603,18 +654,23 @@ spec_host(const struct spec_ctx *ctx, const char *key, const char *value,
 			goto bad;
 		p++;
 		len -= 2;
+		bracketed = 1;
 	}
-	if (len == 0)
+	if (bracketed || memchr(p, ':', len) != NULL)
+		ok = spec_host_ipv6(p, len);
+	else
+		ok = spec_host_name(p, len);
+	if (!ok)
 		goto bad;
-	for (i = 0; i < len; i++) {
-		if (strchr(" \t\"'\\/[]{}@<>|", p[i]) != NULL)
-			goto bad;
-	}
 	if ((*out = spec_dup(ctx, p, len)) == NULL)
 		return (-1);
 	return (0);
 
 bad:
+	/* A password swallowed by a ':' typed for a ',': never echoed. */
+	if ((pw = strcasestr(value, "password")) != NULL)
+		return (spec_fail(ctx, "'%s' must be a host name or address, "
+		    "got '%.*s%.8s=*'", key, (int)(pw - value), value, pw));
 	return (spec_fail(ctx, "'%s' must be a host name or address, got '%s'",
 	    key, value));
 }
