@@ -40,6 +40,9 @@ struct gw_gateway {
 	struct timeval			 started;
 	struct event			*reap;		/* frees closed sessions */
 	bool				 notified_stopping; /* STOPPING=1 sent */
+	unsigned			 fd_pending;	/* sessions with a client
+							   link waiting for their
+							   server's descriptor */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "config.h"
 #endif
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +26,12 @@
 #include "gateway/route.h"
 #include "gateway/session.h"
 #include "transports/transport.h"
+
+/*
+ * Descriptors kept free beyond those the sessions need: splice pipes, a
+ * control or metrics connection, the configuration file at a reload.
+ */
+#define SESSION_FD_SLACK	8
 
 static const char *const session_state_names[] = {
 	"accepted", "handshake", "connecting", "relaying", "draining", "closed",
@@ -204,6 +211,34 @@ session_event(struct bufferevent *bev, short what, void *arg)
 	session_link_failed(l, prefix, err);
 }
 
+/* The session has its server's descriptor, or will not need one. */
+static void
+session_fd_settled(struct gw_session *s)
+{
+	if (s->fd_pending) {
+		s->fd_pending = false;
+		s->route->gateway->fd_pending--;
+	}
+}
+
+/*
+ * Taking client fd would leave too few descriptors for the server links of
+ * the sessions waiting for one (this one included) and the slack.  accept(2)
+ * gives the lowest free descriptor, so none below fd is free and at most
+ * limit - fd - 1 are above it.
+ */
+static bool
+session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
+{
+	struct rlimit	rl;
+
+	if (fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return (false);
+	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
+	    rl.rlim_cur);
+}
+
 static void
 session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 {
@@ -215,6 +250,7 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	char			*cause = NULL, *reason;
 
 	s->connect = NULL;
+	session_fd_settled(s);
 	if (fd == -1) {
 		if (err == EBUSY)
 			gw_session_close(s, "serial port busy");
@@ -358,6 +394,18 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 		gw_session_close(s, "session limit");
 		return (0);
 	}
+	/*
+	 * Out of descriptors but for a few: refuse at once, saying why, rather
+	 * than take clients whose server links then find none (EMFILE), which
+	 * under a burst refused every client, even those there was room for.
+	 */
+	if (session_fd_short(gw, fd)) {
+		close(fd);
+		gw_session_close(s, "descriptor limit: Too many open files");
+		return (0);
+	}
+	s->fd_pending = true;
+	gw->fd_pending++;
 	s->client.bev = route->serve_ops->link_new(gw->base, fd,
 	    route->serve_tls, NULL, &cause);
 	if (s->client.bev == NULL) {
@@ -447,6 +495,7 @@ gw_session_close(struct gw_session *s, const char *reason)
 	gw_session_reason(s, reason);
 	gw_metrics_session_closed(s, s->reason != NULL ? s->reason : reason);
 	s->state = GW_SESSION_CLOSED;
+	session_fd_settled(s);
 	evtimer_del(s->timer);
 	if (s->connect != NULL)
 		route->connect_ops->connect_cancel(s->connect);

@@ -59,6 +59,7 @@ struct gw_session {
 	struct gw_link			 server;
 	bool				 spliced;	/* relay.c: splice mode */
 	bool				 splice_off;	/* never splice (it failed) */
+	bool				 fd_pending;	/* counted in gw->fd_pending */
 	void				*connect;	/* connect_ops' attempt */
 	struct event			*timer;	/* the current state's timeout */
 	struct timeval			 started;
