@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 
@@ -39,6 +40,11 @@
 
 /* A link that has sent this many bytes carries bulk: splice from then on. */
 #define RELAY_SPLICE_AFTER	((uint64_t)256 * 1024)
+/* What libevent 2.1 reads from a socket at most per callback (bytes). */
+#define RELAY_LIBEVENT_READ	4096
+/* Our own reads from a plain socket, beyond that: bytes per readv, in all. */
+#define RELAY_READ_CHUNK	((size_t)64 * 1024)
+#define RELAY_READ_MAX		((size_t)256 * 1024)
 /* The pipe capacity asked for (bytes); the kernel's default is 64 KiB. */
 #define RELAY_PIPE_SIZE		(256 * 1024)
 
@@ -448,13 +454,77 @@ relay_move(struct gw_link *src)
 	}
 }
 
+/*
+ * libevent 2.1 reads a socket at most 4096 bytes at a time (EVBUFFER_MAX_READ
+ * in its buffer.c): a poll, an ioctl and a callback for every 4 KiB, and a
+ * TLS record for each.  When its read came back full, read on here in
+ * RELAY_READ_CHUNK pieces until the socket is empty or RELAY_READ_MAX bytes
+ * wait.  Returns 0, or -1 when the link ended (EOF or error, handled: the
+ * session may be closed).
+ */
+static int
+relay_read_more(struct gw_link *src)
+{
+	struct evbuffer		*in = bufferevent_get_input(src->bev);
+	evutil_socket_t		 fd = bufferevent_getfd(src->bev);
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	ssize_t			 r;
+	size_t			 left;
+	int			 nv, i;
+
+	while (evbuffer_get_length(in) < RELAY_READ_MAX) {
+		/*
+		 * A socket bufferevent keeps its input's end frozen but while
+		 * it reads itself (bufferevent_sock.c): thaw it for ours.
+		 */
+		evbuffer_unfreeze(in, 0);
+		nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2);
+		if (nv <= 0) {
+			evbuffer_freeze(in, 0);
+			return (0);
+		}
+		for (i = 0; i < nv; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+		}
+		if ((r = readv(fd, iov, nv)) <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			evbuffer_freeze(in, 0);
+			if (r == 0) {
+				bufferevent_disable(src->bev, EV_READ);
+				relay_link_ended(src, false, 0, NULL);
+				return (-1);
+			}
+			if (errno == EAGAIN || errno == EINTR)
+				return (0);
+			relay_link_ended(src, true, errno, NULL);
+			return (-1);
+		}
+		left = (size_t)r;
+		for (i = 0; i < nv && left > 0; i++) {
+			if (v[i].iov_len > left)
+				v[i].iov_len = left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, i);
+		evbuffer_freeze(in, 0);
+		if ((size_t)r < RELAY_READ_CHUNK)
+			return (0);	/* the socket is empty */
+	}
+	return (0);
+}
+
 static void
 relay_read(struct bufferevent *bev, void *arg)
 {
 	struct gw_link		*src = arg;
 	struct gw_session	*s = src->session;
 
-	(void)bev;
+	if (src->ops->plain &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) >= RELAY_LIBEVENT_READ &&
+	    relay_read_more(src) == -1)
+		return;
 	relay_move(src);
 #ifdef HAVE_SPLICE
 	if (src->bytes_read >= RELAY_SPLICE_AFTER && !s->splice_off &&
