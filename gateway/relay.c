@@ -250,6 +250,11 @@ relay_splice_read(evutil_socket_t fd, short what, void *arg)
 		}
 		relay_touch(s);
 		relay_splice_flush(dst);
+		if (s->state != GW_SESSION_CLOSED && dst->dead) {
+			/* The flush found dst failed: nothing will drain it. */
+			relay_splice_discard(src);
+			return;
+		}
 		if (s->state != GW_SESSION_CLOSED &&
 		    src->piped == src->pipe_size && !src->paused) {
 			src->paused = true;
