@@ -230,13 +230,22 @@ session_fd_settled(struct gw_session *s)
 static bool
 session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
 {
+	static rlim_t	limit;
 	struct rlimit	rl;
 
-	if (fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY)
+	/*
+	 * Read once: only another process (prlimit(1)) could change it, and
+	 * a lower limit than we know of only makes accept(2) fail (EMFILE),
+	 * which pauses accepting (transport.c).
+	 */
+	if (limit == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return (false);
+		limit = rl.rlim_cur;
+	}
+	if (fd < 0 || limit == RLIM_INFINITY)
 		return (false);
-	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
-	    rl.rlim_cur);
+	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK > limit);
 }
 
 static void

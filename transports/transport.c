@@ -70,8 +70,11 @@ stream_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		l->accept(fd, l->name, NULL, l->arg);
 		return;
 	}
+#ifndef __linux__
+	/* Linux: inherited from the listener (gw_stream_listen). */
 	if (gw_tcp_tune(fd) == -1)
 		gw_log_debug("%s: socket options: %s", l->name, strerror(errno));
+#endif
 	l->accept(fd, gw_transport_sockaddr(sa, peer, sizeof peer), sa, l->arg);
 }
 
@@ -121,6 +124,14 @@ gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
 		*cause = strdup("out of memory");
 		return (NULL);
 	}
+	/*
+	 * On Linux an accepted socket is a clone of its listener and keeps
+	 * these options (net/ipv4/inet_connection_sock.c, inet_csk_clone_lock;
+	 * tests/e2e/keepalive.sh checks it): five system calls fewer for each
+	 * session.  Elsewhere stream_accept sets them on every socket.
+	 */
+	if (tcp && gw_tcp_tune(fd) == -1)
+		gw_log_debug("%s: socket options: %s", name, strerror(errno));
 	l->tcp = tcp;
 	l->accept = accept;
 	l->arg = arg;

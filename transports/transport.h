@@ -313,8 +313,9 @@ int	 gw_socket_half_close(struct bufferevent *bev);
  * accept(2) fails for want of descriptors or memory, accepting pauses for
  * GW_LISTEN_PAUSE_MS and resumes by itself; open sessions go on.
  * fd: bound and listening, nonblocking; owned by the listener from this call
- * on (closed on failure too).  tcp: tune accepted sockets (gw_tcp_tune) and
- * report their addresses; otherwise peer is `name`.  name: for log lines and
+ * on (closed on failure too).  tcp: accepted sockets are tuned (gw_tcp_tune;
+ * on Linux by tuning the listener, whose options they inherit) and their
+ * addresses reported; otherwise peer is `name`.  name: for log lines and
  * the peer of pipe links (copied).  Returns the listener, or NULL with a
  * malloc'd *cause.
  */

@@ -201,6 +201,14 @@ _e2e_cleanup() {
 	exit "$rc"
 }
 trap _e2e_cleanup EXIT
+# A command that fails outside a test's checks ends the test (set -e): say
+# which one and where, with the logs, rather than exit 1 in silence.
+_e2e_err() {
+	printf 'FAIL: %s: line %s: "%s" exited %s\n' "$E2E_NAME" "$2" "$3" "$1" >&2
+	_e2e_context >&2
+}
+set -o errtrace
+trap '_e2e_err "$?" "$LINENO" "$BASH_COMMAND"' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
