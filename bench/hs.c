@@ -34,24 +34,20 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "benchlib.h"
+
 #define MAX_SIZE	16384
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+const char bench_name[] = "hs";
 
+/* After a message: the OpenSSL error behind it, if any. */
 static void
-die(const char *fmt, ...)
+ssl_error(void)
 {
-	va_list ap;
 	unsigned long e;
 
-	fputs("hs: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	if ((e = ERR_get_error()) != 0)
 		fprintf(stderr, ": %s", ERR_error_string(e, NULL));
-	fputc('\n', stderr);
-	exit(1);
 }
 
 static double
@@ -63,33 +59,14 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long
-parse_num(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi)
-		die("bad %s '%s' (%ld..%ld)", what, s, lo, hi);
-	return v;
-}
-
 /* One client process: handshakes until the deadline; the count. */
 static long
 client(int port, double deadline, size_t size)
 {
-	struct sockaddr_in sin;
 	SSL_CTX *ctx;
 	char out[MAX_SIZE], in[MAX_SIZE];
 	long n = 0;
-	int on = 1;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	memset(out, 'h', sizeof out);
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		die("SSL_CTX_new");
@@ -97,16 +74,11 @@ client(int port, double deadline, size_t size)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	while (now_s() < deadline) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = connect_port(port);
 		SSL *ssl;
 		size_t got;
 		int r;
 
-		if (fd == -1)
-			die("socket: %s", strerror(errno));
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-		if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1)
-			die("connect 127.0.0.1:%d: %s", port, strerror(errno));
 		if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
 			die("SSL_new");
 		if (SSL_connect(ssl) != 1)
@@ -138,6 +110,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: hs PORT SECONDS [PROCS [SIZE]]\n");
 		return 2;
 	}
+	bench_die_hook = ssl_error;
 	port = (int)parse_num(argv[1], 1, 65535, "port");
 	seconds = parse_num(argv[2], 1, 3600, "seconds");
 	procs = argc > 3 ? (int)parse_num(argv[3], 1, 64, "procs") : 2;

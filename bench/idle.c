@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
+
 #define MSG		64
 #define IN_FLIGHT	128
 
@@ -45,33 +47,7 @@ struct link {
 	size_t	got;
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("idle: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static long
-parse_num(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi)
-		die("bad %s '%s' (%ld..%ld)", what, s, lo, hi);
-	return v;
-}
+const char bench_name[] = "idle";
 
 static time_t
 now_s(void)
@@ -91,17 +67,14 @@ main(int argc, char **argv)
 	char msg[MSG], in[MSG];
 	long n, i, opened = 0, ready = 0, inflight = 0, timeout;
 	time_t deadline;
-	int ep, on = 1, k, nev;
+	int ep, k, nev;
 
 	if (argc != 3 && argc != 4) {
 		fprintf(stderr, "usage: idle PORT N [TIMEOUT_S]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)parse_num(argv[1], 1, 65535, "port"));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin = loopback((int)parse_num(argv[1], 1, 65535, "port"));
 	n = parse_num(argv[2], 1, 1000000, "count");
 	timeout = argc > 3 ? parse_num(argv[3], 1, 3600, "timeout") : 120;
 	deadline = now_s() + timeout;
@@ -119,8 +92,7 @@ main(int argc, char **argv)
 			    SOCK_CLOEXEC, 0);
 			if (l->fd == -1)
 				die("socket %ld: %s", opened + 1, strerror(errno));
-			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &on,
-			    sizeof on);
+			nodelay(l->fd);
 			if (connect(l->fd, (struct sockaddr *)&sin, sizeof sin)
 			    == -1 && errno != EINPROGRESS)
 				die("connect %ld: %s", opened + 1, strerror(errno));

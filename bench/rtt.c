@@ -41,26 +41,14 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
+
+#include "benchlib.h"
 
 #define MAX_SIZE	65536
 #define IO_TIMEOUT_MS	10000
 #define WARM_US		1e6
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("rtt: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
+const char bench_name[] = "rtt";
 
 static double
 now_us(void)
@@ -69,62 +57,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static long
-parse_num(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi)
-		die("bad %s '%s' (%ld..%ld)", what, s, lo, hi);
-	return v;
-}
-
-static struct sockaddr_in
-loopback(int port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
-
-static void
-nodelay(int fd)
-{
-	int on = 1;
-
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-}
-
-static void
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		die("fcntl: %s", strerror(errno));
-}
-
-static int
-connect_port(int port)
-{
-	struct sockaddr_in sin = loopback(port);
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	nodelay(fd);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1)
-		die("connect 127.0.0.1:%d: %s", port, strerror(errno));
-	return fd;
 }
 
 /* Blocking: write all of buf, read exactly n bytes back into buf2. */

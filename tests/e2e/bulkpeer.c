@@ -48,54 +48,24 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
-#define CHUNK		(64 * 1024)
-#define SEED_UP		UINT64_C(0x75702d7374726561)	/* client -> server */
-#define SEED_DOWN	UINT64_C(0x646f776e2d737472)	/* server -> client */
+#include "peer.h"
 
-/* A byte stream: the little-endian bytes of successive xorshift64* words. */
-struct stream {
-	uint64_t	state;
-	uint64_t	word;
-	unsigned	have;	/* bytes of word not yet handed out */
-};
+const char peer_name[] = "bulkpeer";
 
-static const char *mode = "bulkpeer";
-static volatile sig_atomic_t stopped;	/* SIGTERM or SIGINT arrived */
-
-static void
-die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bulkpeer %s: ", mode);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
+void
 usage(void)
 {
 	fprintf(stderr,
@@ -115,158 +85,15 @@ on_stop(int sig)
 	stopped = 1;
 }
 
-static uint64_t
-splitmix64(uint64_t x)
-{
-	x += UINT64_C(0x9e3779b97f4a7c15);
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-static void
-stream_init(struct stream *st, uint64_t seed, uint64_t direction)
-{
-	st->state = splitmix64(seed ^ direction);
-	if (st->state == 0)
-		st->state = 1;		/* xorshift's one fixed point */
-	st->word = 0;
-	st->have = 0;
-}
-
-static uint64_t
-stream_next(struct stream *st)
-{
-	uint64_t x = st->state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	st->state = x;
-	return x * UINT64_C(0x2545f4914f6cdd1d);
-}
-
-/* The next n bytes of the stream into buf. */
-static void
-stream_fill(struct stream *st, uint8_t *buf, size_t n)
-{
-	uint64_t w;
-	unsigned k;
-
-	while (n > 0 && st->have > 0) {
-		*buf++ = (uint8_t)st->word;
-		st->word >>= 8;
-		st->have--;
-		n--;
-	}
-	while (n >= 8) {
-		w = stream_next(st);
-		for (k = 0; k < 8; k++)
-			buf[k] = (uint8_t)(w >> (8 * k));
-		buf += 8;
-		n -= 8;
-	}
-	if (n > 0) {
-		st->word = stream_next(st);
-		st->have = 8;
-		while (n > 0) {
-			*buf++ = (uint8_t)st->word;
-			st->word >>= 8;
-			st->have--;
-			n--;
-		}
-	}
-}
-
-static uint64_t
-parse_u64(const char *s, const char *what)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-') {
-		fprintf(stderr, "bulkpeer: bad %s '%s'\n", what, s);
-		usage();
-	}
-	return (uint64_t)v;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
-poll_timeout(int64_t deadline)
+do_listen(uint16_t port)
 {
-	int64_t left = deadline - now_ms();
+	int lfd, fd;
 
-	if (left <= 0)
-		return 0;
-	return left > 1000 ? 1000 : (int)left;
-}
-
-static void
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		die("fcntl: %s", strerror(errno));
-}
-
-static struct sockaddr_in
-loopback(uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
-
-static int
-do_listen(uint16_t port, int64_t deadline)
-{
-	struct sockaddr_in sin = loopback(port);
-	struct pollfd pfd;
-	int lfd, fd, one = 1, r;
-
-	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
-		die("setsockopt: %s", strerror(errno));
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof sin) == -1)
-		die("bind 127.0.0.1:%u: %s", port, strerror(errno));
-	if (listen(lfd, 1) == -1)
-		die("listen: %s", strerror(errno));
-	set_nonblock(lfd);
-	for (;;) {
-		if (stopped || now_ms() >= deadline)
-			die("%s: no connection on 127.0.0.1:%u",
-			    stopped ? "terminated" : "timeout", port);
-		pfd.fd = lfd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, poll_timeout(deadline));
-		if (r == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (r <= 0)
-			continue;
-		fd = accept(lfd, NULL, NULL);
-		if (fd != -1)
-			break;
-		if (errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR && errno != ECONNABORTED)
-			die("accept: %s", strerror(errno));
-	}
+	lfd = listen_on(port, 1);
+	if ((fd = accept_wait(lfd)) == -1)
+		die("%s: no connection on 127.0.0.1:%u",
+		    stopped ? "terminated" : "timeout", port);
 	close(lfd);
 	return fd;
 }
@@ -298,12 +125,11 @@ unix_addr(const char *path)
 }
 
 static int
-do_unix_listen(const char *path, int64_t deadline)
+do_unix_listen(const char *path)
 {
 	struct sockaddr_un sun = unix_addr(path);
-	struct pollfd pfd;
 	struct stat st;
-	int lfd, fd, r;
+	int lfd, fd;
 
 	/* Replace a socket file left by an earlier run, nothing else. */
 	if (lstat(path, &st) == 0) {
@@ -319,25 +145,10 @@ do_unix_listen(const char *path, int64_t deadline)
 	if (listen(lfd, 1) == -1)
 		die("listen: %s", strerror(errno));
 	set_nonblock(lfd);
-	for (;;) {
-		if (stopped || now_ms() >= deadline) {
-			unlink(path);
-			die("%s: no connection on %s",
-			    stopped ? "terminated" : "timeout", path);
-		}
-		pfd.fd = lfd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, poll_timeout(deadline));
-		if (r == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (r <= 0)
-			continue;
-		fd = accept(lfd, NULL, NULL);
-		if (fd != -1)
-			break;
-		if (errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR && errno != ECONNABORTED)
-			die("accept: %s", strerror(errno));
+	if ((fd = accept_wait(lfd)) == -1) {
+		unlink(path);
+		die("%s: no connection on %s",
+		    stopped ? "terminated" : "timeout", path);
 	}
 	close(lfd);
 	unlink(path);
@@ -412,7 +223,7 @@ first_diff(const uint8_t *a, const uint8_t *b, size_t n)
  */
 static void
 transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
-    int64_t deadline, int exact, int tty, int wait_first)
+    int exact, int tty, int wait_first)
 {
 	static uint8_t sbuf[CHUNK], rbuf[CHUNK], ebuf[CHUNK];
 	uint64_t sent = 0, received = 0;
@@ -440,7 +251,7 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 		}
 		if (!exact && wr_done && eof)
 			break;
-		if (stopped || now_ms() >= deadline)
+		if (stopped || now_us() >= deadline_us)
 			die("%s: sent %" PRIu64 " of %" PRIu64
 			    ", received %" PRIu64 " of %" PRIu64 "%s%s%s",
 			    stopped ? "terminated" : "timeout",
@@ -455,7 +266,7 @@ transfer(int fd, uint64_t total, struct stream *out, struct stream *in,
 		    (wr_done || sent == total ||
 		    (wait_first && received == 0) ? 0 : POLLOUT);
 		pfd.revents = 0;
-		r = poll(&pfd, 1, poll_timeout(deadline));
+		r = poll(&pfd, 1, poll_ms(1000));
 		if (r == -1 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		if (r <= 0)
@@ -534,10 +345,8 @@ int
 main(int argc, char **argv)
 {
 	struct stream up, down;
-	struct sigaction sa;
 	const char *target, *side = NULL;
-	uint64_t port = 0, total, seed, timeout_s = 300;
-	int64_t deadline;
+	uint64_t port = 0, total, seed;
 	int fd, ch, exact = 0, tty = 0, wait_first = 0, unix_sock, listening;
 	int client;
 
@@ -585,36 +394,26 @@ main(int argc, char **argv)
 	}
 	total = parse_u64(argv[2], "BYTES");
 	seed = parse_u64(argv[3], "SEED");
-	if (argc == 5)
-		timeout_s = parse_u64(argv[4], "TIMEOUT_S");
-	if (timeout_s == 0 || timeout_s > 86400)
-		usage();
+	set_deadline(argc == 5 ? argv[4] : NULL, 300);
 	client = side != NULL ? strcmp(side, "client") == 0 : !listening;
 
-	signal(SIGPIPE, SIG_IGN);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;	/* no SA_RESTART: poll says EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	deadline = now_ms() + (int64_t)timeout_s * 1000;
+	catch_signals(on_stop, 0);
 	stream_init(&up, seed, SEED_UP);
 	stream_init(&down, seed, SEED_DOWN);
 
 	if (tty)
 		fd = do_tty(target);
 	else if (unix_sock)
-		fd = listening ? do_unix_listen(target, deadline) :
+		fd = listening ? do_unix_listen(target) :
 		    do_unix_connect(target);
 	else
-		fd = listening ? do_listen((uint16_t)port, deadline) :
+		fd = listening ? do_listen((uint16_t)port) :
 		    do_connect((uint16_t)port);
 	if (client)
-		transfer(fd, total, &up, &down, deadline, exact, tty,
+		transfer(fd, total, &up, &down, exact, tty,
 		    wait_first);
 	else
-		transfer(fd, total, &down, &up, deadline, exact, tty,
+		transfer(fd, total, &down, &up, exact, tty,
 		    wait_first);
 	return 0;
 }

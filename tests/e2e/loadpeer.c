@@ -67,59 +67,36 @@
  * socket error, a timeout), 2 on a usage error.
  */
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define CHUNK		(64 * 1024)
+#include "peer.h"
+
 #define ECHO_BUF	(16 * 1024)
 #define MSG		64
-#define SEED_UP		UINT64_C(0x75702d7374726561)
-#define SEED_DOWN	UINT64_C(0x646f776e2d737472)
 
-struct stream {
-	uint64_t	state;
-	uint64_t	word;
-	unsigned	have;
+/* A mode's option: a flag (num NULL: *flag = 1) or a number. */
+struct opt {
+	int		 ch;
+	const char	*what;	/* the number's name in messages */
+	uint64_t	*num;
+	int		*flag;
 };
 
-static const char *mode = "loadpeer";
-static volatile sig_atomic_t stopped;	/* SIGTERM or SIGINT */
+const char peer_name[] = "loadpeer";
 static volatile sig_atomic_t finish;	/* SIGUSR1 */
-static int64_t deadline_us;
 
-static void
-die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "loadpeer %s: ", mode);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint64_t	parse_u64(const char *, const char *);
-
-static void
+void
 usage(void)
 {
 	fprintf(stderr,
@@ -142,61 +119,6 @@ on_signal(int sig)
 		stopped = 1;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* A poll timeout in ms: at most want_ms, never past the deadline. */
-static int
-poll_ms(int want_ms)
-{
-	int64_t left = (deadline_us - now_us()) / 1000;
-
-	if (left <= 0)
-		return 0;
-	return left < want_ms ? (int)left : want_ms;
-}
-
-/* TIMEOUT_S (NULL: the default, 120 s) from now. */
-static void
-set_deadline(const char *timeout_arg)
-{
-	uint64_t s = 120;
-
-	if (timeout_arg != NULL)
-		s = parse_u64(timeout_arg, "TIMEOUT_S");
-	if (s == 0 || s > 86400)
-		usage();
-	deadline_us = now_us() + (int64_t)s * 1000000;
-}
-
-static void
-check_deadline(const char *what)
-{
-	if (now_us() >= deadline_us)
-		die("timeout: %s", what);
-}
-
-static uint64_t
-parse_u64(const char *s, const char *what)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-') {
-		fprintf(stderr, "loadpeer: bad %s '%s'\n", what, s);
-		usage();
-	}
-	return (uint64_t)v;
-}
-
 static uint16_t
 parse_port(const char *s)
 {
@@ -207,48 +129,44 @@ parse_port(const char *s)
 	return (uint16_t)p;
 }
 
-/* ---------------------------------------------------------------- streams */
-
-static uint64_t
-splitmix64(uint64_t x)
+/*
+ * A mode's options (opts: ends with ch 0; NULL: the mode takes none), then
+ * exactly n operands and an optional TIMEOUT_S, which sets the deadline.
+ * The operands.
+ */
+static char **
+mode_args(int argc, char **argv, const struct opt *opts, int n)
 {
-	x += UINT64_C(0x9e3779b97f4a7c15);
-	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
+	char optstr[32] = "+";
+	const struct opt *o;
+	size_t len = 1;
+	int ch;
 
-static void
-stream_init(struct stream *st, uint64_t seed, uint64_t direction)
-{
-	st->state = splitmix64(seed ^ direction);
-	if (st->state == 0)
-		st->state = 1;
-	st->word = 0;
-	st->have = 0;
-}
-
-static void
-stream_fill(struct stream *st, uint8_t *buf, size_t n)
-{
-	uint64_t x;
-
-	while (n > 0) {
-		if (st->have == 0) {
-			x = st->state;
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			st->state = x;
-			st->word = x * UINT64_C(0x2545f4914f6cdd1d);
-			st->have = 8;
-		}
-		*buf++ = (uint8_t)st->word;
-		st->word >>= 8;
-		st->have--;
-		n--;
+	for (o = opts; o != NULL && o->ch != 0; o++) {
+		optstr[len++] = (char)o->ch;
+		if (o->num != NULL)
+			optstr[len++] = ':';
 	}
+	optstr[len] = '\0';
+	while (opts != NULL && (ch = getopt(argc, argv, optstr)) != -1) {
+		for (o = opts; o->ch != 0 && o->ch != ch; o++)
+			;
+		if (o->ch == 0)
+			usage();
+		if (o->num != NULL)
+			*o->num = parse_u64(optarg, o->what);
+		else
+			*o->flag = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != n && argc != n + 1)
+		usage();
+	set_deadline(argc == n + 1 ? argv[n] : NULL, 120);
+	return argv;
 }
+
+/* ---------------------------------------------------------------- streams */
 
 /* Check n received bytes against the stream; die at the first difference. */
 static void
@@ -273,45 +191,6 @@ stream_check(struct stream *st, const uint8_t *got, size_t n, uint64_t at)
 }
 
 /* ---------------------------------------------------------------- sockets */
-
-static void
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		die("fcntl: %s", strerror(errno));
-}
-
-static struct sockaddr_in
-loopback(uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
-
-static int
-listen_on(uint16_t port, int backlog)
-{
-	struct sockaddr_in sin = loopback(port);
-	int fd, one = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
-		die("setsockopt: %s", strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1)
-		die("bind 127.0.0.1:%u: %s", port, strerror(errno));
-	if (listen(fd, backlog) == -1)
-		die("listen: %s", strerror(errno));
-	set_nonblock(fd);
-	return fd;
-}
 
 /* A nonblocking socket connecting to 127.0.0.1:port; -1 and errno. */
 static int
@@ -372,12 +251,6 @@ close_reset(int fd)
 }
 
 static int
-would_block(void)
-{
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-}
-
-static int
 is_reset(int err)
 {
 	return err == ECONNRESET || err == EPIPE || err == ECONNABORTED;
@@ -401,25 +274,16 @@ mode_echo(int argc, char **argv)
 	uint64_t fin_after = 0, rst_after = 0, total = 0, budget;
 	size_t n = 0, cap = 0, i, j;
 	ssize_t k;
-	int lfd, fd, ch, r, drop;
+	int lfd, fd, r, drop;
 
-	while ((ch = getopt(argc, argv, "+F:R:")) != -1) {
-		switch (ch) {
-		case 'F':
-			fin_after = parse_u64(optarg, "N");
-			break;
-		case 'R':
-			rst_after = parse_u64(optarg, "N");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if ((argc != 1 && argc != 2) || (fin_after != 0 && rst_after != 0))
+	const struct opt opts[] = {
+		{ 'F', "N", &fin_after, NULL }, { 'R', "N", &rst_after, NULL },
+		{ 0, NULL, NULL, NULL }
+	};
+
+	argv = mode_args(argc, argv, opts, 1);
+	if (fin_after != 0 && rst_after != 0)
 		usage();
-	set_deadline(argc == 2 ? argv[1] : NULL);
 	lfd = listen_on(parse_port(argv[0]), 4096);
 	for (;;) {
 		if (stopped)
@@ -531,34 +395,20 @@ mode_stream(int argc, char **argv)
 {
 	static uint8_t sbuf[CHUNK], rbuf[CHUNK];
 	struct stream out, check;
-	struct pollfd pfd;
 	uint64_t rate = 0, reset_after = 0, seed, sent = 0, received = 0;
 	uint64_t allowed, quantum;
 	size_t soff = 0, slen = 0, want;
 	int64_t t0;
-	int fd, ch, may_end = 0, wr_done = 0, broken = 0, r;
+	int fd, may_end = 0, wr_done = 0, broken = 0;
+	short re;
 	ssize_t k;
 
-	while ((ch = getopt(argc, argv, "+xK:r:")) != -1) {
-		switch (ch) {
-		case 'x':
-			may_end = 1;
-			break;
-		case 'K':
-			reset_after = parse_u64(optarg, "N");
-			break;
-		case 'r':
-			rate = parse_u64(optarg, "RATE");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2 && argc != 3)
-		usage();
-	set_deadline(argc == 3 ? argv[2] : NULL);
+	const struct opt opts[] = {
+		{ 'x', NULL, NULL, &may_end }, { 'K', "N", &reset_after, NULL },
+		{ 'r', "RATE", &rate, NULL }, { 0, NULL, NULL, NULL }
+	};
+
+	argv = mode_args(argc, argv, opts, 2);
 	seed = parse_u64(argv[1], "SEED");
 	/* Paced: a write per 20 ms worth of RATE, not one per wake-up. */
 	quantum = rate / 50 < MSG ? MSG : rate / 50 > CHUNK ? CHUNK : rate / 50;
@@ -597,16 +447,12 @@ mode_stream(int argc, char **argv)
 			soff = 0;
 			slen = want;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN | (soff < slen ? POLLOUT : 0);
-		pfd.revents = 0;
-		r = poll(&pfd, 1, poll_ms(soff < slen || rate == 0 ? 1000 :
-		    (int)(quantum * 1000 / rate) + 1));
-		if (r == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (r <= 0)
+		re = poll_fd(fd, POLLIN | (soff < slen ? POLLOUT : 0),
+		    soff < slen || rate == 0 ? 1000 :
+		    (int)(quantum * 1000 / rate) + 1);
+		if (re == 0)
 			continue;
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (re & (POLLIN | POLLHUP | POLLERR)) {
 			k = read(fd, rbuf, sizeof rbuf);
 			if (k > 0) {
 				if (received + (uint64_t)k > sent)
@@ -642,7 +488,7 @@ mode_stream(int argc, char **argv)
 				    received, strerror(errno));
 			}
 		}
-		if (soff < slen && (pfd.revents & (POLLOUT | POLLERR))) {
+		if (soff < slen && (re & (POLLOUT | POLLERR))) {
 			k = write(fd, sbuf + soff, slen - soff);
 			if (k > 0) {
 				soff += (size_t)k;
@@ -728,25 +574,14 @@ mode_ping(int argc, char **argv)
 	uint64_t count = 0, interval = 10, i, seed;
 	size_t have;
 	ssize_t k;
-	int fd, ch;
+	int fd;
 
-	while ((ch = getopt(argc, argv, "+i:n:")) != -1) {
-		switch (ch) {
-		case 'i':
-			interval = parse_u64(optarg, "INTERVAL_MS");
-			break;
-		case 'n':
-			count = parse_u64(optarg, "COUNT");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1 && argc != 2)
-		usage();
-	set_deadline(argc == 2 ? argv[1] : NULL);
+	const struct opt opts[] = {
+		{ 'i', "INTERVAL_MS", &interval, NULL },
+		{ 'n', "COUNT", &count, NULL }, { 0, NULL, NULL, NULL }
+	};
+
+	argv = mode_args(argc, argv, opts, 1);
 	fd = connect_to(parse_port(argv[0]));
 	seed = (uint64_t)now_us();
 	next = now_us();
@@ -838,33 +673,17 @@ mode_flood(int argc, char **argv)
 	int64_t t0, end, *rtt;
 	socklen_t len;
 	uint16_t port;
-	int ch, silent = 0, resets = 0, hold = 0, r, err;
+	int silent = 0, resets = 0, hold = 0, r, err;
 	size_t np;
 	ssize_t k;
 
-	while ((ch = getopt(argc, argv, "+hrsw:")) != -1) {
-		switch (ch) {
-		case 'h':
-			hold = 1;
-			break;
-		case 's':
-			silent = 1;
-			break;
-		case 'r':
-			resets = 1;
-			break;
-		case 'w':
-			wait_ms = parse_u64(optarg, "WAIT_MS");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2 && argc != 3)
-		usage();
-	set_deadline(argc == 3 ? argv[2] : NULL);
+	const struct opt opts[] = {
+		{ 'h', NULL, NULL, &hold }, { 'r', NULL, NULL, &resets },
+		{ 's', NULL, NULL, &silent }, { 'w', "WAIT_MS", &wait_ms, NULL },
+		{ 0, NULL, NULL, NULL }
+	};
+
+	argv = mode_args(argc, argv, opts, 2);
 	port = parse_port(argv[0]);
 	n = parse_u64(argv[1], "N");
 	if (n == 0 || n > 100000)
@@ -997,23 +816,11 @@ mode_flood(int argc, char **argv)
 static int
 accept_one(uint16_t port)
 {
-	struct pollfd pfd;
 	int lfd, fd;
 
 	lfd = listen_on(port, 1);
-	for (;;) {
-		if (stopped)
-			die("terminated: no connection");
-		check_deadline("no connection");
-		pfd.fd = lfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, poll_ms(1000)) <= 0)
-			continue;
-		if ((fd = accept(lfd, NULL, NULL)) != -1)
-			break;
-		if (!would_block() && errno != ECONNABORTED)
-			die("accept: %s", strerror(errno));
-	}
+	if ((fd = accept_wait(lfd)) == -1)
+		die("%s: no connection", stopped ? "terminated" : "timeout");
 	close(lfd);
 	set_nonblock(fd);
 	return fd;
@@ -1024,18 +831,16 @@ mode_offer(int argc, char **argv)
 {
 	static uint8_t sbuf[CHUNK], rbuf[CHUNK];
 	struct stream out;
-	struct pollfd pfd;
 	uint64_t total, offered = 0;
 	size_t soff = 0, slen = 0;
 	ssize_t k;
-	int fd, r;
+	short re;
+	int fd;
 
-	if (argc != 4 && argc != 5)
-		usage();
-	set_deadline(argc == 5 ? argv[4] : NULL);
-	total = parse_u64(argv[2], "BYTES");
-	stream_init(&out, parse_u64(argv[3], "SEED"), SEED_DOWN);
-	fd = accept_one(parse_port(argv[1]));
+	argv = mode_args(argc, argv, NULL, 3);
+	total = parse_u64(argv[1], "BYTES");
+	stream_init(&out, parse_u64(argv[2], "SEED"), SEED_DOWN);
+	fd = accept_one(parse_port(argv[0]));
 	while (offered < total && !stopped) {
 		check_deadline("offering");
 		if (finish) {
@@ -1048,19 +853,15 @@ mode_offer(int argc, char **argv)
 			stream_fill(&out, sbuf, slen);
 			soff = 0;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN | POLLOUT;
-		r = poll(&pfd, 1, poll_ms(1000));
-		if (r == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (r <= 0)
+		re = poll_fd(fd, POLLIN | POLLOUT, 1000);
+		if (re == 0)
 			continue;
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (re & (POLLIN | POLLHUP | POLLERR)) {
 			k = read(fd, rbuf, sizeof rbuf);
 			if (k == 0 || (k == -1 && !would_block()))
 				break;
 		}
-		if (pfd.revents & POLLOUT) {
+		if (re & POLLOUT) {
 			k = write(fd, sbuf + soff, slen - soff);
 			if (k > 0) {
 				soff += (size_t)k;
@@ -1087,15 +888,13 @@ mode_slowread(int argc, char **argv)
 	ssize_t k;
 	int fd;
 
-	if (argc != 5 && argc != 6)
-		usage();
-	set_deadline(argc == 6 ? argv[5] : NULL);
-	stream_init(&check, parse_u64(argv[2], "SEED"), SEED_DOWN);
-	rate = parse_u64(argv[3], "RATE");
-	read_ms = parse_u64(argv[4], "READ_MS");
+	argv = mode_args(argc, argv, NULL, 4);
+	stream_init(&check, parse_u64(argv[1], "SEED"), SEED_DOWN);
+	rate = parse_u64(argv[2], "RATE");
+	read_ms = parse_u64(argv[3], "READ_MS");
 	if (rate == 0)
 		usage();
-	fd = connect_to(parse_port(argv[1]));
+	fd = connect_to(parse_port(argv[0]));
 	set_nonblock(fd);
 	t0 = now_us();
 	stop = t0 + (int64_t)read_ms * 1000;
@@ -1145,10 +944,8 @@ mode_blackhole(int argc, char **argv)
 	uint16_t port;
 	int lfd, fd, filled = 0, tries;
 
-	if (argc != 2 && argc != 3)
-		usage();
-	set_deadline(argc == 3 ? argv[2] : NULL);
-	port = parse_port(argv[1]);
+	argv = mode_args(argc, argv, NULL, 1);
+	port = parse_port(argv[0]);
 	lfd = listen_on(port, 0);
 	for (tries = 0; tries < 16; tries++) {
 		if ((fd = connect_start(port)) == -1)
@@ -1173,40 +970,32 @@ mode_blackhole(int argc, char **argv)
 	exit(0);
 }
 
+static const struct mode {
+	const char	*name;
+	void		(*run)(int, char **);	/* exits */
+} modes[] = {
+	{ "echo", mode_echo }, { "stream", mode_stream },
+	{ "ping", mode_ping }, { "flood", mode_flood },
+	{ "offer", mode_offer }, { "slowread", mode_slowread },
+	{ "blackhole", mode_blackhole }, { NULL, NULL }
+};
+
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
+	const struct mode *m;
 
 	if (argc < 2)
 		usage();
 	mode = argv[1];
-	signal(SIGPIPE, SIG_IGN);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: poll says EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	catch_signals(on_signal, 1);
 
 	argc--;
 	argv++;
 	optind = 1;
-	if (strcmp(mode, "echo") == 0)
-		mode_echo(argc, argv);
-	else if (strcmp(mode, "stream") == 0)
-		mode_stream(argc, argv);
-	else if (strcmp(mode, "ping") == 0)
-		mode_ping(argc, argv);
-	else if (strcmp(mode, "flood") == 0)
-		mode_flood(argc, argv);
-	else if (strcmp(mode, "offer") == 0)
-		mode_offer(argc, argv);
-	else if (strcmp(mode, "slowread") == 0)
-		mode_slowread(argc, argv);
-	else if (strcmp(mode, "blackhole") == 0)
-		mode_blackhole(argc, argv);
+	for (m = modes; m->name != NULL; m++)
+		if (strcmp(mode, m->name) == 0)
+			m->run(argc, argv);
 	usage();
 	return 2;
 }
