@@ -168,6 +168,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
 	char			*why;
+	struct rlimit		 rl;
 	size_t			 i;
 
 	*cause = NULL;
@@ -184,6 +185,13 @@ gw_gateway_new(struct gw_config *config, char **cause)
 	}
 	TAILQ_INIT(&gw->routes);
 	TAILQ_INIT(&gw->closed);
+	/*
+	 * Read once: only another process (prlimit(1)) could change it, and a
+	 * lower limit than we know of only makes accept(2) fail with EMFILE,
+	 * which pauses accepting (transports/transport.c).
+	 */
+	gw->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur :
+	    RLIM_INFINITY;
 	if ((gw->base = event_base_new()) == NULL ||
 	    (gw->reap = event_new(gw->base, -1, 0, gateway_reap, gw)) == NULL) {
 		*cause = strdup("cannot make the event loop");

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -43,6 +44,9 @@ struct gw_gateway {
 	unsigned			 fd_pending;	/* sessions with a client
 							   link waiting for their
 							   server's descriptor */
+	rlim_t				 fd_limit;	/* RLIMIT_NOFILE at start
+							   (getrlimit(2));
+							   RLIM_INFINITY: unknown */
 };
 
 /*

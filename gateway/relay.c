@@ -341,52 +341,45 @@ relay_splice_write(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Switch a relaying session to splice mode.  Returns quietly, the session in
- * bufferevent mode for good, when a pipe cannot be had (descriptors).
+ * bufferevent mode for good, when a pipe or an event cannot be had
+ * (descriptors, memory).
  */
 static void
 relay_splice_begin(struct gw_session *s)
 {
 	struct gw_link		*l[2] = { &s->client, &s->server };
 	struct event_base	*base = s->route->gateway->base;
+	evutil_socket_t		 fd;
 	int			 i, size;
 
 	s->splice_off = true;		/* one try per session */
 	for (i = 0; i < 2; i++) {
+		l[i]->pipe[0] = l[i]->pipe[1] = -1;
+		l[i]->rd = l[i]->wr = NULL;
+	}
+	s->spliced = true;		/* from here gw_relay_stop undoes it */
+	for (i = 0; i < 2; i++) {
 		if (pipe2(l[i]->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
 			gw_log_debug("session %" PRIu64 ": no splice: pipe: %s",
 			    s->id, strerror(errno));
-			if (i == 1) {
-				close(l[0]->pipe[0]);
-				close(l[0]->pipe[1]);
-			}
+			gw_relay_stop(s);
 			return;
 		}
-	}
-	for (i = 0; i < 2; i++) {
 		/* A smaller pipe (the per-user page limit) only costs speed. */
 		(void)fcntl(l[i]->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
 		size = fcntl(l[i]->pipe[1], F_GETPIPE_SZ);
 		l[i]->pipe_size = size > 0 ? (size_t)size : 4096;
 		l[i]->piped = 0;
-		l[i]->rd = event_new(base, bufferevent_getfd(l[i]->bev),
-		    EV_READ | EV_PERSIST, relay_splice_read, l[i]);
-		l[i]->wr = event_new(base, bufferevent_getfd(l[i]->bev),
-		    EV_WRITE | EV_PERSIST, relay_splice_write, l[i]);
-	}
-	if (l[0]->rd == NULL || l[0]->wr == NULL || l[1]->rd == NULL ||
-	    l[1]->wr == NULL) {
-		for (i = 0; i < 2; i++) {
-			if (l[i]->rd != NULL)
-				event_free(l[i]->rd);
-			if (l[i]->wr != NULL)
-				event_free(l[i]->wr);
-			l[i]->rd = l[i]->wr = NULL;
-			close(l[i]->pipe[0]);
-			close(l[i]->pipe[1]);
+		fd = bufferevent_getfd(l[i]->bev);
+		l[i]->rd = event_new(base, fd, EV_READ | EV_PERSIST,
+		    relay_splice_read, l[i]);
+		l[i]->wr = event_new(base, fd, EV_WRITE | EV_PERSIST,
+		    relay_splice_write, l[i]);
+		if (l[i]->rd == NULL || l[i]->wr == NULL) {
+			gw_relay_stop(s);
+			return;
 		}
-		return;
 	}
-	s->spliced = true;
 	gw_log_debug("session %" PRIu64 ": splicing", s->id);
 	for (i = 0; i < 2; i++) {
 		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
@@ -410,11 +403,15 @@ gw_relay_stop(struct gw_session *s)
 		return;
 	s->spliced = false;
 	for (i = 0; i < 2; i++) {
-		event_free(l[i]->rd);
-		event_free(l[i]->wr);
+		if (l[i]->rd != NULL)
+			event_free(l[i]->rd);
+		if (l[i]->wr != NULL)
+			event_free(l[i]->wr);
 		l[i]->rd = l[i]->wr = NULL;
-		close(l[i]->pipe[0]);
-		close(l[i]->pipe[1]);
+		if (l[i]->pipe[0] != -1) {
+			close(l[i]->pipe[0]);
+			close(l[i]->pipe[1]);
+		}
 	}
 }
 

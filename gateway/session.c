@@ -230,22 +230,10 @@ session_fd_settled(struct gw_session *s)
 static bool
 session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
 {
-	static rlim_t	limit;
-	struct rlimit	rl;
-
-	/*
-	 * Read once: only another process (prlimit(1)) could change it, and
-	 * a lower limit than we know of only makes accept(2) fail (EMFILE),
-	 * which pauses accepting (transport.c).
-	 */
-	if (limit == 0) {
-		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-			return (false);
-		limit = rl.rlim_cur;
-	}
-	if (fd < 0 || limit == RLIM_INFINITY)
+	if (fd < 0 || gw->fd_limit == RLIM_INFINITY)
 		return (false);
-	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK > limit);
+	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
+	    gw->fd_limit);
 }
 
 static void
