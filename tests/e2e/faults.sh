@@ -205,25 +205,8 @@ wait_log "$TMP/b.log" ' route=tls .*reason="handshake timeout"' 15 2
 
 # 8. The bystanders: unharmed, every byte back in order.
 bridge_running b
-for by in by tlsby; do
-	pid=BY_PID
-	[[ $by == tlsby ]] && pid=TLSBY_PID
-	_alive "${!pid}" || fail "bystander $by ended during the faults: $(cat "$TMP/$by.out")"
-	kill -USR1 "${!pid}"
-done
-for by in by tlsby; do
-	pid=BY_PID
-	[[ $by == tlsby ]] && pid=TLSBY_PID
-	wait_exit "${!pid}" 30 || fail "bystander $by did not finish within 30 s of being told to"
-	reap "${!pid}" rc
-	out=$(<"$TMP/$by.out")
-	[[ $rc == 0 && $out =~ ^ok\ sent=([0-9]+)\ received=([0-9]+)$ ]] ||
-		fail "bystander $by: status $rc: $out"
-	n=${BASH_REMATCH[1]}
-	((n > 1000000)) || fail "bystander $by moved only $n bytes during the faults"
-	wait_log "$TMP/b.log" " route=$by .*bytes_up=$n bytes_down=$n .*reason=\"client closed\"" 15
-	note "bystander $by: $out"
-done
+bystander_end by "$BY_PID" 1000000 by "$TMP/b.log"
+bystander_end tlsby "$TLSBY_PID" 1000000 tlsby "$TMP/b.log"
 wait_log "$TMP/b.log" " route=tls .*bytes_up=[0-9]+ bytes_down=[0-9]+ .*reason=\"client closed\"" 15
 
 # 9 and 10. No drain timeouts; b still serves, and let go of every

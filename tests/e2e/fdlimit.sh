@@ -132,16 +132,7 @@ read -r line <"$TMP/again.out" || true
 note "then 10 clients at once: $line"
 
 # 5. The bystander.
-_alive "$BY_PID" || fail "the bystander ended during the flood: $(cat "$TMP/by.out")"
-kill -USR1 "$BY_PID"
-wait_exit "$BY_PID" 30 || fail "the bystander did not finish within 30 s of being told to"
-reap "$BY_PID" rc
-out=$(<"$TMP/by.out")
-[[ $rc == 0 && $out =~ ^ok\ sent=([0-9]+)\ received=([0-9]+)$ ]] || fail "bystander: status $rc: $out"
-n=${BASH_REMATCH[1]}
-((n > 1000000)) || fail "the bystander moved only $n bytes"
-wait_log "$TMP/b.log" " route=f .*bytes_up=$n bytes_down=$n .*reason=\"client closed\"" 15
-note "bystander: $out"
+bystander_end by "$BY_PID" 1000000 f "$TMP/b.log"
 
 # 6.
 _none_open() { [[ $(open_sessions) == 0 ]]; }

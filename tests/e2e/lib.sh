@@ -281,6 +281,31 @@ wait_log() {
 		fail "${1##*/}: no ${4:-1} line(s) matching /$2/ after ${3:-10}s"
 }
 
+# bystander_end NAME PID MIN ROUTE LOG...: end a bystander, a
+# `loadpeer stream` spawned as NAME (pid PID) through ROUTE, and assert it was
+# unharmed: still running until told to finish (SIGUSR1), then "ok" with
+# every byte back in order, more than MIN bytes each way, and in each bridge
+# LOG a session line of ROUTE counting exactly those bytes and ending
+# reason="client closed".  Sets BYSTANDER_BYTES.
+bystander_end() {
+	local name=$1 pid=$2 min=$3 route=$4 rc out log
+	shift 4
+	_alive "$pid" || fail "bystander $name ended before it was told to: $(cat "$TMP/$name.out")"
+	kill -USR1 "$pid"
+	wait_exit "$pid" 30 || fail "bystander $name did not finish within 30 s of being told to"
+	reap "$pid" rc
+	out=$(<"$TMP/$name.out")
+	[[ $rc == 0 && $out =~ ^ok\ sent=([0-9]+)\ received=([0-9]+)$ ]] ||
+		fail "bystander $name: status $rc: $out"
+	BYSTANDER_BYTES=${BASH_REMATCH[1]}
+	((BYSTANDER_BYTES > min)) ||
+		fail "bystander $name moved only $BYSTANDER_BYTES bytes (want more than $min)"
+	for log in "$@"; do
+		wait_log "$log" " route=$route .*bytes_up=$BYSTANDER_BYTES bytes_down=$BYSTANDER_BYTES .*reason=\"client closed\"" 15
+	done
+	note "bystander $name: $out"
+}
+
 # log_lines FILE REGEX: the matching lines (none is not an error).
 log_lines() { grep -E -- "$2" "$1" || true; }
 

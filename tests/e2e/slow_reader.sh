@@ -206,17 +206,7 @@ for r in slow plain; do
 done
 
 # 5. The bystander.
-_alive "$BY_PID" || fail "the bystander ended early: $(cat "$TMP/by.out")"
-kill -USR1 "$BY_PID"
-wait_exit "$BY_PID" 30 || fail "the bystander did not finish within 30 s of being told to"
-reap "$BY_PID" rc
-out=$(<"$TMP/by.out")
-[[ $rc == 0 && $out =~ ^ok\ sent=([0-9]+)\ received=([0-9]+)$ ]] || fail "bystander: status $rc: $out"
-n=${BASH_REMATCH[1]}
-((n > 1000000)) || fail "the bystander moved only $n bytes"
-wait_log "$TMP/a.log" " route=echo .*bytes_up=$n bytes_down=$n .*reason=\"client closed\"" 15
-wait_log "$TMP/b.log" " route=echo .*bytes_up=$n bytes_down=$n .*reason=\"client closed\"" 15
-note "bystander: $out"
+bystander_end by "$BY_PID" 1000000 echo "$TMP/a.log" "$TMP/b.log"
 
 # 6.
 stop_bridge a
