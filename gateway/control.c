@@ -9,6 +9,7 @@
 
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -579,6 +580,7 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 	params.spec = &spec;
 	params.pipe_dir = dir[0] != '\0' ? dir : "/";
 	params.pipe_mode = 0600;
+	params.pipe_uid = gw->pipe_uid;
 	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
 	    &where, cause);
 	free(dir);
@@ -658,6 +660,60 @@ gw_control_default_path(void)
 
 /* ---------------------------------------------------------------- client */
 
+/*
+ * Talk only to a socket that no other user could have put there
+ * (dbgbridge(8) "dbgbridge ctl"): its directory passes gw_npipe_dir_open
+ * (placed: a directory root gave to a service's user, as systemd's
+ * RuntimeDirectory= is, is accepted), the socket gw_npipe_sock_check.
+ * Returns 0, or -1 said on standard error.
+ */
+static int
+ctl_trust(const char *path)
+{
+	struct stat	 dst, st;
+	char		*dir, *slash, *cause = NULL;
+	const char	*name;
+	int		 dirfd, r;
+
+	if ((dir = strdup(path)) == NULL)
+		return (-1);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		name = path;
+		free(dir);
+		dir = strdup(".");
+	} else {
+		name = path + (slash - dir) + 1;
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	}
+	if (dir == NULL)
+		return (-1);
+	dirfd = gw_npipe_dir_open(dir, 0, true, &dst, &cause);
+	if (dirfd == -1 && errno == ENOENT)
+		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
+		    strerror(ENOENT));
+	else if (dirfd == -1)
+		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
+		    "out of memory");
+	else if ((r = gw_npipe_sock_check(dirfd, &dst, path, name, 0, &st,
+	    &cause)) == 0)
+		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
+		    strerror(ENOENT));
+	else if (r == -1)
+		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
+		    "out of memory");
+	else {
+		close(dirfd);
+		free(cause);
+		free(dir);
+		return (0);
+	}
+	if (dirfd != -1)
+		close(dirfd);
+	free(cause);
+	free(dir);
+	return (-1);
+}
+
 int
 gw_ctl_main(int argc, char **argv)
 {
@@ -704,6 +760,10 @@ gw_ctl_main(int argc, char **argv)
 		goto out;
 	}
 	strcpy(sun.sun_path, path);
+	if (ctl_trust(path) == -1) {
+		rc = 2;
+		goto out;
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
