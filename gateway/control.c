@@ -664,13 +664,14 @@ gw_control_default_path(void)
  * Talk only to a socket that no other user could have put there
  * (dbgbridge(8) "dbgbridge ctl"): its directory passes gw_npipe_dir_open
  * (placed: a directory root gave to a service's user, as systemd's
- * RuntimeDirectory= is, is accepted), the socket gw_npipe_sock_check.
+ * RuntimeDirectory= is, is accepted), the socket gw_npipe_sock_check;
+ * *dst: the directory's fstat, for gw_npipe_peer_check once connected.
  * Returns 0, or -1 said on standard error.
  */
 static int
-ctl_trust(const char *path)
+ctl_trust(const char *path, struct stat *dst)
 {
-	struct stat	 dst, st;
+	struct stat	 st;
 	char		*dir, *slash, *cause = NULL;
 	const char	*name;
 	int		 dirfd, r;
@@ -687,14 +688,14 @@ ctl_trust(const char *path)
 	}
 	if (dir == NULL)
 		return (-1);
-	dirfd = gw_npipe_dir_open(dir, 0, true, &dst, &cause);
+	dirfd = gw_npipe_dir_open(dir, 0, true, dst, &cause);
 	if (dirfd == -1 && errno == ENOENT)
 		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
 		    strerror(ENOENT));
 	else if (dirfd == -1)
 		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
 		    "out of memory");
-	else if ((r = gw_npipe_sock_check(dirfd, &dst, path, name, 0, &st,
+	else if ((r = gw_npipe_sock_check(dirfd, dst, path, name, 0, &st,
 	    &cause)) == 0)
 		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
 		    strerror(ENOENT));
@@ -718,7 +719,8 @@ int
 gw_ctl_main(int argc, char **argv)
 {
 	struct sockaddr_un	 sun;
-	char			*path = NULL, *owned = NULL;
+	struct stat		 dst;
+	char			*path = NULL, *owned = NULL, *cause = NULL;
 	char			 line[GW_CONTROL_MAX_LINE + 2];
 	char			 buf[4096], *body;
 	size_t			 o = 0, have = 0, cap = 0;
@@ -760,7 +762,7 @@ gw_ctl_main(int argc, char **argv)
 		goto out;
 	}
 	strcpy(sun.sun_path, path);
-	if (ctl_trust(path) == -1) {
+	if (ctl_trust(path, &dst) == -1) {
 		rc = 2;
 		goto out;
 	}
@@ -768,6 +770,14 @@ gw_ctl_main(int argc, char **argv)
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
 		    strerror(errno));
+		rc = 2;
+		goto out;
+	}
+	if (gw_npipe_peer_check(fd, &dst, path, 0, &cause) == -1) {
+		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+		close(fd);
 		rc = 2;
 		goto out;
 	}

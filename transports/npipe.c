@@ -274,6 +274,31 @@ gw_npipe_sock_check(int dirfd, const struct stat *dst, const char *path,
 	return (1);
 }
 
+int
+gw_npipe_peer_check(int fd, const struct stat *dst, const char *path,
+    uid_t also, char **cause)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+	char		who[128], me[256];
+
+	*cause = NULL;
+	if (!npipe_shared(dst))
+		return (0);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return (npipe_fail(cause, path, "SO_PEERCRED", errno));
+	if (npipe_trusted_uid(cred.uid, also))
+		return (0);
+	npipe_who(cred.uid, who, sizeof who);
+	npipe_me(also, me, sizeof me);
+	if (asprintf(cause, "%s: served by %s (pid %ld): refused: in a "
+	    "directory others can write, a socket must be served by %s", path,
+	    who, (long)cred.pid, me) == -1)
+		*cause = NULL;
+	errno = EPERM;
+	return (-1);
+}
+
 /* ---------------------------------------------------------------- listen */
 
 struct npipe_listener {
@@ -587,6 +612,14 @@ gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 			err = errno == ENOENT ? ECONNREFUSED : errno;
 			snprintf(why, sizeof why, "%s: %s", path,
 			    strerror(errno));
+			close(fd);
+			fd = -1;
+		} else if (gw_npipe_peer_check(fd, &dst, path, 0,
+		    &cause) == -1) {
+			/* Put there after the look above. */
+			err = EPERM;
+			snprintf(why, sizeof why, "%s", cause != NULL ? cause :
+			    "out of memory");
 			close(fd);
 			fd = -1;
 		}

@@ -474,6 +474,18 @@ int	 gw_npipe_sock_check(int dirfd, const struct stat *dst,
 	    char **cause);
 
 /*
+ * After connect(2) to a socket in a directory that passed
+ * gw_npipe_dir_open (its fstat dst; path for messages): in a directory
+ * others can write, the process serving it (SO_PEERCRED, unix(7): its
+ * credentials when it called listen(2)) must be this process's effective
+ * user, root or also, since the name could have been taken between
+ * gw_npipe_sock_check and the connect.  Returns 0, or -1 with a malloc'd
+ * *cause naming the path and that user.
+ */
+int	 gw_npipe_peer_check(int fd, const struct stat *dst, const char *path,
+	    uid_t also, char **cause);
+
+/*
  * The connect_cancel slot of npipe and spipe: the callback will not run; a
  * connected socket not yet delivered is closed.  NULL is a no-op.
  */

@@ -1072,6 +1072,50 @@ test_untrusted_owner(void **state)
 	refused_in_keep(base, dir, "DbgX", want);
 	close(fd);
 	assert_int_equal(unlink(path), 0);
+
+	/*
+	 * A root-owned name another user serves (it took the name between the
+	 * look and the connect): refused by who listens (SO_PEERCRED).
+	 */
+	{
+		struct sockaddr_un	sun;
+		int			ready[2], hold[2], status;
+		char			ch = 0;
+		pid_t			pid;
+
+		assert_int_equal(pipe(ready), 0);
+		assert_int_equal(pipe(hold), 0);
+		if ((pid = fork()) == 0) {
+			close(ready[0]);
+			close(hold[1]);
+			set_sun(&sun, path);
+			if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+			    bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+			    setresuid(54321, 54321, 54321) == -1 ||
+			    listen(fd, 8) == -1)
+				_exit(1);
+			(void)write(ready[1], "R", 1);
+			(void)read(hold[0], &ch, 1);
+			_exit(0);
+		}
+		assert_true(pid > 0);
+		close(ready[1]);
+		close(hold[0]);
+		assert_int_equal(read(ready[0], &ch, 1), 1);
+		close(ready[0]);
+		connect_in(base, dir, "DbgX", &c);
+		if (c.fd != -1)
+			fail_msg("connected to %s, root's but served by uid "
+			    "54321, in a sticky directory", path);
+		assert_int_equal(c.err, EPERM);
+		if (strstr(c.why, path) == NULL || strstr(c.why, "served by ") ==
+		    NULL || strstr(c.why, "uid 54321") == NULL)
+			fail_msg("refused, but the message does not name %s and "
+			    "who serves it: %s", path, c.why);
+		close(hold[1]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_int_equal(unlink(path), 0);
+	}
 	event_base_free(base);
 }
 
