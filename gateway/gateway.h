@@ -89,8 +89,11 @@ void	 gw_gateway_check_exit(struct gw_gateway *gw);
  * (systemd sets it for RuntimeDirectory=, systemd.exec(5); the first path of
  * a ':'-separated list; /run/dbgbridge in contrib/dbgbridge.service),
  * /run/dbgbridge for root, $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user
- * runtime directory), else /tmp/dbgbridge-UID.  Returns a malloc'd path, or
- * NULL when out of memory.
+ * runtime directory), else /tmp/dbgbridge-UID.  Nothing here checks it: the
+ * listeners and `ctl` refuse one another user owns or others can write
+ * (gw_npipe_dir_open; dbgbridge(8) ENVIRONMENT), since anyone may make
+ * /tmp/dbgbridge-UID first.  Returns a malloc'd path, or NULL when out of
+ * memory.
  */
 char	*gw_gateway_runtime_dir(void);
 
