@@ -605,8 +605,8 @@ gateway_control(struct gw_gateway *gw)
 		    NULL ? cause : "out of memory");
 	} else
 		gw_log_error("%s: %s", gw->config->control != NULL ?
-		    "gateway.control" : "control socket", cause != NULL ? cause :
-		    "out of memory");
+		    "gateway.control" : "control socket", cause != NULL ?
+		    cause : "out of memory");
 	free(cause);
 	free(path);
 	return (gw->control == NULL && (gw->config->control != NULL || !busy) ?

@@ -27,7 +27,7 @@ struct gw_gateway {
 	struct evdns_base		*dns;
 	struct gw_config		*config;	/* owned */
 	char				*pipe_dir;	/* [gateway] pipe_dir or default */
-	uid_t				 pipe_uid;	/* [gateway] user's uid, 0: none */
+	uid_t				 pipe_uid;	/* [gateway] user, 0: none */
 	TAILQ_HEAD(gw_route_list, gw_route) routes;
 	struct event			*sigterm;
 	struct event			*sigint;

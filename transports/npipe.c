@@ -224,7 +224,8 @@ gw_npipe_dir_open(const char *dir, uid_t also, bool placed, struct stat *st,
 				*cause = NULL;
 			err = ELOOP;
 		} else
-			npipe_fail(cause, dir, "cannot open the directory", err);
+			npipe_fail(cause, dir, "cannot open the directory",
+			    err);
 		errno = err;
 		return (-1);
 	}
