@@ -213,6 +213,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
+	struct passwd		*pw;
 	char			*why;
 	struct rlimit		 rl;
 	size_t			 i;
@@ -244,8 +245,10 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		gw_gateway_free(gw);
 		return (NULL);
 	}
-	if (gateway_user_check(config, cause) == 0 && config->user != NULL)
-		gw->pipe_uid = getpwnam(config->user)->pw_uid;
+	/* The user we become may own the directories we serve in. */
+	if (gateway_user_check(config, cause) == 0 && config->user != NULL &&
+	    (pw = getpwnam(config->user)) != NULL)
+		gw->pipe_uid = pw->pw_uid;
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
 		route = gw_route_new(gw, config, &config->routes[i], &why);
