@@ -5,7 +5,10 @@
 #include "config.h"
 #endif
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -124,9 +127,10 @@ gateway_control_dir(struct gw_gateway *gw)
 /*
  * [gateway] user: once everything is bound, become that user (setgid,
  * initgroups, setuid, in that order, and check that root cannot be had
- * back: setuid(2), initgroups(3)).  No directory is given to the user: the
- * operator decides who may write pipe_dir (dbgbridge.ini(5) user); a
- * directory the user cannot write is said in a warning.  Without root, only
+ * back: setuid(2), initgroups(3)).  No directory is given to the user here
+ * (only a runtime directory made for it: gateway_runtime_make); the operator
+ * decides who may write pipe_dir (dbgbridge.ini(5) user), and a directory
+ * the user cannot write is said in a warning.  Without root, only
  * the current user is accepted.  Returns 0, or -1 (logged).
  */
 static int
@@ -197,6 +201,48 @@ gw_gateway_runtime_dir(void)
 		return (asprintf(&dir, "%s/dbgbridge", xdg) == -1 ? NULL : dir);
 	return (asprintf(&dir, "/tmp/dbgbridge-%lu", (unsigned long)getuid()) ==
 	    -1 ? NULL : dir);
+}
+
+/*
+ * [gateway] user, as root: when the daemon makes the runtime directory
+ * itself (pipe_dir or control unset, and the directory missing), it makes
+ * it for that user (fchown(2) of the directory just made, opened without
+ * following a link), so that its sockets can be removed at exit and a
+ * reload can add pipes there.  A directory that exists, and any the
+ * operator names, keeps its owner (dbgbridge.ini(5) user).  Returns 0, or
+ * -1 (logged).
+ */
+static int
+gateway_runtime_make(struct gw_gateway *gw)
+{
+	char	*dir;
+	int	 fd;
+
+	if (gw->config->user == NULL || gw->pipe_uid == 0 || geteuid() != 0 ||
+	    (gw->config->pipe_dir != NULL && gw->config->control != NULL))
+		return (0);
+	if ((dir = gw_gateway_runtime_dir()) == NULL) {
+		gw_log_error("runtime directory: out of memory");
+		return (-1);
+	}
+	/* Anything but a fresh directory is left to the listeners' checks. */
+	if (mkdir(dir, 0755) == -1) {
+		free(dir);
+		return (0);
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fchown(fd, gw->pipe_uid, (gid_t)-1) == -1) {
+		gw_log_error("gateway.user: %s: cannot make it %s's: %s", dir,
+		    gw->config->user, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(dir);
+		return (-1);
+	}
+	close(fd);
+	gw_log_info("%s: made for user %s", dir, gw->config->user);
+	free(dir);
+	return (0);
 }
 
 /* Where npipe and spipe names live: [gateway] pipe_dir, else the runtime dir. */
@@ -636,6 +682,8 @@ gw_gateway_run(struct gw_gateway *gw)
 		gw_log_error("cannot set up the event loop");
 		return (1);
 	}
+	if (gateway_runtime_make(gw) == -1)
+		return (1);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		if (gw_route_start(route, &cause) == -1) {
 			gw_log_error("%s", cause != NULL ? cause : "out of memory");

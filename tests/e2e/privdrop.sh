@@ -78,6 +78,31 @@ stop_bridge q
 ! grep -q " warn " "$TMP/q.log" || fail "warnings with a directory nobody owns: $(grep " warn " "$TMP/q.log")"
 note "ok: with $RUN given to nobody, its socket is removed at exit"
 
+# A runtime directory the daemon makes itself (here $RUNTIME_DIRECTORY, as
+# systemd would name it, missing) is made for nobody: no warnings, its
+# socket removed at exit, and root's ctl talks to it there.
+cat >"$ETC/r.ini" <<EOF
+[gateway]
+user = nobody
+[route r]
+serve = npipe:pipe=DbgR
+connect = tcp:server=127.0.0.1,port=$UP_PORT
+EOF
+RUNTIME_DIRECTORY=$TMP/rt start_bridge r "$ETC/r.ini"
+wait_log "$TMP/r.log" "info running as user nobody" 10
+[[ $(stat -c '%U %a' "$TMP/rt") == "nobody 755" ]] ||
+	fail "the runtime directory $TMP/rt the daemon made is $(stat -c '%U %a' "$TMP/rt"), want nobody 755"
+RC=0
+RUNTIME_DIRECTORY=$TMP/rt timeout -k 2 20 "$DBGBRIDGE" ctl list >"$TMP/ctl.out" 2>"$TMP/ctl.err" || RC=$?
+[[ $RC == 0 ]] || fail "root's ctl list in $TMP/rt (nobody's, in root's $TMP): exit $RC: $(<"$TMP/ctl.err")"
+grep -q "^r .*npipe:pipe=DbgR ($TMP/rt/DbgR)" "$TMP/ctl.out" || fail "ctl list: $(<"$TMP/ctl.out")"
+stop_bridge r
+for s in control DbgR; do
+	[[ ! -e $TMP/rt/$s ]] || fail "$TMP/rt/$s was left behind in the directory made for nobody"
+done
+! grep -q " warn " "$TMP/r.log" || fail "warnings with the runtime directory made for nobody: $(grep " warn " "$TMP/r.log")"
+note "ok: a runtime directory the daemon makes is nobody's; sockets removed at exit; root's ctl talks there"
+
 sed -i 's/^user = nobody$/user = no-such-user-here/' "$ETC/p.ini"
 RC=0
 "$DBGBRIDGE" -n -f "$ETC/p.ini" >/dev/null 2>"$TMP/err" || RC=$?
