@@ -9,6 +9,7 @@
 
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -579,6 +580,7 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 	params.spec = &spec;
 	params.pipe_dir = dir[0] != '\0' ? dir : "/";
 	params.pipe_mode = 0600;
+	params.pipe_uid = gw->pipe_uid;
 	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
 	    &where, cause);
 	free(dir);
@@ -658,11 +660,67 @@ gw_control_default_path(void)
 
 /* ---------------------------------------------------------------- client */
 
+/*
+ * Talk only to a socket that no other user could have put there
+ * (dbgbridge(8) "dbgbridge ctl"): its directory passes gw_npipe_dir_open
+ * (placed: a directory root gave to a service's user, as systemd's
+ * RuntimeDirectory= is, is accepted), the socket gw_npipe_sock_check;
+ * *dst: the directory's fstat, for gw_npipe_peer_check once connected.
+ * Returns 0, or -1 said on standard error.
+ */
+static int
+ctl_trust(const char *path, struct stat *dst)
+{
+	struct stat	 st;
+	char		*dir, *slash, *cause = NULL;
+	const char	*name;
+	int		 dirfd, r;
+
+	if ((dir = strdup(path)) == NULL)
+		return (-1);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		name = path;
+		free(dir);
+		dir = strdup(".");
+	} else {
+		name = path + (slash - dir) + 1;
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	}
+	if (dir == NULL)
+		return (-1);
+	dirfd = gw_npipe_dir_open(dir, 0, true, dst, &cause);
+	if (dirfd == -1 && errno == ENOENT)
+		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
+		    strerror(ENOENT));
+	else if (dirfd == -1)
+		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
+		    "out of memory");
+	else if ((r = gw_npipe_sock_check(dirfd, dst, path, name, 0, &st,
+	    &cause)) == 0)
+		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
+		    strerror(ENOENT));
+	else if (r == -1)
+		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
+		    "out of memory");
+	else {
+		close(dirfd);
+		free(cause);
+		free(dir);
+		return (0);
+	}
+	if (dirfd != -1)
+		close(dirfd);
+	free(cause);
+	free(dir);
+	return (-1);
+}
+
 int
 gw_ctl_main(int argc, char **argv)
 {
 	struct sockaddr_un	 sun;
-	char			*path = NULL, *owned = NULL;
+	struct stat		 dst;
+	char			*path = NULL, *owned = NULL, *cause = NULL;
 	char			 line[GW_CONTROL_MAX_LINE + 2];
 	char			 buf[4096], *body;
 	size_t			 o = 0, have = 0, cap = 0;
@@ -704,10 +762,22 @@ gw_ctl_main(int argc, char **argv)
 		goto out;
 	}
 	strcpy(sun.sun_path, path);
+	if (ctl_trust(path, &dst) == -1) {
+		rc = 2;
+		goto out;
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
 		    strerror(errno));
+		rc = 2;
+		goto out;
+	}
+	if (gw_npipe_peer_check(fd, &dst, path, 0, &cause) == -1) {
+		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+		close(fd);
 		rc = 2;
 		goto out;
 	}

@@ -54,10 +54,12 @@ int	 gw_control_parse(char *line, struct gw_control_req *req,
 	    const char **why);
 
 /*
- * Serve the control socket at path (a Unix-domain socket, mode 0600; a stale
- * socket left by a dead daemon is removed, a live one is not: see npipe.c).
- * Returns the control server (owned by the caller), or NULL with a malloc'd
- * *cause; *busy is set when another live daemon serves that path.
+ * Serve the control socket at path (a Unix-domain socket, mode 0600, made by
+ * gw_npipe_listen: its directory must pass gw_npipe_dir_open, trusting the
+ * [gateway] user too; a stale socket left by a dead daemon is removed, a live
+ * one is not).  Returns the control server (owned by the caller), or NULL
+ * with a malloc'd *cause naming the path; *busy is set only when another
+ * live daemon serves that path (a refused directory is not busy).
  */
 struct gw_control *gw_control_start(struct gw_gateway *gw, const char *path,
 	    bool *busy, char **cause);
@@ -78,8 +80,13 @@ void	 gw_control_free(struct gw_control *ctl);
 /*
  * The `dbgbridge ctl` client: argv holds COMMAND and its arguments (argv[0]
  * is "ctl"); -S PATH picks the socket.  Prints the body on stdout and errors
- * on stderr.  Returns the exit status: 0 ok, 1 for `wait` that timed out, 2
- * for any error (no daemon at PATH, no such session or route, bad usage).
+ * on stderr.  Connects only once PATH's directory passes gw_npipe_dir_open
+ * (placed: a directory root made for a service's user is accepted) and the
+ * socket gw_npipe_sock_check, and talks only to a peer gw_npipe_peer_check
+ * accepts (dbgbridge(8) ENVIRONMENT).  Returns the exit status: 0 ok, 1 for
+ * `wait` that timed out, 2 for any error (no daemon at PATH, a directory or
+ * socket another user could have put there, no such session or route, bad
+ * usage).
  */
 int	 gw_ctl_main(int argc, char **argv);
 

@@ -5,7 +5,10 @@
 #include "config.h"
 #endif
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -91,17 +94,53 @@ gateway_user_check(const struct gw_config *config, char **errors)
 }
 
 /*
+ * After the drop: say so when the user cannot write a directory where the
+ * daemon has sockets (what: "pipe_dir", "control"): they stay after exit
+ * and a reload cannot add one there (dbgbridge.ini(5) user).
+ */
+static void
+gateway_user_writes(const char *user, const char *dir, const char *what)
+{
+	if (access(dir, W_OK | X_OK) == 0)
+		return;
+	gw_log_warn("gateway.user: %s cannot write %s (%s: %s): the sockets "
+	    "there stay after exit (the next start removes them as stale) and "
+	    "a reload cannot add one there; give the directory to %s to "
+	    "change that", user, dir, what, strerror(errno), user);
+}
+
+/* The directory of the control socket path, malloc'd, or NULL. */
+static char *
+gateway_control_dir(struct gw_gateway *gw)
+{
+	char	*path, *slash;
+
+	if (gw->control == NULL)
+		return (NULL);
+	path = gw->config->control != NULL ? strdup(gw->config->control) :
+	    gw_control_default_path();
+	if (path != NULL && (slash = strrchr(path, '/')) != NULL)
+		*(slash == path ? slash + 1 : slash) = '\0';
+	return (path);
+}
+
+/*
  * [gateway] user: once everything is bound, become that user (setgid,
  * initgroups, setuid, in that order, and check that root cannot be had
- * back: setuid(2), initgroups(3)).  The runtime directory becomes the user's
- * so its sockets can still be removed at exit.  Without root, only the
- * current user is accepted.  Returns 0, or -1 (logged).
+ * back: setuid(2), initgroups(3)).  No directory is given to the user here
+ * (only a runtime directory made for it: gateway_runtime_make); the operator
+ * decides who may write pipe_dir (dbgbridge.ini(5) user), and a directory
+ * the user cannot write is said in a warning.  Without root, only
+ * the current user is accepted.  Returns 0, or -1 (logged).
  */
 static int
 gateway_drop_privileges(struct gw_gateway *gw)
 {
 	const char	*user = gw->config->user;
+	struct gw_route	*r;
 	struct passwd	*pw;
+	char		*dir;
+	bool		 pipes = false;
 
 	if (user == NULL)
 		return (0);
@@ -116,22 +155,33 @@ gateway_drop_privileges(struct gw_gateway *gw)
 		    "runs as uid %lu", user, (unsigned long)geteuid());
 		return (-1);
 	}
-	if (chown(gw->pipe_dir, pw->pw_uid, pw->pw_gid) == -1 && errno != ENOENT)
-		gw_log_warn("gateway.user: %s: chown: %s", gw->pipe_dir,
-		    strerror(errno));
+	/* Named while root: the default path depends on who we are. */
+	dir = gateway_control_dir(gw);
 	if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
 	    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
 		gw_log_error("gateway.user: cannot become '%s': %s", user,
 		    strerror(errno));
+		free(dir);
 		return (-1);
 	}
 	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
 		gw_log_error("gateway.user: root could be regained after "
 		    "becoming '%s'", user);
+		free(dir);
 		return (-1);
 	}
 	gw_log_info("running as user %s (uid %lu, gid %lu)", user,
 	    (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid);
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (r->conf->serve->transport == GW_SPEC_NPIPE ||
+		    r->conf->serve->transport == GW_SPEC_SPIPE)
+			pipes = true;
+	}
+	if (pipes)
+		gateway_user_writes(user, gw->pipe_dir, "pipe_dir");
+	if (dir != NULL && (!pipes || strcmp(dir, gw->pipe_dir) != 0))
+		gateway_user_writes(user, dir, "control");
+	free(dir);
 	return (0);
 }
 
@@ -153,6 +203,48 @@ gw_gateway_runtime_dir(void)
 	    -1 ? NULL : dir);
 }
 
+/*
+ * [gateway] user, as root: when the daemon makes the runtime directory
+ * itself (pipe_dir or control unset, and the directory missing), it makes
+ * it for that user (fchown(2) of the directory just made, opened without
+ * following a link), so that its sockets can be removed at exit and a
+ * reload can add pipes there.  A directory that exists, and any the
+ * operator names, keeps its owner (dbgbridge.ini(5) user).  Returns 0, or
+ * -1 (logged).
+ */
+static int
+gateway_runtime_make(struct gw_gateway *gw)
+{
+	char	*dir;
+	int	 fd;
+
+	if (gw->config->user == NULL || gw->pipe_uid == 0 || geteuid() != 0 ||
+	    (gw->config->pipe_dir != NULL && gw->config->control != NULL))
+		return (0);
+	if ((dir = gw_gateway_runtime_dir()) == NULL) {
+		gw_log_error("runtime directory: out of memory");
+		return (-1);
+	}
+	/* Anything but a fresh directory is left to the listeners' checks. */
+	if (mkdir(dir, 0755) == -1) {
+		free(dir);
+		return (0);
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fchown(fd, gw->pipe_uid, (gid_t)-1) == -1) {
+		gw_log_error("gateway.user: %s: cannot make it %s's: %s", dir,
+		    gw->config->user, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(dir);
+		return (-1);
+	}
+	close(fd);
+	gw_log_info("%s: made for user %s", dir, gw->config->user);
+	free(dir);
+	return (0);
+}
+
 /* Where npipe and spipe names live: [gateway] pipe_dir, else the runtime dir. */
 static char *
 gateway_pipe_dir(const struct gw_config *config)
@@ -167,6 +259,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
+	struct passwd		*pw;
 	char			*why;
 	struct rlimit		 rl;
 	size_t			 i;
@@ -198,7 +291,10 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		gw_gateway_free(gw);
 		return (NULL);
 	}
-	gateway_user_check(config, cause);
+	/* The user we become may own the directories we serve in. */
+	if (gateway_user_check(config, cause) == 0 && config->user != NULL &&
+	    (pw = getpwnam(config->user)) != NULL)
+		gw->pipe_uid = pw->pw_uid;
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
 		route = gw_route_new(gw, config, &config->routes[i], &why);
@@ -533,7 +629,9 @@ gw_gateway_check_exit(struct gw_gateway *gw)
 /*
  * Serve the control socket: [gateway] control, or the default path.  A
  * default path that another live daemon already serves leaves this one
- * without a control socket, said in a warning; a configured one is an error.
+ * without a control socket, said in a warning; any other failure (a
+ * runtime directory another user owns or others can write) is an error, as
+ * is any failure of a configured one.
  */
 static int
 gateway_control(struct gw_gateway *gw)
@@ -550,16 +648,18 @@ gateway_control(struct gw_gateway *gw)
 	gw->control = gw_control_start(gw, path, &busy, &cause);
 	if (gw->control != NULL)
 		gw_log_info("control socket %s", path);
-	else if (gw->config->control == NULL) {
-		gw_log_warn("control socket: %s; running without one%s", cause !=
-		    NULL ? cause : "out of memory", busy ? " (set [gateway] "
-		    "control to give this daemon its own)" : "");
+	else if (gw->config->control == NULL && busy) {
+		gw_log_warn("control socket: %s; running without one (set "
+		    "[gateway] control to give this daemon its own)", cause !=
+		    NULL ? cause : "out of memory");
 	} else
-		gw_log_error("gateway.control: %s", cause != NULL ? cause :
-		    "out of memory");
+		gw_log_error("%s: %s", gw->config->control != NULL ?
+		    "gateway.control" : "control socket", cause != NULL ?
+		    cause : "out of memory");
 	free(cause);
 	free(path);
-	return (gw->control == NULL && gw->config->control != NULL ? -1 : 0);
+	return (gw->control == NULL && (gw->config->control != NULL || !busy) ?
+	    -1 : 0);
 }
 
 int
@@ -582,6 +682,8 @@ gw_gateway_run(struct gw_gateway *gw)
 		gw_log_error("cannot set up the event loop");
 		return (1);
 	}
+	if (gateway_runtime_make(gw) == -1)
+		return (1);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		if (gw_route_start(route, &cause) == -1) {
 			gw_log_error("%s", cause != NULL ? cause : "out of memory");

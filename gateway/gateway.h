@@ -27,6 +27,7 @@ struct gw_gateway {
 	struct evdns_base		*dns;
 	struct gw_config		*config;	/* owned */
 	char				*pipe_dir;	/* [gateway] pipe_dir or default */
+	uid_t				 pipe_uid;	/* [gateway] user, 0: none */
 	TAILQ_HEAD(gw_route_list, gw_route) routes;
 	struct event			*sigterm;
 	struct event			*sigint;
@@ -88,8 +89,11 @@ void	 gw_gateway_check_exit(struct gw_gateway *gw);
  * (systemd sets it for RuntimeDirectory=, systemd.exec(5); the first path of
  * a ':'-separated list; /run/dbgbridge in contrib/dbgbridge.service),
  * /run/dbgbridge for root, $XDG_RUNTIME_DIR/dbgbridge (pam_systemd's per-user
- * runtime directory), else /tmp/dbgbridge-UID.  Returns a malloc'd path, or
- * NULL when out of memory.
+ * runtime directory), else /tmp/dbgbridge-UID.  Nothing here checks it: the
+ * listeners and `ctl` refuse one another user owns or others can write
+ * (gw_npipe_dir_open; dbgbridge(8) ENVIRONMENT), since anyone may make
+ * /tmp/dbgbridge-UID first.  Returns a malloc'd path, or NULL when out of
+ * memory.
  */
 char	*gw_gateway_runtime_dir(void);
 

@@ -190,6 +190,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 	params.pipe_dir = gw->pipe_dir;
 	params.pipe_mode = conf->pipe_mode;
 	params.pipe_group = conf->pipe_group;
+	params.pipe_uid = gw->pipe_uid;
 	params.dns = gw->dns;
 	params.name = conf->name;
 	params.standby = conf->standby;

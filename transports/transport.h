@@ -10,6 +10,9 @@
 #ifndef GW_TRANSPORT_H
 #define GW_TRANSPORT_H
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +36,9 @@ struct gw_listen_params {
 	const char		*pipe_dir;	/* npipe/spipe: where names live */
 	unsigned		 pipe_mode;	/* npipe/spipe: socket file mode */
 	const char		*pipe_group;	/* npipe/spipe: group, NULL: ours */
+	uid_t			 pipe_uid;	/* npipe/spipe: an owner trusted
+						   beside us and root (the user
+						   [gateway] user names), 0: none */
 	struct evdns_base	*dns;		/* tcp/ssl with clicon=: resolver */
 	const char		*name;		/* for log lines ("route NAME"), or NULL */
 	unsigned		 standby;	/* tcp/ssl with clicon=: links dialled ahead */
@@ -387,12 +393,17 @@ void	 gw_tcp_connect_cancel(void *attempt);
  * %d / %x of NAME replaced by the process id and "%%" by "%" (WT §3.1: the
  * first code is the process id, a second the thread id, which is the process
  * id of our main thread).  The directory is made (0755) when missing and must
- * be ours or root's and not writable by others; a stale socket left by a
- * process that ended is removed, one a live process serves is an error.  The
- * socket gets params->pipe_mode and params->pipe_group.  *where: the socket
- * path (malloc'd).  Returns the listener, or NULL with a malloc'd *cause
- * naming the path ("PATH: another live process serves this pipe", "socket
- * path too long: ...", "pipe name 'NAME' may not contain '/' ...").
+ * pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket already
+ * there must pass gw_npipe_sock_check, and is removed when a connect(2) to it
+ * is refused (stale), never when a process serves it (live: listed as
+ * listening in /proc/net/unix, or a connect that is not refused, which also
+ * finds a process in another network namespace).  The socket is made with
+ * exactly params->pipe_mode and params->pipe_group before it listens, never
+ * by a path that could be swapped (dbgbridge.ini(5) pipe_mode, pipe_group).
+ * *where: the socket path (malloc'd).  Returns the listener, or NULL with a
+ * malloc'd *cause naming the path ("PATH: another live process serves this
+ * pipe", "socket path too long: ...", "pipe name 'NAME' may not contain '/'
+ * ...", gw_npipe_dir_open's and gw_npipe_sock_check's refusals).
  */
 void	*gw_npipe_listen(struct event_base *base,
 	    const struct gw_listen_params *params, gw_accept_cb *accept,
@@ -407,23 +418,72 @@ void	 gw_npipe_listen_pause(void *listener, bool pause);
 /*
  * The listen_free slot of npipe and spipe: stop serving, remove the socket
  * name if it is still the one we made (not one another process has put
- * there since), free.  NULL is a no-op.
+ * there since; a warning when the directory no longer lets us), free.  NULL
+ * is a no-op.
  */
 void	 gw_npipe_listen_free(void *listener);
 
 /*
  * The connect slot of npipe and spipe: connect(2) to pipe_dir/spec->pipe
  * (NAME as given: the client names the pipe the server ended up with, WT
- * §3.1), inside the call (a local connect does not wait).  The outcome
- * reaches cb from the loop (gw_connect_outcome): the connected fd, or -1 with
- * ECONNREFUSED when nothing serves the pipe (no socket there, or none
- * listening), EINVAL for a bad name, or another errno, and a message naming
- * the path.  spec: borrowed for the call; dns and prepared are unused.
- * Returns the attempt, or NULL when out of memory.
+ * §3.1), inside the call (a local connect does not wait), once pipe_dir has
+ * passed gw_npipe_dir_open and the socket gw_npipe_sock_check (as this user:
+ * a socket another user could have put there is never talked to).  The
+ * outcome reaches cb from the loop (gw_connect_outcome): the connected fd, or
+ * -1 with ECONNREFUSED when nothing serves the pipe (no directory, no socket
+ * there, or none listening), EINVAL for a bad name, EPERM for a directory or
+ * socket refused by those checks (the message names its path, owner and
+ * mode), or another errno, and a message naming the path.  spec: borrowed
+ * for the call; dns and prepared are unused.  Returns the attempt, or NULL
+ * when out of memory.
  */
 void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
 	    gw_connect_cb *cb, void *arg);
+
+/*
+ * The trust rule for a directory that holds Unix-domain sockets (pipe_dir,
+ * the runtime directory, a control socket's; dbgbridge.ini(5) pipe_dir,
+ * dbgbridge(8) "dbgbridge ctl"): opens dir with O_DIRECTORY | O_NOFOLLOW (a
+ * symbolic link is refused) and checks its fstat(2), and the stat(2) of each
+ * directory above it: each must be owned by this process's effective user,
+ * root or also, and if its group or others may write it, it must be sticky
+ * and owned by root (as /tmp is).  placed: a directory owned by another user
+ * is accepted too when its parent is owned by us or root and writable by no
+ * one else, so that only those could have made it and chosen its owner (how
+ * systemd's RuntimeDirectory= is given to a service's User=).  *st: the
+ * directory's fstat.  Returns the open descriptor (close it), or -1 with
+ * errno (ENOENT: it does not exist; ELOOP: a symbolic link; EPERM: refused)
+ * and a malloc'd *cause naming the path, its owner (user name and uid) and
+ * its mode.
+ */
+int	 gw_npipe_dir_open(const char *dir, uid_t also, bool placed,
+	    struct stat *st, char **cause);
+
+/*
+ * The socket at name in a directory that passed gw_npipe_dir_open (dirfd,
+ * its fstat dst), path for messages: looked at with fstatat(2) without
+ * following a link.  It must be a socket, and in a directory that others
+ * can write (a sticky one), owned by this process's effective user, root or
+ * also.  *st: its lstat.  Returns 1 when it is there and passes, 0 when
+ * nothing is there, -1 with a malloc'd *cause naming the path (and the
+ * owner) when it is refused or cannot be looked at.
+ */
+int	 gw_npipe_sock_check(int dirfd, const struct stat *dst,
+	    const char *path, const char *name, uid_t also, struct stat *st,
+	    char **cause);
+
+/*
+ * After connect(2) to a socket in a directory that passed
+ * gw_npipe_dir_open (its fstat dst; path for messages): in a directory
+ * others can write, the process serving it (SO_PEERCRED, unix(7): its
+ * credentials when it called listen(2)) must be this process's effective
+ * user, root or also, since the name could have been taken between
+ * gw_npipe_sock_check and the connect.  Returns 0, or -1 with a malloc'd
+ * *cause naming the path and that user.
+ */
+int	 gw_npipe_peer_check(int fd, const struct stat *dst, const char *path,
+	    uid_t also, char **cause);
 
 /*
  * The connect_cancel slot of npipe and spipe: the callback will not run; a

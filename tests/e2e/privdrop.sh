@@ -2,9 +2,14 @@
 # privdrop.sh: [gateway] user = NAME (design.md "Interfaces"): dbgbridge binds
 # as root, then runs as NAME; sessions still work; an unknown user is an
 # error -n reports; a user other than the caller needs root.
+# Issue 10 item 3: no directory is given to NAME: pipe_dir set to the
+# configuration's own directory keeps its owner and mode, and NAME cannot
+# write the configuration.  A directory NAME cannot write keeps its sockets
+# after exit (said in warnings) and the next start removes them as stale;
+# in one the operator gave to NAME they are removed at exit.
 . "$(dirname "$0")/lib.sh"
 
-need_prog socat ss timeout id
+need_prog socat ss timeout id stat runuser
 need_bin "$DBGBRIDGE"
 [[ $(id -u) == 0 ]] || skip "dropping privileges needs root"
 id nobody >/dev/null 2>&1 || skip "no user 'nobody' here"
@@ -13,13 +18,15 @@ NOBODY_UID=$(id -u nobody)
 free_port UP_PORT
 free_port R_PORT
 chmod 0711 "$TMP"	# nobody must reach its runtime directory, as under /run
-mkdir -m 0755 "$TMP/run"
+RUN=$TMP/run
+ETC=$TMP/etc
+mkdir -m 0755 "$RUN" "$ETC"
 
-cat >"$TMP/p.ini" <<EOF
+cat >"$ETC/p.ini" <<EOF
 [gateway]
 user = nobody
-control = $TMP/run/control
-pipe_dir = $TMP/run
+control = $RUN/control
+pipe_dir = $ETC
 [route r]
 serve = tcp:port=$R_PORT
 bind = 127.0.0.1
@@ -27,7 +34,7 @@ connect = tcp:server=127.0.0.1,port=$UP_PORT
 EOF
 spawn up socat "TCP-LISTEN:$UP_PORT,bind=127.0.0.1,reuseaddr,fork" EXEC:cat
 wait_listen "$UP_PORT"
-start_bridge p "$TMP/p.ini"
+start_bridge p "$ETC/p.ini"
 wait_listen "$R_PORT"
 wait_log "$TMP/p.log" "info running as user nobody \\(uid $NOBODY_UID, gid [0-9]+\\)" 10
 PID=${E2E_BRIDGE_PID[p]}
@@ -43,13 +50,62 @@ read -r -t 10 reply <&5 || fail "no echo through the route after the drop"
 [[ $reply == ping ]] || fail "echo said '$reply'"
 exec 5<&-
 wait_log "$TMP/p.log" ' info session 1 route=r .*reason="client closed"' 10
-stop_bridge p
-[[ ! -e $TMP/run/control ]] || fail "the control socket was left behind after the drop"
-note "ok: runs as nobody (uid $NOBODY_UID), relays, exits 0, removes its socket"
 
-sed -i 's/^user = nobody$/user = no-such-user-here/' "$TMP/p.ini"
+# Item 3: pipe_dir (the configuration's directory) and the control
+# directory are still root's; nobody cannot write the configuration.
+for d in "$ETC" "$RUN"; do
+	[[ $(stat -c '%u:%g %a' "$d") == "0:0 755" ]] ||
+		fail "$d is $(stat -c '%U:%G %a' "$d") after the drop to nobody, want root:root 755 (never given away)"
+done
+if runuser -u nobody -- sh -c 'printf "\n" >>"$1"' sh "$ETC/p.ini" 2>/dev/null; then
+	fail "nobody can write the configuration $ETC/p.ini once the daemon runs"
+fi
+wait_log "$TMP/p.log" "warn gateway.user: nobody cannot write $RUN \\(control: " 10
+stop_bridge p
+[[ -S $RUN/control ]] || fail "the control socket in $RUN (root's) vanished at exit"
+wait_log "$TMP/p.log" "warn $RUN/control: cannot remove the socket: Permission denied; the next start removes it as stale" 5
+note "ok: runs as nobody (uid $NOBODY_UID), relays, exits 0; $ETC and $RUN keep root:root 755"
+
+# The operator gives the control directory to nobody: the stale socket goes
+# at the start, the new one at exit, and nothing is warned about.
+chown nobody -- "$RUN"
+start_bridge q "$ETC/p.ini"
+wait_listen "$R_PORT"
+wait_log "$TMP/q.log" "info $RUN/control: removed a stale socket" 10
+wait_log "$TMP/q.log" "info running as user nobody" 10
+stop_bridge q
+[[ ! -e $RUN/control ]] || fail "the control socket was left behind in $RUN, which nobody owns"
+! grep -q " warn " "$TMP/q.log" || fail "warnings with a directory nobody owns: $(grep " warn " "$TMP/q.log")"
+note "ok: with $RUN given to nobody, its socket is removed at exit"
+
+# A runtime directory the daemon makes itself (here $RUNTIME_DIRECTORY, as
+# systemd would name it, missing) is made for nobody: no warnings, its
+# socket removed at exit, and root's ctl talks to it there.
+cat >"$ETC/r.ini" <<EOF
+[gateway]
+user = nobody
+[route r]
+serve = npipe:pipe=DbgR
+connect = tcp:server=127.0.0.1,port=$UP_PORT
+EOF
+RUNTIME_DIRECTORY=$TMP/rt start_bridge r "$ETC/r.ini"
+wait_log "$TMP/r.log" "info running as user nobody" 10
+[[ $(stat -c '%U %a' "$TMP/rt") == "nobody 755" ]] ||
+	fail "the runtime directory $TMP/rt the daemon made is $(stat -c '%U %a' "$TMP/rt"), want nobody 755"
 RC=0
-"$DBGBRIDGE" -n -f "$TMP/p.ini" >/dev/null 2>"$TMP/err" || RC=$?
+RUNTIME_DIRECTORY=$TMP/rt timeout -k 2 20 "$DBGBRIDGE" ctl list >"$TMP/ctl.out" 2>"$TMP/ctl.err" || RC=$?
+[[ $RC == 0 ]] || fail "root's ctl list in $TMP/rt (nobody's, in root's $TMP): exit $RC: $(<"$TMP/ctl.err")"
+grep -q "^r .*npipe:pipe=DbgR ($TMP/rt/DbgR)" "$TMP/ctl.out" || fail "ctl list: $(<"$TMP/ctl.out")"
+stop_bridge r
+for s in control DbgR; do
+	[[ ! -e $TMP/rt/$s ]] || fail "$TMP/rt/$s was left behind in the directory made for nobody"
+done
+! grep -q " warn " "$TMP/r.log" || fail "warnings with the runtime directory made for nobody: $(grep " warn " "$TMP/r.log")"
+note "ok: a runtime directory the daemon makes is nobody's; sockets removed at exit; root's ctl talks there"
+
+sed -i 's/^user = nobody$/user = no-such-user-here/' "$ETC/p.ini"
+RC=0
+"$DBGBRIDGE" -n -f "$ETC/p.ini" >/dev/null 2>"$TMP/err" || RC=$?
 [[ $RC == 1 && $(<"$TMP/err") == *"gateway.user: no such user 'no-such-user-here'"* ]] ||
 	fail "-n with an unknown user: exit $RC: $(<"$TMP/err")"
 note "ok: -n names an unknown user"
