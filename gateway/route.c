@@ -5,6 +5,9 @@
 #include "config.h"
 #endif
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,7 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	struct gw_tls_ctx		*tls = NULL;
 	struct gw_tls_stores		 stores;
 	char				*why = NULL, msg[320];
+	char				 path[sizeof ((struct sockaddr_un *)0)->sun_path];
 
 	/* With clicon=, tcp and ssl links are reached the other way round. */
 	if ((ops = gw_transport_ops_for(wire)) == NULL) {
@@ -85,6 +89,16 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    "server with tcp or ssl", gw_spec_transport_name(
 		    wire->transport), wire->server);
 		return (route_cause(cause, conf->name, what, msg));
+	}
+	/* The socket path must fit with this pipe_dir: -n says so too. */
+	if ((wire->transport == GW_SPEC_NPIPE ||
+	    wire->transport == GW_SPEC_SPIPE) &&
+	    gw_npipe_path(route->gateway->pipe_dir, wire->pipe, serve, path,
+	    sizeof path, &why) == -1) {
+		route_cause(cause, conf->name, what, why != NULL ? why :
+		    "out of memory");
+		free(why);
+		return (-1);
 	}
 	if (gw_spec_is_tls(wire)) {
 		/* The route's own configuration: a reload may change stores. */
