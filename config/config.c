@@ -1961,28 +1961,43 @@ gw_config_cidr_match(const struct gw_config_cidr *list, size_t n, int family,
 {
 	const uint8_t	*a = addr;
 	uint8_t		 mapped[16];
-	bool		 is_mapped;
+	bool		 v4;
 	size_t		 i;
 
 	if (n == 0)
 		return (true);
 	if (family != AF_INET && family != AF_INET6)
 		return (false);
-	is_mapped = family == AF_INET6 &&
-	    memcmp(a, config_v4mapped, sizeof config_v4mapped) == 0;
+	/*
+	 * An IPv4 peer, or one seen as ::ffff:a.b.c.d on a dual-stack
+	 * listener, is an IPv4 peer: it matches IPv4 networks, and an IPv6
+	 * network only inside ::ffff:0:0/96 (written as IPv4-mapped on
+	 * purpose).  ::/0 and other IPv6 networks hold IPv6 peers only.
+	 */
+	v4 = family == AF_INET || memcmp(a, config_v4mapped,
+	    sizeof config_v4mapped) == 0;
 	if (family == AF_INET) {
 		memcpy(mapped, config_v4mapped, sizeof config_v4mapped);
 		memcpy(mapped + 12, a, 4);
-	}
+	} else
+		memcpy(mapped, a, sizeof mapped);
 
 	for (i = 0; i < n; i++) {
-		if (list[i].family == family &&
-		    config_prefix_match(list[i].addr, a, list[i].prefix))
-			return (true);
-		if (list[i].family == AF_INET && is_mapped &&
-		    config_prefix_match(list[i].addr, a + 12, list[i].prefix))
-			return (true);
-		if (list[i].family == AF_INET6 && family == AF_INET &&
+		if (list[i].family == AF_INET) {
+			if (v4 && config_prefix_match(list[i].addr,
+			    mapped + 12, list[i].prefix))
+				return (true);
+			continue;
+		}
+		if (list[i].family != AF_INET6)
+			continue;
+		if (!v4) {
+			if (config_prefix_match(list[i].addr, a,
+			    list[i].prefix))
+				return (true);
+		} else if (list[i].prefix >= 96 &&
+		    memcmp(list[i].addr, config_v4mapped,
+		    sizeof config_v4mapped) == 0 &&
 		    config_prefix_match(list[i].addr, mapped, list[i].prefix))
 			return (true);
 	}
