@@ -5,7 +5,11 @@
 #include "config.h"
 #endif
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -20,6 +24,7 @@
 #include "gateway/metrics.h"
 #include "gateway/notify.h"
 #include "gateway/session.h"
+#include "transports/transport.h"
 
 /* Does a route still use this configuration? */
 static bool
@@ -135,6 +140,188 @@ gateway_drop_privileges(struct gw_gateway *gw)
 	return (0);
 }
 
+/* One file a route reads again at each reload, for gateway_user_readable. */
+struct gateway_file {
+	struct gw_route	*route;
+	const char	*what;		/* "serve", "connect" */
+	char		*key;		/* "certuser 'gw'", "tls.ca", "client_ca" */
+	char		*path;
+	bool		 dir;		/* a store searched by thumbprint */
+	int		 err;		/* errno of the open as the user, 0: ok */
+};
+
+static void
+gateway_file_add(struct gateway_file **files, size_t *n, struct gw_route *route,
+    const char *what, char *key, char *path, bool dir)
+{
+	struct gateway_file	*f;
+
+	if (key == NULL || path == NULL ||
+	    (f = reallocarray(*files, *n + 1, sizeof **files)) == NULL) {
+		free(key);
+		free(path);
+		return;
+	}
+	*files = f;
+	f[*n].route = route;
+	f[*n].what = what;
+	f[*n].key = key;
+	f[*n].path = path;
+	f[*n].dir = dir;
+	f[*n].err = 0;
+	(*n)++;
+}
+
+/* The files of one TLS side of a route (route.c route_side loads them). */
+static void
+gateway_tls_files(struct gateway_file **files, size_t *n, struct gw_route *r,
+    bool serve)
+{
+	const struct gw_spec	*wire = gw_transport_wire(serve ?
+				    r->conf->serve : r->conf->connect);
+	const char		*what = serve ? "serve" : "connect", *base;
+	const char		*ca = serve ? r->conf->client_ca : r->config->ca;
+	struct gw_tls_stores	 stores;
+	char			*path, *key, *c = NULL, *want;
+
+	if (!gw_spec_is_tls(wire))
+		return;
+	if (ca != NULL)
+		gateway_file_add(files, n, r, what, strdup(serve ? "client_ca" :
+		    "tls.ca"), strdup(ca), false);
+	if (!serve && ca != NULL)
+		return;		/* verified by the CA: no pinned file */
+	stores.user_store = r->config->user_store;
+	stores.machine_store = r->config->machine_store;
+	if ((path = gw_tls_cert_path(wire->cert_store, wire->cert, &stores,
+	    &c)) == NULL) {
+		free(c);
+		return;
+	}
+	if (asprintf(&key, "%s '%s'", wire->cert_store ==
+	    GW_SPEC_CERT_MACHINE ? "machuser" : "certuser", wire->cert) == -1)
+		key = NULL;
+	/* A thumbprint is found by reading the store: it must be listable. */
+	base = wire->cert_store == GW_SPEC_CERT_MACHINE ? stores.machine_store :
+	    stores.user_store;
+	if (strchr(wire->cert, '/') == NULL && base != NULL &&
+	    asprintf(&want, "%s/%s.pem", base, wire->cert) != -1) {
+		if (strcmp(want, path) != 0)
+			gateway_file_add(files, n, r, what, key != NULL ?
+			    strdup(key) : NULL, strdup(base), true);
+		free(want);
+	}
+	gateway_file_add(files, n, r, what, key, path, false);
+}
+
+/*
+ * [gateway] user with TLS routes: the files a reload reads again must be
+ * readable by the user the daemon becomes, or every reload after the drop
+ * fails (the configuration stays unchanged).  Still root, ask as that user
+ * (a child that becomes the user, setuid(2), and opens each file) and warn,
+ * per file, in the log at start and in -n (dbgbridge.ini(5) "user").
+ */
+static void
+gateway_user_readable(struct gw_gateway *gw)
+{
+	struct gateway_file	*files = NULL;
+	struct gw_route		*r;
+	struct passwd		*pw;
+	size_t			 n = 0, i, got;
+	ssize_t			 k;
+	pid_t			 pid;
+	int			 p[2], fd, err, status;
+	char			*line;
+	const char		*why = NULL;
+
+	if (gw->config->user == NULL || getuid() != 0 || geteuid() != 0 ||
+	    (pw = getpwnam(gw->config->user)) == NULL || pw->pw_uid == 0)
+		return;
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		gateway_tls_files(&files, &n, r, true);
+		gateway_tls_files(&files, &n, r, false);
+	}
+	if (n == 0)
+		goto out;
+	if (pipe(p) == -1) {
+		why = strerror(errno);
+		goto cannot;
+	}
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		why = strerror(errno);
+		close(p[0]);
+		close(p[1]);
+		goto cannot;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
+		    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+			_exit(1);
+		for (i = 0; i < n; i++) {
+			fd = open(files[i].path, O_RDONLY | O_NOCTTY |
+			    O_CLOEXEC | (files[i].dir ? O_DIRECTORY : 0));
+			err = fd == -1 ? errno : 0;
+			if (fd != -1)
+				close(fd);
+			if (write(p[1], &err, sizeof err) != sizeof err)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	for (i = 0; i < n; i++) {
+		for (got = 0; got < sizeof err; got += (size_t)k) {
+			k = read(p[0], (char *)&err + got, sizeof err - got);
+			if (k == -1 && errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			if (k <= 0)
+				break;
+		}
+		if (got != sizeof err)
+			break;
+		files[i].err = err;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (i < n || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		why = "the check as that user failed";
+		goto cannot;
+	}
+	for (i = 0; i < n; i++) {
+		if (files[i].err == 0)
+			continue;
+		if (asprintf(&line, "route %s.%s: %s: %s %s is not readable by "
+		    "user '%s' (%s): it loaded now, as root, but after the drop "
+		    "to '%s' every reload fails (the configuration stays "
+		    "unchanged) until '%s' can read it", files[i].route->conf->name,
+		    files[i].what, files[i].key, files[i].dir ? "the store" :
+		    "the file", files[i].path, pw->pw_name,
+		    strerror(files[i].err), pw->pw_name, pw->pw_name) != -1) {
+			gw_route_warn(files[i].route, line);
+			free(line);
+		}
+	}
+	goto out;
+cannot:
+	if (asprintf(&line, "gateway.user: cannot check whether user '%s' can "
+	    "read the TLS files a reload needs: %s", gw->config->user,
+	    why) != -1) {
+		gw_route_warn(TAILQ_FIRST(&gw->routes), line);
+		free(line);
+	}
+out:
+	for (i = 0; i < n; i++) {
+		free(files[i].key);
+		free(files[i].path);
+	}
+	free(files);
+}
+
 char *
 gw_gateway_runtime_dir(void)
 {
@@ -213,6 +400,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		gw_gateway_free(gw);
 		return (NULL);
 	}
+	gateway_user_readable(gw);
 	return (gw);
 }
 
@@ -230,12 +418,33 @@ gateway_host(const struct gw_config_route *conf, char *host, size_t size)
 	host[size - 1] = '\0';
 }
 
+/*
+ * With [tls] ca, a pipe's server=. is verified against this host's name
+ * (gw_tls_peer_name): say which, so the certificate can be made to match.
+ */
+static void
+gateway_print_verify(const struct gw_route *route, FILE *out)
+{
+	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
+	char			 name[256];
+	const char		*host;
+
+	if (route->config->ca == NULL || !gw_spec_is_tls(wire) ||
+	    wire->server == NULL || strcmp(wire->server, ".") != 0)
+		return;
+	if ((host = gw_tls_peer_name(wire, name, sizeof name)) == NULL)
+		return;
+	fprintf(out, "  verify   the server's certificate must name this host, "
+	    "'%s' (server=. with [tls] ca)\n", host);
+}
+
 void
 gw_gateway_print(struct gw_gateway *gw, FILE *out)
 {
 	struct gw_route			*route;
 	const struct gw_config_route	*conf;
 	char				*serve, *connect, *client, host[256];
+	const char			*w, *nl;
 
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		conf = route->conf;
@@ -249,6 +458,14 @@ gw_gateway_print(struct gw_gateway *gw, FILE *out)
 		    conf->bind != NULL ? conf->bind : "");
 		fprintf(out, "  connect  %s\n", connect != NULL ? connect : "?");
 		fprintf(out, "  client   %s\n", client != NULL ? client : "?");
+		gateway_print_verify(route, out);
+		for (w = route->warnings; w != NULL && *w != '\0'; w = nl + 1) {
+			nl = strchr(w, '\n');
+			fprintf(out, "  warning  %.*s\n", nl != NULL ?
+			    (int)(nl - w) : (int)strlen(w), w);
+			if (nl == NULL)
+				break;
+		}
 		free(serve);
 		free(connect);
 		free(client);
@@ -264,7 +481,8 @@ gateway_log_lines(enum gw_log_level level, const char *prefix,
 
 	for (p = lines; p != NULL && *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
-		gw_log(level, "%s: %.*s", prefix, nl != NULL ? (int)(nl - p) :
+		gw_log(level, "%s%s%.*s", prefix != NULL ? prefix : "",
+		    prefix != NULL ? ": " : "", nl != NULL ? (int)(nl - p) :
 		    (int)strlen(p), p);
 		if (nl == NULL)
 			break;
@@ -418,6 +636,10 @@ gateway_reload(struct gw_gateway *gw, char **cause)
 		TAILQ_INSERT_HEAD(&gw->routes, r, entry);
 	}
 	added = config->nroutes - kept;
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (r->config == config)
+			gateway_log_lines(GW_LOG_WARN, NULL, r->warnings);
+	}
 	gw->config = config;
 	if (!gateway_config_used(gw, old_config))
 		gw_config_free(old_config);
@@ -582,6 +804,8 @@ gw_gateway_run(struct gw_gateway *gw)
 		gw_log_error("cannot set up the event loop");
 		return (1);
 	}
+	TAILQ_FOREACH(route, &gw->routes, entry)
+		gateway_log_lines(GW_LOG_WARN, NULL, route->warnings);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		if (gw_route_start(route, &cause) == -1) {
 			gw_log_error("%s", cause != NULL ? cause : "out of memory");

@@ -114,6 +114,11 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 			return (-1);
 		}
 	}
+	if (gw_tls_ctx_warning(tls) != NULL && asprintf(&why, "route %s.%s: %s",
+	    conf->name, what, gw_tls_ctx_warning(tls)) != -1) {
+		gw_route_warn(route, why);
+		free(why);
+	}
 	if (serve) {
 		route->serve_ops = ops;
 		route->serve_tls = tls;
@@ -417,5 +422,19 @@ gw_route_free(struct gw_route *route)
 	free(route->connect_where);
 	gw_tls_ctx_free(route->serve_tls);
 	gw_tls_ctx_free(route->connect_tls);
+	free(route->warnings);
 	free(route);
+}
+
+int
+gw_route_warn(struct gw_route *route, const char *text)
+{
+	char	*n;
+
+	if (asprintf(&n, "%s%s%s", route->warnings != NULL ? route->warnings :
+	    "", route->warnings != NULL ? "\n" : "", text) == -1)
+		return (-1);
+	free(route->warnings);
+	route->warnings = n;
+	return (0);
 }
