@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -489,17 +490,28 @@ gateway_log_lines(enum gw_log_level level, const char *prefix,
 	}
 }
 
+/* SIGHUP's reload has ended: its outcome goes to the log. */
 static void
-gateway_reload_log(struct gw_gateway *gw, const char *why)
+gateway_reload_logged(int rc, const char *cause, void *arg)
 {
-	char	*cause = NULL, prefix[64];
+	const char	*why = arg;
+	char		 prefix[64];
 
 	snprintf(prefix, sizeof prefix, "%s: reload", why);
-	if (gw_gateway_reload(gw, &cause) == -1)
+	if (rc == -1)
 		gateway_log_lines(GW_LOG_ERROR, prefix, cause != NULL ? cause :
 		    "out of memory; the configuration is unchanged");
 	else
 		gateway_log_lines(GW_LOG_INFO, prefix, cause);
+}
+
+static void
+gateway_reload_log(struct gw_gateway *gw, char *why)
+{
+	char	*cause = NULL;
+
+	if (gw_gateway_reload(gw, gateway_reload_logged, why, &cause) == -1)
+		gateway_reload_logged(-1, cause, why);
 	free(cause);
 }
 
@@ -536,23 +548,22 @@ gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
 		    "needs a restart; the running daemon keeps the old value");
 }
 
+/*
+ * The part of a reload that runs in the loop, once the reload thread has
+ * read and checked the file (config, whose ownership passes here): build the
+ * new routes, hand over what did not change, bind what is new, commit.
+ */
 static int
-gateway_reload(struct gw_gateway *gw, char **cause)
+gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
+    char **cause)
 {
 	struct gw_route_list	 fresh;
-	struct gw_config	*config, *old_config = gw->config;
+	struct gw_config	*old_config = gw->config;
 	struct gw_route		*r, *old, *next, **took_listen, **took_prepare;
 	char			*why, *errors = NULL;
 	size_t			 i, n = 0, kept = 0, added = 0, retired = 0;
 
 	*cause = NULL;
-	if (old_config->path == NULL) {
-		*cause = strdup("this daemon runs a route from -s/-c: there is "
-		    "no file to reload");
-		return (-1);
-	}
-	if (gw_config_load(old_config->path, &config, cause) == -1)
-		return (-1);
 	gateway_reload_fixed(old_config, config, &errors);
 	TAILQ_INIT(&fresh);
 	took_listen = calloc(config->nroutes + 1, sizeof *took_listen);
@@ -652,22 +663,232 @@ gateway_reload(struct gw_gateway *gw, char **cause)
 	return (0);
 }
 
-/*
- * The reload proper is gateway_reload; around it the service manager hears
- * RELOADING=1, then READY=1 whatever the outcome (notify.h), for SIGHUP and
- * `ctl reload` alike.  Once the daemon is stopping it hears nothing more.
- */
-int
-gw_gateway_reload(struct gw_gateway *gw, char **cause)
-{
-	int	rc;
+/* One caller waiting for a reload's outcome. */
+struct gateway_waiter {
+	gw_gateway_reload_cb		*cb;
+	void				*arg;
+	bool				 started;	/* the running thread
+							   read the file after
+							   it asked */
+	TAILQ_ENTRY(gateway_waiter)	 entry;
+};
 
+/*
+ * The reload thread and its waiters.  The thread only reads and checks the
+ * file (gw_config_load, which touches nothing the loop uses); it reports by
+ * writing one byte to fds[1], and the loop joins it, applies the result and
+ * answers every waiter that asked before the thread started.  Those who
+ * asked meanwhile get a run of their own after it, which reads the file as
+ * it is then.
+ */
+struct gw_gateway_reload {
+	struct gw_gateway		*gw;
+	pthread_t			 thread;
+	bool				 running;
+	int				 fds[2];
+	struct event			*done;
+	char				*path;		/* the thread's copy */
+	int				 rc;		/* the thread's result */
+	struct gw_config		*config;
+	char				*cause;
+	TAILQ_HEAD(, gateway_waiter)	 waiters;
+};
+
+static void *
+gateway_reload_main(void *arg)
+{
+	struct gw_gateway_reload	*rl = arg;
+	char				 c = 0;
+
+	rl->rc = gw_config_load(rl->path, &rl->config, &rl->cause);
+	while (write(rl->fds[1], &c, 1) == -1 && errno == EINTR)
+		;
+	return (NULL);
+}
+
+static void	gateway_reload_done(evutil_socket_t, short, void *);
+
+/* Start a thread that reads the file for every waiter so far. */
+static int
+gateway_reload_start(struct gw_gateway *gw, char **cause)
+{
+	struct gw_gateway_reload	*rl = gw->reload;
+	struct gateway_waiter		*w;
+	sigset_t			 all, old;
+	int				 err;
+
+	if (rl == NULL) {
+		if ((rl = calloc(1, sizeof *rl)) == NULL)
+			goto oom;
+		rl->gw = gw;
+		rl->fds[0] = rl->fds[1] = -1;
+		TAILQ_INIT(&rl->waiters);
+		gw->reload = rl;
+	}
+	if (rl->fds[0] == -1 && pipe2(rl->fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+		err = errno;
+		rl->fds[0] = rl->fds[1] = -1;
+		goto fail;
+	}
+	if (rl->done == NULL) {
+		if ((rl->done = event_new(gw->base, rl->fds[0], EV_READ |
+		    EV_PERSIST, gateway_reload_done, rl)) == NULL)
+			goto oom;
+		if (event_add(rl->done, NULL) == -1) {
+			event_free(rl->done);
+			rl->done = NULL;
+			goto oom;
+		}
+	}
+	free(rl->path);
+	if ((rl->path = strdup(gw->config->path)) == NULL)
+		goto oom;
+	rl->rc = -1;
+	rl->config = NULL;
+	rl->cause = NULL;
+	/* Signals stay with the loop's thread (libevent's evsignal). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&rl->thread, NULL, gateway_reload_main, rl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
+		goto fail;
+	rl->running = true;
+	TAILQ_FOREACH(w, &rl->waiters, entry)
+		w->started = true;
 	if (!gw->notified_stopping)
 		gw_notify_reloading();
-	rc = gateway_reload(gw, cause);
+	return (0);
+oom:
+	*cause = strdup("out of memory; the configuration is unchanged");
+	return (-1);
+fail:
+	if (asprintf(cause, "cannot start reading the file: %s; the "
+	    "configuration is unchanged", strerror(err)) == -1)
+		*cause = NULL;
+	return (-1);
+}
+
+/* The thread has ended: apply its result and answer its waiters. */
+static void
+gateway_reload_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_gateway_reload	*rl = arg;
+	struct gw_gateway		*gw = rl->gw;
+	struct gateway_waiter		*w;
+	char				 buf[16], *cause = NULL;
+	int				 rc;
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	if (!rl->running)
+		return;
+	pthread_join(rl->thread, NULL);
+	rl->running = false;
+	if (rl->rc == 0)
+		rc = gateway_reload_apply(gw, rl->config, &cause);
+	else {
+		rc = -1;
+		cause = rl->cause;
+	}
+	rl->config = NULL;
+	rl->cause = NULL;
 	if (!gw->notified_stopping)
 		gw_notify_reloaded(gw->config->nroutes, rc == -1);
-	return (rc);
+	/* A callback may cancel other waiters: take one at a time. */
+	for (;;) {
+		TAILQ_FOREACH(w, &rl->waiters, entry) {
+			if (w->started)
+				break;
+		}
+		if (w == NULL)
+			break;
+		TAILQ_REMOVE(&rl->waiters, w, entry);
+		w->cb(rc, cause, w->arg);
+		free(w);
+	}
+	free(cause);
+	cause = NULL;
+	if (TAILQ_EMPTY(&rl->waiters) || gateway_reload_start(gw, &cause) == 0)
+		return;
+	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
+		TAILQ_REMOVE(&rl->waiters, w, entry);
+		w->cb(-1, cause, w->arg);
+		free(w);
+	}
+	free(cause);
+}
+
+int
+gw_gateway_reload(struct gw_gateway *gw, gw_gateway_reload_cb *cb, void *arg,
+    char **cause)
+{
+	struct gateway_waiter	*w;
+
+	*cause = NULL;
+	if (gw->config->path == NULL) {
+		*cause = strdup("this daemon runs a route from -s/-c: there is "
+		    "no file to reload");
+		return (-1);
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		*cause = strdup("out of memory; the configuration is unchanged");
+		return (-1);
+	}
+	w->cb = cb;
+	w->arg = arg;
+	if (gw->reload == NULL || !gw->reload->running) {
+		if (gateway_reload_start(gw, cause) == -1) {
+			free(w);
+			return (-1);
+		}
+		w->started = true;	/* the thread starts after this ask */
+	}
+	TAILQ_INSERT_TAIL(&gw->reload->waiters, w, entry);
+	return (0);
+}
+
+void
+gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg)
+{
+	struct gateway_waiter	*w, *next;
+
+	if (gw->reload == NULL)
+		return;
+	for (w = TAILQ_FIRST(&gw->reload->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->arg == arg) {
+			TAILQ_REMOVE(&gw->reload->waiters, w, entry);
+			free(w);
+		}
+	}
+}
+
+/* Wait for a running thread and free everything (no callback runs). */
+static void
+gateway_reload_free(struct gw_gateway_reload *rl)
+{
+	struct gateway_waiter	*w;
+
+	if (rl == NULL)
+		return;
+	if (rl->running)
+		pthread_join(rl->thread, NULL);
+	gw_config_free(rl->config);
+	free(rl->cause);
+	free(rl->path);
+	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
+		TAILQ_REMOVE(&rl->waiters, w, entry);
+		free(w);
+	}
+	if (rl->done != NULL)
+		event_free(rl->done);
+	if (rl->fds[0] != -1)
+		close(rl->fds[0]);
+	if (rl->fds[1] != -1)
+		close(rl->fds[1]);
+	free(rl);
 }
 
 void
@@ -690,12 +911,13 @@ gw_gateway_check_stopping(struct gw_gateway *gw)
 static void
 gateway_signal(evutil_socket_t sig, short what, void *arg)
 {
+	static char		 sighup[] = "SIGHUP";
 	struct gw_gateway	*gw = arg;
 	struct gw_route		*route, *next;
 
 	(void)what;
 	if (sig == SIGHUP) {
-		gateway_reload_log(gw, "SIGHUP");
+		gateway_reload_log(gw, sighup);
 		return;
 	}
 	gw_log_info("%s: ending every route", strsignal((int)sig));
@@ -844,6 +1066,7 @@ gw_gateway_free(struct gw_gateway *gw)
 	gw_session_reap(gw);
 	gw_metrics_stop(gw);
 	gw_control_free(gw->control);
+	gateway_reload_free(gw->reload);
 	if (gw->exit_timer != NULL)
 		event_free(gw->exit_timer);
 	if (gw->reap != NULL)
