@@ -54,19 +54,25 @@ struct gw_gateway {
 /*
  * Make a gateway for a configuration (ownership of config passes to it, also
  * on failure) and build every route without listening (gw_route_new).  Every
- * route's error is collected into *cause, one per line.  Returns the gateway
- * or NULL.
+ * route's error is collected into *cause, one per line.  With [gateway] user,
+ * started as root: every TLS file a reload reads again is opened as that
+ * user (in a child process that becomes it), and one it cannot read becomes
+ * a warning of its route (gw_route_warn; dbgbridge.ini(5) "user").  Returns
+ * the gateway or NULL.
  */
 struct gw_gateway *gw_gateway_new(struct gw_config *config, char **cause);
 
 /*
  * Print each route for `dbgbridge -n`: its canonical serve and connect specs
- * (passwords masked) and the string a smart client pastes to reach it.
+ * (passwords masked) and the string a smart client pastes to reach it; then
+ * the host name an spipe server=. is verified against with [tls] ca, and
+ * the route's warnings (dbgbridge.8 "-n").
  */
 void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
 
 /*
- * Start every route and run the loop until every route has ended (after
+ * Log every route's warnings, start every route and run the loop until
+ * every route has ended (after
  * SIGTERM / SIGINT, or non-persistent routes whose server ended).  Returns the
  * process exit status: 0, or 1 when a route could not start (logged).
  */

@@ -132,8 +132,8 @@ void	 gw_spec_free(struct gw_spec *spec);
 char	*gw_spec_canonical(const struct gw_spec *spec);
 
 /*
- * The longest pipe= name in bytes (WT §3.1 pipe=, design.md "npipe off
- * Windows"): off Windows a pipe is a Unix-domain socket named pipe_dir/NAME,
+ * The longest pipe= name in bytes (WT §3.1 pipe=; dbgbridge.ini(5)
+ * "pipe="): off Windows a pipe is a Unix-domain socket named pipe_dir/NAME,
  * and the whole path must fit sockaddr_un's sun_path (unix(7)) with its NUL;
  * the shortest pipe_dir, "/", leaves this much for NAME.  On the server side
  * the length counts each %d at 10 bytes and each %x at 8 (a process id at

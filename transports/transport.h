@@ -399,7 +399,7 @@ void	*gw_npipe_listen(struct event_base *base,
 	    void *arg, char **where, char **cause);
 
 /*
- * The socket path of pipe NAME in dir (design.md "npipe off Windows"): the
+ * The socket path of pipe NAME in dir (dbgbridge.ini(5) "pipe="): the
  * one place that decides it, used by gw_npipe_listen, gw_npipe_connect and
  * the configuration check (gw_route_new, so `dbgbridge -n` too).  name must
  * pass the grammar's rule (gw_spec_pipe_check; server side when expand is
