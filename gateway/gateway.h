@@ -72,9 +72,9 @@ void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
 
 /*
  * Log every route's warnings, start every route and run the loop until
- * every route has ended (after
- * SIGTERM / SIGINT, or non-persistent routes whose server ended).  Returns the
- * process exit status: 0, or 1 when a route could not start (logged).
+ * every route has ended (after SIGTERM / SIGINT, or non-persistent routes
+ * whose server ended).  Returns the process exit status: 0, or 1 when a
+ * route could not start (logged).
  */
 int	 gw_gateway_run(struct gw_gateway *gw);
 
