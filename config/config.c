@@ -75,6 +75,8 @@ union config_value {
 /* One key of one section. */
 struct config_slot {
 	char			*text;	/* as written, continuations joined */
+	size_t			 len;	/* strlen(text), for the joins */
+	size_t			 size;	/* bytes allocated at text */
 	int			 line;	/* where it was given */
 	bool			 given;	/* in the file or on the command line */
 	bool			 broken; /* overlong line, already reported */
@@ -778,13 +780,45 @@ config_unknown_key(struct config_parse *p, const char *name)
 	config_error(p, p->line, "%s.%s: unknown key", label, name);
 }
 
+/*
+ * Append len bytes of s to a slot's text.  The buffer at least doubles when
+ * it grows, so joining N continuation lines costs O(total bytes), not
+ * O(N * total); the old buffer is wiped before it is freed, as it may hold a
+ * secret.  Returns 0, or -1 when out of memory (the text is unchanged).
+ */
+static int
+config_slot_append(struct config_slot *slot, const char *s, size_t len)
+{
+	char	*text;
+	size_t	 size;
+
+	if (slot->len + len + 1 > slot->size) {
+		size = slot->size < 64 ? 64 : slot->size;
+		while (size < slot->len + len + 1) {
+			if (size > SIZE_MAX / 2)
+				return (-1);
+			size *= 2;
+		}
+		if ((text = malloc(size)) == NULL)
+			return (-1);
+		memcpy(text, slot->text, slot->len);
+		explicit_bzero(slot->text, slot->size);
+		free(slot->text);
+		slot->text = text;
+		slot->size = size;
+	}
+	memcpy(slot->text + slot->len, s, len);
+	slot->len += len;
+	slot->text[slot->len] = '\0';
+	return (0);
+}
+
 static int
 config_handler(void *arg, const char *section, const char *name,
     const char *value)
 {
 	struct config_parse	*p = arg;
 	struct config_slot	*slot;
-	char			*text;
 	size_t			 len;
 	int			 i;
 
@@ -802,14 +836,8 @@ config_handler(void *arg, const char *section, const char *name,
 		len = (size_t)(config_find(value, 0) - value);
 		while (len > 0 && isspace((u_char)value[len - 1]))
 			len--;
-		if ((text = config_printf("%s%.*s", slot->text, (int)len,
-		    value)) == NULL) {
+		if (config_slot_append(slot, value, len) == -1)
 			p->oom = true;
-			return (1);
-		}
-		explicit_bzero(slot->text, strlen(slot->text));
-		free(slot->text);
-		slot->text = text;
 		return (1);
 	}
 
@@ -842,6 +870,8 @@ config_handler(void *arg, const char *section, const char *name,
 	slot->line = p->line;
 	slot->broken = p->truncated;
 	slot->text = config_strdup(p, value);
+	slot->len = slot->text != NULL ? strlen(slot->text) : 0;
+	slot->size = slot->text != NULL ? slot->len + 1 : 0;
 	p->target = slot;
 	return (1);
 }
@@ -1931,28 +1961,43 @@ gw_config_cidr_match(const struct gw_config_cidr *list, size_t n, int family,
 {
 	const uint8_t	*a = addr;
 	uint8_t		 mapped[16];
-	bool		 is_mapped;
+	bool		 v4;
 	size_t		 i;
 
 	if (n == 0)
 		return (true);
 	if (family != AF_INET && family != AF_INET6)
 		return (false);
-	is_mapped = family == AF_INET6 &&
-	    memcmp(a, config_v4mapped, sizeof config_v4mapped) == 0;
+	/*
+	 * An IPv4 peer, or one seen as ::ffff:a.b.c.d on a dual-stack
+	 * listener, is an IPv4 peer: it matches IPv4 networks, and an IPv6
+	 * network only inside ::ffff:0:0/96 (written as IPv4-mapped on
+	 * purpose).  ::/0 and other IPv6 networks hold IPv6 peers only.
+	 */
+	v4 = family == AF_INET || memcmp(a, config_v4mapped,
+	    sizeof config_v4mapped) == 0;
 	if (family == AF_INET) {
 		memcpy(mapped, config_v4mapped, sizeof config_v4mapped);
 		memcpy(mapped + 12, a, 4);
-	}
+	} else
+		memcpy(mapped, a, sizeof mapped);
 
 	for (i = 0; i < n; i++) {
-		if (list[i].family == family &&
-		    config_prefix_match(list[i].addr, a, list[i].prefix))
-			return (true);
-		if (list[i].family == AF_INET && is_mapped &&
-		    config_prefix_match(list[i].addr, a + 12, list[i].prefix))
-			return (true);
-		if (list[i].family == AF_INET6 && family == AF_INET &&
+		if (list[i].family == AF_INET) {
+			if (v4 && config_prefix_match(list[i].addr,
+			    mapped + 12, list[i].prefix))
+				return (true);
+			continue;
+		}
+		if (list[i].family != AF_INET6)
+			continue;
+		if (!v4) {
+			if (config_prefix_match(list[i].addr, a,
+			    list[i].prefix))
+				return (true);
+		} else if (list[i].prefix >= 96 &&
+		    memcmp(list[i].addr, config_v4mapped,
+		    sizeof config_v4mapped) == 0 &&
 		    config_prefix_match(list[i].addr, mapped, list[i].prefix))
 			return (true);
 	}

@@ -183,8 +183,11 @@ int	 gw_config_parse_duration(const char *text, unsigned *ms, char **cause);
 
 /*
  * True when the address (family AF_INET/AF_INET6, bytes in network order)
- * falls in one of the networks; an IPv4-mapped IPv6 address matches IPv4
- * networks.  An empty list (n == 0) matches everything.
+ * falls in one of the networks (dbgbridge.ini(5) "networks").  An IPv4
+ * address, or an IPv4-mapped IPv6 one (::ffff:a.b.c.d, how a dual-stack
+ * listener sees an IPv4 peer), is an IPv4 peer: it matches IPv4 networks and
+ * IPv6 networks inside ::ffff:0:0/96 only, so ::/0 holds IPv6 peers alone.
+ * An empty list (n == 0) matches everything.
  */
 bool	 gw_config_cidr_match(const struct gw_config_cidr *list, size_t n,
 	    int family, const void *addr);

@@ -36,6 +36,7 @@ struct control_conn {
 	struct gw_control		*ctl;
 	struct bufferevent		*bev;
 	bool				 waiting;	/* a `wait` not answered yet */
+	bool				 reloading;	/* a `reload` not answered yet */
 	char				*wait_route;	/* NULL: every route */
 	struct event			*timer;		/* the wait's --timeout */
 	TAILQ_ENTRY(control_conn)	 entry;
@@ -54,6 +55,8 @@ conn_free(struct control_conn *c)
 	struct gw_gateway	*gw = c->ctl->gw;
 
 	TAILQ_REMOVE(&c->ctl->conns, c, entry);
+	if (c->reloading)
+		gw_gateway_reload_cancel(gw, c);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	bufferevent_free(c->bev);
@@ -388,32 +391,49 @@ control_stats(struct control_conn *c, bool json)
 	conn_done(c);
 }
 
+/* The reload has ended: the reply (control.h "reload"). */
 static void
-control_reload(struct control_conn *c)
+control_reloaded(int rc, const char *cause, void *arg)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	char		*cause = NULL, *p, *nl;
+	struct control_conn	*c = arg;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	const char		*p, *nl;
 
-	gw_log_info("control: reload");
-	if (gw_gateway_reload(c->ctl->gw, &cause) == 0) {
+	c->reloading = false;
+	if (rc == 0) {
 		evbuffer_add_printf(out, "ok\n%s\n", cause != NULL ? cause :
 		    "reloaded");
 		gw_log_info("control: reload: %s", cause != NULL ? cause : "");
 		conn_done(c);
-	} else {
-		/* One error line for the status; all of them in the log. */
-		for (p = cause; p != NULL && *p != '\0'; p = nl + 1) {
-			nl = strchr(p, '\n');
-			gw_log_error("control: reload: %.*s", nl != NULL ?
-			    (int)(nl - p) : (int)strlen(p), p);
-			if (nl == NULL)
-				break;
-		}
-		conn_error(c, "reload failed, the configuration is unchanged: "
-		    "%.*s", cause != NULL ? (int)strcspn(cause, "\n") : 13,
-		    cause != NULL ? cause : "out of memory");
+		return;
 	}
-	free(cause);
+	/* One error line for the status; all of them in the log. */
+	for (p = cause; p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		gw_log_error("control: reload: %.*s", nl != NULL ?
+		    (int)(nl - p) : (int)strlen(p), p);
+		if (nl == NULL)
+			break;
+	}
+	conn_error(c, "reload failed, the configuration is unchanged: %.*s",
+	    cause != NULL ? (int)strcspn(cause, "\n") : 13, cause != NULL ?
+	    cause : "out of memory");
+}
+
+static void
+control_reload(struct control_conn *c)
+{
+	char	*cause = NULL;
+
+	gw_log_info("control: reload");
+	if (gw_gateway_reload(c->ctl->gw, control_reloaded, c, &cause) == -1) {
+		control_reloaded(-1, cause, c);
+		free(cause);
+		return;
+	}
+	/* The reply comes when it ends; read on only to see the client leave. */
+	c->reloading = true;
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 int
@@ -462,7 +482,7 @@ control_read(struct bufferevent *bev, void *arg)
 	char			*line;
 	size_t			 n;
 
-	if (c->waiting) {
+	if (c->waiting || c->reloading) {
 		/* Nothing more is asked: read only to see the client leave. */
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
@@ -509,7 +529,8 @@ control_write(struct bufferevent *bev, void *arg)
 {
 	struct control_conn	*c = arg;
 
-	if (!c->waiting && !(bufferevent_get_enabled(bev) & EV_READ) &&
+	if (!c->waiting && !c->reloading &&
+	    !(bufferevent_get_enabled(bev) & EV_READ) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		conn_free(c);
 }

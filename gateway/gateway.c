@@ -6,10 +6,13 @@
 #endif
 
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "gateway/metrics.h"
 #include "gateway/notify.h"
 #include "gateway/session.h"
+#include "transports/transport.h"
 
 /* Does a route still use this configuration? */
 static bool
@@ -185,6 +189,188 @@ gateway_drop_privileges(struct gw_gateway *gw)
 	return (0);
 }
 
+/* One file a route reads again at each reload, for gateway_user_readable. */
+struct gateway_file {
+	struct gw_route	*route;
+	const char	*what;		/* "serve", "connect" */
+	char		*key;		/* "certuser 'gw'", "tls.ca", "client_ca" */
+	char		*path;
+	bool		 dir;		/* a store searched by thumbprint */
+	int		 err;		/* errno of the open as the user, 0: ok */
+};
+
+static void
+gateway_file_add(struct gateway_file **files, size_t *n, struct gw_route *route,
+    const char *what, char *key, char *path, bool dir)
+{
+	struct gateway_file	*f;
+
+	if (key == NULL || path == NULL ||
+	    (f = reallocarray(*files, *n + 1, sizeof **files)) == NULL) {
+		free(key);
+		free(path);
+		return;
+	}
+	*files = f;
+	f[*n].route = route;
+	f[*n].what = what;
+	f[*n].key = key;
+	f[*n].path = path;
+	f[*n].dir = dir;
+	f[*n].err = 0;
+	(*n)++;
+}
+
+/* The files of one TLS side of a route (route.c route_side loads them). */
+static void
+gateway_tls_files(struct gateway_file **files, size_t *n, struct gw_route *r,
+    bool serve)
+{
+	const struct gw_spec	*wire = gw_transport_wire(serve ?
+				    r->conf->serve : r->conf->connect);
+	const char		*what = serve ? "serve" : "connect", *base;
+	const char		*ca = serve ? r->conf->client_ca : r->config->ca;
+	struct gw_tls_stores	 stores;
+	char			*path, *key, *c = NULL, *want;
+
+	if (!gw_spec_is_tls(wire))
+		return;
+	if (ca != NULL)
+		gateway_file_add(files, n, r, what, strdup(serve ? "client_ca" :
+		    "tls.ca"), strdup(ca), false);
+	if (!serve && ca != NULL)
+		return;		/* verified by the CA: no pinned file */
+	stores.user_store = r->config->user_store;
+	stores.machine_store = r->config->machine_store;
+	if ((path = gw_tls_cert_path(wire->cert_store, wire->cert, &stores,
+	    &c)) == NULL) {
+		free(c);
+		return;
+	}
+	if (asprintf(&key, "%s '%s'", wire->cert_store ==
+	    GW_SPEC_CERT_MACHINE ? "machuser" : "certuser", wire->cert) == -1)
+		key = NULL;
+	/* A thumbprint is found by reading the store: it must be listable. */
+	base = wire->cert_store == GW_SPEC_CERT_MACHINE ? stores.machine_store :
+	    stores.user_store;
+	if (strchr(wire->cert, '/') == NULL && base != NULL &&
+	    asprintf(&want, "%s/%s.pem", base, wire->cert) != -1) {
+		if (strcmp(want, path) != 0)
+			gateway_file_add(files, n, r, what, key != NULL ?
+			    strdup(key) : NULL, strdup(base), true);
+		free(want);
+	}
+	gateway_file_add(files, n, r, what, key, path, false);
+}
+
+/*
+ * [gateway] user with TLS routes: the files a reload reads again must be
+ * readable by the user the daemon becomes, or every reload after the drop
+ * fails (the configuration stays unchanged).  Still root, ask as that user
+ * (a child that becomes the user, setuid(2), and opens each file) and warn,
+ * per file, in the log at start and in -n (dbgbridge.ini(5) "user").
+ */
+static void
+gateway_user_readable(struct gw_gateway *gw)
+{
+	struct gateway_file	*files = NULL;
+	struct gw_route		*r;
+	struct passwd		*pw;
+	size_t			 n = 0, i, got;
+	ssize_t			 k;
+	pid_t			 pid;
+	int			 p[2], fd, err, status;
+	char			*line;
+	const char		*why = NULL;
+
+	if (gw->config->user == NULL || getuid() != 0 || geteuid() != 0 ||
+	    (pw = getpwnam(gw->config->user)) == NULL || pw->pw_uid == 0)
+		return;
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		gateway_tls_files(&files, &n, r, true);
+		gateway_tls_files(&files, &n, r, false);
+	}
+	if (n == 0)
+		goto out;
+	if (pipe(p) == -1) {
+		why = strerror(errno);
+		goto cannot;
+	}
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		why = strerror(errno);
+		close(p[0]);
+		close(p[1]);
+		goto cannot;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
+		    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+			_exit(1);
+		for (i = 0; i < n; i++) {
+			fd = open(files[i].path, O_RDONLY | O_NOCTTY |
+			    O_CLOEXEC | (files[i].dir ? O_DIRECTORY : 0));
+			err = fd == -1 ? errno : 0;
+			if (fd != -1)
+				close(fd);
+			if (write(p[1], &err, sizeof err) != sizeof err)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	for (i = 0; i < n; i++) {
+		for (got = 0; got < sizeof err; got += (size_t)k) {
+			k = read(p[0], (char *)&err + got, sizeof err - got);
+			if (k == -1 && errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			if (k <= 0)
+				break;
+		}
+		if (got != sizeof err)
+			break;
+		files[i].err = err;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (i < n || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		why = "the check as that user failed";
+		goto cannot;
+	}
+	for (i = 0; i < n; i++) {
+		if (files[i].err == 0)
+			continue;
+		if (asprintf(&line, "route %s.%s: %s: %s %s is not readable by "
+		    "user '%s' (%s): it loaded now, as root, but after the drop "
+		    "to '%s' every reload fails (the configuration stays "
+		    "unchanged) until '%s' can read it", files[i].route->conf->name,
+		    files[i].what, files[i].key, files[i].dir ? "the store" :
+		    "the file", files[i].path, pw->pw_name,
+		    strerror(files[i].err), pw->pw_name, pw->pw_name) != -1) {
+			gw_route_warn(files[i].route, line);
+			free(line);
+		}
+	}
+	goto out;
+cannot:
+	if (asprintf(&line, "gateway.user: cannot check whether user '%s' can "
+	    "read the TLS files a reload needs: %s", gw->config->user,
+	    why) != -1) {
+		gw_route_warn(TAILQ_FIRST(&gw->routes), line);
+		free(line);
+	}
+out:
+	for (i = 0; i < n; i++) {
+		free(files[i].key);
+		free(files[i].path);
+	}
+	free(files);
+}
+
 char *
 gw_gateway_runtime_dir(void)
 {
@@ -309,6 +495,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		gw_gateway_free(gw);
 		return (NULL);
 	}
+	gateway_user_readable(gw);
 	return (gw);
 }
 
@@ -326,12 +513,33 @@ gateway_host(const struct gw_config_route *conf, char *host, size_t size)
 	host[size - 1] = '\0';
 }
 
+/*
+ * With [tls] ca, a pipe's server=. is verified against this host's name
+ * (gw_tls_peer_name): say which, so the certificate can be made to match.
+ */
+static void
+gateway_print_verify(const struct gw_route *route, FILE *out)
+{
+	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
+	char			 name[256];
+	const char		*host;
+
+	if (route->config->ca == NULL || !gw_spec_is_tls(wire) ||
+	    wire->server == NULL || strcmp(wire->server, ".") != 0)
+		return;
+	if ((host = gw_tls_peer_name(wire, name, sizeof name)) == NULL)
+		return;
+	fprintf(out, "  verify   the server's certificate must name this host, "
+	    "'%s' (server=. with [tls] ca)\n", host);
+}
+
 void
 gw_gateway_print(struct gw_gateway *gw, FILE *out)
 {
 	struct gw_route			*route;
 	const struct gw_config_route	*conf;
 	char				*serve, *connect, *client, host[256];
+	const char			*w, *nl;
 
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		conf = route->conf;
@@ -345,6 +553,14 @@ gw_gateway_print(struct gw_gateway *gw, FILE *out)
 		    conf->bind != NULL ? conf->bind : "");
 		fprintf(out, "  connect  %s\n", connect != NULL ? connect : "?");
 		fprintf(out, "  client   %s\n", client != NULL ? client : "?");
+		gateway_print_verify(route, out);
+		for (w = route->warnings; w != NULL && *w != '\0'; w = nl + 1) {
+			nl = strchr(w, '\n');
+			fprintf(out, "  warning  %.*s\n", nl != NULL ?
+			    (int)(nl - w) : (int)strlen(w), w);
+			if (nl == NULL)
+				break;
+		}
 		free(serve);
 		free(connect);
 		free(client);
@@ -360,24 +576,36 @@ gateway_log_lines(enum gw_log_level level, const char *prefix,
 
 	for (p = lines; p != NULL && *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
-		gw_log(level, "%s: %.*s", prefix, nl != NULL ? (int)(nl - p) :
+		gw_log(level, "%s%s%.*s", prefix != NULL ? prefix : "",
+		    prefix != NULL ? ": " : "", nl != NULL ? (int)(nl - p) :
 		    (int)strlen(p), p);
 		if (nl == NULL)
 			break;
 	}
 }
 
+/* SIGHUP's reload has ended: its outcome goes to the log. */
 static void
-gateway_reload_log(struct gw_gateway *gw, const char *why)
+gateway_reload_logged(int rc, const char *cause, void *arg)
 {
-	char	*cause = NULL, prefix[64];
+	const char	*why = arg;
+	char		 prefix[64];
 
 	snprintf(prefix, sizeof prefix, "%s: reload", why);
-	if (gw_gateway_reload(gw, &cause) == -1)
+	if (rc == -1)
 		gateway_log_lines(GW_LOG_ERROR, prefix, cause != NULL ? cause :
 		    "out of memory; the configuration is unchanged");
 	else
 		gateway_log_lines(GW_LOG_INFO, prefix, cause);
+}
+
+static void
+gateway_reload_log(struct gw_gateway *gw, char *why)
+{
+	char	*cause = NULL;
+
+	if (gw_gateway_reload(gw, gateway_reload_logged, why, &cause) == -1)
+		gateway_reload_logged(-1, cause, why);
 	free(cause);
 }
 
@@ -414,23 +642,22 @@ gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
 		    "needs a restart; the running daemon keeps the old value");
 }
 
+/*
+ * The part of a reload that runs in the loop, once the reload thread has
+ * read and checked the file (config, whose ownership passes here): build the
+ * new routes, hand over what did not change, bind what is new, commit.
+ */
 static int
-gateway_reload(struct gw_gateway *gw, char **cause)
+gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
+    char **cause)
 {
 	struct gw_route_list	 fresh;
-	struct gw_config	*config, *old_config = gw->config;
+	struct gw_config	*old_config = gw->config;
 	struct gw_route		*r, *old, *next, **took_listen, **took_prepare;
 	char			*why, *errors = NULL;
 	size_t			 i, n = 0, kept = 0, added = 0, retired = 0;
 
 	*cause = NULL;
-	if (old_config->path == NULL) {
-		*cause = strdup("this daemon runs a route from -s/-c: there is "
-		    "no file to reload");
-		return (-1);
-	}
-	if (gw_config_load(old_config->path, &config, cause) == -1)
-		return (-1);
 	gateway_reload_fixed(old_config, config, &errors);
 	TAILQ_INIT(&fresh);
 	took_listen = calloc(config->nroutes + 1, sizeof *took_listen);
@@ -514,6 +741,10 @@ gateway_reload(struct gw_gateway *gw, char **cause)
 		TAILQ_INSERT_HEAD(&gw->routes, r, entry);
 	}
 	added = config->nroutes - kept;
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		if (r->config == config)
+			gateway_log_lines(GW_LOG_WARN, NULL, r->warnings);
+	}
 	gw->config = config;
 	if (!gateway_config_used(gw, old_config))
 		gw_config_free(old_config);
@@ -526,22 +757,232 @@ gateway_reload(struct gw_gateway *gw, char **cause)
 	return (0);
 }
 
-/*
- * The reload proper is gateway_reload; around it the service manager hears
- * RELOADING=1, then READY=1 whatever the outcome (notify.h), for SIGHUP and
- * `ctl reload` alike.  Once the daemon is stopping it hears nothing more.
- */
-int
-gw_gateway_reload(struct gw_gateway *gw, char **cause)
-{
-	int	rc;
+/* One caller waiting for a reload's outcome. */
+struct gateway_waiter {
+	gw_gateway_reload_cb		*cb;
+	void				*arg;
+	bool				 started;	/* the running thread
+							   read the file after
+							   it asked */
+	TAILQ_ENTRY(gateway_waiter)	 entry;
+};
 
+/*
+ * The reload thread and its waiters.  The thread only reads and checks the
+ * file (gw_config_load, which touches nothing the loop uses); it reports by
+ * writing one byte to fds[1], and the loop joins it, applies the result and
+ * answers every waiter that asked before the thread started.  Those who
+ * asked meanwhile get a run of their own after it, which reads the file as
+ * it is then.
+ */
+struct gw_gateway_reload {
+	struct gw_gateway		*gw;
+	pthread_t			 thread;
+	bool				 running;
+	int				 fds[2];
+	struct event			*done;
+	char				*path;		/* the thread's copy */
+	int				 rc;		/* the thread's result */
+	struct gw_config		*config;
+	char				*cause;
+	TAILQ_HEAD(, gateway_waiter)	 waiters;
+};
+
+static void *
+gateway_reload_main(void *arg)
+{
+	struct gw_gateway_reload	*rl = arg;
+	char				 c = 0;
+
+	rl->rc = gw_config_load(rl->path, &rl->config, &rl->cause);
+	while (write(rl->fds[1], &c, 1) == -1 && errno == EINTR)
+		;
+	return (NULL);
+}
+
+static void	gateway_reload_done(evutil_socket_t, short, void *);
+
+/* Start a thread that reads the file for every waiter so far. */
+static int
+gateway_reload_start(struct gw_gateway *gw, char **cause)
+{
+	struct gw_gateway_reload	*rl = gw->reload;
+	struct gateway_waiter		*w;
+	sigset_t			 all, old;
+	int				 err;
+
+	if (rl == NULL) {
+		if ((rl = calloc(1, sizeof *rl)) == NULL)
+			goto oom;
+		rl->gw = gw;
+		rl->fds[0] = rl->fds[1] = -1;
+		TAILQ_INIT(&rl->waiters);
+		gw->reload = rl;
+	}
+	if (rl->fds[0] == -1 && pipe2(rl->fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+		err = errno;
+		rl->fds[0] = rl->fds[1] = -1;
+		goto fail;
+	}
+	if (rl->done == NULL) {
+		if ((rl->done = event_new(gw->base, rl->fds[0], EV_READ |
+		    EV_PERSIST, gateway_reload_done, rl)) == NULL)
+			goto oom;
+		if (event_add(rl->done, NULL) == -1) {
+			event_free(rl->done);
+			rl->done = NULL;
+			goto oom;
+		}
+	}
+	free(rl->path);
+	if ((rl->path = strdup(gw->config->path)) == NULL)
+		goto oom;
+	rl->rc = -1;
+	rl->config = NULL;
+	rl->cause = NULL;
+	/* Signals stay with the loop's thread (libevent's evsignal). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&rl->thread, NULL, gateway_reload_main, rl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
+		goto fail;
+	rl->running = true;
+	TAILQ_FOREACH(w, &rl->waiters, entry)
+		w->started = true;
 	if (!gw->notified_stopping)
 		gw_notify_reloading();
-	rc = gateway_reload(gw, cause);
+	return (0);
+oom:
+	*cause = strdup("out of memory; the configuration is unchanged");
+	return (-1);
+fail:
+	if (asprintf(cause, "cannot start reading the file: %s; the "
+	    "configuration is unchanged", strerror(err)) == -1)
+		*cause = NULL;
+	return (-1);
+}
+
+/* The thread has ended: apply its result and answer its waiters. */
+static void
+gateway_reload_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_gateway_reload	*rl = arg;
+	struct gw_gateway		*gw = rl->gw;
+	struct gateway_waiter		*w;
+	char				 buf[16], *cause = NULL;
+	int				 rc;
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	if (!rl->running)
+		return;
+	pthread_join(rl->thread, NULL);
+	rl->running = false;
+	if (rl->rc == 0)
+		rc = gateway_reload_apply(gw, rl->config, &cause);
+	else {
+		rc = -1;
+		cause = rl->cause;
+	}
+	rl->config = NULL;
+	rl->cause = NULL;
 	if (!gw->notified_stopping)
 		gw_notify_reloaded(gw->config->nroutes, rc == -1);
-	return (rc);
+	/* A callback may cancel other waiters: take one at a time. */
+	for (;;) {
+		TAILQ_FOREACH(w, &rl->waiters, entry) {
+			if (w->started)
+				break;
+		}
+		if (w == NULL)
+			break;
+		TAILQ_REMOVE(&rl->waiters, w, entry);
+		w->cb(rc, cause, w->arg);
+		free(w);
+	}
+	free(cause);
+	cause = NULL;
+	if (TAILQ_EMPTY(&rl->waiters) || gateway_reload_start(gw, &cause) == 0)
+		return;
+	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
+		TAILQ_REMOVE(&rl->waiters, w, entry);
+		w->cb(-1, cause, w->arg);
+		free(w);
+	}
+	free(cause);
+}
+
+int
+gw_gateway_reload(struct gw_gateway *gw, gw_gateway_reload_cb *cb, void *arg,
+    char **cause)
+{
+	struct gateway_waiter	*w;
+
+	*cause = NULL;
+	if (gw->config->path == NULL) {
+		*cause = strdup("this daemon runs a route from -s/-c: there is "
+		    "no file to reload");
+		return (-1);
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		*cause = strdup("out of memory; the configuration is unchanged");
+		return (-1);
+	}
+	w->cb = cb;
+	w->arg = arg;
+	if (gw->reload == NULL || !gw->reload->running) {
+		if (gateway_reload_start(gw, cause) == -1) {
+			free(w);
+			return (-1);
+		}
+		w->started = true;	/* the thread starts after this ask */
+	}
+	TAILQ_INSERT_TAIL(&gw->reload->waiters, w, entry);
+	return (0);
+}
+
+void
+gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg)
+{
+	struct gateway_waiter	*w, *next;
+
+	if (gw->reload == NULL)
+		return;
+	for (w = TAILQ_FIRST(&gw->reload->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->arg == arg) {
+			TAILQ_REMOVE(&gw->reload->waiters, w, entry);
+			free(w);
+		}
+	}
+}
+
+/* Wait for a running thread and free everything (no callback runs). */
+static void
+gateway_reload_free(struct gw_gateway_reload *rl)
+{
+	struct gateway_waiter	*w;
+
+	if (rl == NULL)
+		return;
+	if (rl->running)
+		pthread_join(rl->thread, NULL);
+	gw_config_free(rl->config);
+	free(rl->cause);
+	free(rl->path);
+	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
+		TAILQ_REMOVE(&rl->waiters, w, entry);
+		free(w);
+	}
+	if (rl->done != NULL)
+		event_free(rl->done);
+	if (rl->fds[0] != -1)
+		close(rl->fds[0]);
+	if (rl->fds[1] != -1)
+		close(rl->fds[1]);
+	free(rl);
 }
 
 void
@@ -564,12 +1005,13 @@ gw_gateway_check_stopping(struct gw_gateway *gw)
 static void
 gateway_signal(evutil_socket_t sig, short what, void *arg)
 {
+	static char		 sighup[] = "SIGHUP";
 	struct gw_gateway	*gw = arg;
 	struct gw_route		*route, *next;
 
 	(void)what;
 	if (sig == SIGHUP) {
-		gateway_reload_log(gw, "SIGHUP");
+		gateway_reload_log(gw, sighup);
 		return;
 	}
 	gw_log_info("%s: ending every route", strsignal((int)sig));
@@ -684,6 +1126,8 @@ gw_gateway_run(struct gw_gateway *gw)
 	}
 	if (gateway_runtime_make(gw) == -1)
 		return (1);
+	TAILQ_FOREACH(route, &gw->routes, entry)
+		gateway_log_lines(GW_LOG_WARN, NULL, route->warnings);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		if (gw_route_start(route, &cause) == -1) {
 			gw_log_error("%s", cause != NULL ? cause : "out of memory");
@@ -722,6 +1166,7 @@ gw_gateway_free(struct gw_gateway *gw)
 	gw_session_reap(gw);
 	gw_metrics_stop(gw);
 	gw_control_free(gw->control);
+	gateway_reload_free(gw->reload);
 	if (gw->exit_timer != NULL)
 		event_free(gw->exit_timer);
 	if (gw->reap != NULL)

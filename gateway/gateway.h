@@ -20,6 +20,7 @@
 #include "tls/tls.h"
 
 struct gw_control;
+struct gw_gateway_reload;
 struct evhttp;
 
 struct gw_gateway {
@@ -48,26 +49,33 @@ struct gw_gateway {
 	rlim_t				 fd_limit;	/* RLIMIT_NOFILE at start
 							   (getrlimit(2));
 							   RLIM_INFINITY: unknown */
+	struct gw_gateway_reload	*reload;	/* NULL: none yet */
 };
 
 /*
  * Make a gateway for a configuration (ownership of config passes to it, also
  * on failure) and build every route without listening (gw_route_new).  Every
- * route's error is collected into *cause, one per line.  Returns the gateway
- * or NULL.
+ * route's error is collected into *cause, one per line.  With [gateway] user,
+ * started as root: every TLS file a reload reads again is opened as that
+ * user (in a child process that becomes it), and one it cannot read becomes
+ * a warning of its route (gw_route_warn; dbgbridge.ini(5) "user").  Returns
+ * the gateway or NULL.
  */
 struct gw_gateway *gw_gateway_new(struct gw_config *config, char **cause);
 
 /*
  * Print each route for `dbgbridge -n`: its canonical serve and connect specs
- * (passwords masked) and the string a smart client pastes to reach it.
+ * (passwords masked) and the string a smart client pastes to reach it; then
+ * the host name an spipe server=. is verified against with [tls] ca, and
+ * the route's warnings (dbgbridge.8 "-n").
  */
 void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
 
 /*
- * Start every route and run the loop until every route has ended (after
- * SIGTERM / SIGINT, or non-persistent routes whose server ended).  Returns the
- * process exit status: 0, or 1 when a route could not start (logged).
+ * Log every route's warnings, start every route and run the loop until
+ * every route has ended (after SIGTERM / SIGINT, or non-persistent routes
+ * whose server ended).  Returns the process exit status: 0, or 1 when a
+ * route could not start (logged).
  */
 int	 gw_gateway_run(struct gw_gateway *gw);
 
@@ -98,21 +106,42 @@ void	 gw_gateway_check_exit(struct gw_gateway *gw);
 char	*gw_gateway_runtime_dir(void);
 
 /*
+ * A reload's outcome (gw_gateway_reload), from the loop: rc 0 and a summary
+ * of what changed ("2 routes: 1 listener kept, 1 new, 1 old route retired"),
+ * or rc -1 and every error, one per line; cause is borrowed for the call and
+ * may be NULL (out of memory).  arg: as given to gw_gateway_reload.
+ */
+typedef void gw_gateway_reload_cb(int rc, const char *cause, void *arg);
+
+/*
  * Reload the configuration file (SIGHUP, `ctl reload`; issue "Reload"):
  * parse, check and build everything new first, and bind every listener that
- * is new; on any error keep the old configuration and return -1 with a
- * malloc'd *cause listing every error, one per line.  Then new routes
- * serve; routes that are gone or changed are retired (their open sessions
- * go on with their old settings until they end); a listener, or a clicon
- * pool, whose spec did not change passes to the new route without closing,
- * so no connect is refused during the reload.  [gateway] control, metrics,
+ * is new; on any error keep the old configuration.  Then new routes serve;
+ * routes that are gone or changed are retired (their open sessions go on
+ * with their old settings until they end); a listener, or a clicon pool,
+ * whose spec did not change passes to the new route without closing, so no
+ * connect is refused during the reload.  [gateway] control, metrics,
  * metrics_allow, pipe_dir and user need a restart: a change to them is an
  * error.  log_level, log, log_format and syslog_facility take effect
  * (gw_log_configure).  The service manager hears RELOADING=1 before and
- * READY=1 after, either way (notify.h).  Returns 0 with a malloc'd *cause
- * summarising what changed ("2 routes: 1 kept, 1 added, 1 retired").
+ * READY=1 after, either way (notify.h).
+ *
+ * The file is read and checked in a thread of its own (gw_config_load,
+ * linear in the file's size), so a large file never stalls the loop
+ * (dbgbridge.8 "SIGHUP"); building and binding the routes runs in the loop.
+ * A reload asked for while one runs gets a run of its own after it, which
+ * reads the file as it is then.
+ *
+ * cb(rc, cause, arg) runs once, later, from the loop, unless cancelled
+ * (gw_gateway_reload_cancel) or the gateway is freed first.  Returns 0, or
+ * -1 with a malloc'd *cause when no reload could start (no file: a route
+ * from -s/-c; out of memory; no thread), and then cb never runs.
  */
-int	 gw_gateway_reload(struct gw_gateway *gw, char **cause);
+int	 gw_gateway_reload(struct gw_gateway *gw, gw_gateway_reload_cb *cb,
+	    void *arg, char **cause);
+
+/* Forget every waiter with this arg: its callback will not run. */
+void	 gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg);
 
 /*
  * Once no route serves any more (each has ended or is ending, after SIGTERM,

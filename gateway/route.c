@@ -5,6 +5,9 @@
 #include "config.h"
 #endif
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,7 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	struct gw_tls_ctx		*tls = NULL;
 	struct gw_tls_stores		 stores;
 	char				*why = NULL, msg[320];
+	char				 path[sizeof ((struct sockaddr_un *)0)->sun_path];
 
 	/* With clicon=, tcp and ssl links are reached the other way round. */
 	if ((ops = gw_transport_ops_for(wire)) == NULL) {
@@ -86,6 +90,16 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    wire->transport), wire->server);
 		return (route_cause(cause, conf->name, what, msg));
 	}
+	/* The socket path must fit with this pipe_dir: -n says so too. */
+	if ((wire->transport == GW_SPEC_NPIPE ||
+	    wire->transport == GW_SPEC_SPIPE) &&
+	    gw_npipe_path(route->gateway->pipe_dir, wire->pipe, serve, path,
+	    sizeof path, &why) == -1) {
+		route_cause(cause, conf->name, what, why != NULL ? why :
+		    "out of memory");
+		free(why);
+		return (-1);
+	}
 	if (gw_spec_is_tls(wire)) {
 		/* The route's own configuration: a reload may change stores. */
 		stores.user_store = route->config->user_store;
@@ -99,6 +113,11 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 			free(why);
 			return (-1);
 		}
+	}
+	if (gw_tls_ctx_warning(tls) != NULL && asprintf(&why, "route %s.%s: %s",
+	    conf->name, what, gw_tls_ctx_warning(tls)) != -1) {
+		gw_route_warn(route, why);
+		free(why);
 	}
 	if (serve) {
 		route->serve_ops = ops;
@@ -404,5 +423,19 @@ gw_route_free(struct gw_route *route)
 	free(route->connect_where);
 	gw_tls_ctx_free(route->serve_tls);
 	gw_tls_ctx_free(route->connect_tls);
+	free(route->warnings);
 	free(route);
+}
+
+int
+gw_route_warn(struct gw_route *route, const char *text)
+{
+	char	*n;
+
+	if (asprintf(&n, "%s%s%s", route->warnings != NULL ? route->warnings :
+	    "", route->warnings != NULL ? "\n" : "", text) == -1)
+		return (-1);
+	free(route->warnings);
+	route->warnings = n;
+	return (0);
 }

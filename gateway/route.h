@@ -87,6 +87,7 @@ struct gw_route {
 	uint64_t				 bytes_down;
 	bool					 server_closed;	/* a server link ended */
 	struct gw_route_stats			 stats;
+	char					*warnings;	/* "\n"-separated, or NULL */
 	TAILQ_ENTRY(gw_route)			 entry;
 };
 
@@ -100,6 +101,15 @@ struct gw_route {
 struct gw_route *gw_route_new(struct gw_gateway *gw,
 	    struct gw_config *config, const struct gw_config_route *conf,
 	    char **cause);
+
+/*
+ * Add one line to route->warnings: what is not an error but will surprise
+ * (an expired pinned certificate, a key the [gateway] user cannot read),
+ * logged when the route starts serving and printed by `dbgbridge -n`
+ * (dbgbridge.8 "-n").  text: "route NAME.KEY: ..." by convention; copied.
+ * Out of memory loses the line (returns -1), else returns 0.
+ */
+int	 gw_route_warn(struct gw_route *route, const char *text);
 
 /*
  * Listeners (and clicon pools) a reload may keep: two routes listen alike

@@ -25,6 +25,7 @@
 #include "gateway/report.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
+#include "tls/tls.h"
 #include "transports/transport.h"
 
 /*
@@ -244,7 +245,7 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof ss;
-	char			*cause = NULL, *reason;
+	char			*cause = NULL, *reason, host[256];
 
 	s->connect = NULL;
 	session_fd_settled(s);
@@ -268,9 +269,10 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		gw_transport_sockaddr((struct sockaddr *)&ss, s->server.peer,
 		    sizeof s->server.peer);
+	/* A pipe's server=. is this host: its name is what a CA vouches for. */
 	s->server.bev = route->connect_ops->link_new(route->gateway->base, fd,
-	    route->connect_tls, wire->server != NULL ? wire->server :
-	    wire->clicon, &cause);
+	    route->connect_tls, gw_tls_peer_name(wire, host, sizeof host),
+	    &cause);
 	if (s->server.bev == NULL) {
 		close(fd);
 		if (asprintf(&reason, "server link: %s", cause != NULL ? cause :

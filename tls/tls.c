@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -20,6 +22,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
+#include "gateway/log.h"
 #include "tls/tls.h"
 #include "tls/tls_int.h"
 
@@ -31,6 +34,7 @@ struct gw_tls_ctx {
 	bool		 server;
 	X509		*pin;		/* connecting side without ca */
 	char		*name;		/* certuser / machuser value, for messages */
+	char		*warning;	/* gw_tls_ctx_warning, or NULL */
 };
 
 /* SSL ex_data slot: a malloc'd message from the certificate check. */
@@ -225,6 +229,24 @@ fail:
 }
 
 /*
+ * When x's notAfter has passed: true, with the date ("2025-01-02 00:00:00
+ * UTC") in buf (RFC 5280 §4.1.2.5).
+ */
+static bool
+tls_expired(X509 *x, char *buf, size_t size)
+{
+	const ASN1_TIME	*t = X509_get0_notAfter(x);
+	struct tm	 tm;
+
+	if (t == NULL || X509_cmp_current_time(t) >= 0)
+		return (false);
+	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, size, "an unreadable date");
+	return (true);
+}
+
+/*
  * The pinning check (design.md: the connecting side names the same
  * certificate as the server): the leaf must equal the pinned certificate.
  * The chain is not consulted.  On a mismatch a message with both SHA-256
@@ -237,9 +259,20 @@ tls_pin_verify(X509_STORE_CTX *xctx, void *arg)
 	X509			*leaf = X509_STORE_CTX_get0_cert(xctx);
 	SSL			*ssl;
 	char			 got[65], want[65], subject[256], *msg;
+	char			 when[64];
 
-	if (leaf != NULL && X509_cmp(leaf, ctx->pin) == 0)
+	if (leaf != NULL && X509_cmp(leaf, ctx->pin) == 0) {
+		/* Pinned by identity: expired or not, it is the one named. */
+		if (tls_expired(leaf, when, sizeof when)) {
+			X509_NAME_oneline(X509_get_subject_name(leaf), subject,
+			    sizeof subject);
+			gw_log_warn("TLS: server certificate %s matches the "
+			    "pinned certificate '%s' but expired on %s; accepted "
+			    "(a pin is matched by identity): renew it", subject,
+			    ctx->name, when);
+		}
 		return (1);
+	}
 	X509_STORE_CTX_set_error(xctx, X509_V_ERR_CERT_REJECTED);
 	ssl = X509_STORE_CTX_get_ex_data(xctx,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -263,6 +296,7 @@ gw_tls_client_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 {
 	struct gw_tls_ctx	*ctx;
 	char			*path, why[256], *c = NULL;
+	char			 when[64], subject[256];
 
 	if ((ctx = tls_ctx_new(spec, false, cause)) == NULL)
 		return (NULL);
@@ -286,6 +320,15 @@ gw_tls_client_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 		free(c);
 		goto fail;
 	}
+	if (tls_expired(ctx->pin, when, sizeof when)) {
+		X509_NAME_oneline(X509_get_subject_name(ctx->pin), subject,
+		    sizeof subject);
+		gw_tls_cause(&ctx->warning, "%s '%s': the pinned certificate "
+		    "%s expired on %s; a server that presents it is still "
+		    "accepted (a pin is matched by identity), with a warning "
+		    "each time: renew it", tls_key(spec), spec->cert, subject,
+		    when);
+	}
 	SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_cert_verify_callback(ctx->ssl_ctx, tls_pin_verify, ctx);
 	return (ctx);
@@ -302,7 +345,32 @@ gw_tls_ctx_free(struct gw_tls_ctx *ctx)
 	SSL_CTX_free(ctx->ssl_ctx);
 	X509_free(ctx->pin);
 	free(ctx->name);
+	free(ctx->warning);
 	free(ctx);
+}
+
+const char *
+gw_tls_ctx_warning(const struct gw_tls_ctx *ctx)
+{
+	return (ctx != NULL ? ctx->warning : NULL);
+}
+
+const char *
+gw_tls_peer_name(const struct gw_spec *spec, char *buf, size_t size)
+{
+	const char	*host;
+
+	if (spec == NULL || size == 0)
+		return (NULL);
+	host = spec->server != NULL ? spec->server : spec->clicon;
+	if (host == NULL || strcmp(host, ".") != 0 ||
+	    (spec->transport != GW_SPEC_NPIPE &&
+	    spec->transport != GW_SPEC_SPIPE))
+		return (host);
+	if (gethostname(buf, size) != 0 || buf[0] == '\0')
+		snprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+	return (buf);
 }
 
 static bool

@@ -28,57 +28,34 @@
 
 #define NPIPE_MAX_SINGLE_IO	(256 * 1024)
 
-/*
- * dir/NAME into out (size bytes), NAME's first two %d / %x codes expanded to
- * the process id (the main thread's id is the process id on Linux), "%%" to
- * "%".  Returns 0, or -1 with a malloc'd *cause.
- */
-static int
-npipe_path(const char *dir, const char *name, bool expand, char *out,
+int
+gw_npipe_path(const char *dir, const char *name, bool expand, char *out,
     size_t size, char **cause)
 {
 	struct sockaddr_un	 sun;
-	char			 expanded[sizeof sun.sun_path * 2];
-	size_t			 o = 0;
-	int			 codes = 0, n;
-	const char		*p;
+	char			 expanded[GW_SPEC_PIPE_MAX + 1];
+	int			 n;
 
-	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0) {
-		if (asprintf(cause, "pipe name '%s' may not contain '/' or be "
-		    "'.' or '..'", name) == -1)
+	/* The grammar's rule (spec.h): what -n and `spec` refuse, we refuse. */
+	if (gw_spec_pipe_check(name, expand ? GW_SPEC_SERVER : GW_SPEC_CLIENT,
+	    cause) == -1) {
+		if (*cause == NULL)
+			*cause = strdup("out of memory");
+		return (-1);
+	}
+	if (!expand)
+		snprintf(expanded, sizeof expanded, "%s", name);
+	else if (gw_spec_pipe_expand(name, (long)getpid(), expanded,
+	    sizeof expanded) == -1) {
+		if (asprintf(cause, "pipe name '%s' does not expand", name) == -1)
 			*cause = NULL;
 		return (-1);
 	}
-	for (p = name; *p != '\0' && o + 1 < sizeof expanded; p++) {
-		if (!expand || *p != '%') {
-			expanded[o++] = *p;
-			continue;
-		}
-		if (p[1] == '%') {
-			expanded[o++] = '%';
-			p++;
-		} else if ((p[1] == 'd' || p[1] == 'x') && codes < 2) {
-			n = snprintf(expanded + o, sizeof expanded - o,
-			    p[1] == 'd' ? "%ld" : "%lx", (long)getpid());
-			o += n > 0 ? (size_t)n : 0;
-			codes++;
-			p++;
-		} else {
-			if (asprintf(cause, "pipe name '%s': only %%d, %%x (at "
-			    "most two) and %%%% are expanded", name) == -1)
-				*cause = NULL;
-			return (-1);
-		}
-		if (o >= sizeof expanded)
-			o = sizeof expanded - 1;
-	}
-	expanded[o] = '\0';
 	n = snprintf(out, size, "%s/%s", dir, expanded);
 	if (n < 0 || (size_t)n >= sizeof sun.sun_path || (size_t)n >= size) {
 		if (asprintf(cause, "socket path too long: %s/%s is %d bytes, "
-		    "at most %zu fit (set a shorter [gateway] pipe_dir)", dir,
-		    expanded, n, sizeof sun.sun_path - 1) == -1)
+		    "at most %zu fit (set a shorter [gateway] pipe_dir)",
+		    dir, expanded, n, sizeof sun.sun_path - 1) == -1)
 			*cause = NULL;
 		return (-1);
 	}
@@ -470,7 +447,7 @@ gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
 	gid_t			 gid = (gid_t)-1;
 	int			 fd = -1, dirfd;
 
-	if (npipe_path(params->pipe_dir, params->spec->pipe, true, path,
+	if (gw_npipe_path(params->pipe_dir, params->spec->pipe, true, path,
 	    sizeof path, cause) == -1)
 		return (NULL);
 	name = strrchr(path, '/') + 1;
@@ -584,7 +561,7 @@ gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 
 	(void)dns;
 	(void)prepared;
-	if (npipe_path(pipe_dir, spec->pipe, false, path, sizeof path,
+	if (gw_npipe_path(pipe_dir, spec->pipe, false, path, sizeof path,
 	    &cause) == -1) {
 		err = EINVAL;
 		snprintf(why, sizeof why, "%s", cause != NULL ? cause :

@@ -17,6 +17,9 @@
 #include "config.h"
 #endif
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <limits.h>
@@ -750,13 +753,121 @@ bad:
 	return (spec_fail(ctx, "'password' must be 1-12 letters or digits"));
 }
 
+/* The width of a process id once %d or %x is expanded, at its widest. */
+#define SPEC_PID_DEC	10
+#define SPEC_PID_HEX	8
+
+_Static_assert(GW_SPEC_PIPE_MAX + 2 ==
+    sizeof ((struct sockaddr_un *)0)->sun_path,
+    "GW_SPEC_PIPE_MAX: \"/\" + NAME + NUL fill sun_path");
+
+/*
+ * pipe= (spec.h gw_spec_pipe_check): the rule; server: the '%' codes are
+ * checked and counted at their widest.
+ */
+static int
+spec_pipe_rule(const struct spec_ctx *ctx, const char *v, bool server)
+{
+	const char	*p;
+	size_t		 len = 0;
+	int		 codes = 0;
+
+	if (*v == '\0')
+		return (spec_fail(ctx, "'pipe' needs a value"));
+	for (p = v; *p != '\0'; p++) {
+		if (spec_space((unsigned char)*p) || *p == '"' || *p == ',') {
+			return (spec_fail(ctx, "'pipe' may not contain "
+			    "spaces or quotes, got '%s'", v));
+		}
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			return (spec_fail(ctx, "'pipe' may not contain "
+			    "control characters"));
+		}
+		if (*p == '/') {
+			return (spec_fail(ctx, "'pipe' may not contain '/' "
+			    "(it names one socket in pipe_dir), got '%s'", v));
+		}
+		if (!server || *p != '%') {
+			len++;
+			continue;
+		}
+		if (p[1] == '%')
+			len++;
+		else if (p[1] == 'd' || p[1] == 'x') {
+			if (++codes > 2) {
+				return (spec_fail(ctx, "'pipe' may hold at most "
+				    "two %%d / %%x codes, got '%s'", v));
+			}
+			len += p[1] == 'd' ? SPEC_PID_DEC : SPEC_PID_HEX;
+		} else {
+			return (spec_fail(ctx, "'pipe': a '%%' must start %%d, "
+			    "%%x or %%%% (a literal '%%'), got '%s'", v));
+		}
+		p++;
+	}
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		return (spec_fail(ctx, "'pipe' may not be '.' or '..'"));
+	if (len > GW_SPEC_PIPE_MAX) {
+		return (spec_fail(ctx, "'pipe' is %zu bytes%s; at most %d fit "
+		    "in a socket path", len, codes > 0 ? " with its %d / %x "
+		    "codes at their widest" : "", GW_SPEC_PIPE_MAX));
+	}
+	return (0);
+}
+
+int
+gw_spec_pipe_check(const char *name, enum gw_spec_side side, char **cause)
+{
+	struct spec_ctx	ctx;
+
+	ctx.prefix = NULL;
+	ctx.name = NULL;
+	ctx.hint = NULL;
+	ctx.cause = cause;
+	if (name == NULL)
+		name = "";
+	return (spec_pipe_rule(&ctx, name, side == GW_SPEC_SERVER));
+}
+
+int
+gw_spec_pipe_expand(const char *name, long pid, char *out, size_t size)
+{
+	const char	*p;
+	size_t		 o = 0;
+	int		 n;
+
+	if (gw_spec_pipe_check(name, GW_SPEC_SERVER, NULL) != 0 || size == 0)
+		return (-1);
+	for (p = name; *p != '\0'; p++) {
+		if (*p != '%') {
+			if (o + 1 >= size)
+				return (-1);
+			out[o++] = *p;
+			continue;
+		}
+		p++;
+		if (*p == '%') {
+			if (o + 1 >= size)
+				return (-1);
+			out[o++] = '%';
+			continue;
+		}
+		n = snprintf(out + o, size - o, *p == 'd' ? "%ld" : "%lx", pid);
+		if (n < 0 || (size_t)n >= size - o)
+			return (-1);
+		o += (size_t)n;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
 /* Phase one for tcp, npipe, ssl, spipe and com: every value. */
 static int
 spec_values(const struct spec_ctx *ctx, struct gw_spec *s, char **vals,
     uint32_t present)
 {
 	unsigned long	 n;
-	const char	*v, *p;
+	const char	*v;
 
 	if ((v = vals[K_PROTO]) != NULL && spec_proto(ctx, v, &s->proto) != 0)
 		return (-1);
@@ -788,12 +899,9 @@ spec_values(const struct spec_ctx *ctx, struct gw_spec *s, char **vals,
 			return (-1);
 	}
 	if ((v = vals[K_PIPE]) != NULL) {
-		for (p = v; *p != '\0'; p++) {
-			if (spec_space((unsigned char)*p) || *p == '"') {
-				return (spec_fail(ctx, "'pipe' may not contain "
-				    "spaces or quotes, got '%s'", v));
-			}
-		}
+		/* The server-side '%' rule is phase two's (spec_check_side). */
+		if (spec_pipe_rule(ctx, v, false) != 0)
+			return (-1);
 		if ((s->pipe = spec_dup(ctx, v, strlen(v))) == NULL)
 			return (-1);
 	}
@@ -902,6 +1010,8 @@ spec_check_side(const struct spec_ctx *ctx, const struct gw_spec *s,
 	}
 	if (pipe && (~present & KB(K_PIPE)))
 		return (spec_fail(ctx, "missing required key 'pipe'"));
+	if (pipe && spec_pipe_rule(ctx, s->pipe, side == GW_SPEC_SERVER) != 0)
+		return (-1);
 	if (t == GW_SPEC_COM) {
 		if (~present & KB(K_PORT))
 			return (spec_fail(ctx, "missing required key 'port'"));
@@ -1176,7 +1286,11 @@ spec_parse_trans(const struct spec_ctx *outer, char *text, char **out)
 			goto fail;
 		}
 		spec_buf_item(&b, "port=%lu", n);
-		spec_buf_item(&b, "key=%s", vals[T_KEY]);
+		/*
+		 * KDNET's key is a secret like password= (WT §3.2): never
+		 * kept or printed; nothing in dbgbridge needs it.
+		 */
+		spec_buf_item(&b, "key=*");
 		break;
 	}
 	if ((*out = spec_buf_done(&b)) == NULL)

@@ -90,7 +90,8 @@ struct gw_spec {
 
 	/* kdsrv */
 	struct gw_spec		*inner;		/* server=@{CLIENT-SPEC}, client side */
-	char			*trans;		/* trans=@{...} in canonical form, without @{} */
+	char			*trans;		/* trans=@{...} in canonical form, without @{};
+						   a net: key= is kept as "key=*" */
 };
 
 /*
@@ -124,10 +125,52 @@ void	 gw_spec_free(struct gw_spec *spec);
  * The canonical form of a spec (design.md): lower-case transport and keys, the
  * key order of the documented syntax line for its form (WT §2.2, §2.3, §2.5),
  * flags as bare words ("hidden", "icfenable"), "ipversion=6", a port range as
- * "A:B", and "password=*" in place of any password.
+ * "A:B", and "password=*" in place of any password and "key=*" in place of a
+ * kdsrv trans=@{net:...} key.
  * Returns a malloc'd string owned by the caller, or NULL when out of memory.
  */
 char	*gw_spec_canonical(const struct gw_spec *spec);
+
+/*
+ * The longest pipe= name in bytes (WT §3.1 pipe=; dbgbridge.ini(5)
+ * "pipe="): off Windows a pipe is a Unix-domain socket named pipe_dir/NAME,
+ * and the whole path must fit sockaddr_un's sun_path (unix(7)) with its NUL;
+ * the shortest pipe_dir, "/", leaves this much for NAME.  On the server side
+ * the length counts each %d at 10 bytes and each %x at 8 (a process id at
+ * its widest).  The length with the configured pipe_dir is checked by
+ * gw_npipe_path (transports/transport.h).
+ */
+#define GW_SPEC_PIPE_MAX	106
+
+/*
+ * The rule for a pipe= name (WT §2.1 "pipe names must not contain spaces or
+ * quotation marks", §3.1 pipe=; dbgbridge.8 "Transport strings"), the one
+ * both the grammar (gw_spec_parse, so `spec` and `-n`) and the daemon
+ * (gw_npipe_path) apply:
+ *   - 1 to GW_SPEC_PIPE_MAX bytes;
+ *   - no space, tab, '"', ',' or control character, no '/', and not "." or
+ *     ".." (the name is one file in pipe_dir);
+ *   - server side (GW_SPEC_SERVER): a '%' starts %d or %x (at most two of
+ *     them: the first becomes the process id, a second the thread id) or %%
+ *     (a literal '%'); any other '%' is an error.  Client side: the name the
+ *     server ended up with, taken literally ('%' is an ordinary byte).
+ * name: the value of pipe=.  side: GW_SPEC_SERVER or GW_SPEC_CLIENT.
+ * Returns 0, or -1 with a malloc'd *cause (when cause is not NULL) of the
+ * form "'pipe' may not contain '/', got '../x'".
+ */
+int	 gw_spec_pipe_check(const char *name, enum gw_spec_side side,
+	    char **cause);
+
+/*
+ * A server-side pipe name as the server creates it (WT §3.1): the first two
+ * %d / %x codes become pid in decimal / hexadecimal (a second code is the
+ * thread id, which for the main thread is the process id on Linux) and "%%"
+ * becomes "%".  name must have passed gw_spec_pipe_check for the server side.
+ * out: a buffer of size bytes.  Returns 0, or -1 when the result does not fit
+ * or name breaks the rule.
+ */
+int	 gw_spec_pipe_expand(const char *name, long pid, char *out,
+	    size_t size);
 
 /* The transport's lower-case name ("tcp", "npipe", ...). Static storage. */
 const char *gw_spec_transport_name(enum gw_spec_transport transport);
@@ -150,7 +193,8 @@ bool	 gw_spec_is_tls(const struct gw_spec *spec);
  *   "-premote tcp:clicon=HOST,port=5005"             (serve has clicon=)
  *   "-premote npipe:server=HOST,pipe=NAME"
  *   "-k kdsrv:server=@{tcp:server=HOST,port=5005},trans=@{com:port=com1,baud=57600}"
- * A server-side port range yields its first port.  Passwords never appear.
+ * A server-side port range yields its first port.  Passwords and a net:
+ * key= never appear ("key=*").
  */
 char	*gw_spec_client_string(const struct gw_spec *serve,
 	    const struct gw_spec *connect, const char *host);

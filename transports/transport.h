@@ -410,6 +410,21 @@ void	*gw_npipe_listen(struct event_base *base,
 	    void *arg, char **where, char **cause);
 
 /*
+ * The socket path of pipe NAME in dir (dbgbridge.ini(5) "pipe="): the
+ * one place that decides it, used by gw_npipe_listen, gw_npipe_connect and
+ * the configuration check (gw_route_new, so `dbgbridge -n` too).  name must
+ * pass the grammar's rule (gw_spec_pipe_check; server side when expand is
+ * true); with expand, its %d / %x codes become the process id
+ * (gw_spec_pipe_expand).  dir/NAME must fit sockaddr_un's sun_path with its
+ * NUL (unix(7)).  out: a buffer of size bytes.  Returns 0, or -1 with a
+ * malloc'd *cause ("socket path too long: DIR/NAME is N bytes, at most 107
+ * fit (set a shorter [gateway] pipe_dir)", or the grammar's
+ * message).
+ */
+int	 gw_npipe_path(const char *dir, const char *name, bool expand,
+	    char *out, size_t size, char **cause);
+
+/*
  * The listen_pause slot of npipe and spipe: as gw_stream_listen_pause.
  * listener: from gw_npipe_listen.  Cannot fail.
  */

@@ -97,6 +97,36 @@ run_check -n -s tcp:port=5005,password=Secret1 -c tcp:server=h,port=1
 [[ $ERR != *Secret1* ]] || fail "the password was printed: $ERR"
 note "ok: -s/-c"
 
+# A pipe name the daemon would refuse is refused by -n: the grammar's rule,
+# and the socket path with this pipe_dir.
+LONG=$(printf 'p%.0s' {1..100})
+for bad in '../../tmp/x' '..' 'x%s' '%' "$LONG$LONG"; do
+	run_check -n -s "npipe:pipe=$bad" -c tcp:server=127.0.0.1,port=1
+	[[ $RC == 1 && $ERR == *"route cli.serve: npipe: 'pipe'"* ]] ||
+		fail "-n with pipe=$bad: exit $RC (want 1): $OUT $ERR"
+done
+run_check -n -s tcp:port=5005 -c "npipe:server=.,pipe=../x"
+[[ $RC == 1 && $ERR == *"route cli.connect: npipe: 'pipe' may not contain '/'"* ]] ||
+	fail "-n with a connect pipe=../x: exit $RC (want 1): $OUT $ERR"
+cat >"$TMP/pipe.ini" <<INI
+[gateway]
+pipe_dir = $TMP/a-pipe-directory-with-a-rather-long-name
+[route p]
+serve = npipe:pipe=$LONG
+connect = tcp:server=127.0.0.1,port=5006
+INI
+run_check -n -f "$TMP/pipe.ini"
+[[ $RC == 1 && $ERR == *"route p.serve: socket path too long: $TMP/a-pipe-directory-with-a-rather-long-name/$LONG is "*" bytes, at most 107 fit"* ]] ||
+	fail "-n with a socket path too long for pipe_dir: exit $RC (want 1): $OUT $ERR"
+note "ok: pipe names"
+
+# A kdsrv net: key is never printed: key=* in the connect and client lines.
+run_check -n -s tcp:port=5005 -c 'kdsrv:server=@{tcp:server=lab7,port=1027},trans=@{net:port=50000,key=Sekr3t.K3y.A.B}'
+[[ $RC == 0 && $OUT == *"connect  kdsrv:server=@{tcp:server=lab7,port=1027},trans=@{net:port=50000,key=*}"* &&
+	$OUT == *"trans=@{net:port=50000,key=*}"* && "$OUT$ERR" != *Sekr3t* ]] ||
+	fail "-n printed the kdsrv key or failed: exit $RC: $OUT $ERR"
+note "ok: kdsrv key masked"
+
 # --version: the program's version and those of the OpenSSL and libevent it
 # runs with (OpenSSL_version(3), event_get_version()).
 run_check --version

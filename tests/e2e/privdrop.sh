@@ -103,6 +103,45 @@ done
 ! grep -q " warn " "$TMP/r.log" || fail "warnings with the runtime directory made for nobody: $(grep " warn " "$TMP/r.log")"
 note "ok: a runtime directory the daemon makes is nobody's; sockets removed at exit; root's ctl talks there"
 
+# A TLS route whose key only root can read: it loads at start, as root, but
+# every reload after the drop would fail.  -n and the start-up log say so,
+# naming the file and the user; once the user can read it, they do not.
+make_cert gw gw.test
+mkdir -m 0755 "$TMP/run2"
+free_port S_PORT
+cat >"$TMP/t.ini" <<EOF
+[gateway]
+user = nobody
+control = $TMP/run2/control
+pipe_dir = $TMP/run2
+[route s]
+serve = ssl:proto=tls1,certuser=$TMP/gw.pem,port=$S_PORT
+bind = 127.0.0.1
+connect = tcp:server=127.0.0.1,port=$UP_PORT
+EOF
+want="route s.serve: certuser '$TMP/gw.pem': the file $TMP/gw.pem is not readable by user 'nobody' (Permission denied): it loaded now, as root, but after the drop to 'nobody' every reload fails (the configuration stays unchanged) until 'nobody' can read it"
+RC=0
+"$DBGBRIDGE" -n -f "$TMP/t.ini" >"$TMP/n.out" 2>"$TMP/err" || RC=$?
+[[ $RC == 0 ]] || fail "-n with a root-only key: exit $RC: $(<"$TMP/err")"
+grep -q -F -x "  warning  $want" "$TMP/n.out" ||
+	fail "-n does not warn that nobody cannot read the key: $(<"$TMP/n.out")"
+start_bridge t "$TMP/t.ini"
+wait_listen "$S_PORT"
+wait_log "$TMP/t.log" "info running as user nobody" 10
+grep -q -F " warn $want" "$TMP/t.log" || fail "no warning at start: $(<"$TMP/t.log")"
+# What it warned of: a reload after the drop fails, and changes nothing.
+RC=0
+"$DBGBRIDGE" ctl -S "$TMP/run2/control" reload >"$TMP/reload.out" 2>&1 || RC=$?
+[[ $RC != 0 && $(<"$TMP/reload.out") == *"the configuration is unchanged"*"$TMP/gw.pem"*"Permission denied"* ]] ||
+	fail "reload as nobody of a root-only key: exit $RC: $(<"$TMP/reload.out")"
+stop_bridge t
+chown nobody "$TMP/gw.pem"
+RC=0
+"$DBGBRIDGE" -n -f "$TMP/t.ini" >"$TMP/n.out" 2>"$TMP/err" || RC=$?
+[[ $RC == 0 ]] && ! grep -q warning "$TMP/n.out" ||
+	fail "-n still warns once nobody owns the key: exit $RC: $(<"$TMP/n.out") $(<"$TMP/err")"
+note "ok: a key nobody cannot read is named at start and by -n"
+
 sed -i 's/^user = nobody$/user = no-such-user-here/' "$ETC/p.ini"
 RC=0
 "$DBGBRIDGE" -n -f "$ETC/p.ini" >/dev/null 2>"$TMP/err" || RC=$?

@@ -64,4 +64,20 @@ invalid --server 'tcp:port=5005,port=5006' -- "'port'"
 # A client-side spec is not a server-side one.
 invalid --server 'tcp:server=lab7,port=5005' -- "'server'"
 
+# One rule for pipe names, the daemon's: what it would refuse, spec refuses.
+LONG=$(printf 'p%.0s' {1..107})
+invalid --server 'npipe:pipe=../../tmp/x' -- "npipe: 'pipe' may not contain '/'" "'../../tmp/x'"
+invalid --client 'npipe:server=.,pipe=../../tmp/x' -- "npipe: 'pipe' may not contain '/'"
+invalid --server 'npipe:pipe=..' -- "npipe: 'pipe' may not be '.' or '..'"
+invalid --server 'npipe:pipe=x%s' -- "a '%' must start %d, %x or %%" "'x%s'"
+invalid 'npipe:pipe=%' -- "a '%' must start %d, %x or %%"
+invalid --server "npipe:pipe=$LONG" -- "'pipe' is 107 bytes; at most 106 fit in a socket path"
+invalid --client "spipe:proto=tls1,certuser=c,server=.,pipe=$LONG" -- "'pipe' is 107 bytes"
+valid 'npipe:pipe=Dbg%d_%x' --server 'npipe:pipe=Dbg%d_%x'
+# A kdsrv net: key is a secret, printed as key=* like a password.
+valid 'kdsrv:server=@{tcp:server=lab7,port=5005},trans=@{net:port=50000,key=*}' \
+	--client 'kdsrv:server=@{tcp:server=lab7,port=5005},trans=@{net:port=50000,key=1.2.3.4}'
+run_spec --client 'kdsrv:server=@{tcp:server=lab7,port=5005},trans=@{net:port=50000,key=Sekr3t.K3y.A.B}'
+[[ "$OUT$ERR" != *Sekr3t* ]] || fail "spec printed the kdsrv key: $OUT $ERR"
+
 note "spec_cli: all passed"

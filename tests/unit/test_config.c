@@ -1158,6 +1158,8 @@ test_cidr_match(void **state)
 	struct gw_config_cidr	any4[] = { cidr("0.0.0.0", 0) };
 	struct gw_config_cidr	any6[] = { cidr("::", 0) };
 	struct gw_config_cidr	mapped[] = { cidr("::ffff:10.0.0.0", 104) };
+	struct gw_config_cidr	mapped96[] = { cidr("::ffff:0.0.0.0", 96) };
+	struct gw_config_cidr	v6zero[] = { cidr("::", 64) };
 	struct gw_config_cidr	both[] = { cidr("192.0.2.0", 24),
 				    cidr("2001:db8::", 32) };
 	uint8_t			addr[16] = { 10, 0, 0, 1 };
@@ -1193,7 +1195,20 @@ test_cidr_match(void **state)
 	assert_false(match(any4, 1, "2001:db8::1"));
 	assert_true(match(any6, 1, "2001:db8::1"));
 	assert_true(match(any6, 1, "::"));
-	assert_true(match(any6, 1, "1.2.3.4"));	/* as ::ffff:1.2.3.4 */
+	/* ::/0 is IPv6 only: no IPv4 peer, however a listener sees it. */
+	assert_false(match(any6, 1, "1.2.3.4"));
+	assert_false(match(any6, 1, "127.0.0.1"));
+	assert_false(match(any6, 1, "::ffff:1.2.3.4"));
+	assert_false(match(v6, 1, "::ffff:1.2.3.4"));
+	assert_true(match(both, 2, "::ffff:192.0.2.9"));
+	assert_false(match(both, 2, "::ffff:32.1.13.184"));	/* 2001:db8 */
+	/* ::ffff:0:0/96 written on purpose holds every IPv4 peer. */
+	assert_true(match(mapped96, 1, "1.2.3.4"));
+	assert_true(match(mapped96, 1, "::ffff:1.2.3.4"));
+	assert_false(match(mapped96, 1, "2001:db8::1"));
+	/* A wider IPv6 network that covers ::ffff:0:0/96 is still IPv6 only. */
+	assert_false(match(v6zero, 1, "1.2.3.4"));
+	assert_true(match(v6zero, 1, "::1"));
 
 	/* A mapped network holds IPv4 addresses. */
 	assert_true(match(mapped, 1, "10.200.0.1"));

@@ -13,9 +13,12 @@
 
 #include <cmocka.h>
 
+#include <event2/buffer.h>
+
 #include "config/config.h"
 #include "gateway/control.h"
 #include "gateway/gateway.h"
+#include "gateway/report.h"
 #include "gateway/route.h"
 
 struct parse_case {
@@ -125,6 +128,7 @@ test_reload_diffing(void **state)
 
 	(void)state;
 	memset(&gw, 0, sizeof gw);
+	gw.pipe_dir = (char *)"/tmp";
 	oc = load(old_text);
 	nc = load(new_text);
 	for (i = 0; i < 2; i++)
@@ -155,12 +159,54 @@ test_reload_diffing(void **state)
 	gw_config_free(nc);
 }
 
+/*
+ * `ctl list --json` prints each route's specs in canonical form: a kdsrv
+ * net: key is masked like a password (dbgbridge.ini(5) "trans=").
+ */
+static void
+test_routes_json_masks_key(void **state)
+{
+	static const char text[] =
+	    "[route kd]\nserve = tcp:port=5005\nbind = 127.0.0.1\n"
+	    "connect = kdsrv:server=@{tcp:server=lab7,port=5006},"
+	    "trans=@{net:port=50000,key=Sekr3t.K3y.A.B}\n";
+	struct gw_gateway	 gw;
+	struct gw_config	*c;
+	struct gw_route		*r;
+	struct evbuffer		*out = evbuffer_new();
+	char			*cause = NULL, *doc;
+	size_t			 len;
+
+	(void)state;
+	memset(&gw, 0, sizeof gw);
+	gw.pipe_dir = (char *)"/tmp";
+	TAILQ_INIT(&gw.routes);
+	c = load(text);
+	if ((r = gw_route_new(&gw, c, &c->routes[0], &cause)) == NULL)
+		fail_msg("%s", cause);
+	TAILQ_INSERT_TAIL(&gw.routes, r, entry);
+	assert_int_equal(gw_report_routes_json(&gw, out), 0);
+	len = evbuffer_get_length(out);
+	doc = calloc(1, len + 1);
+	assert_non_null(doc);
+	evbuffer_copyout(out, doc, len);
+	assert_non_null(strstr(doc, "\"connect\":\"kdsrv:server=@{tcp:server="
+	    "lab7,port=5006},trans=@{net:port=50000,key=*}\""));
+	assert_null(strstr(doc, "Sekr3t"));
+	free(doc);
+	evbuffer_free(out);
+	TAILQ_REMOVE(&gw.routes, r, entry);
+	gw_route_free(r);
+	gw_config_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reload_diffing),
+		cmocka_unit_test(test_routes_json_masks_key),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -38,6 +38,13 @@ struct parse_case {
 #define OK(t, sd, canon, fnd)	{ (t), (sd), (canon), (fnd), NULL }
 #define ERR(t, sd, err)		{ (t), (sd), NULL, GW_SPEC_EITHER, (err) }
 
+/* Pipe names of 96, 106 and 107 bytes (GW_SPEC_PIPE_MAX is 106). */
+#define PIPE_10		"0123456789"
+#define PIPE_96		PIPE_10 PIPE_10 PIPE_10 PIPE_10 PIPE_10 PIPE_10 \
+			PIPE_10 PIPE_10 PIPE_10 "abcdef"
+#define PIPE_106	PIPE_96 PIPE_10
+#define PIPE_107	PIPE_106 "x"
+
 #define KD_TRANS_ERR "kdsrv:server=@{tcp:server=h,port=1},trans=@{"
 
 static const struct parse_case parse_cases[] = {
@@ -225,6 +232,33 @@ static const struct parse_case parse_cases[] = {
 	    "npipe: 'pipe' may not contain spaces or quotes, got 'a b'"),
 	ERR("npipe:pipe=a\"b", S,
 	    "npipe: 'pipe' may not contain spaces or quotes, got 'a\"b'"),
+	/* One rule for pipe names, the daemon's too (gw_spec_pipe_check). */
+	ERR("npipe:pipe=../../tmp/x", S, "npipe: 'pipe' may not contain '/' "
+	    "(it names one socket in pipe_dir), got '../../tmp/x'"),
+	ERR("npipe:server=.,pipe=../x", C, "npipe: 'pipe' may not contain '/' "
+	    "(it names one socket in pipe_dir), got '../x'"),
+	ERR("npipe:pipe=..", S, "npipe: 'pipe' may not be '.' or '..'"),
+	ERR("spipe:proto=tls1,certuser=c,pipe=.", S,
+	    "spipe: 'pipe' may not be '.' or '..'"),
+	ERR("npipe:server=.,pipe=..", C, "npipe: 'pipe' may not be '.' or '..'"),
+	ERR("npipe:pipe=x%s", S, "npipe: 'pipe': a '%' must start %d, %x or "
+	    "%% (a literal '%'), got 'x%s'"),
+	ERR("npipe:pipe=%", S, "npipe: 'pipe': a '%' must start %d, %x or "
+	    "%% (a literal '%'), got '%'"),
+	ERR("npipe:pipe=a%d%x%d", S,
+	    "npipe: 'pipe' may hold at most two %d / %x codes, got 'a%d%x%d'"),
+	OK("npipe:pipe=a%%b%x", S, "npipe:pipe=a%%b%x", S),
+	/* A client names the pipe the server ended up with: '%' is a byte. */
+	OK("npipe:server=.,pipe=x%s", C, "npipe:server=.,pipe=x%s", C),
+	ERR("npipe:pipe=" PIPE_107, S,
+	    "npipe: 'pipe' is 107 bytes; at most 106 fit in a socket path"),
+	ERR("npipe:server=.,pipe=" PIPE_107, C,
+	    "npipe: 'pipe' is 107 bytes; at most 106 fit in a socket path"),
+	OK("npipe:pipe=" PIPE_106, S, "npipe:pipe=" PIPE_106, S),
+	ERR("npipe:pipe=" PIPE_96 "x%d", S, "npipe: 'pipe' is 107 bytes with "
+	    "its %d / %x codes at their widest; at most 106 fit in a socket "
+	    "path"),
+	OK("npipe:pipe=" PIPE_96 "%x", S, "npipe:pipe=" PIPE_96 "%x", S),
 	ERR("npipe:server=x,pipe=p", S,
 	    "npipe: 'server' is a client-side key; a server-side spec listens "
 	    "on 'pipe'"),
@@ -463,7 +497,7 @@ static const struct parse_case parse_cases[] = {
 	    "trans=@{1394:channel=0,symlink=Inst1}", C),
 	OK(KD_TRANS_ERR "NET:Port=50000,Key=1.2.3.4}", C,
 	    "kdsrv:server=@{tcp:server=h,port=1},"
-	    "trans=@{net:port=50000,key=1.2.3.4}", C),
+	    "trans=@{net:port=50000,key=*}", C),
 	OK("kdsrv:server=@{npipe:server=h,pipe=KdPipe},trans=@{usb2:}", C,
 	    "kdsrv:server=@{npipe:server=h,pipe=KdPipe},trans=@{usb2:}", C),
 	OK("kdsrv:server=@{ssl:proto=tls1,machuser=ab 38 f7,server=h,"
@@ -744,7 +778,7 @@ static const struct client_case client_cases[] = {
 	    "kdsrv:server=@{tcp:server=k,port=5000},trans=@{net:port=50000,"
 	    "key=1.2.3.4}", "gw1",
 	    "-k kdsrv:server=@{ssl:proto=tls1.2,machuser=M,server=gw1,"
-	    "port=6000},trans=@{net:port=50000,key=1.2.3.4}" },
+	    "port=6000},trans=@{net:port=50000,key=*}" },
 	{ "tcp:port=51:60,hidden", "tcp:server=d,port=1", "gw1",
 	    "-premote tcp:server=gw1,port=51" },
 	{ "tcp:port=5005,password=S3cr3tPw", "tcp:server=d,port=1,"
@@ -797,6 +831,34 @@ test_client_case(void **state)
 	free(s);
 	gw_spec_free(serve);
 	gw_spec_free(connect);
+}
+
+/* ---- pipe names: the rule and the server's expansion (WT §3.1) */
+
+static void
+test_pipe_expand(void **state)
+{
+	char	 out[GW_SPEC_PIPE_MAX + 1], small[8], *cause = NULL;
+
+	(void)state;
+	assert_int_equal(gw_spec_pipe_expand("Dbg%d_%x%%", 1234, out,
+	    sizeof out), 0);
+	assert_string_equal(out, "Dbg1234_4d2%");
+	assert_int_equal(gw_spec_pipe_expand("plain", 1, out, sizeof out), 0);
+	assert_string_equal(out, "plain");
+	/* What the rule refuses does not expand; nor what does not fit. */
+	assert_int_equal(gw_spec_pipe_expand("x%s", 1, out, sizeof out), -1);
+	assert_int_equal(gw_spec_pipe_expand("a/b", 1, out, sizeof out), -1);
+	assert_int_equal(gw_spec_pipe_expand("Dbg%d", 12345678, small,
+	    sizeof small), -1);
+	/* The public check: the same rule, per side, no prefix. */
+	assert_int_equal(gw_spec_pipe_check("x%s", GW_SPEC_CLIENT, &cause), 0);
+	assert_int_equal(gw_spec_pipe_check("x%s", GW_SPEC_SERVER, &cause), -1);
+	assert_string_equal(cause, "'pipe': a '%' must start %d, %x or %% "
+	    "(a literal '%'), got 'x%s'");
+	free(cause);
+	assert_int_equal(gw_spec_pipe_check("", GW_SPEC_SERVER, NULL), -1);
+	assert_int_equal(gw_spec_pipe_check(NULL, GW_SPEC_CLIENT, NULL), -1);
 }
 
 /* ---- the parsed fields */
@@ -1043,15 +1105,23 @@ test_hostile(void **state)
 	n = 100000;
 	big = malloc(n + 64);
 	assert_non_null(big);
-	strcpy(big, "npipe:pipe=");
+	strcpy(big, "spipe:proto=tls1,certuser=");
 	memset(big + strlen(big), 'p', n);
-	big[11 + n] = '\0';
+	strcpy(big + 26 + n, ",pipe=p");
 	spec = parse_ok(big, GW_SPEC_SERVER);
 	canon = gw_spec_canonical(spec);
 	assert_non_null(canon);
-	assert_int_equal(strlen(canon), n + 11);
+	assert_int_equal(strlen(canon), n + 26 + 7);
 	free(canon);
 	gw_spec_free(spec);
+	/* A pipe name that long never fits a socket path: refused, briefly. */
+	strcpy(big, "npipe:pipe=");
+	memset(big + strlen(big), 'p', n);
+	big[11 + n] = '\0';
+	assert_int_equal(gw_spec_parse(big, GW_SPEC_SERVER, &spec, &cause), -1);
+	assert_string_equal(cause, "npipe: 'pipe' is 100000 bytes; at most "
+	    "106 fit in a socket path");
+	free(cause);
 	free(big);
 }
 
@@ -1078,6 +1148,7 @@ main(void)
 		cmocka_unit_test(test_transport_names),
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_pipe_expand),
 	};
 	char			**names;
 	size_t			 n, i, k = 0;

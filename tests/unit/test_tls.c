@@ -25,9 +25,12 @@
 
 static char	tmpdir[64];
 
-/* Write a self-signed P-256 certificate for CN and its key to DIR/NAME.pem. */
+/*
+ * Write a self-signed P-256 certificate for CN and its key to DIR/NAME.pem,
+ * valid from `from` to `to` seconds from now.
+ */
 static void
-make_cert(const char *name, const char *cn)
+make_cert_dated(const char *name, const char *cn, long from, long to)
 {
 	EVP_PKEY	*key = EVP_EC_gen("P-256");
 	X509		*x = X509_new();
@@ -37,8 +40,8 @@ make_cert(const char *name, const char *cn)
 
 	assert_non_null(key);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -60);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_gmtime_adj(X509_getm_notBefore(x), from);
+	X509_gmtime_adj(X509_getm_notAfter(x), to);
 	X509_set_pubkey(x, key);
 	n = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
@@ -55,6 +58,13 @@ make_cert(const char *name, const char *cn)
 	EVP_PKEY_free(key);
 }
 
+/* Valid from a minute ago for an hour. */
+static void
+make_cert(const char *name, const char *cn)
+{
+	make_cert_dated(name, cn, -60, 3600);
+}
+
 static int
 setup(void **state)
 {
@@ -66,6 +76,8 @@ setup(void **state)
 		return (-1);
 	make_cert("alpha", "alpha.test");
 	make_cert("beta", "beta.test");
+	/* Valid for a day that ended an hour ago. */
+	make_cert_dated("old", "old.test", -90000, -3600);
 	/* alpha's certificate without its key: what a connecting side pins. */
 	snprintf(cmd, sizeof cmd, "openssl x509 -in %s/alpha.pem -out "
 	    "%s/alpha-only.pem && chmod 600 %s/alpha-only.pem", tmpdir, tmpdir,
@@ -336,6 +348,71 @@ test_pin_mismatch(void **state)
 	free(srv.error);
 }
 
+/*
+ * A pinned certificate that has expired is still the one named (a pin is
+ * matched by identity): accepted, but the context carries a warning that
+ * names it and the date, for the log and -n.
+ */
+static void
+test_pin_expired(void **state)
+{
+	struct gw_tls_stores	 st = stores();
+	struct gw_spec		 spec = tls_spec("old");
+	struct gw_tls_ctx	*ctx;
+	struct hs		 srv, cli;
+	const char		*w;
+	char			 version[32], subject[128], *cause = NULL;
+
+	(void)state;
+	assert_non_null(ctx = gw_tls_client_new(&spec, &st, NULL, &cause));
+	assert_non_null(w = gw_tls_ctx_warning(ctx));
+	assert_non_null(strstr(w, "certuser 'old': the pinned certificate "
+	    "/CN=old.test expired on "));
+	assert_non_null(strstr(w, " UTC; a server that presents it is still "
+	    "accepted (a pin is matched by identity)"));
+	gw_tls_ctx_free(ctx);
+	/* A valid pin warns of nothing. */
+	spec = tls_spec("alpha-only");
+	assert_non_null(ctx = gw_tls_client_new(&spec, &st, NULL, &cause));
+	assert_null(gw_tls_ctx_warning(ctx));
+	gw_tls_ctx_free(ctx);
+	/* And the handshake with the expired one succeeds. */
+	handshake("old", "old", &srv, &cli, version, sizeof version, subject,
+	    sizeof subject);
+	assert_int_equal(cli.events, BEV_EVENT_CONNECTED);
+	assert_string_equal(subject, "CN=old.test");
+}
+
+/* server=. of a pipe is this machine: its name is the one verified. */
+static void
+test_peer_name(void **state)
+{
+	struct gw_spec	 spec = tls_spec("alpha");
+	char		 buf[256], host[256];
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof host), 0);
+	host[sizeof host - 1] = '\0';
+	spec.transport = GW_SPEC_SPIPE;
+	spec.server = (char *)".";
+	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf),
+	    host[0] != '\0' ? host : "localhost");
+	spec.transport = GW_SPEC_NPIPE;
+	assert_ptr_equal(gw_tls_peer_name(&spec, buf, sizeof buf), buf);
+	spec.server = (char *)"lab7";
+	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf), "lab7");
+	/* Only a pipe's "." means this machine. */
+	spec.transport = GW_SPEC_SSL;
+	spec.server = (char *)".";
+	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf), ".");
+	spec.server = NULL;
+	spec.clicon = (char *)"client7";
+	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf),
+	    "client7");
+	spec.clicon = NULL;
+	assert_null(gw_tls_peer_name(&spec, buf, sizeof buf));
+}
+
 int
 main(void)
 {
@@ -348,6 +425,8 @@ main(void)
 		cmocka_unit_test(test_server_key_mismatch),
 		cmocka_unit_test(test_pin_match),
 		cmocka_unit_test(test_pin_mismatch),
+		cmocka_unit_test(test_pin_expired),
+		cmocka_unit_test(test_peer_name),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
