@@ -124,7 +124,7 @@ gw_metrics_observe(struct gw_route_histogram *h, uint64_t us)
 void
 gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 {
-	struct gw_route_stats	*st = &s->route->stats;
+	struct gw_route_stats	*st = &s->route->counters->stats;
 	struct timespec		 ts;
 	struct timeval		 now;
 
@@ -146,7 +146,7 @@ gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 void
 gw_metrics_session_closed(struct gw_session *s, const char *reason)
 {
-	struct gw_route_stats	*st = &s->route->stats;
+	struct gw_route_stats	*st = &s->route->counters->stats;
 	size_t			 cls = gw_metrics_reason_class(reason);
 
 	st->closed[cls]++;
@@ -319,27 +319,32 @@ gw_metrics_render(struct evbuffer *out, const struct gw_metrics_route *routes,
 int
 gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out)
 {
-	struct gw_metrics_route	*routes;
-	const struct gw_route	*route;
-	size_t			 n = 0;
-	int			 rc;
+	struct gw_metrics_route		*routes;
+	const struct gw_route_counters	*c;
+	size_t				 n = 0;
+	int				 rc;
 
-	/* A retired route shares its name with its successor: one series. */
-	TAILQ_FOREACH(route, &gw->routes, entry)
+	/*
+	 * One series per route name, from the counts the gateway keeps for
+	 * it: a reload neither resets them nor, for a route it removed,
+	 * drops them (Prometheus counters only go up while the process
+	 * lives).
+	 */
+	TAILQ_FOREACH(c, &gw->counters, entry)
 		n++;
 	if ((routes = calloc(n != 0 ? n : 1, sizeof *routes)) == NULL)
 		return (-1);
 	n = 0;
-	TAILQ_FOREACH(route, &gw->routes, entry) {
-		if (route->state == GW_ROUTE_RETIRED)
+	TAILQ_FOREACH(c, &gw->counters, entry) {
+		if (!c->committed)
 			continue;
-		routes[n].name = route->conf->name;
-		routes[n].open = route->nsessions;
-		routes[n].accepted = route->total_sessions;
-		gw_report_route_bytes(route, &routes[n].bytes_up,
+		routes[n].name = c->name;
+		routes[n].open = c->open;
+		routes[n].accepted = c->total_sessions;
+		gw_report_counters_bytes(gw, c, &routes[n].bytes_up,
 		    &routes[n].bytes_down);
-		routes[n].handshake = gw_spec_is_tls(route->conf->serve);
-		routes[n].stats = &route->stats;
+		routes[n].handshake = c->handshake;
+		routes[n].stats = &c->stats;
 		n++;
 	}
 	rc = gw_metrics_render(out, routes, n);
