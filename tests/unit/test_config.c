@@ -173,6 +173,8 @@ assert_gateway_defaults(const struct gw_config *c)
 	assert_null(c->metrics);
 	assert_null(c->metrics_allow);
 	assert_int_equal(c->nmetrics_allow, 0);
+	assert_int_equal(c->metrics_max_connections, 16);
+	assert_int_equal(c->metrics_timeout_ms, 10000);
 	assert_null(c->pipe_dir);
 	assert_null(c->user);
 	assert_string_equal(c->machine_store, GW_SYSCONFDIR "/dbgbridge/certs");
