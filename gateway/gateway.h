@@ -20,7 +20,7 @@
 #include "tls/tls.h"
 
 struct gw_control;
-struct evhttp;
+struct gw_metrics_server;
 
 struct gw_gateway {
 	struct event_base		*base;
@@ -35,7 +35,7 @@ struct gw_gateway {
 	bool				 stopping;
 	TAILQ_HEAD(, gw_session)	 closed;	/* closed, to be freed */
 	struct gw_control		*control;	/* NULL: none */
-	struct evhttp			*metrics;	/* NULL: off (metrics.h) */
+	struct gw_metrics_server	*metrics;	/* NULL: off (metrics.h) */
 	bool				 exiting;	/* every route has ended */
 	struct event			*exit_timer;	/* bounds the last replies */
 	struct timeval			 started;
