@@ -20,10 +20,15 @@
 #      closed at once and logged as "kept for sessions"); meanwhile a session
 #      through route e is accepted and echoes its bytes; once the clients
 #      have gone b holds the descriptors it held before;
-#   4. SIGTERM: both exit 0 with well-formed logs.
+#   4. a's limit lowered below its lowest free descriptor (prlimit(1)) while
+#      a relay client and a metrics client wait: each listener's "accept:
+#      Too many open files" is logged once at once and once more with a
+#      count "(N more in the last 5 s)", not with every 250 ms pause; the
+#      limit back, the relay client is served;
+#   5. SIGTERM: both exit 0 with well-formed logs.
 . "$(dirname "$0")/lib.sh"
 
-need_prog python3 ss timeout
+need_prog python3 ss timeout prlimit
 need_bin "$DBGBRIDGE"
 
 free_port MA_PORT
@@ -203,6 +208,45 @@ PY
 timeout -k 2 10 python3 "$TMP/get.py" "$MA_PORT" >"$TMP/get.out" 2>&1 ||
 	fail "GET /metrics once the slow clients have gone: $(cat "$TMP/get.out")"
 note "over the cap: closed at once, logged once and counted; the deadline closed every dribbler; then GET 200"
+
+# 4. prlimit(1) lowers a's limit below its lowest free descriptor: every
+# accept(2) fails with EMFILE and both listeners pause and retry every
+# 250 ms while a relay client and a metrics client wait in their queues.
+A_PID=${E2E_BRIDGE_PID[a]}
+LIMIT0=$(awk '/^Max open files/ { print $4 ":" $5 }' "/proc/$A_PID/limits")
+low=$(ls "/proc/$A_PID/fd" | sort -n | awk 'BEGIN { f = 0 } $1 == f { f++ } END { print f }')
+prlimit --pid "$A_PID" --nofile="$low:${LIMIT0#*:}" || hard_error "prlimit --pid $A_PID --nofile=$low failed"
+cat >"$TMP/queued.py" <<'PY'
+import os, socket, sys, time
+m = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+data = b"queued while out of descriptors\n"
+s.sendall(data)
+got = b""
+s.settimeout(20)
+while len(got) < len(data):
+    b = s.recv(65536)
+    if not b:
+        sys.exit("EOF after %d bytes" % len(got))
+    got += b
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+print("echoed %d bytes once accepted" % len(got))
+PY
+spawn queued python3 "$TMP/queued.py" "$E_PORT" "$MA_PORT"
+QUEUED_PID=$SPAWN_PID
+wait_log "$TMP/a.log" " warn 127\\.0\\.0\\.1:$E_PORT: accept: Too many open files\$" 5
+wait_log "$TMP/a.log" ' warn metrics: accept: Too many open files; pausing 250 ms$' 5
+wait_log "$TMP/a.log" " warn 127\\.0\\.0\\.1:$E_PORT: accept: Too many open files \\([0-9]+ more in the last 5 s\\)\$" 8
+wait_log "$TMP/a.log" ' warn metrics: accept: Too many open files; pausing 250 ms \([0-9]+ more in the last 5 s\)$' 8
+n=$(_log_count "$TMP/a.log" ": accept: Too many open files")
+((n == 4)) || fail "$n accept warnings in 5 s, want 4 (each listener: one at once, then a count): $(grep -F ': accept: Too many open files' "$TMP/a.log")"
+note "out of descriptors for 5 s: $(grep -F ': accept: Too many open files' "$TMP/a.log" | cut -d' ' -f3- | tr '\n' ';')"
+prlimit --pid "$A_PID" --nofile="$LIMIT0" || hard_error "prlimit --pid $A_PID --nofile=$LIMIT0 failed"
+wait_exit "$QUEUED_PID" 15 || fail "the queued client was not served once descriptors were back"
+reap "$QUEUED_PID" rc
+[[ $rc == 0 ]] || fail "the queued client (status $rc): $(cat "$TMP/queued.out")"
+note "limit back: the queued client $(cat "$TMP/queued.out")"
 stop_bridge a
 
 # 3.
