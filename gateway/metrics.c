@@ -379,7 +379,8 @@ struct gw_metrics_server {
 	TAILQ_HEAD(, metrics_conn)	 conns;
 	unsigned			 nconns;
 	struct gw_log_limit		 refused;	/* outside metrics_allow */
-	struct gw_log_limit		 busy;		/* cap, descriptors */
+	struct gw_log_limit		 busy;		/* over the cap */
+	struct gw_log_limit		 short_fds;	/* kept for sessions */
 	struct gw_log_limit		 accept_err;	/* accept(2) failed */
 };
 
@@ -701,8 +702,8 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	}
 	if (metrics_fd_short(gw, fd, &keep)) {
 		close(fd);
-		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
-		    "descriptor %d of %llu; the last %llu are kept for "
+		gw_log_limited(&srv->short_fds, GW_LOG_WARN, "metrics: refused "
+		    "%s: descriptor %d of %llu; the last %llu are kept for "
 		    "sessions", peer, (int)fd, (unsigned long long)gw->fd_limit,
 		    (unsigned long long)keep);
 		return;
@@ -800,6 +801,7 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 	if ((srv->resume = evtimer_new(gw->base, metrics_accept_resume,
 	    srv)) == NULL || gw_log_limit_init(&srv->refused, gw->base) == -1 ||
 	    gw_log_limit_init(&srv->busy, gw->base) == -1 ||
+	    gw_log_limit_init(&srv->short_fds, gw->base) == -1 ||
 	    gw_log_limit_init(&srv->accept_err, gw->base) == -1) {
 		free(host);
 		gw_metrics_stop(gw);
@@ -853,6 +855,7 @@ gw_metrics_stop(struct gw_gateway *gw)
 		event_free(srv->resume);
 	gw_log_limit_free(&srv->refused);
 	gw_log_limit_free(&srv->busy);
+	gw_log_limit_free(&srv->short_fds);
 	gw_log_limit_free(&srv->accept_err);
 	free(srv);
 	gw->metrics = NULL;
