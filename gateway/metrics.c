@@ -391,6 +391,7 @@ struct metrics_conn {
 	char				 peer[64];	/* ADDR:PORT */
 	char				*line;		/* the request line */
 	size_t				 head;		/* bytes of it read */
+	unsigned			 timeout_ms;	/* from accept */
 	bool				 replied;	/* answer queued */
 	bool				 shut;		/* answer sent, SHUT_WR */
 	bool				 eof;		/* the peer closed */
@@ -640,8 +641,7 @@ metrics_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	gw_log_debug("metrics: %s: closed %u ms after accept "
-	    "(gateway.metrics_timeout)", c->peer,
-	    c->srv->gw->config->metrics_timeout_ms);
+	    "(gateway.metrics_timeout)", c->peer, c->timeout_ms);
 	metrics_conn_free(c);
 }
 
@@ -728,8 +728,9 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		    "out of memory", peer);
 		return;
 	}
-	tv.tv_sec = conf->metrics_timeout_ms / 1000;
-	tv.tv_usec = (conf->metrics_timeout_ms % 1000) * 1000;
+	c->timeout_ms = conf->metrics_timeout_ms;
+	tv.tv_sec = c->timeout_ms / 1000;
+	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
 	evtimer_add(c->deadline, &tv);
 	/* Read no more than a request head may be, and one byte. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, METRICS_MAX_HEAD + 1);
