@@ -1,7 +1,7 @@
 /*
  * metrics.h: what the routes count, and [gateway] metrics: an HTTP endpoint
- * (a small HTTP/1.1 server on the gateway's loop) serving the counts as Prometheus
- * text at /metrics and the open sessions as JSON at /sessions (design.md
+ * (a small HTTP/1.1 server on the gateway's loop) serving the counts as
+ * Prometheus text at /metrics and the open sessions as JSON at /sessions (design.md
  * "Interfaces").  Off unless [gateway] metrics is set.
  *
  * The counts are kept by the runtime, never parsed from log lines: session.c
@@ -108,8 +108,11 @@ int	 gw_metrics_render(struct evbuffer *out,
 	    const struct gw_metrics_route *routes, size_t n);
 
 /*
- * gw_metrics_render for every route of the gateway, bytes of open sessions
- * included.  Returns 0 or -1 (out of memory).
+ * gw_metrics_render for every route name the gateway has counted since it
+ * started (gw->counters: a route a reload replaced or removed included, so
+ * no counter goes down; doc/dbgbridge.8 "STATISTICS"), open sessions and
+ * their bytes over every route object of the name.  Returns 0 or -1 (out of
+ * memory).
  */
 int	 gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out);
 
