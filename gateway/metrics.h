@@ -1,8 +1,8 @@
 /*
  * metrics.h: what the routes count, and [gateway] metrics: an HTTP endpoint
  * (a small HTTP/1.1 server on the gateway's loop) serving the counts as
- * Prometheus text at /metrics and the open sessions as JSON at /sessions (design.md
- * "Interfaces").  Off unless [gateway] metrics is set.
+ * Prometheus text at /metrics and the open sessions as JSON at /sessions
+ * (design.md "Interfaces").  Off unless [gateway] metrics is set.
  *
  * The counts are kept by the runtime, never parsed from log lines: session.c
  * calls gw_metrics_session_state() from its one state setter and
