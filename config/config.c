@@ -1684,6 +1684,10 @@ config_build(struct config_parse *p, const char *path)
 		c->nmetrics_allow = allow->value.cidr.n;
 		allow->value.cidr.list = NULL;
 	}
+	c->metrics_max_connections = config_get_num(p, &p->gateway,
+	    "metrics_max_connections");
+	c->metrics_timeout_ms = config_get_num(p, &p->gateway,
+	    "metrics_timeout");
 	c->pipe_dir = config_take_str(p, &p->gateway, "pipe_dir");
 	c->user = config_take_str(p, &p->gateway, "user");
 	c->max_sessions = config_get_num(p, &p->gateway, "max_sessions");

@@ -89,6 +89,8 @@ struct gw_config {
 	char			*metrics;	/* HOST:PORT */
 	struct gw_config_cidr	*metrics_allow;	/* NULL when absent */
 	size_t			 nmetrics_allow;
+	unsigned		 metrics_max_connections;
+	unsigned		 metrics_timeout_ms;	/* from accept */
 	char			*pipe_dir;
 	char			*user;
 	unsigned		 max_sessions;	/* over every route; 0: no limit */

@@ -44,6 +44,12 @@ static const struct gw_config_key gw_config_key_table[] = {
 	{ "gateway", "metrics_allow", GW_CONFIG_CIDR_LIST, 0, 0, NULL, false,
 	  "networks (CIDR or address, comma-separated) that may read metrics; "
 	  "needed for a metrics address that is not loopback" },
+	{ "gateway", "metrics_max_connections", GW_CONFIG_UINT, 1, 1024, "16",
+	  false, "metrics connections open at once; more are closed at "
+	  "accept" },
+	{ "gateway", "metrics_timeout", GW_CONFIG_DURATION, 100, 3600000,
+	  "10s", false, "how long a metrics connection may last from accept, "
+	  "whatever its peer sends" },
 	{ "gateway", "pipe_dir", GW_CONFIG_PATH, 0, 0, NULL, false,
 	  "directory where npipe and spipe names live" },
 	{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false,

@@ -172,17 +172,12 @@ control_list(struct control_conn *c)
 	evbuffer_add_printf(out, "ok\n%-16s %-8s %8s %8s %12s %12s  %s\n",
 	    "ROUTE", "STATE", "SESSIONS", "TOTAL", "UP", "DOWN", "SERVE");
 	TAILQ_FOREACH(r, &gw->routes, entry) {
-		up = r->bytes_up;
-		down = r->bytes_down;
-		TAILQ_FOREACH(s, &r->sessions, entry) {
-			up += s->client.bytes_read;
-			down += s->server.bytes_read;
-		}
+		gw_report_counters_bytes(gw, r->counters, &up, &down);
 		serve = gw_spec_canonical(r->conf->serve);
 		evbuffer_add_printf(out, "%-16s %-8s %8u %8" PRIu64 " %12" PRIu64
 		    " %12" PRIu64 "  %s%s%s%s\n", r->conf->name,
 		    gw_route_state_name(r->state), r->nsessions,
-		    r->total_sessions, up, down, serve != NULL ? serve : "?",
+		    r->counters->total_sessions, up, down, serve != NULL ? serve : "?",
 		    r->where != NULL ? " (" : "", r->where != NULL ? r->where :
 		    "", r->where != NULL ? ")" : "");
 		free(serve);
@@ -368,15 +363,19 @@ static void
 control_stats(struct control_conn *c, bool json)
 {
 	struct gw_gateway	*gw = c->ctl->gw;
-	struct gw_route		*r;
-	uint64_t		 up = 0, down = 0, total = 0, rup, rdown;
-	unsigned		 open = 0, routes = 0;
+	struct gw_route			*r;
+	struct gw_route_counters	*k;
+	uint64_t			 up = 0, down = 0, total = 0, rup, rdown;
+	unsigned			 open = 0, routes = 0;
 
+	/* Totals since start: every route name's, reloads included. */
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		routes++;
 		open += r->nsessions;
-		total += r->total_sessions;
-		gw_report_route_bytes(r, &rup, &rdown);
+	}
+	TAILQ_FOREACH(k, &gw->counters, entry) {
+		total += k->total_sessions;
+		gw_report_counters_bytes(gw, k, &rup, &rdown);
 		up += rup;
 		down += rdown;
 	}

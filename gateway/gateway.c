@@ -27,6 +27,7 @@
 #include "gateway/notify.h"
 #include "gateway/session.h"
 #include "transports/transport.h"
+#include "transports/spec.h"
 
 /* Does a route still use this configuration? */
 static bool
@@ -67,6 +68,57 @@ gateway_reap(evutil_socket_t fd, short what, void *arg)
 		next = TAILQ_NEXT(r, entry);
 		if (r->reaped && r->nsessions == 0)
 			gateway_route_free(gw, r);
+	}
+}
+
+struct gw_route_counters *
+gw_gateway_counters(struct gw_gateway *gw, const char *name)
+{
+	struct gw_route_counters	*c;
+
+	TAILQ_FOREACH(c, &gw->counters, entry) {
+		if (strcmp(c->name, name) == 0)
+			return (c);
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return (NULL);
+	if ((c->name = strdup(name)) == NULL) {
+		free(c);
+		return (NULL);
+	}
+	TAILQ_INSERT_TAIL(&gw->counters, c, entry);
+	return (c);
+}
+
+/*
+ * The routes now running have their names' counts shown from now on (and a
+ * TLS serve its handshake histogram, for good: a series never disappears).
+ */
+static void
+gateway_counters_commit(struct gw_gateway *gw)
+{
+	struct gw_route	*r;
+
+	TAILQ_FOREACH(r, &gw->routes, entry) {
+		r->counters->committed = true;
+		if (gw_spec_is_tls(r->conf->serve))
+			r->counters->handshake = true;
+	}
+}
+
+/* A reload failed: forget the names only its new routes had made. */
+static void
+gateway_counters_prune(struct gw_gateway *gw)
+{
+	struct gw_route_counters	*c, *next;
+
+	for (c = TAILQ_FIRST(&gw->counters); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->committed)
+			continue;
+		TAILQ_REMOVE(&gw->counters, c, entry);
+		free(c->name);
+		free(c);
 	}
 }
 
@@ -464,6 +516,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 	}
 	TAILQ_INIT(&gw->routes);
 	TAILQ_INIT(&gw->closed);
+	TAILQ_INIT(&gw->counters);
 	/*
 	 * Read once: only another process (prlimit(1)) could change it, and a
 	 * lower limit than we know of only makes accept(2) fail with EMFILE,
@@ -496,6 +549,7 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		return (NULL);
 	}
 	gateway_user_readable(gw);
+	gateway_counters_commit(gw);
 	return (gw);
 }
 
@@ -711,6 +765,7 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 			TAILQ_REMOVE(&fresh, r, entry);
 			gw_route_free(r);
 		}
+		gateway_counters_prune(gw);
 		gw_config_free(config);
 		free(took_listen);
 		free(took_prepare);
@@ -740,6 +795,7 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 		TAILQ_REMOVE(&fresh, r, entry);
 		TAILQ_INSERT_HEAD(&gw->routes, r, entry);
 	}
+	gateway_counters_commit(gw);
 	added = config->nroutes - kept;
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (r->config == config)
@@ -1155,7 +1211,8 @@ gw_gateway_run(struct gw_gateway *gw)
 void
 gw_gateway_free(struct gw_gateway *gw)
 {
-	struct gw_route	*route;
+	struct gw_route			*route;
+	struct gw_route_counters	*c;
 
 	if (gw == NULL)
 		return;
@@ -1181,6 +1238,11 @@ gw_gateway_free(struct gw_gateway *gw)
 		evdns_base_free(gw->dns, 0);
 	if (gw->base != NULL)
 		event_base_free(gw->base);
+	while ((c = TAILQ_FIRST(&gw->counters)) != NULL) {
+		TAILQ_REMOVE(&gw->counters, c, entry);
+		free(c->name);
+		free(c);
+	}
 	gw_config_free(gw->config);
 	free(gw->pipe_dir);
 	free(gw);

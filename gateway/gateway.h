@@ -21,7 +21,7 @@
 
 struct gw_control;
 struct gw_gateway_reload;
-struct evhttp;
+struct gw_metrics_server;
 
 struct gw_gateway {
 	struct event_base		*base;
@@ -37,7 +37,7 @@ struct gw_gateway {
 	bool				 stopping;
 	TAILQ_HEAD(, gw_session)	 closed;	/* closed, to be freed */
 	struct gw_control		*control;	/* NULL: none */
-	struct evhttp			*metrics;	/* NULL: off (metrics.h) */
+	struct gw_metrics_server	*metrics;	/* NULL: off (metrics.h) */
 	bool				 exiting;	/* every route has ended */
 	struct event			*exit_timer;	/* bounds the last replies */
 	struct timeval			 started;
@@ -46,6 +46,8 @@ struct gw_gateway {
 	unsigned			 fd_pending;	/* sessions with a client
 							   link waiting for their
 							   server's descriptor */
+	TAILQ_HEAD(, gw_route_counters)	 counters;	/* per route name,
+							   till exit */
 	rlim_t				 fd_limit;	/* RLIMIT_NOFILE at start
 							   (getrlimit(2));
 							   RLIM_INFINITY: unknown */
@@ -62,6 +64,16 @@ struct gw_gateway {
  * the gateway or NULL.
  */
 struct gw_gateway *gw_gateway_new(struct gw_config *config, char **cause);
+
+/*
+ * The counts of route name (route.h, struct gw_route_counters): the one the
+ * gateway keeps for that name, made (all zero, not yet committed) when there
+ * is none.  They live until gw_gateway_free, shared by every route of that
+ * name, so reloads never reset them (doc/dbgbridge.8 "STATISTICS").  Returns
+ * them (owned by the gateway), or NULL when out of memory.
+ */
+struct gw_route_counters *gw_gateway_counters(struct gw_gateway *gw,
+	    const char *name);
 
 /*
  * Print each route for `dbgbridge -n`: its canonical serve and connect specs

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "gateway/json.h"
 #include "gateway/log.h"
@@ -197,4 +198,76 @@ gw_log_escape(char *dst, size_t size, const char *src)
 	}
 	dst[o] = '\0';
 	return (dst);
+}
+
+/* The summary of an interval's suppressed lines, if any. */
+static void
+log_limit_flush(struct gw_log_limit *l)
+{
+	if (l->suppressed == 0)
+		return;
+	gw_log(l->level, "%s (%lu more in the last %d s)", l->last,
+	    l->suppressed, GW_LOG_LIMIT_MS / 1000);
+	l->suppressed = 0;
+}
+
+static void
+log_limit_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_log_limit	*l = arg;
+	struct timeval		 tv = { GW_LOG_LIMIT_MS / 1000,
+				    (GW_LOG_LIMIT_MS % 1000) * 1000 };
+
+	(void)fd;
+	(void)what;
+	if (l->suppressed == 0) {
+		l->holding = false;
+		return;
+	}
+	/* Still repeating: the summary, and hold back for one more interval. */
+	log_limit_flush(l);
+	evtimer_add(l->timer, &tv);
+}
+
+int
+gw_log_limit_init(struct gw_log_limit *l, struct event_base *base)
+{
+	memset(l, 0, sizeof *l);
+	if ((l->timer = evtimer_new(base, log_limit_tick, l)) == NULL)
+		return (-1);
+	return (0);
+}
+
+void
+gw_log_limited(struct gw_log_limit *l, enum gw_log_level level,
+    const char *fmt, ...)
+{
+	struct timeval	tv = { GW_LOG_LIMIT_MS / 1000,
+			    (GW_LOG_LIMIT_MS % 1000) * 1000 };
+	va_list		ap;
+
+	if (!gw_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	if (l->timer == NULL || !l->holding) {
+		log_write(level, NULL, fmt, ap);
+		if (l->timer != NULL && evtimer_add(l->timer, &tv) == 0)
+			l->holding = true;
+	} else {
+		vsnprintf(l->last, sizeof l->last, fmt, ap);
+		l->level = level;
+		l->suppressed++;
+	}
+	va_end(ap);
+}
+
+void
+gw_log_limit_free(struct gw_log_limit *l)
+{
+	if (l->timer == NULL)
+		return;
+	log_limit_flush(l);
+	event_free(l->timer);
+	l->timer = NULL;
+	l->holding = false;
 }

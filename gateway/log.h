@@ -74,4 +74,39 @@ void	 gw_log_fields(enum gw_log_level level, const char *members,
  */
 char	*gw_log_escape(char *dst, size_t size, const char *src);
 
+/*
+ * A line that can repeat as fast as a peer or the kernel makes it (accept(2)
+ * failing while out of descriptors, refused metrics peers): the first of a
+ * burst is written at once; the next ones within GW_LOG_LIMIT_MS are only
+ * counted, and when the interval ends one line, the last of them followed by
+ * " (N more in the last 5 s)", says how many there were (doc/dbgbridge.8
+ * "LOGGING").  So a flood costs at most two lines per interval, and none is
+ * lost without a count.  Owned by its caller; the timer runs on its loop.
+ */
+#define GW_LOG_LIMIT_MS		5000
+struct event;
+struct event_base;
+struct gw_log_limit {
+	struct event		*timer;		/* the interval; NULL: not set up */
+	enum gw_log_level	 level;		/* of the pending summary */
+	unsigned long		 suppressed;	/* counted, not written */
+	bool			 holding;	/* inside an interval */
+	char			 last[512];	/* the last line not written */
+};
+
+/*
+ * Set up l on base (l's memory is the caller's, zeroed or not).  Returns 0,
+ * or -1 when out of memory: then every line is written (gw_log_limited
+ * without a timer does not hold back).
+ */
+int	 gw_log_limit_init(struct gw_log_limit *l, struct event_base *base);
+
+/* Write or count one line at level (printf(3) format), as above. */
+void	 gw_log_limited(struct gw_log_limit *l, enum gw_log_level level,
+	    const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Write the summary of what is counted, if any, and free the timer. */
+void	 gw_log_limit_free(struct gw_log_limit *l);
+
 #endif /* GW_LOG_H */

@@ -7,6 +7,8 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -124,7 +128,7 @@ gw_metrics_observe(struct gw_route_histogram *h, uint64_t us)
 void
 gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 {
-	struct gw_route_stats	*st = &s->route->stats;
+	struct gw_route_stats	*st = &s->route->counters->stats;
 	struct timespec		 ts;
 	struct timeval		 now;
 
@@ -146,7 +150,7 @@ gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 void
 gw_metrics_session_closed(struct gw_session *s, const char *reason)
 {
-	struct gw_route_stats	*st = &s->route->stats;
+	struct gw_route_stats	*st = &s->route->counters->stats;
 	size_t			 cls = gw_metrics_reason_class(reason);
 
 	st->closed[cls]++;
@@ -319,27 +323,32 @@ gw_metrics_render(struct evbuffer *out, const struct gw_metrics_route *routes,
 int
 gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out)
 {
-	struct gw_metrics_route	*routes;
-	const struct gw_route	*route;
-	size_t			 n = 0;
-	int			 rc;
+	struct gw_metrics_route		*routes;
+	const struct gw_route_counters	*c;
+	size_t				 n = 0;
+	int				 rc;
 
-	/* A retired route shares its name with its successor: one series. */
-	TAILQ_FOREACH(route, &gw->routes, entry)
+	/*
+	 * One series per route name, from the counts the gateway keeps for
+	 * it: a reload neither resets them nor, for a route it removed,
+	 * drops them (Prometheus counters only go up while the process
+	 * lives).
+	 */
+	TAILQ_FOREACH(c, &gw->counters, entry)
 		n++;
 	if ((routes = calloc(n != 0 ? n : 1, sizeof *routes)) == NULL)
 		return (-1);
 	n = 0;
-	TAILQ_FOREACH(route, &gw->routes, entry) {
-		if (route->state == GW_ROUTE_RETIRED)
+	TAILQ_FOREACH(c, &gw->counters, entry) {
+		if (!c->committed)
 			continue;
-		routes[n].name = route->conf->name;
-		routes[n].open = route->nsessions;
-		routes[n].accepted = route->total_sessions;
-		gw_report_route_bytes(route, &routes[n].bytes_up,
+		routes[n].name = c->name;
+		routes[n].open = c->open;
+		routes[n].accepted = c->total_sessions;
+		gw_report_counters_bytes(gw, c, &routes[n].bytes_up,
 		    &routes[n].bytes_down);
-		routes[n].handshake = gw_spec_is_tls(route->conf->serve);
-		routes[n].stats = &route->stats;
+		routes[n].handshake = c->handshake;
+		routes[n].stats = &c->stats;
 		n++;
 	}
 	rc = gw_metrics_render(out, routes, n);
@@ -349,117 +358,187 @@ gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out)
 
 /* ---------------------------------------------------------------- HTTP */
 
+/*
+ * The endpoint is a small HTTP/1.1 server of its own on an evconnlistener and
+ * bufferevents: libevent 2.1's evhttp hands a connection to its parser inside
+ * its own accept callback, with no hook to refuse a peer, count connections
+ * or bound a connection's life before a request is complete.  One request per
+ * connection ("Connection: close", RFC 9112 section 9.6): the answer, then a
+ * half-close, then the connection goes once its peer has closed, or at the
+ * deadline.
+ */
+#define METRICS_MAX_HEAD	8192	/* request line and header fields, bytes */
+#define METRICS_FD_RESERVE	16	/* descriptors kept for sessions, at least */
+
+struct metrics_conn;
+
+struct gw_metrics_server {
+	struct gw_gateway		*gw;
+	struct evconnlistener		*evl;
+	struct event			*resume;	/* accepting paused: EMFILE */
+	TAILQ_HEAD(, metrics_conn)	 conns;
+	unsigned			 nconns;
+	struct gw_log_limit		 refused;	/* outside metrics_allow */
+	struct gw_log_limit		 busy;		/* over the cap */
+	struct gw_log_limit		 short_fds;	/* kept for sessions */
+	struct gw_log_limit		 accept_err;	/* accept(2) failed */
+};
+
+struct metrics_conn {
+	struct gw_metrics_server	*srv;
+	struct bufferevent		*bev;
+	struct event			*deadline;
+	char				 peer[64];	/* ADDR:PORT */
+	char				*line;		/* the request line */
+	size_t				 head;		/* bytes of it read */
+	unsigned			 timeout_ms;	/* from accept */
+	bool				 replied;	/* answer queued */
+	bool				 shut;		/* answer sent, SHUT_WR */
+	bool				 eof;		/* the peer closed */
+	TAILQ_ENTRY(metrics_conn)	 entry;
+};
+
 /* True when [gateway] metrics_allow is unset or holds the peer's address. */
 static bool
-metrics_allowed(const struct gw_config *c, const char *peer)
+metrics_allowed(const struct gw_config *c, const struct sockaddr *sa)
 {
-	char		 host[INET6_ADDRSTRLEN + 16];
-	uint8_t		 addr[16];
+	const struct sockaddr_in6	*sin6;
 
 	if (c->nmetrics_allow == 0)
 		return (true);
-	if (peer == NULL)
+	if (sa->sa_family == AF_INET)
+		return (gw_config_cidr_match(c->metrics_allow,
+		    c->nmetrics_allow, AF_INET,
+		    &((const struct sockaddr_in *)sa)->sin_addr));
+	if (sa->sa_family != AF_INET6)
 		return (false);
-	snprintf(host, sizeof host, "%s", peer);
-	host[strcspn(host, "%")] = '\0';	/* an IPv6 scope */
-	if (inet_pton(AF_INET, host, addr) == 1)
+	sin6 = (const struct sockaddr_in6 *)sa;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
 		return (gw_config_cidr_match(c->metrics_allow,
-		    c->nmetrics_allow, AF_INET, addr));
-	if (inet_pton(AF_INET6, host, addr) == 1)
-		return (gw_config_cidr_match(c->metrics_allow,
-		    c->nmetrics_allow, AF_INET6, addr));
-	return (false);
+		    c->nmetrics_allow, AF_INET, &sin6->sin6_addr.s6_addr[12]));
+	return (gw_config_cidr_match(c->metrics_allow, c->nmetrics_allow,
+	    AF_INET6, &sin6->sin6_addr));
 }
 
-/* The request method's name, for the log. */
-static const char *
-metrics_method(enum evhttp_cmd_type cmd)
+static void
+metrics_conn_free(struct metrics_conn *c)
 {
-	static const struct {
-		enum evhttp_cmd_type	 cmd;
-		const char		*name;
-	} m[] = {
-		{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_POST, "POST" },
-		{ EVHTTP_REQ_HEAD, "HEAD" }, { EVHTTP_REQ_PUT, "PUT" },
-		{ EVHTTP_REQ_DELETE, "DELETE" }, { EVHTTP_REQ_OPTIONS, "OPTIONS" },
-		{ EVHTTP_REQ_TRACE, "TRACE" }, { EVHTTP_REQ_CONNECT, "CONNECT" },
-		{ EVHTTP_REQ_PATCH, "PATCH" },
-	};
-	size_t	i;
+	struct gw_metrics_server	*srv = c->srv;
 
-	for (i = 0; i < METRICS_NITEMS(m); i++) {
-		if (m[i].cmd == cmd)
-			return (m[i].name);
-	}
-	return ("?");
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	srv->nconns--;
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	free(c->line);
+	free(c);
+}
+
+/* The reply: status line, headers, and (but for HEAD) the body. */
+static void
+metrics_reply(struct metrics_conn *c, bool head, int code, const char *reason,
+    const char *type, const char *extra, struct evbuffer *body)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	char		 date[64];
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+
+	/* RFC 9110 section 6.6.1: an origin server with a clock sends Date. */
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		date[0] = '\0';
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", code, reason);
+	if (date[0] != '\0')
+		evbuffer_add_printf(out, "Date: %s\r\n", date);
+	evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "%sConnection: close\r\n\r\n", type, evbuffer_get_length(body),
+	    extra != NULL ? extra : "");
+	/* HEAD: the headers a GET gets, no body (RFC 9110 section 9.3.2). */
+	if (!head)
+		evbuffer_add_buffer(out, body);
+	c->replied = true;
+	bufferevent_enable(c->bev, EV_WRITE);
 }
 
 /* A short plain-text answer: errors, and what a 404 could have asked for. */
 static void
-metrics_reply_text(struct evhttp_request *req, int code, const char *reason,
-    const char *text)
+metrics_reply_text(struct metrics_conn *c, bool head, int code,
+    const char *reason, const char *extra, const char *text)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	struct evbuffer		*body = evbuffer_new();
+	struct evbuffer	*body = evbuffer_new();
 
-	evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
 	if (body != NULL)
 		evbuffer_add_printf(body, "%d %s: %s\n", code, reason, text);
-	evhttp_send_reply(req, code, reason, body);
-	if (body != NULL)
-		evbuffer_free(body);
-}
-
-static void
-metrics_request(struct evhttp_request *req, void *arg)
-{
-	struct gw_gateway		*gw = arg;
-	struct evhttp_connection	*conn = evhttp_request_get_connection(req);
-	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
-	enum evhttp_cmd_type		 cmd = evhttp_request_get_command(req);
-	struct evkeyvalq		*h = evhttp_request_get_output_headers(req);
-	struct evbuffer			*body;
-	const char			*path = NULL, *type;
-	char				*peer = NULL, length[32], escaped[128];
-	ev_uint16_t			 port = 0;
-	int				 rc;
-
-	if (conn != NULL)
-		evhttp_connection_get_peer(conn, &peer, &port);
-	if (!metrics_allowed(gw->config, peer)) {
-		gw_log_info("metrics: refused %s (not in gateway.metrics_allow)",
-		    peer != NULL ? peer : "an unknown peer");
-		metrics_reply_text(req, 403, "Forbidden",
-		    "not in gateway.metrics_allow");
+	if (body == NULL) {
+		/* Out of memory: nothing sensible to say; close. */
+		metrics_conn_free(c);
 		return;
 	}
-	if (uri != NULL)
+	metrics_reply(c, head, code, reason, "text/plain; charset=utf-8", extra,
+	    body);
+	evbuffer_free(body);
+}
+
+/* A complete request head: its line is c->line.  Answer it. */
+static void
+metrics_request(struct metrics_conn *c)
+{
+	struct gw_gateway	*gw = c->srv->gw;
+	struct evhttp_uri	*uri = NULL;
+	struct evbuffer		*body;
+	char			*method, *target, *version, *save = NULL;
+	char			 escaped[128], verb[32];
+	const char		*path = NULL, *type;
+	bool			 head;
+	int			 rc;
+
+	method = strtok_r(c->line, " ", &save);
+	target = method != NULL ? strtok_r(NULL, " ", &save) : NULL;
+	version = target != NULL ? strtok_r(NULL, " ", &save) : NULL;
+	if (version == NULL || strtok_r(NULL, " ", &save) != NULL ||
+	    strncmp(version, "HTTP/", 5) != 0) {
+		metrics_reply_text(c, false, 400, "Bad Request", NULL,
+		    "not an HTTP/1.1 request line");
+		return;
+	}
+	if (strcmp(version, "HTTP/1.0") != 0 && strcmp(version, "HTTP/1.1") != 0) {
+		metrics_reply_text(c, false, 505, "HTTP Version Not Supported",
+		    NULL, "HTTP/1.0 and HTTP/1.1 only");
+		return;
+	}
+	head = strcmp(method, "HEAD") == 0;
+	/* origin-form or absolute-form (RFC 9112 section 3.2). */
+	if ((uri = evhttp_uri_parse_with_flags(target, 0)) != NULL)
 		path = evhttp_uri_get_path(uri);
 	if (path == NULL)
 		path = "";
 	if (gw_log_enabled(GW_LOG_DEBUG)) {
 		/* The path is the peer's: escaped before it reaches a line. */
 		gw_log_escape(escaped, sizeof escaped, path);
-		gw_log_debug("metrics: %s %s from %s", metrics_method(cmd),
-		    escaped, peer != NULL ? peer : "?");
+		gw_log_debug("metrics: %s %s from %s", gw_log_escape(verb,
+		    sizeof verb, method), escaped, c->peer);
 	}
 	if (strcmp(path, "/metrics") == 0)
 		type = "text/plain; version=0.0.4; charset=utf-8";
 	else if (strcmp(path, "/sessions") == 0)
 		type = "application/json";
 	else {
-		metrics_reply_text(req, 404, "Not Found",
+		evhttp_uri_free(uri);
+		metrics_reply_text(c, head, 404, "Not Found", NULL,
 		    "try /metrics or /sessions");
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(h, "Allow", "GET, HEAD");
-		metrics_reply_text(req, 405, "Method Not Allowed",
-		    "only GET and HEAD");
+	if (!head && strcmp(method, "GET") != 0) {
+		evhttp_uri_free(uri);
+		metrics_reply_text(c, false, 405, "Method Not Allowed",
+		    "Allow: GET, HEAD\r\n", "only GET and HEAD");
 		return;
 	}
 	if ((body = evbuffer_new()) == NULL) {
-		metrics_reply_text(req, 500, "Internal Server Error",
+		evhttp_uri_free(uri);
+		metrics_reply_text(c, head, 500, "Internal Server Error", NULL,
 		    "out of memory");
 		return;
 	}
@@ -467,71 +546,240 @@ metrics_request(struct evhttp_request *req, void *arg)
 		rc = gw_metrics_render_gateway(gw, body);
 	else
 		rc = gw_report_sessions_json(gw, body);
+	evhttp_uri_free(uri);
 	if (rc != 0) {
 		evbuffer_free(body);
-		metrics_reply_text(req, 500, "Internal Server Error",
+		metrics_reply_text(c, head, 500, "Internal Server Error", NULL,
 		    "out of memory");
 		return;
 	}
-	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (cmd == EVHTTP_REQ_HEAD) {
-		/*
-		 * evhttp would send a HEAD reply's body: send the headers a
-		 * GET gets, and no body (RFC 9110 section 9.3.2).
-		 */
-		snprintf(length, sizeof length, "%zu",
-		    evbuffer_get_length(body));
-		evhttp_add_header(h, "Content-Length", length);
-		evbuffer_drain(body, evbuffer_get_length(body));
-	}
-	evhttp_send_reply(req, 200, "OK", body);
+	metrics_reply(c, head, 200, "OK", type, "Cache-Control: no-store\r\n",
+	    body);
 	evbuffer_free(body);
+}
+
+static void
+metrics_read(struct bufferevent *bev, void *arg)
+{
+	struct metrics_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	char			*line;
+	size_t			 n;
+
+	if (c->replied) {
+		/* One request per connection: the rest is not read. */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+		c->head += n + 2;
+		if (c->head > METRICS_MAX_HEAD) {
+			free(line);
+			break;
+		}
+		if (c->line == NULL) {
+			/* Empty lines before the request line are ignored
+			 * (RFC 9112 section 2.2). */
+			if (n != 0)
+				c->line = line;
+			else
+				free(line);
+			continue;
+		}
+		free(line);
+		if (n == 0) {
+			evbuffer_drain(in, evbuffer_get_length(in));
+			metrics_request(c);
+			return;
+		}
+	}
+	if (c->head + evbuffer_get_length(in) > METRICS_MAX_HEAD) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		metrics_reply_text(c, false, 431,
+		    "Request Header Fields Too Large", NULL,
+		    "the request head is limited to 8192 bytes");
+	}
+}
+
+/* The answer is out: half-close, and go once the peer has closed. */
+static void
+metrics_written(struct bufferevent *bev, void *arg)
+{
+	struct metrics_conn	*c = arg;
+
+	if (!c->replied || c->shut)
+		return;
+	if (c->eof) {
+		metrics_conn_free(c);
+		return;
+	}
+	c->shut = true;
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+}
+
+static void
+metrics_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct metrics_conn	*c = arg;
+
+	/* The peer closed after its request: the answer still goes out. */
+	if ((what & BEV_EVENT_EOF) && c->replied && !c->shut &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
+		c->eof = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	metrics_conn_free(c);
+}
+
+/* metrics_timeout after accept, whatever the peer did meanwhile. */
+static void
+metrics_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics_conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	gw_log_debug("metrics: %s: closed %u ms after accept "
+	    "(gateway.metrics_timeout)", c->peer, c->timeout_ms);
+	metrics_conn_free(c);
+}
+
+/*
+ * Descriptors kept for sessions: a quarter of RLIMIT_NOFILE, at least
+ * METRICS_FD_RESERVE, plus one for each session waiting for its server's
+ * descriptor.  accept(2) gives the lowest free descriptor, so none below fd
+ * is free and at most limit - fd - 1 are above it; when those are fewer
+ * than the reserve, metrics gives this one back (doc/dbgbridge.8
+ * "STATISTICS").
+ */
+static bool
+metrics_fd_short(const struct gw_gateway *gw, evutil_socket_t fd,
+    rlim_t *keep)
+{
+	rlim_t	reserve;
+
+	*keep = 0;
+	if (gw->fd_limit == RLIM_INFINITY)
+		return (false);
+	reserve = gw->fd_limit / 4;
+	if (reserve < METRICS_FD_RESERVE)
+		reserve = METRICS_FD_RESERVE;
+	*keep = reserve + gw->fd_pending;
+	return ((rlim_t)fd + 1 + *keep > gw->fd_limit);
+}
+
+static void
+metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct gw_metrics_server	*srv = arg;
+	struct gw_gateway		*gw = srv->gw;
+	const struct gw_config		*conf = gw->config;
+	struct metrics_conn		*c;
+	struct timeval			 tv;
+	char				 peer[64], addr[64];
+	rlim_t				 keep;
+
+	(void)evl;
+	(void)salen;
+	gw_transport_sockaddr(sa, peer, sizeof peer);
+	/* The address alone, as metrics_allow names it. */
+	snprintf(addr, sizeof addr, "%s", peer[0] == '[' ? peer + 1 : peer);
+	addr[strcspn(addr, peer[0] == '[' ? "]" : ":")] = '\0';
+	if (!metrics_allowed(conf, sa)) {
+		close(fd);
+		gw_log_limited(&srv->refused, GW_LOG_INFO, "metrics: refused %s "
+		    "(not in gateway.metrics_allow)", addr);
+		return;
+	}
+	if (srv->nconns >= conf->metrics_max_connections) {
+		close(fd);
+		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
+		    "%u connections open (gateway.metrics_max_connections)",
+		    peer, srv->nconns);
+		return;
+	}
+	if (metrics_fd_short(gw, fd, &keep)) {
+		close(fd);
+		gw_log_limited(&srv->short_fds, GW_LOG_WARN, "metrics: refused "
+		    "%s: descriptor %d of %llu; the last %llu are kept for "
+		    "sessions", peer, (int)fd, (unsigned long long)gw->fd_limit,
+		    (unsigned long long)keep);
+		return;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		close(fd);
+		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
+		    "out of memory", peer);
+		return;
+	}
+	c->srv = srv;
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	srv->nconns++;
+	c->bev = bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->deadline = evtimer_new(gw->base, metrics_deadline, c);
+	if (c->bev == NULL || c->deadline == NULL) {
+		if (c->bev == NULL)
+			close(fd);
+		metrics_conn_free(c);
+		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
+		    "out of memory", peer);
+		return;
+	}
+	c->timeout_ms = conf->metrics_timeout_ms;
+	tv.tv_sec = c->timeout_ms / 1000;
+	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+	evtimer_add(c->deadline, &tv);
+	/* Read no more than a request head may be, and one byte. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, METRICS_MAX_HEAD + 1);
+	bufferevent_setcb(c->bev, metrics_read, metrics_written, metrics_event,
+	    c);
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 static void
 metrics_accept_resume(evutil_socket_t fd, short what, void *arg)
 {
+	struct gw_metrics_server	*srv = arg;
+
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(arg);
+	evconnlistener_enable(srv->evl);
 }
 
 /*
- * accept(2) failed.  evhttp sets no error callback, and libevent's default
- * leaves a listener that stays readable enabled: out of descriptors, the loop
- * would spin on it and print "Error from accept() call" without end.  Pause
- * as transport.c's stream listeners do (GW_LISTEN_PAUSE_MS).  The one-shot
- * timer needs no owner: the listener is freed only by gw_metrics_stop, after
- * the loop has ended.
+ * accept(2) failed.  Out of descriptors, the listener stays readable: pause
+ * as transport.c's stream listeners do (GW_LISTEN_PAUSE_MS), and say so at
+ * most once per GW_LOG_LIMIT_MS (gw_log_limited).
  */
 static void
 metrics_accept_error(struct evconnlistener *evl, void *arg)
 {
-	struct timeval	tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
-	int		err = EVUTIL_SOCKET_ERROR();
+	struct gw_metrics_server	*srv = arg;
+	struct timeval			 tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
+	int				 err = EVUTIL_SOCKET_ERROR();
 
-	(void)arg;
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return;
-	gw_log_warn("metrics: accept: %s; pausing %d ms",
-	    evutil_socket_error_to_string(err), GW_LISTEN_PAUSE_MS);
+	gw_log_limited(&srv->accept_err, GW_LOG_WARN, "metrics: accept: %s; "
+	    "pausing %d ms", evutil_socket_error_to_string(err),
+	    GW_LISTEN_PAUSE_MS);
 	evconnlistener_disable(evl);
-	if (event_base_once(evconnlistener_get_base(evl), -1, EV_TIMEOUT,
-	    metrics_accept_resume, evl, &tv) == -1)
+	if (evtimer_add(srv->resume, &tv) == -1)
 		evconnlistener_enable(evl);
 }
 
 int
 gw_metrics_start(struct gw_gateway *gw, char **cause)
 {
-	const char		*text = gw->config->metrics, *colon;
-	char			*host, service[8];
-	unsigned long		 port;
-	struct evhttp		*http;
-	struct evconnlistener	*evl;
-	struct evutil_addrinfo	 hints, *ai = NULL;
-	int			 err, r;
+	const char			*text = gw->config->metrics, *colon;
+	char				*host, service[8];
+	unsigned long			 port;
+	struct gw_metrics_server	*srv;
+	struct evutil_addrinfo		 hints, *ai = NULL;
+	int				 err, r;
 
 	*cause = NULL;
 	if (text == NULL)
@@ -543,21 +791,24 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 	else
 		host = strndup(text, (size_t)(colon - text));
 	port = strtoul(colon + 1, NULL, 10);
-	if (host == NULL || (http = evhttp_new(gw->base)) == NULL) {
+	if (host == NULL || (srv = calloc(1, sizeof *srv)) == NULL) {
 		free(host);
 		*cause = strdup("gateway.metrics: out of memory");
 		return (-1);
 	}
-	/* Every method reaches metrics_request, which answers 405 itself. */
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(http, 10);
-	evhttp_set_max_headers_size(http, 8192);
-	evhttp_set_max_body_size(http, 8192);
-	evhttp_set_gencb(http, metrics_request, gw);
-	/* Our own listener, to give it an error callback (see above). */
+	srv->gw = gw;
+	TAILQ_INIT(&srv->conns);
+	gw->metrics = srv;
+	if ((srv->resume = evtimer_new(gw->base, metrics_accept_resume,
+	    srv)) == NULL || gw_log_limit_init(&srv->refused, gw->base) == -1 ||
+	    gw_log_limit_init(&srv->busy, gw->base) == -1 ||
+	    gw_log_limit_init(&srv->short_fds, gw->base) == -1 ||
+	    gw_log_limit_init(&srv->accept_err, gw->base) == -1) {
+		free(host);
+		gw_metrics_stop(gw);
+		*cause = strdup("gateway.metrics: out of memory");
+		return (-1);
+	}
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -567,28 +818,25 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 		if (asprintf(cause, "gateway.metrics: cannot listen on %s: %s",
 		    text, evutil_gai_strerror(r)) == -1)
 			*cause = NULL;
-		evhttp_free(http);
 		free(host);
+		gw_metrics_stop(gw);
 		return (-1);
 	}
 	free(host);
 	errno = 0;
-	evl = evconnlistener_new_bind(gw->base, NULL, NULL, LEV_OPT_REUSEABLE |
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, ai->ai_addr,
-	    (int)ai->ai_addrlen);
+	srv->evl = evconnlistener_new_bind(gw->base, metrics_accept, srv,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    -1, ai->ai_addr, (int)ai->ai_addrlen);
 	err = errno;
 	evutil_freeaddrinfo(ai);
-	if (evl == NULL || evhttp_bind_listener(http, evl) == NULL) {
-		if (evl != NULL)
-			evconnlistener_free(evl);
+	if (srv->evl == NULL) {
 		if (asprintf(cause, "gateway.metrics: cannot listen on %s: %s",
 		    text, err != 0 ? strerror(err) : "out of memory") == -1)
 			*cause = NULL;
-		evhttp_free(http);
+		gw_metrics_stop(gw);
 		return (-1);
 	}
-	evconnlistener_set_error_cb(evl, metrics_accept_error);
-	gw->metrics = http;
+	evconnlistener_set_error_cb(srv->evl, metrics_accept_error);
 	gw_log_info("metrics serving /metrics and /sessions on %s", text);
 	return (0);
 }
@@ -596,8 +844,20 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 void
 gw_metrics_stop(struct gw_gateway *gw)
 {
-	if (gw->metrics == NULL)
+	struct gw_metrics_server	*srv = gw->metrics;
+
+	if (srv == NULL)
 		return;
-	evhttp_free(gw->metrics);
+	while (!TAILQ_EMPTY(&srv->conns))
+		metrics_conn_free(TAILQ_FIRST(&srv->conns));
+	if (srv->evl != NULL)
+		evconnlistener_free(srv->evl);
+	if (srv->resume != NULL)
+		event_free(srv->resume);
+	gw_log_limit_free(&srv->refused);
+	gw_log_limit_free(&srv->busy);
+	gw_log_limit_free(&srv->short_fds);
+	gw_log_limit_free(&srv->accept_err);
+	free(srv);
 	gw->metrics = NULL;
 }

@@ -1,8 +1,8 @@
 /*
  * metrics.h: what the routes count, and [gateway] metrics: an HTTP endpoint
- * (libevent's evhttp, on the gateway's loop) serving the counts as Prometheus
- * text at /metrics and the open sessions as JSON at /sessions (design.md
- * "Interfaces").  Off unless [gateway] metrics is set.
+ * (a small HTTP/1.1 server on the gateway's loop) serving the counts as
+ * Prometheus text at /metrics and the open sessions as JSON at /sessions
+ * (design.md "Interfaces").  Off unless [gateway] metrics is set.
  *
  * The counts are kept by the runtime, never parsed from log lines: session.c
  * calls gw_metrics_session_state() from its one state setter and
@@ -108,8 +108,11 @@ int	 gw_metrics_render(struct evbuffer *out,
 	    const struct gw_metrics_route *routes, size_t n);
 
 /*
- * gw_metrics_render for every route of the gateway, bytes of open sessions
- * included.  Returns 0 or -1 (out of memory).
+ * gw_metrics_render for every route name the gateway has counted since it
+ * started (gw->counters: a route a reload replaced or removed included, so
+ * no counter goes down; doc/dbgbridge.8 "STATISTICS"), open sessions and
+ * their bytes over every route object of the name.  Returns 0 or -1 (out of
+ * memory).
  */
 int	 gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out);
 
@@ -122,7 +125,18 @@ int	 gw_metrics_render_gateway(struct gw_gateway *gw, struct evbuffer *out);
  *   HEAD           the same headers without a body
  *   another path   404; another method on these paths 405 with
  *                  "Allow: GET, HEAD"
- *   a peer outside [gateway] metrics_allow, when set: 403, for any request
+ * One request per connection ("Connection: close"; RFC 9112 section 9.6);
+ * a request head of more than 8192 bytes gets 431.  Limits (doc/dbgbridge.8
+ * "STATISTICS"), each checked at accept, where a refused connection is
+ * closed at once and logged through gw_log_limited (rate-limited):
+ *   a peer outside [gateway] metrics_allow, when set;
+ *   more than [gateway] metrics_max_connections open at once;
+ *   a descriptor that would leave fewer than a quarter of RLIMIT_NOFILE (at
+ *   least 16), plus one per session waiting for its server's descriptor
+ *   (gw->fd_pending), free for sessions.
+ * A connection lasts at most [gateway] metrics_timeout (milliseconds) from
+ * accept, whatever its peer does.  Both keys are read at each accept, so a
+ * reload applies them to later connections.
  * Logs "metrics serving /metrics and /sessions on HOST:PORT".  Does nothing
  * and returns 0 when metrics is not set.  Returns 0, or -1 with a malloc'd
  * *cause ("gateway.metrics: cannot listen on 127.0.0.1:9190: Address already

@@ -28,16 +28,21 @@ gw_report_json_string(struct evbuffer *out, const char *s)
 }
 
 void
-gw_report_route_bytes(const struct gw_route *route, uint64_t *up,
-    uint64_t *down)
+gw_report_counters_bytes(const struct gw_gateway *gw,
+    const struct gw_route_counters *c, uint64_t *up, uint64_t *down)
 {
+	const struct gw_route	*route;
 	const struct gw_session	*s;
 
-	*up = route->bytes_up;
-	*down = route->bytes_down;
-	TAILQ_FOREACH(s, &route->sessions, entry) {
-		*up += s->client.bytes_read;
-		*down += s->server.bytes_read;
+	*up = c->bytes_up;
+	*down = c->bytes_down;
+	TAILQ_FOREACH(route, &gw->routes, entry) {
+		if (route->counters != c)
+			continue;
+		TAILQ_FOREACH(s, &route->sessions, entry) {
+			*up += s->client.bytes_read;
+			*down += s->server.bytes_read;
+		}
 	}
 }
 
@@ -169,12 +174,12 @@ gw_report_routes_json(struct gw_gateway *gw, struct evbuffer *out)
 		rc |= report_spec(out, "connect", route->conf->connect);
 		rc |= evbuffer_add(out, ",\"where\":", 9);
 		rc |= gw_report_json_string(out, route->where);
-		gw_report_route_bytes(route, &up, &down);
+		gw_report_counters_bytes(gw, route->counters, &up, &down);
 		rc |= evbuffer_add_printf(out, ",\"sessions_open\":%u"
 		    ",\"sessions_total\":%" PRIu64 ",\"bytes_up\":%" PRIu64
 		    ",\"bytes_down\":%" PRIu64 ",\"dial_failures\":%" PRIu64 "}",
-		    route->nsessions, route->total_sessions, up, down,
-		    route->stats.dial_failures) < 0;
+		    route->nsessions, route->counters->total_sessions, up, down,
+		    route->counters->stats.dial_failures) < 0;
 	}
 	rc |= evbuffer_add(out, first ? "]\n" : "\n]\n", first ? 2 : 3);
 	return (rc != 0 ? -1 : 0);

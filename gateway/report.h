@@ -35,12 +35,15 @@ uint64_t gw_report_us_since(const struct timeval *now,
 int	 gw_report_json_string(struct evbuffer *out, const char *s);
 
 /*
- * Bytes a route has relayed, closed sessions (route->bytes_up, bytes_down)
- * and open ones (each link's bytes_read) together: *up client to server,
- * *down server to client.
+ * Bytes a route name has relayed since the daemon started (route.h, struct
+ * gw_route_counters): its closed sessions (c->bytes_up, bytes_down) and the
+ * open ones of every route object of that name, a route a reload retired
+ * included (each link's bytes_read): *up client to server, *down server to
+ * client, in bytes.
  */
-void	 gw_report_route_bytes(const struct gw_route *route, uint64_t *up,
-	    uint64_t *down);
+struct gw_route_counters;
+void	 gw_report_counters_bytes(const struct gw_gateway *gw,
+	    const struct gw_route_counters *c, uint64_t *up, uint64_t *down);
 
 /*
  * Append one session as a JSON object, the fields of gw_report_sessions_json
@@ -86,8 +89,11 @@ int	 gw_report_sessions_json(struct gw_gateway *gw, struct evbuffer *out);
  *    "sessions_open":1,"sessions_total":5,"bytes_up":5123,
  *    "bytes_down":88210,"dial_failures":0}
  * Specs in canonical form (passwords masked, gw_spec_canonical); "where" is
- * null before the route listens; bytes include open sessions.  Returns 0, or
- * -1 when out of memory.
+ * null before the route listens.  sessions_open is this route object's (a
+ * route a reload retired lists its own); sessions_total, bytes (open
+ * sessions included) and dial_failures are its name's since the daemon
+ * started, reloads included (gw_report_counters_bytes; doc/dbgbridge.8
+ * "STATISTICS").  Returns 0, or -1 when out of memory.
  */
 int	 gw_report_routes_json(struct gw_gateway *gw, struct evbuffer *out);
 

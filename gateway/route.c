@@ -149,6 +149,11 @@ gw_route_new(struct gw_gateway *gw, struct gw_config *config,
 		gw_route_free(route);
 		return (NULL);
 	}
+	if ((route->counters = gw_gateway_counters(gw, conf->name)) == NULL) {
+		gw_route_free(route);
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
 	return (route);
 }
 
@@ -328,7 +333,7 @@ route_check_ended(struct gw_route *route)
 		return;
 	route->state = GW_ROUTE_ENDED;
 	gw_log_info("route %s ended (%llu sessions)", route->conf->name,
-	    (unsigned long long)route->total_sessions);
+	    (unsigned long long)route->counters->total_sessions);
 	gw_gateway_route_ended(route->gateway, route);
 }
 
@@ -389,8 +394,9 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 	struct gw_route	*owner;
 
 	route->nsessions--;
-	route->bytes_up += s->client.bytes_read;
-	route->bytes_down += s->server.bytes_read;
+	route->counters->open--;
+	route->counters->bytes_up += s->client.bytes_read;
+	route->counters->bytes_down += s->server.bytes_read;
 	/*
 	 * A serial line's one session has ended: its listener, paused by
 	 * route_accept, watches again, also when a reload has moved it to

@@ -54,15 +54,34 @@ struct gw_route_histogram {
 
 /*
  * What a route counts for the metrics, kept by the runtime (session.c's hooks
- * into gateway/metrics.c).  Sessions accepted and open, and bytes of closed
- * sessions, are the route's own total_sessions, nsessions, bytes_up and
- * bytes_down.
+ * into gateway/metrics.c), in its name's gw_route_counters.
  */
 struct gw_route_stats {
 	uint64_t			 closed[GW_ROUTE_NREASONS];	/* by class */
 	uint64_t			 dial_failures;	/* connects that failed */
 	struct gw_route_histogram	 connect;	/* CONNECTING to RELAYING */
 	struct gw_route_histogram	 handshake;	/* accept to TLS done */
+};
+
+/*
+ * A route name's counts since the daemon started (doc/dbgbridge.8
+ * "STATISTICS"): owned by the gateway (gw_gateway_counters), shared by every
+ * route object of that name.  A reload that replaces a route goes on counting
+ * into the same totals, a session from before it counts into them when it
+ * ends, and a route the reload removed keeps its counts until the daemon
+ * exits, so a total never goes down.  Bytes of open sessions are summed when
+ * read (gw_report_counters_bytes).
+ */
+struct gw_route_counters {
+	char				*name;
+	unsigned			 open;		/* sessions open now */
+	uint64_t			 total_sessions; /* accepted */
+	uint64_t			 bytes_up;	/* client to server, closed sessions */
+	uint64_t			 bytes_down;
+	bool				 handshake;	/* a serve of this name was TLS */
+	bool				 committed;	/* a running route has used it */
+	struct gw_route_stats		 stats;
+	TAILQ_ENTRY(gw_route_counters)	 entry;
 };
 
 struct gw_route {
@@ -81,12 +100,9 @@ struct gw_route {
 	void					*connect_state;	/* connect_ops' connect_prepare */
 	char					*connect_where;	/* where it waits for servers */
 	TAILQ_HEAD(, gw_session)		 sessions;
-	unsigned				 nsessions;
-	uint64_t				 total_sessions;
-	uint64_t				 bytes_up;	/* client to server, closed sessions */
-	uint64_t				 bytes_down;
+	unsigned				 nsessions;	/* this route object's */
+	struct gw_route_counters		*counters;	/* its name's, the gateway's */
 	bool					 server_closed;	/* a server link ended */
-	struct gw_route_stats			 stats;
 	char					*warnings;	/* "\n"-separated, or NULL */
 	TAILQ_ENTRY(gw_route)			 entry;
 };

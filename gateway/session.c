@@ -379,7 +379,8 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	snprintf(s->server.peer, sizeof s->server.peer, "-");
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
 	route->nsessions++;
-	route->total_sessions++;
+	route->counters->open++;
+	route->counters->total_sessions++;
 
 	if (sa != NULL && !session_allowed(conf, sa)) {
 		close(fd);

@@ -50,6 +50,7 @@ gw_transport_ops_for(const struct gw_spec *spec)
 struct gw_stream_listener {
 	struct evconnlistener	*evl;
 	struct event		*resume;	/* accepting paused: EMFILE */
+	struct gw_log_limit	 warn;		/* accept(2) failures */
 	bool			 tcp;
 	bool			 paused;	/* by the owner */
 	char			*name;
@@ -91,7 +92,9 @@ stream_resume(evutil_socket_t fd, short what, void *arg)
 
 /*
  * accept(2) failed.  Out of descriptors or memory: pause rather than spin on
- * a listener that stays readable.
+ * a listener that stays readable.  The warning comes back with every pause
+ * while the shortage lasts: rate-limited (gw_log_limited), once per
+ * GW_LOG_LIMIT_MS with a count of the ones held back.
  */
 static void
 stream_accept_error(struct evconnlistener *evl, void *arg)
@@ -100,7 +103,7 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 	int				 err = EVUTIL_SOCKET_ERROR();
 	struct timeval			 tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
 
-	gw_log_warn("%s: accept: %s", l->name,
+	gw_log_limited(&l->warn, GW_LOG_WARN, "%s: accept: %s", l->name,
 	    evutil_socket_error_to_string(err));
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return;
@@ -116,9 +119,13 @@ gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
 
 	if ((l = calloc(1, sizeof *l)) == NULL ||
 	    (l->name = strdup(name)) == NULL ||
-	    (l->resume = evtimer_new(base, stream_resume, l)) == NULL) {
-		if (l != NULL)
+	    (l->resume = evtimer_new(base, stream_resume, l)) == NULL ||
+	    gw_log_limit_init(&l->warn, base) == -1) {
+		if (l != NULL) {
+			if (l->resume != NULL)
+				event_free(l->resume);
 			free(l->name);
+		}
 		free(l);
 		close(fd);
 		*cause = strdup("out of memory");
@@ -139,6 +146,7 @@ gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l->evl == NULL) {
 		close(fd);
+		gw_log_limit_free(&l->warn);
 		event_free(l->resume);
 		free(l->name);
 		free(l);
@@ -170,6 +178,7 @@ gw_stream_listen_free(void *listener)
 		return;
 	evconnlistener_free(l->evl);
 	event_free(l->resume);
+	gw_log_limit_free(&l->warn);
 	free(l->name);
 	free(l);
 }

@@ -317,7 +317,9 @@ int	 gw_socket_half_close(struct bufferevent *bev);
  * A listening stream socket (tcp, ssl, npipe, spipe) on libevent's
  * evconnlistener, which drains the accept backlog on each wake-up.  When
  * accept(2) fails for want of descriptors or memory, accepting pauses for
- * GW_LISTEN_PAUSE_MS and resumes by itself; open sessions go on.
+ * GW_LISTEN_PAUSE_MS and resumes by itself; open sessions go on.  The
+ * warning "NAME: accept: ERROR" is rate-limited (log.h, gw_log_limited): one
+ * line per GW_LOG_LIMIT_MS with a count of the repeats held back.
  * fd: bound and listening, nonblocking; owned by the listener from this call
  * on (closed on failure too).  tcp: accepted sockets are tuned (gw_tcp_tune;
  * on Linux by tuning the listener, whose options they inherit) and their

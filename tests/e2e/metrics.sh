@@ -28,7 +28,10 @@
 #      /metrics says 3 "client closed", 0 open;
 #   7. HEAD is 200 without a body, POST 405 with "Allow: GET, HEAD", another
 #      path 404, Content-Type text/plain; version=0.0.4 and application/json;
-#   8. a peer outside metrics_allow gets 403;
+#      a malformed request line 400, HTTP/2.0 505, a 9000-byte head 431, an
+#      HTTP/1.0 request sent in pieces then half-closed 200 with the body;
+#   8. a peer outside metrics_allow is closed at accept, before it sends
+#      anything, and logged: 5 of them one line, then "(4 more ...)";
 #   9. `dbgbridge -n` refuses a non-loopback metrics address without
 #      metrics_allow, with the message naming the key, and accepts it with;
 #  10. SIGTERM: exit 0, every log line well-formed.
@@ -453,7 +456,44 @@ fetch GET "$M_PORT" /
 [[ $STATUS == 404 ]] || fail "GET /: status $STATUS (want 404)"
 fetch GET "$M_PORT" '/metrics?x=1'
 [[ $STATUS == 200 ]] || fail "GET /metrics?x=1: status $STATUS (want 200)"
-note "HTTP: HEAD 200 without body, POST/DELETE 405, other paths 404"
+# Raw requests: a malformed line, an HTTP/2 line, an oversized head, and an
+# HTTP/1.0 request in pieces whose client half-closes before the answer is
+# written: each gets its status and then end of file, never a hang.
+cat >"$TMP/raw.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def ask(pieces, want, body_has=None):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for p in pieces:
+        s.sendall(p)
+        time.sleep(0.05)
+    s.shutdown(socket.SHUT_WR)
+    d = b""
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not b:
+            break
+        d += b
+    line = d.split(b"\r\n", 1)[0].decode(errors="replace")
+    if not line.startswith("HTTP/1.1 %d " % want):
+        sys.exit("%r: status line %r, want %d" % (pieces[0][:40], line, want))
+    if b"\r\nConnection: close\r\n" not in d:
+        sys.exit("%r: no Connection: close" % pieces[0][:40])
+    if body_has is not None and body_has not in d:
+        sys.exit("%r: no %r in the answer" % (pieces[0][:40], body_has))
+    print("%s -> %s" % (pieces[0][:20], line))
+ask([b"BAD\r\n\r\n"], 400)
+ask([b"GET /metrics HTTP/2.0\r\n\r\n"], 505)
+ask([b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n"], 431)
+ask([b"\r\nGET /met", b"rics HTTP/1.0\r\nHo", b"st: x\r\n", b"\r\n"], 200,
+    b"dbgbridge_sessions_open{")
+PY
+timeout -k 2 30 python3 "$TMP/raw.py" "$M_PORT" >"$TMP/raw.out" 2>&1 ||
+	fail "raw HTTP requests: $(cat "$TMP/raw.out")"
+note "HTTP: HEAD 200 without body, POST/DELETE 405, other paths 404, bad line 400, HTTP/2 505, 9000-byte head 431, a request in pieces 200"
 
 # The held session ends: gone from /sessions, counted as ended.
 touch "$TMP/release"
@@ -472,7 +512,7 @@ expect_metrics "{
  ('dbgbridge_connect_seconds_count', (('route', 'ok'),)): 3,
 }"
 
-# ---------------------------------------------------------------- 8. 403
+# ---------------------------------------------------------------- 8. allow
 
 cat >"$TMP/deny.ini" <<EOF
 [gateway]
@@ -487,11 +527,32 @@ connect = tcp:server=127.0.0.1,port=$DEAD_PORT
 EOF
 start_bridge deny "$TMP/deny.ini"
 wait_listen "$M2_PORT"
-fetch GET "$M2_PORT" /metrics
-[[ $STATUS == 403 ]] || fail "GET /metrics from outside metrics_allow: status $STATUS (want 403)"
-[[ $BODY != *dbgbridge_* ]] || fail "a 403 carried metrics: $BODY"
+# Closed at accept: before the peer has sent anything, with nothing sent
+# back, within a second (not after a request, nor at a timeout); 5 of them
+# make one line at once and the rest a count (rate-limited).
+cat >"$TMP/refused.py" <<'PY'
+import socket, sys, time
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    t0 = time.monotonic()
+    s.settimeout(1.0)
+    try:
+        d = s.recv(100)
+    except ConnectionResetError:
+        d = b""
+    except socket.timeout:
+        sys.exit("connection %d still open 1 s after accept, nothing sent" % i)
+    if d:
+        sys.exit("connection %d got %r" % (i, d))
+    print("closed after %.3f s" % (time.monotonic() - t0))
+PY
+timeout -k 2 20 python3 "$TMP/refused.py" "$M2_PORT" >"$TMP/refused.out" 2>&1 ||
+	fail "a peer outside metrics_allow: $(cat "$TMP/refused.out")"
 wait_log "$TMP/deny.log" ' info metrics: refused 127\.0\.0\.1 \(not in gateway\.metrics_allow\)$'
-note "403 outside metrics_allow"
+n=$(_log_count "$TMP/deny.log" 'metrics: refused 127\.0\.0\.1 \(not in gateway\.metrics_allow\)$')
+[[ $n == 1 ]] || fail "5 refused connections at once made $n lines at once (want 1, then a count)"
+wait_log "$TMP/deny.log" ' info metrics: refused 127\.0\.0\.1 \(not in gateway\.metrics_allow\) \(4 more in the last 5 s\)$' 8
+note "outside metrics_allow: closed at accept ($(tr '\n' ' ' <"$TMP/refused.out")), one line and a count"
 
 stop_bridge deny
 stop_bridge m

@@ -173,6 +173,8 @@ assert_gateway_defaults(const struct gw_config *c)
 	assert_null(c->metrics);
 	assert_null(c->metrics_allow);
 	assert_int_equal(c->nmetrics_allow, 0);
+	assert_int_equal(c->metrics_max_connections, 16);
+	assert_int_equal(c->metrics_timeout_ms, 10000);
 	assert_null(c->pipe_dir);
 	assert_null(c->user);
 	assert_string_equal(c->machine_store, GW_SYSCONFDIR "/dbgbridge/certs");
@@ -268,6 +270,10 @@ test_keys_table(void **state)
 		{ "gateway", "metrics", GW_CONFIG_HOSTPORT, 0, 0, NULL, false },
 		{ "gateway", "metrics_allow", GW_CONFIG_CIDR_LIST, 0, 0, NULL,
 		  false },
+		{ "gateway", "metrics_max_connections", GW_CONFIG_UINT, 1, 1024,
+		  "16", false },
+		{ "gateway", "metrics_timeout", GW_CONFIG_DURATION, 100, 3600000,
+		  "10s", false },
 		{ "gateway", "pipe_dir", GW_CONFIG_PATH, 0, 0, NULL, false },
 		{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false },
 		{ "gateway", "max_sessions", GW_CONFIG_UINT, 0, 1000000, "0",

@@ -123,12 +123,14 @@ test_reload_diffing(void **state)
 	struct gw_gateway	 gw;
 	struct gw_config	*oc, *nc;
 	struct gw_route		*o[2], *n[4];
+	struct gw_route_counters *c;
 	char			*cause = NULL;
 	size_t			 i;
 
 	(void)state;
 	memset(&gw, 0, sizeof gw);
 	gw.pipe_dir = (char *)"/tmp";
+	TAILQ_INIT(&gw.counters);
 	oc = load(old_text);
 	nc = load(new_text);
 	for (i = 0; i < 2; i++)
@@ -151,10 +153,21 @@ test_reload_diffing(void **state)
 	assert_false(gw_route_same_prepare(n[2], o[1]));
 	assert_true(gw_route_same_prepare(n[3], o[1]));	/* key order */
 
+	/* A route name's counts are one, whatever the reload made anew. */
+	assert_ptr_equal(n[0]->counters, o[0]->counters);
+	assert_ptr_equal(n[2]->counters, o[1]->counters);
+	assert_ptr_not_equal(n[1]->counters, n[0]->counters);
+	assert_string_equal(n[3]->counters->name, "q");
+
 	for (i = 0; i < 2; i++)
 		gw_route_free(o[i]);
 	for (i = 0; i < 4; i++)
 		gw_route_free(n[i]);
+	while ((c = TAILQ_FIRST(&gw.counters)) != NULL) {
+		TAILQ_REMOVE(&gw.counters, c, entry);
+		free(c->name);
+		free(c);
+	}
 	gw_config_free(oc);
 	gw_config_free(nc);
 }

@@ -2,7 +2,7 @@
  * test_log.c: log lines (gateway/log.h): the text form, JSON lines (one
  * object per line, RFC 8259 escaping of whatever the message holds, members
  * after msg), the threshold, switching format on a new configuration as a
- * reload does, and gw_log_escape.
+ * reload does, gw_log_escape, and rate-limited lines (gw_log_limited).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <event2/event.h>
 
 #include "config/config.h"
 #include "gateway/log.h"
@@ -170,6 +172,53 @@ test_escape(void **state)
 	assert_string_equal(gw_log_escape(buf, sizeof buf, ""), "");
 }
 
+/*
+ * gw_log_limited: the first line at once, the repeats counted, one summary
+ * when the interval ends (its timer, fired by hand), a quiet interval ends
+ * the hold; below the threshold nothing is counted; free writes what is
+ * pending.
+ */
+static void
+test_limited(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct gw_log_limit	 l;
+	char			*out;
+	int			 i;
+
+	(void)state;
+	assert_non_null(base);
+	configure(GW_LOG_INFO, GW_LOG_TEXT);
+	assert_int_equal(gw_log_limit_init(&l, base), 0);
+	capture_start();
+	for (i = 1; i <= 5; i++)
+		gw_log_limited(&l, GW_LOG_WARN, "accept: Too many open files "
+		    "#%d", i);
+	gw_log_limited(&l, GW_LOG_DEBUG, "not counted");
+	/* The interval ends: one line for the 4 held back, the last one's. */
+	event_active(l.timer, EV_TIMEOUT, 1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	gw_log_limited(&l, GW_LOG_WARN, "again #6");	/* still held */
+	event_active(l.timer, EV_TIMEOUT, 1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	/* A quiet interval: the next line is written at once. */
+	event_active(l.timer, EV_TIMEOUT, 1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	gw_log_limited(&l, GW_LOG_WARN, "after a quiet interval");
+	gw_log_limited(&l, GW_LOG_WARN, "pending at free");
+	gw_log_limit_free(&l);
+	out = captured();
+	assert_matches(out, "^"
+	    TS " warn accept: Too many open files #1\n"
+	    TS " warn accept: Too many open files #5 \\(4 more in the last 5 s\\)\n"
+	    TS " warn again #6 \\(1 more in the last 5 s\\)\n"
+	    TS " warn after a quiet interval\n"
+	    TS " warn pending at free \\(1 more in the last 5 s\\)\n$");
+	free(out);
+	gw_log_limit_free(&l);		/* twice: a no-op */
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -178,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_limited),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -316,6 +316,7 @@ struct fixture {
 	struct gw_gateway	gw;
 	struct gw_config_route	conf;
 	struct gw_route		route;
+	struct gw_route_counters counters;
 	struct gw_session	s;
 };
 
@@ -329,13 +330,18 @@ fixture_setup(void **state)
 	assert_non_null(f->gw.base = event_base_new());
 	TAILQ_INIT(&f->gw.routes);
 	TAILQ_INIT(&f->gw.closed);
+	TAILQ_INIT(&f->gw.counters);
 	f->conf.name = "lab";
+	f->counters.name = "lab";
+	f->counters.committed = true;
+	TAILQ_INSERT_TAIL(&f->gw.counters, &f->counters, entry);
 	assert_int_equal(gw_spec_parse("tcp:port=5005", GW_SPEC_SERVER,
 	    &f->conf.serve, &cause), 0);
 	assert_int_equal(gw_spec_parse("tcp:server=127.0.0.1,port=5006",
 	    GW_SPEC_CLIENT, &f->conf.connect, &cause), 0);
 	f->route.gateway = &f->gw;
 	f->route.conf = &f->conf;
+	f->route.counters = &f->counters;
 	f->route.serve_ops = gw_transport_ops(GW_SPEC_TCP);
 	f->route.connect_ops = gw_transport_ops(GW_SPEC_TCP);
 	TAILQ_INIT(&f->route.sessions);
@@ -392,7 +398,7 @@ test_hooks(void **state)
 {
 	struct fixture		*f = *state;
 	struct gw_session	*s = &f->s;
-	struct gw_route_stats	*st = &f->route.stats;
+	struct gw_route_stats	*st = &f->counters.stats;
 	struct timeval		 now, then;
 	size_t			 refused, failed, closed;
 
@@ -559,10 +565,10 @@ test_sessions_json(void **state)
 
 	/* The route list: bytes of open sessions included. */
 	TAILQ_INSERT_HEAD(&f->route.sessions, s, entry);
-	f->route.total_sessions = 7;
-	f->route.bytes_up = 100;
-	f->route.bytes_down = 200;
-	f->route.stats.dial_failures = 1;
+	f->counters.total_sessions = 7;
+	f->counters.bytes_up = 100;
+	f->counters.bytes_down = 200;
+	f->counters.stats.dial_failures = 1;
 	f->route.where = "127.0.0.1:5005";
 	assert_int_equal(gw_report_routes_json(&f->gw, b), 0);
 	got = drain(b);
@@ -591,10 +597,11 @@ test_render_gateway(void **state)
 	s->server.bytes_read = 20;
 	TAILQ_INSERT_TAIL(&f->route.sessions, s, entry);
 	f->route.nsessions = 1;
-	f->route.total_sessions = 4;
-	f->route.bytes_up = 1000;
-	f->route.bytes_down = 2000;
-	f->route.stats.closed[0] = 3;
+	f->counters.open = 1;
+	f->counters.total_sessions = 4;
+	f->counters.bytes_up = 1000;
+	f->counters.bytes_down = 2000;
+	f->counters.stats.closed[0] = 3;
 	assert_int_equal(gw_metrics_render_gateway(&f->gw, b), 0);
 	got = drain(b);
 	assert_true(has_line(got, "dbgbridge_sessions_open{route=\"lab\"} 1"));
@@ -612,6 +619,74 @@ test_render_gateway(void **state)
 	evbuffer_free(b);
 }
 
+/*
+ * After a reload: the retired route keeps an open session, its successor of
+ * the same name serves another, and a removed route's name keeps its
+ * counts.  One series per name, open and bytes over both route objects.
+ */
+static void
+test_render_reloaded(void **state)
+{
+	struct fixture			*f = *state;
+	struct gw_route			 fresh = f->route;
+	struct gw_session		 s2 = f->s;
+	struct gw_route_counters	 gone;
+	struct evbuffer			*b = evbuffer_new();
+	char				*got;
+
+	f->route.state = GW_ROUTE_RETIRED;
+	f->s.client.bytes_read = 10;
+	f->s.server.bytes_read = 20;
+	TAILQ_INSERT_TAIL(&f->route.sessions, &f->s, entry);
+	f->route.nsessions = 1;
+	TAILQ_INIT(&fresh.sessions);
+	s2.route = &fresh;
+	s2.client.bytes_read = 1;
+	s2.server.bytes_read = 2;
+	TAILQ_INSERT_TAIL(&fresh.sessions, &s2, entry);
+	fresh.nsessions = 1;
+	TAILQ_INSERT_HEAD(&f->gw.routes, &fresh, entry);
+	f->counters.open = 2;
+	f->counters.total_sessions = 5;
+	f->counters.bytes_up = 100;
+	f->counters.bytes_down = 200;
+	memset(&gone, 0, sizeof gone);
+	gone.name = "gone";
+	gone.committed = true;
+	gone.total_sessions = 3;
+	gone.bytes_up = 7;
+	TAILQ_INSERT_TAIL(&f->gw.counters, &gone, entry);
+
+	assert_int_equal(gw_metrics_render_gateway(&f->gw, b), 0);
+	got = drain(b);
+	assert_int_equal(count_lines(got, "dbgbridge_sessions_open{"), 2);
+	assert_true(has_line(got, "dbgbridge_sessions_open{route=\"lab\"} 2"));
+	assert_true(has_line(got,
+	    "dbgbridge_sessions_accepted_total{route=\"lab\"} 5"));
+	assert_true(has_line(got,
+	    "dbgbridge_bytes_total{route=\"lab\",direction=\"up\"} 111"));
+	assert_true(has_line(got,
+	    "dbgbridge_bytes_total{route=\"lab\",direction=\"down\"} 222"));
+	assert_true(has_line(got, "dbgbridge_sessions_open{route=\"gone\"} 0"));
+	assert_true(has_line(got,
+	    "dbgbridge_sessions_accepted_total{route=\"gone\"} 3"));
+	assert_true(has_line(got,
+	    "dbgbridge_bytes_total{route=\"gone\",direction=\"up\"} 7"));
+	free(got);
+
+	/* The route list: each object's open sessions, its name's totals. */
+	assert_int_equal(gw_report_routes_json(&f->gw, b), 0);
+	got = drain(b);
+	assert_non_null(strstr(got, "\"state\":\"retired\""));
+	assert_int_equal(count_lines(got, "{\"name\":\"lab\""), 2);
+	assert_int_equal(count_lines(got, "{\"name\""), 2);
+	assert_non_null(strstr(got, "\"sessions_open\":1,\"sessions_total\":5,"
+	    "\"bytes_up\":111,\"bytes_down\":222"));
+	free(got);
+	TAILQ_REMOVE(&f->gw.routes, &fresh, entry);
+	evbuffer_free(b);
+}
+
 int
 main(void)
 {
@@ -626,6 +701,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sessions_json,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_render_gateway,
+		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_render_reloaded,
 		    fixture_setup, fixture_teardown),
 	};
 
