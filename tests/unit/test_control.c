@@ -186,6 +186,7 @@ test_routes_json_masks_key(void **state)
 	struct gw_gateway	 gw;
 	struct gw_config	*c;
 	struct gw_route		*r;
+	struct gw_route_counters *k;
 	struct evbuffer		*out = evbuffer_new();
 	char			*cause = NULL, *doc;
 	size_t			 len;
@@ -194,6 +195,7 @@ test_routes_json_masks_key(void **state)
 	memset(&gw, 0, sizeof gw);
 	gw.pipe_dir = (char *)"/tmp";
 	TAILQ_INIT(&gw.routes);
+	TAILQ_INIT(&gw.counters);
 	c = load(text);
 	if ((r = gw_route_new(&gw, c, &c->routes[0], &cause)) == NULL)
 		fail_msg("%s", cause);
@@ -210,6 +212,11 @@ test_routes_json_masks_key(void **state)
 	evbuffer_free(out);
 	TAILQ_REMOVE(&gw.routes, r, entry);
 	gw_route_free(r);
+	while ((k = TAILQ_FIRST(&gw.counters)) != NULL) {
+		TAILQ_REMOVE(&gw.counters, k, entry);
+		free(k->name);
+		free(k);
+	}
 	gw_config_free(c);
 }
 
