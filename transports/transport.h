@@ -445,7 +445,7 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * (a peer that speaks at once, or a route refusing every link, must not make
  * a tight dial loop); a failed dial, or a waiting link that the peer closes, is dialled
  * again after gw_clicon_backoff.  One dial is in flight at a time.  *where is
- * "HOST:PORT (dialled, standby N)" (malloc'd).  params: borrowed for the
+ * "dialling HOST:PORT (standby N)" (malloc'd).  params: borrowed for the
  * call.  Returns the dialler, or NULL with a malloc'd *cause: out of memory
  * only (an unreachable client is retried, not an error).
  */

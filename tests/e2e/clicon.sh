@@ -282,7 +282,7 @@ _alive "$GS_PID" || hard_error "gdbserver exited after a direct session"
 
 # 1. The lab comes first: nobody to dial yet.  Its redials back off.
 start_bridge_in lab "$TMP/lab.ini" "${IN_LAB[@]}"
-wait_log "$TMP/lab.log" "^$E2E_TS info route lab serving ssl:proto=tls1,certuser=lab,port=$P_PORT,clicon=$RELAY_IP on $RELAY_IP:$P_PORT \\(dialled, standby 1\\)\$"
+wait_log "$TMP/lab.log" "^$E2E_TS info route lab serving ssl:proto=tls1,certuser=lab,port=$P_PORT,clicon=$RELAY_IP, dialling $RELAY_IP:$P_PORT \\(standby 1\\)\$"
 wait_log "$TMP/lab.log" "^$E2E_TS warn route lab: cannot reach $RELAY_IP:$P_PORT: Connection refused; redial in [0-9]+ ms \\(backing off up to 30 s\\)\$"
 wait_log "$TMP/lab.log" "^$E2E_TS info route lab: cannot reach $RELAY_IP:$P_PORT: Connection refused; redial in [0-9]+ ms \\(3 failures in a row\\)\$" 10
 check_backoff "$TMP/lab.log" 1
@@ -417,6 +417,9 @@ client_wait_eof "$Q2_PORT" 15 hello || rc=$?
 t1=${EPOCHREALTIME/./}
 ((rc == 0)) || fail "client of route wrong: no end of its session (status $rc)"
 elapsed_s waited "$t0" "$t1"
+# The wait is not silent: the log says the client waits for a dial-in.
+grep -qE "^$E2E_TS info route wrong: no process server from 127\\.0\\.0\\.2 has dialled in; a client waits for one\$" "$TMP/b-relay.log" ||
+	fail "route wrong: no log line says the client waits for a dial-in"
 (((t1 - t0) >= 1900000 && (t1 - t0) < 8000000)) ||
 	fail "client of route wrong: its session ended after ${waited}s, want about connect_timeout (2 s)"
 wait_log "$TMP/b-relay.log" ' info session .*route=wrong .*reason=' 10
