@@ -430,6 +430,27 @@ gw_tls_describe(struct bufferevent *bev, char *version, size_t vsize,
 	BIO_free(bio);
 }
 
+/*
+ * True when OpenSSL's error means the first record was not TLS at all: a
+ * version no TLS record carries, an HTTP request, a proxy CONNECT (RFC 8446
+ * section 5.1: every record starts with a content type and a legacy version
+ * 0x03xx).
+ */
+static bool
+tls_error_not_tls(unsigned long e)
+{
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return (false);
+	switch (ERR_GET_REASON(e)) {
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_HTTP_REQUEST:
+	case SSL_R_HTTPS_PROXY_REQUEST:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
 char *
 gw_tls_error(struct bufferevent *bev)
 {
@@ -440,6 +461,7 @@ gw_tls_error(struct bufferevent *bev)
 	size_t		 o = 0;
 	long		 vr;
 	int		 err;
+	bool		 plain = false;
 
 	if (ssl != NULL && (msg = SSL_get_ex_data(ssl, tls_msg_index)) != NULL)
 		return (strdup(msg));
@@ -451,6 +473,8 @@ gw_tls_error(struct bufferevent *bev)
 	}
 	buf[0] = '\0';
 	while ((e = bufferevent_get_openssl_error(bev)) != 0) {
+		if (!plain)
+			plain = tls_error_not_tls(e);
 		if (o + 3 >= sizeof buf)
 			continue;
 		if ((msg = ERR_reason_error_string(e)) == NULL)
@@ -459,6 +483,15 @@ gw_tls_error(struct bufferevent *bev)
 		    msg);
 		if (o >= sizeof buf)
 			o = sizeof buf - 1;
+	}
+	if (plain) {
+		/* Say what happened, then what OpenSSL saw. */
+		if (asprintf(&out, "%s (%s)", ssl != NULL &&
+		    SSL_is_server(ssl) ? "the client spoke plain text (not TLS) "
+		    "to an ssl port" : "the server answered in plain text "
+		    "(not TLS)", buf) == -1)
+			return (NULL);
+		return (out);
 	}
 	if (o > 0)
 		return (strdup(buf));

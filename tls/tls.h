@@ -112,8 +112,11 @@ void	 gw_tls_describe(struct bufferevent *bev, char *version, size_t vsize,
 /*
  * Why the link failed: the certificate check result when there was one
  * ("server certificate does not match the pinned certificate ..."), else the
- * OpenSSL errors queued on the bufferevent, else the socket error.  Returns a
- * malloc'd string owned by the caller (never NULL unless out of memory).
+ * OpenSSL errors queued on the bufferevent, else the socket error.  A first
+ * record that is not TLS at all (RFC 8446 section 5.1) is said plainly: "the
+ * client spoke plain text (not TLS) to an ssl port (wrong version number)".
+ * Returns a malloc'd string owned by the caller (never NULL unless out of
+ * memory).
  */
 char	*gw_tls_error(struct bufferevent *bev);
 
