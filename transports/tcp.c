@@ -200,9 +200,11 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 		tcp_set_port(&ss, spec->port_lo);
 		gw_transport_sockaddr((struct sockaddr *)&ss, where, sizeof where);
 		r = spec->port_hi != spec->port_lo ?
-		    asprintf(cause, "%s to port %u: no free port: %s", where,
-		    spec->port_hi, strerror(err)) :
-		    asprintf(cause, "%s: %s", where, strerror(err));
+		    asprintf(cause, "cannot listen on %s to port %u: no free "
+		    "port: %s", where, spec->port_hi, strerror(err)) :
+		    asprintf(cause, "cannot listen on %s: %s%s", where,
+		    strerror(err), err == EADDRINUSE ? " (another program "
+		    "listens there)" : "");
 		if (r == -1)
 			*cause = NULL;
 		return (NULL);

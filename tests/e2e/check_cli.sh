@@ -97,6 +97,31 @@ run_check -n -s tcp:port=5005,password=Secret1 -c tcp:server=h,port=1
 [[ $ERR != *Secret1* ]] || fail "the password was printed: $ERR"
 note "ok: -s/-c"
 
+# A port another program holds: the error names the address and says so.
+free_port BUSY_PORT
+spawn busy socat "TCP-LISTEN:$BUSY_PORT,bind=127.0.0.1,reuseaddr" -
+wait_listen "$BUSY_PORT"
+cat >"$TMP/busy.ini" <<INI
+[route busy]
+serve = tcp:port=$BUSY_PORT
+bind = 127.0.0.1
+connect = tcp:server=127.0.0.1,port=5006
+INI
+run_check -f "$TMP/busy.ini"
+[[ $RC == 1 && $ERR == *"route busy.serve: cannot listen on 127.0.0.1:$BUSY_PORT: Address already in use (another program listens there)"* ]] ||
+	fail "a busy port: exit $RC: $ERR"
+note "ok: busy port ($ERR)"
+
+# No -f and nothing at the default path: say how to name a file.
+default=$("$DBGBRIDGE" --help | sed -n 's/.*-f FILE *the INI file (default \(.*\))$/\1/p')
+[[ -n $default ]] || fail "--help names no default configuration"
+if [[ ! -e $default ]]; then
+	run_check
+	[[ $RC == 1 && $ERR == *"name one with -f FILE (the source tree has config/dbgbridge.ini)"* ]] ||
+		fail "no default configuration: exit $RC: $ERR"
+	note "ok: no default configuration ($default)"
+fi
+
 # --version: the program's version and those of the OpenSSL and libevent it
 # runs with (OpenSSL_version(3), event_get_version()).
 run_check --version
