@@ -127,6 +127,17 @@ char	*gw_tls_error(struct bufferevent *bev);
  */
 char	*gw_tls_thumbprint_file(const char *path, bool sha256, char **cause);
 
+/*
+ * What a smart client needs to name the certificate in a PEM file: its SHA-1
+ * thumbprint as 40 lower-case hex digits with no separators (the debugger
+ * accepts a thumbprint in certuser= / machuser=, WT §2.4) and its subject in
+ * RFC 2253 form (unescaped: for display on the operator's terminal).  Both
+ * malloc'd, owned by the caller.  Returns 0, or -1 with both NULL and a
+ * malloc'd *cause naming the file ("cannot read /p: No such file ...").
+ */
+int	 gw_tls_cert_summary(const char *path, char **sha1, char **subject,
+	    char **cause);
+
 /* The OpenSSL version this process runs with ("OpenSSL 3.0.17 1 Jul 2025"). */
 const char *gw_tls_version(void);
 

@@ -70,6 +70,7 @@ const struct gw_transport_ops gw_transport_spipe = {
 	.name = "spipe",
 	.handshake = true,
 	.no_eof = false,
+	.remote_note = gw_npipe_remote_note,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,

@@ -87,6 +87,14 @@ struct gw_transport_ops {
 	bool		 splice;
 
 	/*
+	 * Why a smart client on another machine cannot reach what this
+	 * transport serves here, in one sentence for `dbgbridge -n`, or NULL
+	 * when it can.  Off Windows a pipe is a Unix-domain socket that only
+	 * local programs reach (doc/dbgbridge.8 "-n").
+	 */
+	const char	*remote_note;
+
+	/*
 	 * Check what the grammar cannot (design.md, `dbgbridge -n`): a baud
 	 * rate this platform supports, a device path's form.  Nothing is
 	 * opened.  Returns 0, or -1 with a malloc'd *cause naming the key and
@@ -377,6 +385,12 @@ void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
  * attempt is freed when the resolver calls back).  NULL is a no-op.
  */
 void	 gw_tcp_connect_cancel(void *attempt);
+
+/*
+ * The remote_note of npipe and spipe served here: the pipe is a local
+ * socket, out of reach of a Windows smart client on another machine.
+ */
+extern const char gw_npipe_remote_note[];
 
 /*
  * npipe.c, shared with spipe (design.md "npipe off Windows"; WT §2.2
