@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -140,6 +141,37 @@ tls_ctx_new(const struct gw_spec *spec, bool server, char **cause)
 	return (ctx);
 }
 
+/*
+ * Whether a PEM file holds a private key block (RFC 7468 "PRIVATE KEY",
+ * "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ...): 1 yes, 0 no, -1 when the
+ * file cannot be read (the loader then says why).
+ */
+static int
+tls_pem_has_key(const char *path)
+{
+	BIO	*bio;
+	char	*name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long	 len;
+	int	 found = 0;
+
+	if ((bio = BIO_new_file(path, "r")) == NULL) {
+		ERR_clear_error();
+		return (-1);
+	}
+	while (!found && PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
+		found = strstr(name, "PRIVATE KEY") != NULL;
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	return (found);
+}
+
 struct gw_tls_ctx *
 gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores,
     const char *client_ca, char **cause)
@@ -152,6 +184,14 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 	if ((path = gw_tls_cert_path(spec->cert_store, spec->cert, stores,
 	    cause)) == NULL)
 		return (NULL);
+	if (tls_pem_has_key(path) == 0) {
+		gw_tls_cause(cause, "%s '%s': %s holds no private key; the "
+		    "serving side needs the certificate and its key in one PEM "
+		    "(cat cert.pem key.pem > %s; chmod 600 %s)", tls_key(spec),
+		    spec->cert, path, path, path);
+		free(path);
+		return (NULL);
+	}
 	/* The serving side's PEM holds the private key: ours alone (ssh(1)). */
 	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		gw_tls_cause(cause, "%s '%s': %s holds the private key and is "
