@@ -246,6 +246,9 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 			    l[i]->side, l[i]->tls_version, l[i]->side,
 			    l[i]->tls_subject);
 	}
+	if (s->state == GW_SESSION_CONNECTING)
+		evbuffer_add_printf(out, "connecting: %s %s\n",
+		    gw_session_connect_verb(s), s->server.peer);
 	if (s->reason != NULL)
 		evbuffer_add_printf(out, "ending: %s\n", s->reason);
 	conn_done(c);

@@ -366,6 +366,7 @@ const char gw_npipe_remote_note[] = "a pipe served here is a Unix-domain "
 
 const struct gw_transport_ops gw_transport_npipe = {
 	.name = "npipe",
+	.connect_verb = "connecting to",
 	.handshake = false,
 	.no_eof = false,
 	.plain = true,

@@ -63,6 +63,7 @@ gw_socket_half_close(struct bufferevent *bev)
 
 const struct gw_transport_ops gw_transport_tcp = {
 	.name = "tcp",
+	.connect_verb = "dialling",
 	.handshake = false,
 	.no_eof = false,
 	.plain = true,
@@ -84,6 +85,7 @@ const struct gw_transport_ops gw_transport_tcp = {
 /* tcp with clicon= (clicon.c): the same links, reached the other way round. */
 const struct gw_transport_ops gw_transport_tcp_clicon = {
 	.name = "tcp",
+	.connect_verb = "waiting for a process server to dial in from",
 	.handshake = false,
 	.no_eof = false,
 	.plain = true,

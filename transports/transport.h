@@ -87,6 +87,14 @@ struct gw_transport_ops {
 	bool		 splice;
 
 	/*
+	 * What a session of this transport does while CONNECTING, for the
+	 * log and `ctl show`, followed by the server's name: "dialling"
+	 * (tcp, ssl), "connecting to" (npipe, spipe), "opening" (com),
+	 * "waiting for a process server to dial in from" (clicon=).
+	 */
+	const char	*connect_verb;
+
+	/*
 	 * Why a smart client on another machine cannot reach what this
 	 * transport serves here, in one sentence for `dbgbridge -n`, or NULL
 	 * when it can.  Off Windows a pipe is a Unix-domain socket that only

@@ -440,6 +440,12 @@ BC_PID=$SPAWN_PID
 wait_log "$TMP/b-relay.log" ' debug session [0-9]+ accepted -> connecting$' 10 2
 sleep 1		# the client waits a while before anyone dials in
 _alive "$BC_PID" || fail "the waiting client ended before a process server dialled in: $(cat "$TMP/bulk-client.out")"
+# The log and `ctl show` say what the session waits for.
+wait_log "$TMP/b-relay.log" "^$E2E_TS info session [0-9]+ open route=wait client=127\\.0\\.0\\.1:[0-9]+ client_transport=tcp: waiting for a process server to dial in from 127\\.0\\.0\\.1\$" 10
+sid=$(grep -E ' info session [0-9]+ open route=wait ' "$TMP/b-relay.log" | tail -n 1 | sed -E 's/.* session ([0-9]+) open .*/\1/')
+show=$("$DBGBRIDGE" ctl -S "$TMP/b-relay.ctl" show "$sid" 2>&1) || fail "ctl show $sid: $show"
+grep -q -x "connecting: waiting for a process server to dial in from 127.0.0.1" <<<"$show" ||
+	fail "ctl show $sid does not say it waits for a dial-in: $show"
 start_bridge b-wait "$TMP/b-wait.ini"
 wait_exit "$BC_PID" 30 || fail "the waiting client did not finish within 30 s of the dial-in"
 reap "$BC_PID" rc

@@ -51,6 +51,9 @@ printf 'ping\n' >&5
 read -r -t 10 reply <&5 || fail "no echo through route r1"
 [[ $reply == ping ]] || fail "echo said '$reply'"
 
+# The session's arrival is logged, with the server it dials.
+wait_log "$TMP/d.log" "^$E2E_TS info session 1 open route=r1 client=127\\.0\\.0\\.1:[0-9]+ client_transport=tcp: dialling 127\\.0\\.0\\.1:$ECHO_PORT\$" 10
+
 ctl list
 [[ $RC == 0 ]] || fail "list: exit $RC: $ERR"
 grep -E -q "^r1 +serving +1 +1 +5 +5 +tcp:port=$R1_PORT \\(127\\.0\\.0\\.1:$R1_PORT\\)\$" <<<"$OUT" ||
