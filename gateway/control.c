@@ -11,9 +11,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "config/config.h"
 #include "gateway/control.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
@@ -241,6 +245,9 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 			    l[i]->side, l[i]->tls_version, l[i]->side,
 			    l[i]->tls_subject);
 	}
+	if (s->state == GW_SESSION_CONNECTING)
+		evbuffer_add_printf(out, "connecting: %s %s\n",
+		    gw_session_connect_verb(s), s->server.peer);
 	if (s->reason != NULL)
 		evbuffer_add_printf(out, "ending: %s\n", s->reason);
 	conn_done(c);
@@ -436,9 +443,34 @@ control_reload(struct control_conn *c)
 }
 
 int
+gw_control_parse_timeout(const char *text, long *ms)
+{
+	unsigned	 u;
+	char		*end;
+	long		 n;
+
+	if (text == NULL || *text == '\0')
+		return (-1);
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (*end == '\0')
+		goto done;
+	/* With a unit, as the configuration writes durations. */
+	if (gw_config_parse_duration(text, &u, NULL) == -1)
+		return (-1);
+	n = (long)u;
+done:
+	if (errno != 0 || !isdigit((unsigned char)*text) || n < 0 ||
+	    n > INT_MAX)
+		return (-1);
+	*ms = n;
+	return (0);
+}
+
+int
 gw_control_parse(char *line, struct gw_control_req *req, const char **why)
 {
-	char	*word, *save = NULL, *end;
+	char	*word, *save = NULL;
 
 	memset(req, 0, sizeof *req);
 	req->timeout_ms = -1;
@@ -446,13 +478,14 @@ gw_control_parse(char *line, struct gw_control_req *req, const char **why)
 	    word = strtok_r(NULL, " \t\r", &save)) {
 		if (strcmp(word, "--json") == 0)
 			req->json = true;
-		else if (strcmp(word, "--timeout") == 0) {
-			word = strtok_r(NULL, " \t\r", &save);
-			errno = 0;
-			req->timeout_ms = word != NULL ? strtol(word, &end, 10) : -1;
-			if (word == NULL || *end != '\0' || errno != 0 ||
-			    req->timeout_ms < 0 || req->timeout_ms > INT_MAX) {
-				*why = "--timeout takes milliseconds";
+		else if (strcmp(word, "--timeout") == 0 ||
+		    strncmp(word, "--timeout=", 10) == 0) {
+			word = word[9] == '=' ? word + 10 :
+			    strtok_r(NULL, " \t\r", &save);
+			if (gw_control_parse_timeout(word, &req->timeout_ms) ==
+			    -1) {
+				*why = "--timeout takes milliseconds or a "
+				    "duration such as 10s";
 				return (-1);
 			}
 		} else if (req->cmd == NULL)
@@ -735,41 +768,134 @@ ctl_trust(const char *path, struct stat *dst)
 	return (-1);
 }
 
+static void
+ctl_usage(void)
+{
+	fprintf(stderr, "usage: dbgbridge ctl [-S SOCKET | -f FILE] "
+	    "list|show ID|disconnect ID|end [ROUTE]|\n"
+	    "                     wait [ROUTE] [--timeout MS|DURATION]|stats|"
+	    "reload [--json]\n");
+}
+
+/*
+ * The control socket a configuration names ([gateway] control), or NULL
+ * when it names none; -1 when the file does not load (errors printed).
+ */
+static int
+ctl_socket_of(const char *file, char **path)
+{
+	struct gw_config	*config;
+	char			*cause = NULL;
+
+	*path = NULL;
+	if (gw_config_load(file, &config, &cause) == -1) {
+		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", file, cause !=
+		    NULL ? cause : "out of memory");
+		free(cause);
+		return (-1);
+	}
+	if (config->control != NULL && (*path = strdup(config->control)) ==
+	    NULL) {
+		gw_config_free(config);
+		return (-1);
+	}
+	gw_config_free(config);
+	return (0);
+}
+
+/* Append to the request line; *o past size - 2 marks it too long. */
+static void __attribute__((format(printf, 4, 5)))
+ctl_append(char *line, size_t size, size_t *o, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (*o >= size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line + *o, size - *o, fmt, ap);
+	va_end(ap);
+	*o = n < 0 || (size_t)n >= size - *o - 1 ? size - 1 : *o + (size_t)n;
+}
+
 int
 gw_ctl_main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sockaddr_un	 sun;
 	struct stat		 dst;
+	const char		*file = NULL;
 	char			*path = NULL, *owned = NULL, *cause = NULL;
 	char			 line[GW_CONTROL_MAX_LINE + 2];
 	char			 buf[4096], *body;
 	size_t			 o = 0, have = 0, cap = 0;
 	ssize_t			 n;
-	int			 fd, i, rc;
-	bool			 is_wait = false;
+	long			 timeout_ms = -1;
+	int			 fd, i, rc, ch;
+	bool			 is_wait = false, json = false;
 	char			*reply = NULL, *grown;
 
-	i = 1;
-	if (i + 1 < argc && strcmp(argv[i], "-S") == 0) {
-		path = argv[i + 1];
-		i += 2;
+	/* Options in any position (getopt_long(3) permutes them first). */
+	optind = 1;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "S:f:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S':
+			path = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			if (gw_control_parse_timeout(optarg, &timeout_ms) ==
+			    -1) {
+				fprintf(stderr, "dbgbridge: ctl: --timeout "
+				    "takes milliseconds or a duration such as "
+				    "10s, got '%s'\n", optarg);
+				return (2);
+			}
+			break;
+		case 'h':
+			ctl_usage();
+			return (0);
+		default:
+			ctl_usage();
+			return (2);
+		}
 	}
-	if (i >= argc) {
-		fprintf(stderr, "usage: dbgbridge ctl [-S SOCKET] list|show ID|"
-		    "disconnect ID|end [ROUTE]|wait [ROUTE] [--timeout MS]|stats|"
-		    "reload [--json]\n");
+	i = optind;
+	if (i >= argc || (path != NULL && file != NULL)) {
+		ctl_usage();
 		return (2);
+	}
+	if (file != NULL) {
+		if (ctl_socket_of(file, &owned) == -1)
+			return (2);
+		path = owned;
 	}
 	is_wait = strcmp(argv[i], "wait") == 0;
 	line[0] = '\0';
-	for (; i < argc; i++) {
-		n = snprintf(line + o, sizeof line - o, "%s%s", o ? " " : "",
+	for (; i < argc; i++)
+		ctl_append(line, sizeof line, &o, "%s%s", o ? " " : "",
 		    argv[i]);
-		if (n < 0 || (size_t)n >= sizeof line - o - 1) {
-			fprintf(stderr, "dbgbridge: ctl: request too long\n");
-			return (2);
-		}
-		o += (size_t)n;
+	if (json)
+		ctl_append(line, sizeof line, &o, " --json");
+	if (timeout_ms >= 0)
+		ctl_append(line, sizeof line, &o, " --timeout %ld", timeout_ms);
+	if (o >= sizeof line - 1) {
+		fprintf(stderr, "dbgbridge: ctl: request too long\n");
+		free(owned);
+		return (2);
 	}
 	line[o++] = '\n';
 	if (path == NULL && (path = owned = gw_control_default_path()) == NULL)

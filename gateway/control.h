@@ -16,7 +16,7 @@
  *                       serving, drain, close; with none left the daemon exits
  *   wait [ROUTE]        WaitForProcessServerEnd: the reply comes when the
  *                       route (or every route) has ended: "ended", or
- *                       "timeout" after --timeout MS
+ *                       "timeout" after --timeout MS (or 10s, 2m)
  *   stats               totals since start
  *   reload              reload the file (gw_gateway_reload): "ok" and what
  *                       changed, or the first error (all are logged)
@@ -44,11 +44,20 @@ struct gw_control_req {
 };
 
 /*
+ * A --timeout value: milliseconds ("500"), or a duration with a unit as the
+ * configuration writes them ("10s", "250ms", "2m"; dbgbridge.ini(5)
+ * "Durations").  Stores milliseconds (0 to INT_MAX) in *ms.  Returns 0, or -1
+ * for NULL, a negative, a malformed or a too large value.
+ */
+int	 gw_control_parse_timeout(const char *text, long *ms);
+
+/*
  * Parse a request line (without its newline): COMMAND [ARG] [--json]
- * [--timeout MS], words split on blanks, options anywhere.  line is cut up
- * in place and req points into it.  Returns 0, or -1 with *why a static
- * message ("--timeout takes milliseconds", "too many arguments", "empty
- * request").  Commands are checked by the caller.
+ * [--timeout T | --timeout=T] (T as gw_control_parse_timeout takes it),
+ * words split on blanks, options anywhere.  line is cut up in place and req
+ * points into it.  Returns 0, or -1 with *why a static message ("--timeout
+ * takes milliseconds or a duration such as 10s", "too many arguments",
+ * "empty request").  Commands are checked by the caller.
  */
 int	 gw_control_parse(char *line, struct gw_control_req *req,
 	    const char **why);

@@ -26,6 +26,7 @@
 #include "gateway/metrics.h"
 #include "gateway/notify.h"
 #include "gateway/session.h"
+#include "tls/tls.h"
 #include "transports/transport.h"
 #include "transports/spec.h"
 
@@ -587,26 +588,77 @@ gateway_print_verify(const struct gw_route *route, FILE *out)
 	    "'%s' (server=. with [tls] ca)\n", host);
 }
 
+/*
+ * The certificate a smart client names for a TLS serve spec: its SHA-1
+ * thumbprint (*id) and a line saying which certificate to import into the
+ * client's store (*note).  Both malloc'd, or NULL when the route's own value
+ * stands (not TLS, or the certificate cannot be read: the error is reported
+ * by the route's own check).
+ */
+static void
+gateway_client_cert(const struct gw_gateway *gw, const struct gw_spec *serve,
+    char **id, char **note)
+{
+	struct gw_tls_stores	 stores;
+	char			*path, *why = NULL, *subject = NULL;
+	char			 esc[512];
+	bool			 machine;
+
+	*id = *note = NULL;
+	if (!gw_spec_is_tls(serve) || serve->cert == NULL)
+		return;
+	stores.user_store = gw->config->user_store;
+	stores.machine_store = gw->config->machine_store;
+	if ((path = gw_tls_cert_path(serve->cert_store, serve->cert, &stores,
+	    &why)) == NULL ||
+	    gw_tls_cert_summary(path, id, &subject, &why) == -1) {
+		free(why);
+		free(path);
+		return;
+	}
+	machine = serve->cert_store == GW_SPEC_CERT_MACHINE;
+	gw_log_escape(esc, sizeof esc, subject);
+	if (asprintf(note, "import the certificate of %s (%s) into the smart "
+	    "client's %s store (%s), e.g. certutil %s-addstore My FILE.cer", path,
+	    esc, machine ? "Local Computer\\Personal" :
+	    "Current User\\Personal", machine ? "machuser=" : "certuser=",
+	    machine ? "" : "-user ") == -1)
+		*note = NULL;
+	free(subject);
+	free(path);
+}
+
 void
 gw_gateway_print(struct gw_gateway *gw, FILE *out)
 {
 	struct gw_route			*route;
 	const struct gw_config_route	*conf;
+	const struct gw_transport_ops	*ops;
 	char				*serve, *connect, *client, host[256];
 	const char			*w, *nl;
+	char				*cert, *note;
 
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		conf = route->conf;
 		gateway_host(conf, host, sizeof host);
 		serve = gw_spec_canonical(conf->serve);
 		connect = gw_spec_canonical(conf->connect);
-		client = gw_spec_client_string(conf->serve, conf->connect, host);
+		gateway_client_cert(gw, conf->serve, &cert, &note);
+		client = gw_spec_client_string(conf->serve, conf->connect, host,
+		    cert);
+		ops = gw_transport_ops_for(gw_transport_wire(conf->serve));
 		fprintf(out, "route %s\n", conf->name);
 		fprintf(out, "  serve    %s%s%s\n", serve != NULL ? serve : "?",
 		    conf->bind != NULL ? " on " : "",
 		    conf->bind != NULL ? conf->bind : "");
 		fprintf(out, "  connect  %s\n", connect != NULL ? connect : "?");
-		fprintf(out, "  client   %s\n", client != NULL ? client : "?");
+		if (ops != NULL && ops->remote_note != NULL)
+			fprintf(out, "  client   none: %s\n", ops->remote_note);
+		else
+			fprintf(out, "  client   %s\n", client != NULL ? client :
+			    "?");
+		if (note != NULL && (ops == NULL || ops->remote_note == NULL))
+			fprintf(out, "  #        %s\n", note);
 		gateway_print_verify(route, out);
 		for (w = route->warnings; w != NULL && *w != '\0'; w = nl + 1) {
 			nl = strchr(w, '\n');
@@ -618,6 +670,8 @@ gw_gateway_print(struct gw_gateway *gw, FILE *out)
 		free(serve);
 		free(connect);
 		free(client);
+		free(cert);
+		free(note);
 	}
 }
 

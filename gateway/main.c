@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -40,9 +41,10 @@ usage(FILE *f)
 	    "usage: dbgbridge [-n] [-f FILE]\n"
 	    "       dbgbridge [-n] -s SERVE-SPEC -c CONNECT-SPEC [-p]\n"
 	    "       dbgbridge spec [--server|--client] SPEC\n"
-	    "       dbgbridge ctl [-S SOCKET] list|show ID|disconnect ID|"
-	    "end [ROUTE]|\n"
-	    "                     wait [ROUTE] [--timeout MS]|stats|reload\n"
+	    "       dbgbridge ctl [-S SOCKET|-f FILE] list|show ID|"
+	    "disconnect ID|end [ROUTE]|\n"
+	    "                     wait [ROUTE] [--timeout MS|DURATION]|stats|"
+	    "reload [--json]\n"
 	    "       dbgbridge --version\n"
 	    "\n"
 	    "  -f FILE   the INI file (default %s)\n"
@@ -137,6 +139,7 @@ main(int argc, char **argv)
 	};
 	const char		*file = NULL, *serve = NULL, *connect = NULL;
 	bool			 check = false, persist = false;
+	bool			 default_file = false;
 	struct gw_config	*config;
 	struct gw_gateway	*gw;
 	char			*cause = NULL;
@@ -184,12 +187,18 @@ main(int argc, char **argv)
 	if (serve != NULL)
 		rc = gw_config_from_args(serve, connect, persist, &config, &cause);
 	else {
+		default_file = file == NULL;
 		file = file != NULL ? file : DEFAULT_CONFIG;
 		rc = gw_config_load(file, &config, &cause);
 	}
 	if (rc == -1) {
 		print_errors(file, cause != NULL ? cause : "out of memory");
 		free(cause);
+		/* The usual first run: from the source tree, no -f. */
+		if (default_file && access(file, F_OK) == -1)
+			fprintf(stderr, "dbgbridge: no configuration at the "
+			    "default path; name one with -f FILE (the source "
+			    "tree has config/dbgbridge.ini)\n");
 		return (1);
 	}
 	gw_log_configure(config);

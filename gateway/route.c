@@ -227,8 +227,10 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 		return (-1);
 	}
 	canon = gw_spec_canonical(conf->serve);
-	gw_log_info("route %s serving %s on %s", conf->name,
-	    canon != NULL ? canon : "?", route->where);
+	/* A clicon= serve spec listens nowhere: its where says whom it dials. */
+	gw_log_info("route %s serving %s%s%s", conf->name,
+	    canon != NULL ? canon : "?", conf->serve->clicon != NULL ? ", " :
+	    " on ", route->where);
 	free(canon);
 	return (0);
 }

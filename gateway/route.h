@@ -158,7 +158,7 @@ void	 gw_route_retire(struct gw_route *route);
  * server to dial in, logged as "route NAME waiting for process servers from
  * HOST on WHERE"), then listen on the serve spec (with clicon=: dial out) and
  * log "route NAME serving SPEC on WHERE" (ADDR:PORT, a pipe path or a device;
- * "HOST:PORT (dialled, standby N)").  Returns 0, or -1 with *cause.
+ * "dialling HOST:PORT (standby N)").  Returns 0, or -1 with *cause.
  */
 int	 gw_route_start(struct gw_route *route, char **cause);
 

@@ -290,6 +290,13 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 		gw_relay_start(s);
 }
 
+const char *
+gw_session_connect_verb(const struct gw_session *s)
+{
+	return (s->server.ops->connect_verb != NULL ?
+	    s->server.ops->connect_verb : "connecting to");
+}
+
 static void
 session_start_connect(struct gw_session *s)
 {
@@ -312,6 +319,13 @@ session_start_connect(struct gw_session *s)
 	else if (wire->com_port != NULL)
 		snprintf(s->server.peer, sizeof s->server.peer, "%s",
 		    wire->com_port);
+	/* An operator watching the log sees a debugger arrive. */
+	gw_log_info("session %" PRIu64 " open route=%s client=%s "
+	    "client_transport=%s%s%s: %s %s", s->id, route->conf->name,
+	    s->client.peer, s->client.ops->name,
+	    s->client.tls_version[0] != '\0' ? " client_tls=" : "",
+	    s->client.tls_version, gw_session_connect_verb(s),
+	    s->server.peer);
 	s->connect = route->connect_ops->connect(route->gateway->base,
 	    route->gateway->dns, wire, route->gateway->pipe_dir,
 	    route->connect_state, session_connected, s);

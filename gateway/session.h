@@ -82,6 +82,13 @@ struct gw_session {
 int	 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	    const char *peer, const struct sockaddr *sa);
 
+/*
+ * What the session does while CONNECTING, to be followed by its server's name
+ * (s->server.peer): the connect transport's verb ("dialling", "waiting for a
+ * process server to dial in from", ...).  Static storage.
+ */
+const char *gw_session_connect_verb(const struct gw_session *s);
+
 /* The state's name ("relaying"). */
 const char *gw_session_state_name(enum gw_session_state state);
 

@@ -170,3 +170,37 @@ gw_tls_thumbprint_file(const char *path, bool sha256, char **cause)
 	}
 	return (out);
 }
+
+int
+gw_tls_cert_summary(const char *path, char **sha1, char **subject,
+    char **cause)
+{
+	X509	*x;
+	BIO	*bio;
+	char	 hex[41];
+	long	 n;
+	char	*p;
+
+	*sha1 = *subject = NULL;
+	if ((x = gw_tls_read_cert(path, cause)) == NULL)
+		return (-1);
+	if (gw_tls_x509_thumb(x, false, hex, sizeof hex) != 0 ||
+	    (bio = BIO_new(BIO_s_mem())) == NULL) {
+		X509_free(x);
+		gw_tls_cause(cause, "cannot digest the certificate in %s", path);
+		return (-1);
+	}
+	X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+	X509_free(x);
+	n = BIO_get_mem_data(bio, &p);
+	if ((*sha1 = strdup(hex)) == NULL ||
+	    (*subject = strndup(p, n > 0 ? (size_t)n : 0)) == NULL) {
+		BIO_free(bio);
+		free(*sha1);
+		*sha1 = NULL;
+		gw_tls_cause(cause, "out of memory");
+		return (-1);
+	}
+	BIO_free(bio);
+	return (0);
+}

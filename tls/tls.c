@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -144,6 +145,37 @@ tls_ctx_new(const struct gw_spec *spec, bool server, char **cause)
 	return (ctx);
 }
 
+/*
+ * Whether a PEM file holds a private key block (RFC 7468 "PRIVATE KEY",
+ * "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", ...): 1 yes, 0 no, -1 when the
+ * file cannot be read (the loader then says why).
+ */
+static int
+tls_pem_has_key(const char *path)
+{
+	BIO	*bio;
+	char	*name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long	 len;
+	int	 found = 0;
+
+	if ((bio = BIO_new_file(path, "r")) == NULL) {
+		ERR_clear_error();
+		return (-1);
+	}
+	while (!found && PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
+		found = strstr(name, "PRIVATE KEY") != NULL;
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	return (found);
+}
+
 struct gw_tls_ctx *
 gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores,
     const char *client_ca, char **cause)
@@ -156,6 +188,14 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 	if ((path = gw_tls_cert_path(spec->cert_store, spec->cert, stores,
 	    cause)) == NULL)
 		return (NULL);
+	if (tls_pem_has_key(path) == 0) {
+		gw_tls_cause(cause, "%s '%s': %s holds no private key; the "
+		    "serving side needs the certificate and its key in one PEM "
+		    "(cat cert.pem key.pem > %s; chmod 600 %s)", tls_key(spec),
+		    spec->cert, path, path, path);
+		free(path);
+		return (NULL);
+	}
 	/* The serving side's PEM holds the private key: ours alone (ssh(1)). */
 	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		gw_tls_cause(cause, "%s '%s': %s holds the private key and is "
@@ -498,6 +538,27 @@ gw_tls_describe(struct bufferevent *bev, char *version, size_t vsize,
 	BIO_free(bio);
 }
 
+/*
+ * True when OpenSSL's error means the first record was not TLS at all: a
+ * version no TLS record carries, an HTTP request, a proxy CONNECT (RFC 8446
+ * section 5.1: every record starts with a content type and a legacy version
+ * 0x03xx).
+ */
+static bool
+tls_error_not_tls(unsigned long e)
+{
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return (false);
+	switch (ERR_GET_REASON(e)) {
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_HTTP_REQUEST:
+	case SSL_R_HTTPS_PROXY_REQUEST:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
 char *
 gw_tls_error(struct bufferevent *bev)
 {
@@ -508,6 +569,7 @@ gw_tls_error(struct bufferevent *bev)
 	size_t		 o = 0;
 	long		 vr;
 	int		 err;
+	bool		 plain = false;
 
 	if (ssl != NULL && (msg = SSL_get_ex_data(ssl, tls_msg_index)) != NULL)
 		return (strdup(msg));
@@ -519,6 +581,8 @@ gw_tls_error(struct bufferevent *bev)
 	}
 	buf[0] = '\0';
 	while ((e = bufferevent_get_openssl_error(bev)) != 0) {
+		if (!plain)
+			plain = tls_error_not_tls(e);
 		if (o + 3 >= sizeof buf)
 			continue;
 		if ((msg = ERR_reason_error_string(e)) == NULL)
@@ -527,6 +591,15 @@ gw_tls_error(struct bufferevent *bev)
 		    msg);
 		if (o >= sizeof buf)
 			o = sizeof buf - 1;
+	}
+	if (plain) {
+		/* Say what happened, then what OpenSSL saw. */
+		if (asprintf(&out, "%s (%s)", ssl != NULL &&
+		    SSL_is_server(ssl) ? "the client spoke plain text (not TLS) "
+		    "to an ssl port" : "the server answered in plain text "
+		    "(not TLS)", buf) == -1)
+			return (NULL);
+		return (out);
 	}
 	if (o > 0)
 		return (strdup(buf));

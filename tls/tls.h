@@ -132,8 +132,11 @@ void	 gw_tls_describe(struct bufferevent *bev, char *version, size_t vsize,
 /*
  * Why the link failed: the certificate check result when there was one
  * ("server certificate does not match the pinned certificate ..."), else the
- * OpenSSL errors queued on the bufferevent, else the socket error.  Returns a
- * malloc'd string owned by the caller (never NULL unless out of memory).
+ * OpenSSL errors queued on the bufferevent, else the socket error.  A first
+ * record that is not TLS at all (RFC 8446 section 5.1) is said plainly: "the
+ * client spoke plain text (not TLS) to an ssl port (wrong version number)".
+ * Returns a malloc'd string owned by the caller (never NULL unless out of
+ * memory).
  */
 char	*gw_tls_error(struct bufferevent *bev);
 
@@ -143,6 +146,17 @@ char	*gw_tls_error(struct bufferevent *bev);
  * a malloc'd *cause.  (Used by `dbgbridge -n` and the tests.)
  */
 char	*gw_tls_thumbprint_file(const char *path, bool sha256, char **cause);
+
+/*
+ * What a smart client needs to name the certificate in a PEM file: its SHA-1
+ * thumbprint as 40 lower-case hex digits with no separators (the debugger
+ * accepts a thumbprint in certuser= / machuser=, WT §2.4) and its subject in
+ * RFC 2253 form (unescaped: for display on the operator's terminal).  Both
+ * malloc'd, owned by the caller.  Returns 0, or -1 with both NULL and a
+ * malloc'd *cause naming the file ("cannot read /p: No such file ...").
+ */
+int	 gw_tls_cert_summary(const char *path, char **sha1, char **subject,
+	    char **cause);
 
 /* The OpenSSL version this process runs with ("OpenSSL 3.0.17 1 Jul 2025"). */
 const char *gw_tls_version(void);

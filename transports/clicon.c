@@ -385,7 +385,7 @@ gw_clicon_listen(struct event_base *base,
 	v6 = strchr(d->host, ':') != NULL;
 	snprintf(d->hostport, sizeof d->hostport, "%s%s%s:%u", v6 ? "[" : "",
 	    d->host, v6 ? "]" : "", spec->port_lo);
-	if (asprintf(where, "%s (dialled, standby %u)", d->hostport,
+	if (asprintf(where, "dialling %s (standby %u)", d->hostport,
 	    d->standby) == -1) {
 		*where = NULL;
 		gw_clicon_listen_free(d);
@@ -918,6 +918,9 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	}
 	w->queued = true;
 	TAILQ_INSERT_TAIL(&p->waiters, w, entry);
+	/* An operator watching the log sees why the client hears nothing. */
+	gw_log_info("%s: no process server from %s has dialled in; a client "
+	    "waits for one", p->label, p->host);
 	return (w);
 }
 

@@ -677,6 +677,7 @@ com_error(struct bufferevent *bev)
 
 const struct gw_transport_ops gw_transport_com = {
 	.name = "com",
+	.connect_verb = "opening",
 	.handshake = false,
 	.no_eof = true,
 	.check = com_check,

@@ -632,11 +632,17 @@ npipe_link_new(struct event_base *base, evutil_socket_t fd,
 	return (gw_stream_link_new(base, fd, NPIPE_MAX_SINGLE_IO, cause));
 }
 
+const char gw_npipe_remote_note[] = "a pipe served here is a Unix-domain "
+    "socket in pipe_dir that only programs on this machine reach; no Windows "
+    "smart client can use it: serve tcp or ssl for one";
+
 const struct gw_transport_ops gw_transport_npipe = {
 	.name = "npipe",
+	.connect_verb = "connecting to",
 	.handshake = false,
 	.no_eof = false,
 	.plain = true,
+	.remote_note = gw_npipe_remote_note,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,

@@ -1633,8 +1633,28 @@ gw_spec_canonical(const struct gw_spec *spec)
  * The client-side spec that reaches serve at host: the server-side key set
  * turned round (WT §2.3), without the password.
  */
+/*
+ * proto= and the certificate as a smart client writes them: the debugger
+ * documents proto=tls1 only (WT §2.4), so the route's own minimum stays its
+ * own; cert, when given, replaces the route's certificate name (a path means
+ * nothing to a Windows client).
+ */
+static void
+spec_buf_client_tls(struct spec_buf *b, const struct gw_spec *s,
+    const char *cert)
+{
+	spec_buf_item(b, "proto=tls1");
+	if (cert == NULL)
+		cert = s->cert;
+	if (cert != NULL) {
+		spec_buf_item(b, "%s=%s", s->cert_store ==
+		    GW_SPEC_CERT_MACHINE ? "machuser" : "certuser", cert);
+	}
+}
+
 static int
-spec_client_form(struct spec_buf *b, const struct gw_spec *s, const char *host)
+spec_client_form(struct spec_buf *b, const struct gw_spec *s, const char *host,
+    const char *cert)
 {
 	spec_buf_add(b, "%s:", gw_spec_transport_name(s->transport));
 	b->nitems = 0;
@@ -1642,7 +1662,7 @@ spec_client_form(struct spec_buf *b, const struct gw_spec *s, const char *host)
 	case GW_SPEC_TCP:
 	case GW_SPEC_SSL:
 		if (s->transport == GW_SPEC_SSL)
-			spec_buf_tls(b, s);
+			spec_buf_client_tls(b, s, cert);
 		spec_buf_item(b, "%s=%s", s->clicon != NULL ? "clicon" :
 		    "server", host);
 		spec_buf_item(b, "port=%u", s->port_lo);
@@ -1652,7 +1672,7 @@ spec_client_form(struct spec_buf *b, const struct gw_spec *s, const char *host)
 	case GW_SPEC_NPIPE:
 	case GW_SPEC_SPIPE:
 		if (s->transport == GW_SPEC_SPIPE)
-			spec_buf_tls(b, s);
+			spec_buf_client_tls(b, s, cert);
 		spec_buf_item(b, "server=%s", host);
 		spec_buf_item(b, "pipe=%s", s->pipe != NULL ? s->pipe : "");
 		break;
@@ -1670,7 +1690,7 @@ spec_client_form(struct spec_buf *b, const struct gw_spec *s, const char *host)
 
 char *
 gw_spec_client_string(const struct gw_spec *serve,
-    const struct gw_spec *connect, const char *host)
+    const struct gw_spec *connect, const char *host, const char *cert)
 {
 	struct spec_buf	 b;
 	const char	*sw = "-premote", *q;
@@ -1689,7 +1709,7 @@ gw_spec_client_string(const struct gw_spec *serve,
 			free(b.p);
 			return (NULL);
 		}
-	} else if (spec_client_form(&b, serve, host) != 0) {
+	} else if (spec_client_form(&b, serve, host, cert) != 0) {
 		free(b.p);
 		return (NULL);
 	}

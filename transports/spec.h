@@ -179,24 +179,27 @@ const char *gw_spec_transport_name(enum gw_spec_transport transport);
 bool	 gw_spec_is_tls(const struct gw_spec *spec);
 
 /*
- * The string a smart client pastes to reach a route (design.md "Interfaces",
- * `dbgbridge -n`).
+ * The string a smart client pastes to reach a route (dbgbridge(8) "-n").
  *
  * serve:   the route's server-side spec (what dbgbridge offers).
  * connect: the route's client-side spec (how dbgbridge reaches the server);
  *          a kdsrv connect spec makes the result a kernel smart-client string.
  * host:    the name or address the smart client uses to reach dbgbridge
  *          (for clicon= serve specs, the host dbgbridge dials is in serve).
+ * cert:    for ssl and spipe, what the smart client writes after certuser= or
+ *          machuser= (a SHA-1 thumbprint of the route's certificate, which the
+ *          debugger accepts there); NULL keeps the route's own value.
  * Returns a malloc'd string owned by the caller, or NULL when out of memory:
  *   "-premote tcp:server=HOST,port=5005"
- *   "-premote ssl:proto=tls1,certuser=NAME,server=HOST,port=6000"
+ *   "-premote ssl:proto=tls1,certuser=THUMBPRINT,server=HOST,port=6000"
  *   "-premote tcp:clicon=HOST,port=5005"             (serve has clicon=)
  *   "-premote npipe:server=HOST,pipe=NAME"
  *   "-k kdsrv:server=@{tcp:server=HOST,port=5005},trans=@{com:port=com1,baud=57600}"
- * A server-side port range yields its first port.  Passwords and a net:
- * key= never appear ("key=*").
+ * proto= is always tls1, the one TLS value the debugger documents (WT §2.4);
+ * the route keeps its own minimum.  A server-side port range yields its first
+ * port.  Passwords and a net: key= never appear ("key=*").
  */
 char	*gw_spec_client_string(const struct gw_spec *serve,
-	    const struct gw_spec *connect, const char *host);
+	    const struct gw_spec *connect, const char *host, const char *cert);
 
 #endif /* GW_SPEC_H */

@@ -63,6 +63,7 @@ gw_socket_half_close(struct bufferevent *bev)
 
 const struct gw_transport_ops gw_transport_tcp = {
 	.name = "tcp",
+	.connect_verb = "dialling",
 	.handshake = false,
 	.no_eof = false,
 	.plain = true,
@@ -84,6 +85,7 @@ const struct gw_transport_ops gw_transport_tcp = {
 /* tcp with clicon= (clicon.c): the same links, reached the other way round. */
 const struct gw_transport_ops gw_transport_tcp_clicon = {
 	.name = "tcp",
+	.connect_verb = "waiting for a process server to dial in from",
 	.handshake = false,
 	.no_eof = false,
 	.plain = true,
@@ -200,9 +202,11 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 		tcp_set_port(&ss, spec->port_lo);
 		gw_transport_sockaddr((struct sockaddr *)&ss, where, sizeof where);
 		r = spec->port_hi != spec->port_lo ?
-		    asprintf(cause, "%s to port %u: no free port: %s", where,
-		    spec->port_hi, strerror(err)) :
-		    asprintf(cause, "%s: %s", where, strerror(err));
+		    asprintf(cause, "cannot listen on %s to port %u: no free "
+		    "port: %s", where, spec->port_hi, strerror(err)) :
+		    asprintf(cause, "cannot listen on %s: %s%s", where,
+		    strerror(err), err == EADDRINUSE ? " (another program "
+		    "listens there)" : "");
 		if (r == -1)
 			*cause = NULL;
 		return (NULL);

@@ -27,6 +27,7 @@ ssl_link_new(struct event_base *base, evutil_socket_t fd,
 
 const struct gw_transport_ops gw_transport_ssl = {
 	.name = "ssl",
+	.connect_verb = "dialling",
 	.handshake = true,
 	.no_eof = false,
 	.listen = gw_tcp_listen,
@@ -50,6 +51,7 @@ const struct gw_transport_ops gw_transport_ssl = {
  */
 const struct gw_transport_ops gw_transport_ssl_clicon = {
 	.name = "ssl",
+	.connect_verb = "waiting for a process server to dial in from",
 	.handshake = true,
 	.no_eof = false,
 	.listen = gw_clicon_listen,
@@ -68,8 +70,10 @@ const struct gw_transport_ops gw_transport_ssl_clicon = {
 
 const struct gw_transport_ops gw_transport_spipe = {
 	.name = "spipe",
+	.connect_verb = "connecting to",
 	.handshake = true,
 	.no_eof = false,
+	.remote_note = gw_npipe_remote_note,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,

@@ -93,6 +93,22 @@ struct gw_transport_ops {
 	bool		 splice;
 
 	/*
+	 * What a session of this transport does while CONNECTING, for the
+	 * log and `ctl show`, followed by the server's name: "dialling"
+	 * (tcp, ssl), "connecting to" (npipe, spipe), "opening" (com),
+	 * "waiting for a process server to dial in from" (clicon=).
+	 */
+	const char	*connect_verb;
+
+	/*
+	 * Why a smart client on another machine cannot reach what this
+	 * transport serves here, in one sentence for `dbgbridge -n`, or NULL
+	 * when it can.  Off Windows a pipe is a Unix-domain socket that only
+	 * local programs reach (doc/dbgbridge.8 "-n").
+	 */
+	const char	*remote_note;
+
+	/*
 	 * Check what the grammar cannot (design.md, `dbgbridge -n`): a baud
 	 * rate this platform supports, a device path's form.  Nothing is
 	 * opened.  Returns 0, or -1 with a malloc'd *cause naming the key and
@@ -387,6 +403,12 @@ void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 void	 gw_tcp_connect_cancel(void *attempt);
 
 /*
+ * The remote_note of npipe and spipe served here: the pipe is a local
+ * socket, out of reach of a Windows smart client on another machine.
+ */
+extern const char gw_npipe_remote_note[];
+
+/*
  * npipe.c, shared with spipe (design.md "npipe off Windows"; WT §2.2
  * npipe-listen / spipe-listen, §2.3 npipe-connect / spipe-connect, §3.1
  * pipe=): a Unix-domain stream socket (unix(7)) named pipe_dir/NAME.
@@ -522,7 +544,7 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * (a peer that speaks at once, or a route refusing every link, must not make
  * a tight dial loop); a failed dial, or a waiting link that the peer closes, is dialled
  * again after gw_clicon_backoff.  One dial is in flight at a time.  *where is
- * "HOST:PORT (dialled, standby N)" (malloc'd).  params: borrowed for the
+ * "dialling HOST:PORT (standby N)" (malloc'd).  params: borrowed for the
  * call.  Returns the dialler, or NULL with a malloc'd *cause: out of memory
  * only (an unreachable client is retried, not an error).
  */

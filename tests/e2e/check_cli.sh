@@ -84,6 +84,43 @@ run_check -n -f "$TMP/cert.ini"
 	fail "-n cert.ini: unexpected error: $ERR"
 note "ok: missing certificate"
 
+# The string to paste is one WinDbg accepts: a TLS route's certificate by
+# its SHA-1 thumbprint (not a Linux path), proto=tls1 whatever the route's
+# minimum, and a comment saying which certificate to import; a pipe served
+# here gets no string but the reason; `spec --client` takes every string.
+make_cert paste "dbgbridge-paste" "$TMP"
+thumb=$(openssl x509 -in "$TMP/paste.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+cat >"$TMP/paste.ini" <<INI
+[route s]
+serve = ssl:proto=tls1.3,certuser=$TMP/paste.pem,port=6000
+bind = 127.0.0.1
+connect = tcp:server=127.0.0.1,port=5006
+[route p]
+serve = npipe:pipe=DbgLocal
+connect = tcp:server=127.0.0.1,port=5006
+INI
+run_check -n -f "$TMP/paste.ini"
+[[ $RC == 0 ]] || fail "-n paste.ini: exit $RC: $ERR"
+want="route s
+  serve    ssl:proto=tls1.3,certuser=$TMP/paste.pem,port=6000 on 127.0.0.1
+  connect  tcp:server=127.0.0.1,port=5006
+  client   -premote ssl:proto=tls1,certuser=$thumb,server=127.0.0.1,port=6000
+  #        import the certificate of $TMP/paste.pem (CN=dbgbridge-paste) into the smart client's Current User\\Personal store (certuser=), e.g. certutil -user -addstore My FILE.cer
+route p
+  serve    npipe:pipe=DbgLocal
+  connect  tcp:server=127.0.0.1,port=5006
+  client   none: a pipe served here is a Unix-domain socket in pipe_dir that only programs on this machine reach; no Windows smart client can use it: serve tcp or ssl for one"
+[[ $OUT == "$want" ]] || fail "-n paste.ini printed:
+$OUT
+want:
+$want"
+while IFS= read -r line; do
+	line=${line#  client   -premote }
+	"$DBGBRIDGE" spec --client "$line" >/dev/null 2>"$TMP/spec.err" ||
+		fail "spec --client refuses what -n prints, '$line': $(<"$TMP/spec.err")"
+done < <(grep '^  client   -premote ' <<<"$OUT")
+note "ok: strings to paste"
+
 # The repeater's command line: -s and -c, a password refused by name.
 run_check -n -s tcp:port=5005 -c npipe:server=.,pipe=Back
 [[ $RC == 0 && $OUT == *"connect  npipe:server=.,pipe=Back"* ]] ||
@@ -126,6 +163,31 @@ run_check -n -s tcp:port=5005 -c 'kdsrv:server=@{tcp:server=lab7,port=1027},tran
 	$OUT == *"trans=@{net:port=50000,key=*}"* && "$OUT$ERR" != *Sekr3t* ]] ||
 	fail "-n printed the kdsrv key or failed: exit $RC: $OUT $ERR"
 note "ok: kdsrv key masked"
+
+# A port another program holds: the error names the address and says so.
+free_port BUSY_PORT
+spawn busy socat "TCP-LISTEN:$BUSY_PORT,bind=127.0.0.1,reuseaddr" -
+wait_listen "$BUSY_PORT"
+cat >"$TMP/busy.ini" <<INI
+[route busy]
+serve = tcp:port=$BUSY_PORT
+bind = 127.0.0.1
+connect = tcp:server=127.0.0.1,port=5006
+INI
+run_check -f "$TMP/busy.ini"
+[[ $RC == 1 && $ERR == *"route busy.serve: cannot listen on 127.0.0.1:$BUSY_PORT: Address already in use (another program listens there)"* ]] ||
+	fail "a busy port: exit $RC: $ERR"
+note "ok: busy port ($ERR)"
+
+# No -f and nothing at the default path: say how to name a file.
+default=$("$DBGBRIDGE" --help | sed -n 's/.*-f FILE *the INI file (default \(.*\))$/\1/p')
+[[ -n $default ]] || fail "--help names no default configuration"
+if [[ ! -e $default ]]; then
+	run_check
+	[[ $RC == 1 && $ERR == *"name one with -f FILE (the source tree has config/dbgbridge.ini)"* ]] ||
+		fail "no default configuration: exit $RC: $ERR"
+	note "ok: no default configuration ($default)"
+fi
 
 # --version: the program's version and those of the OpenSSL and libevent it
 # runs with (OpenSSL_version(3), event_get_version()).

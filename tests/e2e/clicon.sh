@@ -282,7 +282,7 @@ _alive "$GS_PID" || hard_error "gdbserver exited after a direct session"
 
 # 1. The lab comes first: nobody to dial yet.  Its redials back off.
 start_bridge_in lab "$TMP/lab.ini" "${IN_LAB[@]}"
-wait_log "$TMP/lab.log" "^$E2E_TS info route lab serving ssl:proto=tls1,certuser=lab,port=$P_PORT,clicon=$RELAY_IP on $RELAY_IP:$P_PORT \\(dialled, standby 1\\)\$"
+wait_log "$TMP/lab.log" "^$E2E_TS info route lab serving ssl:proto=tls1,certuser=lab,port=$P_PORT,clicon=$RELAY_IP, dialling $RELAY_IP:$P_PORT \\(standby 1\\)\$"
 wait_log "$TMP/lab.log" "^$E2E_TS warn route lab: cannot reach $RELAY_IP:$P_PORT: Connection refused; redial in [0-9]+ ms \\(backing off up to 30 s\\)\$"
 wait_log "$TMP/lab.log" "^$E2E_TS info route lab: cannot reach $RELAY_IP:$P_PORT: Connection refused; redial in [0-9]+ ms \\(3 failures in a row\\)\$" 10
 check_backoff "$TMP/lab.log" 1
@@ -417,6 +417,9 @@ client_wait_eof "$Q2_PORT" 15 hello || rc=$?
 t1=${EPOCHREALTIME/./}
 ((rc == 0)) || fail "client of route wrong: no end of its session (status $rc)"
 elapsed_s waited "$t0" "$t1"
+# The wait is not silent: the log says the client waits for a dial-in.
+grep -qE "^$E2E_TS info route wrong: no process server from 127\\.0\\.0\\.2 has dialled in; a client waits for one\$" "$TMP/b-relay.log" ||
+	fail "route wrong: no log line says the client waits for a dial-in"
 (((t1 - t0) >= 1900000 && (t1 - t0) < 8000000)) ||
 	fail "client of route wrong: its session ended after ${waited}s, want about connect_timeout (2 s)"
 wait_log "$TMP/b-relay.log" ' info session .*route=wrong .*reason=' 10
@@ -437,6 +440,12 @@ BC_PID=$SPAWN_PID
 wait_log "$TMP/b-relay.log" ' debug session [0-9]+ accepted -> connecting$' 10 2
 sleep 1		# the client waits a while before anyone dials in
 _alive "$BC_PID" || fail "the waiting client ended before a process server dialled in: $(cat "$TMP/bulk-client.out")"
+# The log and `ctl show` say what the session waits for.
+wait_log "$TMP/b-relay.log" "^$E2E_TS info session [0-9]+ open route=wait client=127\\.0\\.0\\.1:[0-9]+ client_transport=tcp: waiting for a process server to dial in from 127\\.0\\.0\\.1\$" 10
+sid=$(grep -E ' info session [0-9]+ open route=wait ' "$TMP/b-relay.log" | tail -n 1 | sed -E 's/.* session ([0-9]+) open .*/\1/')
+show=$("$DBGBRIDGE" ctl -S "$TMP/b-relay.ctl" show "$sid" 2>&1) || fail "ctl show $sid: $show"
+grep -q -x "connecting: waiting for a process server to dial in from 127.0.0.1" <<<"$show" ||
+	fail "ctl show $sid does not say it waits for a dial-in: $show"
 start_bridge b-wait "$TMP/b-wait.ini"
 wait_exit "$BC_PID" 30 || fail "the waiting client did not finish within 30 s of the dial-in"
 reap "$BC_PID" rc

@@ -51,6 +51,9 @@ printf 'ping\n' >&5
 read -r -t 10 reply <&5 || fail "no echo through route r1"
 [[ $reply == ping ]] || fail "echo said '$reply'"
 
+# The session's arrival is logged, with the server it dials.
+wait_log "$TMP/d.log" "^$E2E_TS info session 1 open route=r1 client=127\\.0\\.0\\.1:[0-9]+ client_transport=tcp: dialling 127\\.0\\.0\\.1:$ECHO_PORT\$" 10
+
 ctl list
 [[ $RC == 0 ]] || fail "list: exit $RC: $ERR"
 grep -E -q "^r1 +serving +1 +1 +5 +5 +tcp:port=$R1_PORT \\(127\\.0\\.0\\.1:$R1_PORT\\)\$" <<<"$OUT" ||
@@ -130,6 +133,30 @@ t1=${EPOCHREALTIME/./}
 [[ $RC == 1 && $OUT == timeout ]] || fail "wait r2 --timeout 300: exit $RC, stdout '$OUT', stderr '$ERR'"
 (((t1 - t0) >= 290000)) || fail "wait r2 --timeout 300 returned after $(((t1 - t0) / 1000)) ms"
 note "ok: wait timeout after $(((t1 - t0) / 1000)) ms"
+
+# ctl as people type it: options anywhere, --opt=value, durations with
+# units, and -f FILE finding the socket the file configures.
+RC=0
+OUT=$(timeout -k 2 20 "$DBGBRIDGE" ctl list -S "$SOCK" 2>&1) || RC=$?
+[[ $RC == 0 && $OUT == *"r1 "*serving* ]] || fail "ctl list -S SOCK: exit $RC: $OUT"
+RC=0
+OUT=$(timeout -k 2 20 "$DBGBRIDGE" ctl stats --socket="$SOCK" --json 2>&1) || RC=$?
+[[ $RC == 0 && $OUT == "{"*'"sessions_open":1'* ]] || fail "ctl stats --socket=SOCK --json: exit $RC: $OUT"
+for t in "--timeout=200" "--timeout 200ms" "--timeout=1s"; do
+	t0=${EPOCHREALTIME/./}
+	ctl wait $t r2
+	t1=${EPOCHREALTIME/./}
+	want=${t//[!0-9]/}; [[ $t == *s && $t != *ms ]] && want=$((want * 1000))
+	[[ $RC == 1 && $OUT == timeout ]] || fail "wait $t r2: exit $RC, stdout '$OUT', stderr '$ERR'"
+	(((t1 - t0) >= want * 1000 - 10000)) || fail "wait $t r2 returned after $(((t1 - t0) / 1000)) ms, want $want"
+done
+ctl wait r2 --timeout 10x
+[[ $RC == 2 && $ERR == *"--timeout takes milliseconds or a duration such as 10s, got '10x'"* ]] ||
+	fail "wait --timeout 10x: exit $RC: $ERR"
+RC=0
+OUT=$(timeout -k 2 20 "$DBGBRIDGE" ctl list -f "$TMP/d.ini" 2>&1) || RC=$?
+[[ $RC == 0 && $OUT == *"r1 "*serving* ]] || fail "ctl list -f FILE: exit $RC: $OUT"
+note "ok: options anywhere, durations with units, -f FILE"
 
 # disconnect: the session ends (the client sees EOF), the route goes on.
 ctl disconnect 1

@@ -1,19 +1,17 @@
 #!/usr/bin/env bash
 # examples.sh: every examples/*.ini checks clean with `dbgbridge -n` (exit 0,
-# nothing on stderr) and prints the smart-client strings its comments and the
-# README promise.
+# nothing on stderr) right after examples/make-certs.sh made the certificates
+# it names, and prints the smart-client strings its comments and the README
+# promise; `dbgbridge spec --client` accepts every one of them.
 #
 # The examples name their certificates as they would be installed, under
 # /etc/dbgbridge/.  Each is checked on a copy with /etc/dbgbridge/ replaced by
-# a directory of throwaway certificates made here: for every machuser= or
-# certuser= NAME on a serve line, certs/NAME.pem holds a certificate and its
-# key (mode 0600); on a connect line, the certificate alone (what the
-# connecting side pins); every other /etc/dbgbridge/*.pem a file names (a CA)
-# is a certificate.  A serial device is never opened by -n, so a com: port=
-# device path needs no device.
+# a directory of its own, where make-certs.sh makes them.  A serial device is
+# never opened by -n, so a com: port= device path needs no device.
 #
 # THIS-HOST in an expected string stands for this host's name, which -n
-# prints for a route that listens on every address.
+# prints for a route that listens on every address; THUMBPRINT for the SHA-1
+# thumbprint of the certificate the example serves with.
 . "$(dirname "$0")/lib.sh"
 
 need_bin "$DBGBRIDGE"
@@ -27,12 +25,12 @@ THIS_HOST=${HOSTNAME:-}
 
 # The `client` lines -n prints for each example, one per route, in order.
 declare -A WANT=(
-	[tls-bridge-lab.ini]='-premote ssl:proto=tls1,machuser=lab-gateway,server=THIS-HOST,port=6000'
+	[tls-bridge-lab.ini]='-premote ssl:proto=tls1,machuser=THUMBPRINT,server=THIS-HOST,port=6000'
 	[tls-bridge-desk.ini]='-premote tcp:server=127.0.0.1,port=5005'
-	[firewall-clicon-lab.ini]='-premote ssl:proto=tls1,machuser=lab-gateway,clicon=THIS-HOST,port=6001'
+	[firewall-clicon-lab.ini]='-premote ssl:proto=tls1,machuser=THUMBPRINT,clicon=THIS-HOST,port=6001'
 	[firewall-clicon-relay.ini]='-premote tcp:server=127.0.0.1,port=5005'
 	[kdsrv-serial.ini]='-k kdsrv:server=@{tcp:server=THIS-HOST,port=5010},trans=@{com:port=com1,baud=115200}'
-	[npipe-ssl-clientcert.ini]='-premote ssl:proto=tls1.3,machuser=dbg-gateway,server=THIS-HOST,port=6002'
+	[npipe-ssl-clientcert.ini]='-premote ssl:proto=tls1,machuser=THUMBPRINT,server=THIS-HOST,port=6002'
 	[repeater-chain-dmz.ini]='-premote tcp:server=THIS-HOST,port=9001
 -premote tcp:server=THIS-HOST,port=9002'
 	[repeater-chain-lab.ini]='-premote tcp:server=THIS-HOST,port=9011
@@ -43,9 +41,9 @@ declare -A WANT=(
 # as written there (with THIS-HOST).
 README_WANT=(
 	'-premote tcp:server=127.0.0.1,port=5005'
-	'-premote ssl:proto=tls1,machuser=lab-gateway,server=THIS-HOST,port=6000'
+	'-premote ssl:proto=tls1,machuser=THUMBPRINT,server=THIS-HOST,port=6000'
 	'-k kdsrv:server=@{tcp:server=THIS-HOST,port=5010},trans=@{com:port=com1,baud=115200}'
-	'-premote ssl:proto=tls1.3,machuser=dbg-gateway,server=THIS-HOST,port=6002'
+	'-premote ssl:proto=tls1,machuser=THUMBPRINT,server=THIS-HOST,port=6002'
 	'-premote tcp:server=THIS-HOST,port=9001'
 )
 
@@ -65,50 +63,23 @@ for name in "${!WANT[@]}"; do
 done
 note "${#found[@]} examples"
 
-# make_store INI DIR: the certificates INI names, under DIR (its
-# /etc/dbgbridge/).
-make_store() {
-	local ini=$1 dir=$2 line name path
-	mkdir -p "$dir/certs"
-	# Comments never count: only key lines.
-	while IFS= read -r line; do
-		[[ $line =~ ^[[:space:]]*(serve|connect)[[:space:]]*= ]] || continue
-		while [[ $line =~ (certuser|machuser)=([^,}]+) ]]; do
-			name=${BASH_REMATCH[2]}
-			line=${line/"${BASH_REMATCH[0]}"/}
-			[[ $name != */* ]] || continue
-			[[ -f $dir/certs/$name.pem ]] && continue
-			make_cert "$name" "$name" "$dir/certs"
-		done
-	done < <(grep -E '^[[:space:]]*(serve|connect)[[:space:]]*=' "$ini")
-	# On the connecting side the store holds the certificate alone.
-	while IFS= read -r line; do
-		while [[ $line =~ (certuser|machuser)=([^,}/]+)[,}] ]]; do
-			name=${BASH_REMATCH[2]}
-			line=${line/"${BASH_REMATCH[0]}"/}
-			if ! grep -E '^[[:space:]]*serve[[:space:]]*=' "$ini" |
-				grep -q -E "(certuser|machuser)=$name[,}]"; then
-				cp "$dir/certs/$name.crt" "$dir/certs/$name.pem"
-				chmod 644 "$dir/certs/$name.pem"
-			fi
-		done
-	done < <(grep -E '^[[:space:]]*connect[[:space:]]*=' "$ini")
-	# Any other file under /etc/dbgbridge/ a key names: a CA certificate.
-	while IFS= read -r path; do
-		path=${path#/etc/dbgbridge/}
-		[[ -e $dir/$path ]] && continue
-		mkdir -p "$(dirname "$dir/$path")"
-		make_cert ca-tmp "dbgbridge examples CA" "$TMP"
-		cp "$TMP/ca-tmp.crt" "$dir/$path"
-	done < <(grep -E '^[[:space:]]*[a-z_]+[[:space:]]*=' "$ini" |
-		grep -o -E '/etc/dbgbridge/[^ ,}]+\.(pem|crt)' | sort -u)
-}
-
 for name in "${found[@]}"; do
 	dir=$TMP/${name%.ini}
 	mkdir -p "$dir"
-	make_store "$EXAMPLES/$name" "$dir/etc"
 	sed "s|/etc/dbgbridge/|$dir/etc/|g" "$EXAMPLES/$name" >"$dir/$name"
+	rc=0
+	"$EXAMPLES/make-certs.sh" "$dir/$name" >"$dir/certs.out" 2>&1 || rc=$?
+	[[ $rc == 0 ]] || fail "make-certs.sh examples/$name: exit $rc: $(<"$dir/certs.out")"
+	# The thumbprint of the certificate the example serves with, if any.
+	thumb=
+	served=$(grep -E '^[[:space:]]*serve[[:space:]]*=' "$dir/$name" |
+		grep -o -E '(certuser|machuser)=[^,}]+' | head -n 1 | sed 's/.*=//' || true)
+	if [[ -n $served ]]; then
+		thumb=$(openssl x509 -in "$dir/etc/certs/$served.pem" -noout -fingerprint -sha1 |
+			sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+		grep -q -F "SHA-1 $thumb" "$dir/certs.out" ||
+			fail "make-certs.sh examples/$name does not print the thumbprint $thumb: $(<"$dir/certs.out")"
+	fi
 
 	rc=0
 	timeout -k 2 10 "$DBGBRIDGE" -n -f "$dir/$name" >"$dir/out" 2>"$dir/err" ||
@@ -119,6 +90,7 @@ $(<"$dir/err")"
 $(<"$dir/err")"
 	got=$(sed -n 's/^  client   //p' "$dir/out")
 	want=${WANT[$name]//THIS-HOST/$THIS_HOST}
+	want=${want//THUMBPRINT/$thumb}
 	[[ $got == "$want" ]] || fail "dbgbridge -n examples/$name: client strings
 $got
 want:
@@ -126,8 +98,19 @@ $want
 full output:
 $(<"$dir/out")"
 	# What the file's own comments promise to paste is what -n prints.
+	# Every string -n prints is one the debugger's grammar accepts.
+	while IFS= read -r line; do
+		[[ $line == none:* ]] && continue
+		line=${line#-premote }
+		line=${line#-k }
+		line=${line#\"}
+		line=${line%\"}
+		"$DBGBRIDGE" spec --client "$line" >/dev/null 2>"$dir/spec.err" ||
+			fail "examples/$name: spec --client refuses what -n prints, '$line': $(<"$dir/spec.err")"
+	done <<<"$got"
 	while IFS= read -r line; do
 		line=${line//THIS-HOST/$THIS_HOST}
+		line=${line//THUMBPRINT/$thumb}
 		grep -q -F -x -- "$line" <<<"$want" ||
 			fail "examples/$name: its comment promises '$line', -n prints:
 $got"

@@ -186,6 +186,9 @@ for f in plain random; do
 	[[ $rc == 0 ]] || fail "$f bytes to the ssl port: not disconnected (status $rc)"
 done
 wait_log "$TMP/b.log" ' route=tls .*reason="handshake failed: ' 15 2
+# The plain-text client is told apart from a broken TLS one.
+session_lines b ' route=tls .*reason="handshake failed: the client spoke plain text \(not TLS\) to an ssl port \(' | grep -q . ||
+	fail "plain text to the ssl port: no session says the client spoke plain text: $(session_lines b ' route=tls ')"
 note "garbage to the ssl port: $(session_lines b ' route=tls .*reason="handshake failed: ' | head -n 2)"
 
 # 7. Stalls in the handshake: silence, then half a ClientHello (a record

@@ -213,7 +213,7 @@ transfer() {
 	reap "$spid" src
 	[[ $crc == 0 ]] || fail "transfer $n: tty end: $(cat "$TMP/bulk-client-$n.out")"
 	[[ $src == 0 ]] || fail "transfer $n: tcp end: $(cat "$TMP/bulk-server-$n.out")"
-	wait_log "$TMP/c.log" ' info session .*route=s ' 20 "$n"
+	wait_log "$TMP/c.log" ' info session [0-9]+ route=s ' 20 "$n"
 	line=$(session_lines c 'route=s ' | sed -n "${n}p")
 	check_s_line "$line"
 	field up "$line" bytes_up

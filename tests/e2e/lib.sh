@@ -311,7 +311,7 @@ log_lines() { grep -E -- "$2" "$1" || true; }
 
 # session_lines NAME [REGEX]: bridge NAME's session lines matching REGEX.
 session_lines() {
-	grep -E -- ' info session ' "$TMP/$1.log" | grep -E -- "${2:-.}" || true
+	grep -E -- ' info session [0-9]+ route=' "$TMP/$1.log" | grep -E -- "${2:-.}" || true
 }
 
 # field VAR LINE KEY: store in VAR the value of KEY=value or KEY="value" in a

@@ -485,7 +485,7 @@ test_dialler(void **state)
 	l = gw_clicon_listen(base, &params, on_accept, &h, &where, &cause);
 	if (l == NULL)
 		fail_msg("listen: %s", cause);
-	snprintf(want, sizeof want, "127.0.0.1:%u (dialled, standby 2)", port);
+	snprintf(want, sizeof want, "dialling 127.0.0.1:%u (standby 2)", port);
 	assert_string_equal(where, want);
 
 	/* Two standby links, and no third while both wait. */

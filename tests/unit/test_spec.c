@@ -758,48 +758,57 @@ struct client_case {
 	const char	*connect;	/* NULL: no connect spec */
 	const char	*host;
 	const char	*want;
+	const char	*cert;		/* the smart client's certificate name */
 };
 
 static const struct client_case client_cases[] = {
 	{ "tcp:port=5005", "tcp:server=dbgsrv1,port=5005", "gw1",
-	    "-premote tcp:server=gw1,port=5005" },
+	    "-premote tcp:server=gw1,port=5005", NULL },
 	{ "ssl:proto=tls1,certuser=NAME,port=6000", "tcp:server=d,port=1",
 	    "HOST", "-premote ssl:proto=tls1,certuser=NAME,server=HOST,"
-	    "port=6000" },
+	    "port=6000", NULL },
 	{ "tcp:port=5005,clicon=dev7", "tcp:server=d,port=1", "gw1",
-	    "-premote tcp:clicon=gw1,port=5005" },
+	    "-premote tcp:clicon=gw1,port=5005", NULL },
 	{ "npipe:pipe=NAME", "npipe:server=.,pipe=up", "gw1",
-	    "-premote npipe:server=gw1,pipe=NAME" },
+	    "-premote npipe:server=gw1,pipe=NAME", NULL },
 	{ "tcp:port=5005", "kdsrv:server=@{tcp:server=k,port=5000},"
 	    "trans=@{com:port=com1,baud=57600}", "gw1",
 	    "-k kdsrv:server=@{tcp:server=gw1,port=5005},"
-	    "trans=@{com:port=com1,baud=57600}" },
+	    "trans=@{com:port=com1,baud=57600}", NULL },
 	{ "ssl:proto=tls1.2,machuser=M,port=6000",
 	    "kdsrv:server=@{tcp:server=k,port=5000},trans=@{net:port=50000,"
 	    "key=1.2.3.4}", "gw1",
-	    "-k kdsrv:server=@{ssl:proto=tls1.2,machuser=M,server=gw1,"
-	    "port=6000},trans=@{net:port=50000,key=*}" },
+	    "-k kdsrv:server=@{ssl:proto=tls1,machuser=M,server=gw1,"
+	    "port=6000},trans=@{net:port=50000,key=*}", NULL },
 	{ "tcp:port=51:60,hidden", "tcp:server=d,port=1", "gw1",
-	    "-premote tcp:server=gw1,port=51" },
+	    "-premote tcp:server=gw1,port=51", NULL },
 	{ "tcp:port=5005,password=S3cr3tPw", "tcp:server=d,port=1,"
-	    "password=Zq9Secret", "gw1", "-premote tcp:server=gw1,port=5005" },
+	    "password=Zq9Secret", "gw1", "-premote tcp:server=gw1,port=5005", NULL },
 	{ "tcp:port=5005,ipversion=6", "tcp:server=d,port=1", "::1",
-	    "-premote tcp:server=::1,port=5005,ipversion=6" },
+	    "-premote tcp:server=::1,port=5005,ipversion=6", NULL },
 	{ "ssl:proto=tls1.3,machuser=ab 38 f7,port=6000", "tcp:server=d,port=1",
-	    "gw1", "-premote \"ssl:proto=tls1.3,machuser=ab 38 f7,server=gw1,"
-	    "port=6000\"" },
+	    "gw1", "-premote \"ssl:proto=tls1,machuser=ab 38 f7,server=gw1,"
+	    "port=6000\"", NULL },
 	{ "spipe:proto=tls1.2,certuser=C,pipe=P,hidden,password=S3cr3tPw",
 	    "npipe:server=.,pipe=up", "gw1",
-	    "-premote spipe:proto=tls1.2,certuser=C,server=gw1,pipe=P" },
+	    "-premote spipe:proto=tls1,certuser=C,server=gw1,pipe=P", NULL },
+	/* The certificate as the smart client names it: a thumbprint. */
+	{ "ssl:proto=tls1.3,certuser=/etc/dbgbridge/lab.pem,port=6000",
+	    "tcp:server=d,port=1", "gw1", "-premote ssl:proto=tls1,"
+	    "certuser=0123456789abcdef0123456789abcdef01234567,server=gw1,"
+	    "port=6000", "0123456789abcdef0123456789abcdef01234567" },
+	{ "spipe:proto=tls1,machuser=lab,pipe=P", "tcp:server=d,port=1",
+	    "gw1", "-premote spipe:proto=tls1,machuser=ffff,server=gw1,pipe=P",
+	    "ffff" },
 	{ "com:port=com2,baud=115200,channel=5,hidden", "tcp:server=d,port=1",
-	    "gw1", "-premote com:port=com2,baud=115200,channel=5" },
+	    "gw1", "-premote com:port=com2,baud=115200,channel=5", NULL },
 	{ "ssl:proto=tls1,machuser=M,port=6000,clicon=dev", "tcp:server=d,"
 	    "port=1", "gw1", "-premote ssl:proto=tls1,machuser=M,clicon=gw1,"
-	    "port=6000" },
+	    "port=6000", NULL },
 	{ "tcp:port=5005", NULL, NULL, "-premote tcp:server=localhost,"
-	    "port=5005" },
+	    "port=5005", NULL },
 	{ "npipe:pipe=Dbg%d,icfenable", "tcp:server=d,port=1", ".",
-	    "-premote npipe:server=.,pipe=Dbg%d" },
+	    "-premote npipe:server=.,pipe=Dbg%d", NULL },
 };
 #define NCLIENT (sizeof client_cases / sizeof client_cases[0])
 
@@ -822,7 +831,7 @@ test_client_case(void **state)
 		gw_spec_free(serve);
 		fail();
 	}
-	s = gw_spec_client_string(serve, connect, cc->host);
+	s = gw_spec_client_string(serve, connect, cc->host, cc->cert);
 	assert_non_null(s);
 	assert_string_equal(s, cc->want);
 	assert_no_password(cc->serve, s);
@@ -1039,12 +1048,12 @@ test_arguments(void **state)
 
 	gw_spec_free(NULL);
 	assert_null(gw_spec_canonical(NULL));
-	assert_null(gw_spec_client_string(NULL, NULL, "h"));
+	assert_null(gw_spec_client_string(NULL, NULL, "h", NULL));
 
 	/* A kdsrv spec given as serve is already a client string. */
 	s = parse_ok("kdsrv:server=@{tcp:server=k,port=1},trans=@{com:}",
 	    GW_SPEC_CLIENT);
-	c = gw_spec_client_string(s, NULL, "h");
+	c = gw_spec_client_string(s, NULL, "h", NULL);
 	assert_string_equal(c, "-k kdsrv:server=@{tcp:server=k,port=1},"
 	    "trans=@{com:}");
 	free(c);
