@@ -171,8 +171,8 @@ control_list(struct control_conn *c)
 		up = r->bytes_up;
 		down = r->bytes_down;
 		TAILQ_FOREACH(s, &r->sessions, entry) {
-			up += s->client.bytes_read;
-			down += s->server.bytes_read;
+			up += s->server.bytes_written;
+			down += s->client.bytes_written;
 		}
 		serve = gw_spec_canonical(r->conf->serve);
 		evbuffer_add_printf(out, "%-16s %-8s %8u %8" PRIu64 " %12" PRIu64
@@ -197,7 +197,7 @@ control_list(struct control_conn *c)
 			    " %8" PRIu64 " %8" PRIu64 "  %s\n", s->id,
 			    r->conf->name, gw_session_state_name(s->state),
 			    s->client.peer, s->server.peer, transports,
-			    s->client.bytes_read, s->server.bytes_read,
+			    s->server.bytes_written, s->client.bytes_written,
 			    control_ms_since(gw, &s->started) / 1000,
 			    control_ms_since(gw, &s->active) / 1000, tls);
 		}

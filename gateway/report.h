@@ -36,7 +36,7 @@ int	 gw_report_json_string(struct evbuffer *out, const char *s);
 
 /*
  * Bytes a route has relayed, closed sessions (route->bytes_up, bytes_down)
- * and open ones (each link's bytes_read) together: *up client to server,
+ * and open ones (each link's bytes_written) together: *up client to server,
  * *down server to client.
  */
 void	 gw_report_route_bytes(const struct gw_route *route, uint64_t *up,

@@ -40,10 +40,15 @@ struct gw_link {
 	char					 tls_version[16];
 	char					 tls_subject[256];	/* escaped */
 	uint64_t				 bytes_read;	/* from this link */
+	uint64_t				 bytes_written;	/* to this link's peer:
+							   handed to the kernel
+							   or to TLS */
 	bool					 eof;	/* the peer sent its last byte */
 	bool					 shut;	/* we half-closed our writing */
 	bool					 dead;	/* failed: no more I/O */
 	bool					 paused;	/* reading stopped: backpressure */
+	int					 write_err;	/* relay.c's own write to
+							   this link failed (errno) */
 	/* splice mode (relay.c): the session moves bytes in the kernel */
 	int					 pipe[2];	/* read from here, owed to the other link */
 	size_t					 piped;		/* bytes in pipe */
@@ -62,6 +67,14 @@ struct gw_session {
 	bool				 fd_pending;	/* counted in gw->fd_pending */
 	void				*connect;	/* connect_ops' attempt */
 	struct event			*timer;	/* the current state's timeout */
+	struct event			*flush;	/* relay.c: waits for the kernel
+						   to send what a link is owed
+						   before its reset */
+	bool				 failed;	/* a link failed: the other
+						   gets what it is owed, then
+						   a reset (relay.c) */
+	bool				 stop_closed;	/* closed by the stop
+						   (gateway.c), not by itself */
 	struct timeval			 started;
 	struct timeval			 active;	/* last byte relayed */
 	struct timeval			 since;	/* entered this state (monotonic) */
