@@ -498,7 +498,7 @@ gateway_stop_reset(struct gw_gateway *gw, const char *reason)
 		/* Each close unlinks its session; the last one ends r. */
 		while ((s = TAILQ_FIRST(&r->sessions)) != NULL) {
 			s->stop_closed = true;
-			gw_session_close(s, reason);
+			gw_session_cut(s, reason);
 		}
 	}
 }

@@ -96,13 +96,27 @@ gw_session_reason(struct gw_session *s, const char *reason)
 		s->reason = strdup(reason);
 }
 
+void
+gw_session_cut(struct gw_session *s, const char *why)
+{
+	char	*reason;
+
+	if (s->state == GW_SESSION_CLOSED)
+		return;
+	if (s->reason != NULL &&
+	    asprintf(&reason, "%s, then %s", s->reason, why) != -1) {
+		free(s->reason);
+		s->reason = reason;
+	}
+	gw_session_close(s, why);
+}
+
 static void
 session_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_session	*s = arg;
 	struct timeval		 now;
 	unsigned		 idle_ms, limit = s->route->conf->idle_timeout_ms;
-	char			*reason;
 
 	(void)fd;
 	(void)what;
@@ -133,12 +147,7 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		 * drain_timeout: a deadline from the first end of either
 		 * direction, not extended by progress (dbgbridge.ini(5)).
 		 */
-		if (s->reason != NULL &&
-		    asprintf(&reason, "%s, then drain timeout", s->reason) != -1) {
-			free(s->reason);
-			s->reason = reason;
-		}
-		gw_session_close(s, "drain timeout");
+		gw_session_cut(s, "drain timeout");
 		break;
 	default:
 		break;

@@ -124,6 +124,14 @@ void	 gw_session_reason(struct gw_session *s, const char *reason);
 void	 gw_session_close(struct gw_session *s, const char *reason);
 
 /*
+ * End the session now at a deadline (drain_timeout, the stop deadline): as
+ * gw_session_close, and when a reason is already recorded (the session was
+ * ending) it becomes "REASON, then WHY" ("client closed, then drain
+ * timeout").  why is copied.
+ */
+void	 gw_session_cut(struct gw_session *s, const char *why);
+
+/*
  * Free every closed session waiting on the gateway (called from the gateway's
  * reap event, and at exit).  Never call from a session's own callback.
  */

@@ -50,7 +50,8 @@
  *	goes on; on SIGTERM, at the peer's end, or once every byte is written,
  *	prints "offered=N" and then "ended HOW" and exits 0: HOW is "done"
  *	(every byte written), "eof" (the peer closed), "reset" (a read or a
- *	write met ECONNRESET, EPIPE or ECONNABORTED) or "terminated".  -h
+ *	write met ECONNRESET, EPIPE or ECONNABORTED) or "terminated".  A peer
+ *	that half-closes is still written to (it may read on).  -h
  *	(hold): once every byte is written, keep the connection open, reading,
  *	until the peer ends it ("ended eof" or "ended reset").
  *
@@ -896,7 +897,7 @@ mode_offer(int argc, char **argv)
 	int64_t t0;
 	ssize_t k;
 	short re;
-	int fd, hold = 0, reset = 0, ended = 0;
+	int fd, hold = 0, reset = 0, ended = 0, peer_eof = 0;
 
 	const struct opt opts[] = {
 		{ 'h', NULL, NULL, &hold }, { 'r', "RATE", &rate, NULL },
@@ -926,14 +927,16 @@ mode_offer(int argc, char **argv)
 			stream_fill(&out, sbuf, slen);
 			soff = 0;
 		}
-		re = poll_fd(fd, POLLIN | (soff < slen ? POLLOUT : 0),
-		    soff < slen ? 1000 : 10);
+		re = poll_fd(fd, (peer_eof ? 0 : POLLIN) |
+		    (soff < slen ? POLLOUT : 0), soff < slen ? 1000 : 10);
 		if (re == 0)
 			continue;
-		if (re & (POLLIN | POLLHUP | POLLERR)) {
+		if (!peer_eof && (re & (POLLIN | POLLHUP | POLLERR))) {
 			k = read(fd, rbuf, sizeof rbuf);
-			if (k == 0 || (k == -1 && !would_block())) {
-				reset = k == -1 && is_reset(errno);
+			if (k == 0)
+				peer_eof = 1;	/* it half-closed: write on */
+			else if (k == -1 && !would_block()) {
+				reset = is_reset(errno);
 				ended = 1;
 				break;
 			}
@@ -950,12 +953,13 @@ mode_offer(int argc, char **argv)
 		}
 	}
 	printf("offered=%" PRIu64 "\n", offered);
-	if (hold && !ended && !stopped) {
+	if (hold && !ended && !stopped && !peer_eof) {
 		uint64_t n = 0;
 
 		reset = read_to_end(fd, NULL, &n);
 		ended = 1;
-	}
+	} else if (hold && !ended && !stopped)
+		ended = 1;	/* its EOF came first */
 	printf("ended %s\n", stopped ? "terminated" : !ended ? "done" :
 	    end_name(reset));
 	exit(0);
