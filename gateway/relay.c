@@ -135,7 +135,8 @@ relay_check_cut(struct gw_session *s)
 	int		 i;
 
 	for (i = 0; i < 2; i++) {
-		if (!l[i]->dead && gw_relay_owed(l[i]) != 0)
+		if (!l[i]->dead && (gw_relay_owed(l[i]) != 0 ||
+		    l[i]->reading_rest))
 			return;
 	}
 	for (i = 0; i < 2; i++) {
@@ -151,10 +152,21 @@ void
 gw_relay_flush_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_session	*s = arg;
+	struct gw_link		*l[2] = { &s->client, &s->server };
+	char			*why;
+	int			 i;
 
 	(void)fd;
 	(void)what;
-	if (s->state != GW_SESSION_CLOSED)
+	for (i = 0; i < 2 && s->state != GW_SESSION_CLOSED; i++) {
+		if (!l[i]->fail_pending)
+			continue;
+		l[i]->fail_pending = false;
+		why = l[i]->fail_why;
+		l[i]->fail_why = NULL;
+		relay_link_failed(l[i], l[i]->fail_err, why);
+	}
+	if (s->state != GW_SESSION_CLOSED && s->failed)
 		relay_check_cut(s);
 }
 
@@ -297,6 +309,55 @@ relay_read_rest(struct gw_link *l)
 	evbuffer_freeze(in, 0);
 }
 
+/* "client reset" or "client error: ..." into reason (size bytes). */
+static void
+relay_fail_reason(struct gw_link *l, int err, const char *why, char *reason,
+    size_t size)
+{
+	if (relay_is_reset(err, why))
+		snprintf(reason, size, "%s reset", l->side);
+	else
+		snprintf(reason, size, "%s error: %s", l->side, why != NULL ?
+		    why : err != 0 ? evutil_socket_error_to_string(err) :
+		    "unknown");
+}
+
+/*
+ * A TLS link's write failed (err, why: as relay_link_failed; taken), most
+ * likely on its peer's reset, while what that peer sent before may still wait
+ * in the socket.  TLS cannot read it back at once as relay_read_rest does, so
+ * the link is read on until its read ends too (then relay_link_failed).
+ * Meanwhile the session is failed: no FIN to anyone, nothing more read from
+ * the other link, the bytes owed to l dropped (not counted as written), and
+ * the drain deadline runs.
+ */
+static void
+relay_link_write_failed(struct gw_link *l, int err, char *why)
+{
+	struct gw_link		*other = relay_other(l);
+	struct gw_session	*s = l->session;
+	struct evbuffer		*out = bufferevent_get_output(l->bev);
+	char			 reason[512];
+
+	l->write_err = err != 0 ? err : EPIPE;
+	l->reading_rest = true;
+	relay_fail_reason(l, err, why, reason, sizeof reason);
+	free(why);
+	gw_log_debug("session %" PRIu64 " %s: %s; reading what it sent before",
+	    s->id, l->side, reason);
+	relay_first_end(s, reason);
+	s->failed = true;
+	evbuffer_drain(out, evbuffer_get_length(out));
+	if (!other->dead) {
+		other->paused = false;
+		relay_reading(other, false);
+	}
+	/* libevent stopped the link's events with the error: read on. */
+	bufferevent_disable(l->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(l->bev, EV_READ);
+	relay_check_done(s);
+}
+
 /*
  * Link l failed (err: the errno, why: a transport's own description or NULL;
  * taken): the stream is cut both ways.  What l sent before failing still
@@ -319,17 +380,13 @@ relay_link_failed(struct gw_link *l, int err, char *why)
 	relay_read_rest(l);
 	relay_move(l);
 	l->dead = l->eof = true;
+	l->reading_rest = false;
 	if (s->spliced) {
 		event_del(l->rd);
 		event_del(l->wr);
 	} else
 		bufferevent_disable(l->bev, EV_READ | EV_WRITE);
-	if (relay_is_reset(err, why))
-		snprintf(reason, sizeof reason, "%s reset", l->side);
-	else
-		snprintf(reason, sizeof reason, "%s error: %s", l->side,
-		    why != NULL ? why : err != 0 ?
-		    evutil_socket_error_to_string(err) : "unknown");
+	relay_fail_reason(l, err, why, reason, sizeof reason);
 	free(why);
 	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
 	relay_first_end(s, reason);
@@ -755,6 +812,8 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	struct gw_link		*l = arg, *other = relay_other(l);
 	struct gw_session	*s = l->session;
 	int			 err = EVUTIL_SOCKET_ERROR();
+	struct timeval		 now = { 0, 0 };
+	char			*why;
 
 	if (l->dead)
 		return;
@@ -762,7 +821,8 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 		/*
 		 * Reported again: libevent's TLS bufferevent, re-armed after
 		 * close_notify (after_eof), stopped writing once more.  What
-		 * is still owed to this peer cannot be written: it is done.
+		 * is still owed to this peer cannot be written: it is done,
+		 * and the stream from the other link is cut (reset it).
 		 */
 		if (!l->shut && evbuffer_get_length(bufferevent_get_output(bev))) {
 			gw_log_debug("session %" PRIu64 " %s: cannot write after "
@@ -770,16 +830,39 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 			    evbuffer_get_length(bufferevent_get_output(bev)));
 			l->dead = true;
 			bufferevent_disable(bev, EV_READ | EV_WRITE);
-			relay_check_shut(other);
+			s->failed = true;
+			if (!other->dead) {
+				other->paused = false;
+				relay_reading(other, false);
+			}
 			relay_check_done(s);
 		}
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
 		relay_link_ended(l);
-	else if (what & BEV_EVENT_ERROR)
-		relay_link_failed(l, err,
-		    l->ops->error != NULL ? l->ops->error(bev) : NULL);
+	else if (what & BEV_EVENT_ERROR) {
+		why = l->ops->error != NULL ? l->ops->error(bev) : NULL;
+		if ((what & BEV_EVENT_WRITING) && !l->ops->plain &&
+		    !l->ops->no_eof && !l->eof && !l->reading_rest &&
+		    !s->spliced)
+			relay_link_write_failed(l, err, why);
+		else if ((what & BEV_EVENT_READING) && !l->ops->plain &&
+		    !s->spliced && !l->fail_pending) {
+			/*
+			 * libevent's TLS bufferevent reports a read error
+			 * before it adds the records it read in the same
+			 * pass to the input: handle the failure from the
+			 * loop, once they are there.
+			 */
+			l->fail_pending = true;
+			l->fail_err = err;
+			l->fail_why = why;
+			bufferevent_disable(bev, EV_READ | EV_WRITE);
+			evtimer_add(s->flush, &now);
+		} else
+			relay_link_failed(l, err, why);
+	}
 }
 
 /* Bytes left a link's output buffer: handed to its socket or to TLS. */
@@ -790,7 +873,8 @@ relay_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct gw_link	*l = arg;
 
 	(void)buf;
-	l->bytes_written += (uint64_t)info->n_deleted;
+	if (!l->reading_rest)	/* else dropped, not written */
+		l->bytes_written += (uint64_t)info->n_deleted;
 }
 
 void

@@ -584,6 +584,8 @@ gw_session_reap(struct gw_gateway *gw)
 			bufferevent_free(s->server.bev);
 		event_free(s->timer);
 		event_free(s->flush);
+		free(s->client.fail_why);
+		free(s->server.fail_why);
 		free(s->reason);
 		free(s);
 	}

@@ -47,8 +47,15 @@ struct gw_link {
 	bool					 shut;	/* we half-closed our writing */
 	bool					 dead;	/* failed: no more I/O */
 	bool					 paused;	/* reading stopped: backpressure */
-	int					 write_err;	/* relay.c's own write to
-							   this link failed (errno) */
+	int					 write_err;	/* a write to this link
+							   failed (errno) */
+	bool					 reading_rest;	/* TLS: its write failed;
+							   reading what its peer
+							   sent before (relay.c) */
+	bool					 fail_pending;	/* TLS: its read failed;
+							   handled from the loop */
+	int					 fail_err;	/* its errno */
+	char					*fail_why;	/* its description */
 	/* splice mode (relay.c): the session moves bytes in the kernel */
 	int					 pipe[2];	/* read from here, owed to the other link */
 	size_t					 piped;		/* bytes in pipe */
