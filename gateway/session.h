@@ -108,7 +108,9 @@ const char *gw_session_state_name(enum gw_session_state state);
 /*
  * Enter a state and arm its timeout: HANDSHAKE handshake_timeout (counted from
  * accept), CONNECTING connect_timeout, RELAYING idle_timeout (0: none),
- * DRAINING drain_timeout (ms, from the route).
+ * DRAINING drain_timeout (ms, from the route): a deadline from the first end
+ * of either direction, armed once, not extended by progress
+ * (dbgbridge.ini(5) drain_timeout).
  */
 void	 gw_session_set_state(struct gw_session *s, enum gw_session_state state);
 
@@ -122,11 +124,15 @@ void	 gw_session_reason(struct gw_session *s, const char *reason);
  * End the session now: record the reason (unless one is already recorded),
  * stop both links, write the one log line (design.md: id, route, both peers,
  * transports, TLS version and peer subject, bytes each way, duration,
- * reason), unlink it from its route, and free it from the event loop.  A
- * link whose stream was cut (relaying had begun and it was not yet
- * half-closed, or bytes were still owed to it) is reset, never given FIN or
- * close_notify; callers that must not lose bytes drain first
- * (gw_relay_drain).  Safe to call once; later calls are no-ops.
+ * reason; bytes_up / bytes_down are the bytes handed to each peer's socket
+ * or TLS, dbgbridge(8) LOGGING), unlink it from its route, and free it from
+ * the event loop.  A link whose stream was cut (relaying had begun and it
+ * had not finished both ways: we half-closed it and it sent its end; or a
+ * link of the session failed; or bytes were still owed to it) is reset
+ * (SO_LINGER 0), never given FIN or close_notify, and what its kernel had
+ * not sent is not counted as delivered (plain links); callers that must not
+ * lose bytes drain first (gw_relay_drain).  Safe to call once; later calls
+ * are no-ops.
  */
 void	 gw_session_close(struct gw_session *s, const char *reason);
 

@@ -19,7 +19,10 @@
 #      reset, not an end of stream, and their lines say
 #      reason="stopped: deadline";
 #   4. a exits 0 about stop_timeout after the SIGTERM (not drain_timeout),
-#      after logging "stop: 1 sessions ended by themselves, 2 reset".
+#      after logging "stop: 1 sessions ended by themselves, 2 reset";
+#   5. a second SIGTERM resets at once: bridge c (stop_timeout = 30s) with a
+#      stalled download exits within 3 s of the second signal, the session
+#      says reason="stopped: signal" and its client sees a reset.
 . "$(dirname "$0")/lib.sh"
 
 need_prog ss timeout
@@ -33,6 +36,8 @@ free_port HOLD
 free_port OK
 free_port DOWN
 free_port UP
+free_port OFFER2
+free_port C_DOWN
 
 route() {	# route NAME PORT UPSTREAM
 	printf '[route %s]\nserve = tcp:port=%s\nconnect = tcp:server=127.0.0.1,port=%s\n' "$1" "$2" "$3"
@@ -137,4 +142,39 @@ got=${BASH_REMATCH[2]}
 field up "$(session_lines a ' route=up ')" bytes_up
 ((got == up)) || fail "up: the server read $got bytes, a logged bytes_up=$up"
 note "up: client: $out; server: ${hout//$'\n'/ }"
+
+# 5. A second SIGTERM: stop now.
+printf '[gateway]\nlog_level = info\ncontrol = %s\nstop_timeout = 30s\n\n' "$TMP/c.ctl" >"$TMP/c.ini"
+route down "$C_DOWN" "$OFFER2" >>"$TMP/c.ini"
+spawn offer2 "$LOADPEER" offer "$OFFER2" 67108864 "$SEED" 60
+wait_listen "$OFFER2"
+start_bridge c "$TMP/c.ini"
+wait_listen "$C_DOWN"
+C_PID=${E2E_BRIDGE_PID[c]}
+spawn down2 "$LOADPEER" slowread "$C_DOWN" "$SEED" 50000000 200 60
+DOWN2_PID=$SPAWN_PID
+wait_log "$TMP/down2.out" '^stopped received=' 10
+kill -TERM "$C_PID"
+wait_log "$TMP/c.log" ' info Terminated: stopping: ' 5
+wait_unlisten "$C_DOWN" 5
+_alive "$C_PID" || fail "c exited at the first SIGTERM with a session open (stop_timeout = 30s)"
+t0=${EPOCHREALTIME/./}
+kill -TERM "$C_PID"
+wait_exit "$C_PID" 3 || fail "c did not exit within 3 s of a second SIGTERM"
+t1=${EPOCHREALTIME/./}
+reap "$C_PID" rc
+unset "E2E_BRIDGE_PID[c]"
+elapsed_s secs "$t0" "$t1"
+[[ $rc == 0 ]] || fail "c exited with status $rc after the second SIGTERM"
+line=$(session_lines c ' route=down ')
+field why "$line" reason
+[[ $why == "stopped: signal" ]] || fail "c: reason=\"$why\", want \"stopped: signal\": $line"
+grep -q ' info stop: 0 sessions ended by themselves, 1 reset$' "$TMP/c.log" ||
+	fail "c: no 'stop: 0 sessions ended by themselves, 1 reset' line"
+kill -USR1 "$DOWN2_PID"
+wait_exit "$DOWN2_PID" 10 || fail "c's client did not finish reading"
+reap "$DOWN2_PID" rc
+out=$(<"$TMP/down2.out")
+[[ $rc == 0 && $out == *$'\nended reset received='* ]] || fail "c's client saw no reset (status $rc): $out"
+note "c exited 0 ${secs}s after a second SIGTERM: $line"
 note "stop: all passed"
