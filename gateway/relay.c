@@ -109,7 +109,7 @@ size_t
 gw_relay_unsent(struct gw_link *l)
 {
 #ifdef SIOCOUTQNSD
-	int	n;
+	int	n = 0;	/* valgrind does not know this ioctl writes it */
 
 	if (l->bev == NULL || ioctl(bufferevent_getfd(l->bev), SIOCOUTQNSD,
 	    &n) == -1 || n < 0)
