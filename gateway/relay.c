@@ -57,8 +57,9 @@
 #define RELAY_READ_MAX		((size_t)256 * 1024)
 /* The pipe capacity asked for (bytes); the kernel's default is 64 KiB. */
 #define RELAY_PIPE_SIZE		(256 * 1024)
-/* Polling the kernel's send queue before a reset (ms). */
+/* Polling the kernel's send queue before a reset (ms): first, and at most. */
 #define RELAY_FLUSH_POLL_MS	5
+#define RELAY_FLUSH_POLL_MAX_MS	200
 /* A failed link's leftovers read at most (bytes). */
 #define RELAY_REST_MAX		((size_t)16 * 1024 * 1024)
 
@@ -131,7 +132,7 @@ static void
 relay_check_cut(struct gw_session *s)
 {
 	struct gw_link	*l[2] = { &s->client, &s->server };
-	struct timeval	 tv = { 0, RELAY_FLUSH_POLL_MS * 1000 };
+	struct timeval	 tv;
 	int		 i;
 
 	for (i = 0; i < 2; i++) {
@@ -141,6 +142,12 @@ relay_check_cut(struct gw_session *s)
 	}
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && gw_relay_unsent(l[i]) != 0) {
+			/* A peer that reads slowly is polled less often. */
+			s->flush_ms = s->flush_ms == 0 ? RELAY_FLUSH_POLL_MS :
+			    s->flush_ms * 2 > RELAY_FLUSH_POLL_MAX_MS ?
+			    RELAY_FLUSH_POLL_MAX_MS : s->flush_ms * 2;
+			tv.tv_sec = 0;
+			tv.tv_usec = (suseconds_t)s->flush_ms * 1000;
 			evtimer_add(s->flush, &tv);
 			return;
 		}

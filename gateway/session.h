@@ -77,6 +77,7 @@ struct gw_session {
 	struct event			*flush;	/* relay.c: waits for the kernel
 						   to send what a link is owed
 						   before its reset */
+	unsigned			 flush_ms;	/* its current period */
 	bool				 failed;	/* a link failed: the other
 						   gets what it is owed, then
 						   a reset (relay.c) */
