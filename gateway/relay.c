@@ -261,8 +261,8 @@ relay_is_reset(int err, const char *why)
 /*
  * What a failed plain link's socket still holds from its peer, sent before
  * the failure (a write that met the peer's reset leaves it unread): read it
- * for the other link, up to RELAY_REST_MAX bytes.  Not TLS, whose records
- * cannot be read once the link has failed.
+ * for the other link, up to RELAY_REST_MAX bytes.  Not TLS: a TLS link reads
+ * its rest through its bufferevent (relay_link_write_failed).
  */
 static void
 relay_read_rest(struct gw_link *l)
