@@ -1691,6 +1691,7 @@ config_build(struct config_parse *p, const char *path)
 	c->pipe_dir = config_take_str(p, &p->gateway, "pipe_dir");
 	c->user = config_take_str(p, &p->gateway, "user");
 	c->max_sessions = config_get_num(p, &p->gateway, "max_sessions");
+	c->stop_timeout_ms = config_get_num(p, &p->gateway, "stop_timeout");
 	c->user_store = config_take_str(p, &p->tls, "user_store");
 	c->machine_store = config_take_str(p, &p->tls, "machine_store");
 	c->ca = config_take_str(p, &p->tls, "ca");

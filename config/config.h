@@ -94,6 +94,7 @@ struct gw_config {
 	char			*pipe_dir;
 	char			*user;
 	unsigned		 max_sessions;	/* over every route; 0: no limit */
+	unsigned		 stop_timeout_ms;	/* the stop deadline (SIGTERM) */
 	char			*user_store;	/* [tls] user_store, default applied */
 	char			*machine_store;	/* [tls] machine_store, default applied */
 	char			*ca;

@@ -56,6 +56,9 @@ static const struct gw_config_key gw_config_key_table[] = {
 	  "user to run as after binding" },
 	{ "gateway", "max_sessions", GW_CONFIG_UINT, 0, 1000000, "0", false,
 	  "sessions open at once over every route; 0 = no limit" },
+	{ "gateway", "stop_timeout", GW_CONFIG_DURATION, 0, UINT_MAX, "60s",
+	  false, "after SIGTERM or SIGINT, how long open sessions may run to "
+	  "their own end before the rest are reset; 0 = reset them at once" },
 
 	/* [tls] */
 	{ "tls", "user_store", GW_CONFIG_PATH, 0, 0,

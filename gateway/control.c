@@ -200,7 +200,7 @@ control_list(struct control_conn *c)
 			    " %8" PRIu64 " %8" PRIu64 "  %s\n", s->id,
 			    r->conf->name, gw_session_state_name(s->state),
 			    s->client.peer, s->server.peer, transports,
-			    s->client.bytes_read, s->server.bytes_read,
+			    s->server.bytes_written, s->client.bytes_written,
 			    control_ms_since(gw, &s->started) / 1000,
 			    control_ms_since(gw, &s->active) / 1000, tls);
 		}

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1031,6 +1032,10 @@ gw_gateway_reload(struct gw_gateway *gw, gw_gateway_reload_cb *cb, void *arg,
 	struct gateway_waiter	*w;
 
 	*cause = NULL;
+	if (gw->stopping) {
+		*cause = strdup("the daemon is stopping; nothing is reloaded");
+		return (-1);
+	}
 	if (gw->config->path == NULL) {
 		*cause = strdup("this daemon runs a route from -s/-c: there is "
 		    "no file to reload");
@@ -1112,24 +1117,103 @@ gw_gateway_check_stopping(struct gw_gateway *gw)
 	gw_notify_stopping(n);
 }
 
+/* Sessions open over every route (retired ones too). */
+static unsigned
+gateway_nsessions(struct gw_gateway *gw)
+{
+	struct gw_route	*r;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(r, &gw->routes, entry)
+		n += r->nsessions;
+	return (n);
+}
+
+/*
+ * The stop deadline (or a second signal): reset every session still open
+ * (dbgbridge(8) "SIGNALS").  Each closes with a reset of both its links,
+ * never a FIN: its streams were cut.
+ */
+static void
+gateway_stop_reset(struct gw_gateway *gw, const char *reason)
+{
+	struct gw_route		*r, *rnext;
+	struct gw_session	*s;
+
+	for (r = TAILQ_FIRST(&gw->routes); r != NULL; r = rnext) {
+		rnext = TAILQ_NEXT(r, entry);
+		/* Each close unlinks its session; the last one ends r. */
+		while ((s = TAILQ_FIRST(&r->sessions)) != NULL) {
+			s->stop_closed = true;
+			gw_session_cut(s, reason);
+		}
+	}
+}
+
+static void
+gateway_stop_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_gateway	*gw = arg;
+
+	(void)fd;
+	(void)what;
+	gw_log_info("stop: stop_timeout passed; resetting %u open session%s",
+	    gateway_nsessions(gw), gateway_nsessions(gw) == 1 ? "" : "s");
+	gateway_stop_reset(gw, "stopped: deadline");
+}
+
+/*
+ * SIGTERM, SIGINT: stop accepting on every route at once; sessions already
+ * relaying run to their own end, up to [gateway] stop_timeout, when those
+ * still open are reset.  A second signal resets them at once.
+ */
+static void
+gateway_stop(struct gw_gateway *gw, int sig)
+{
+	struct gw_route	*route, *next;
+	unsigned	 ms = gw->config->stop_timeout_ms, n;
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (gw->stopping) {
+		gw_log_info("%s again: resetting %u open session%s now",
+		    strsignal(sig), gateway_nsessions(gw),
+		    gateway_nsessions(gw) == 1 ? "" : "s");
+		if (gw->stop_timer != NULL)
+			evtimer_del(gw->stop_timer);
+		gateway_stop_reset(gw, "stopped: signal");
+		return;
+	}
+	gw->stopping = true;
+	n = gateway_nsessions(gw);
+	gw_log_info("%s: stopping: no new sessions; %u open session%s may run "
+	    "to their end for up to %u ms (stop_timeout), then are reset",
+	    strsignal(sig), n, n == 1 ? "" : "s", ms);
+	if ((gw->stop_timer = evtimer_new(gw->base, gateway_stop_deadline,
+	    gw)) == NULL || evtimer_add(gw->stop_timer, &tv) == -1) {
+		gw_log_error("stop: cannot arm the stop deadline; resetting "
+		    "every open session now");
+		gateway_stop_reset(gw, "stopped: deadline");
+	}
+	for (route = TAILQ_FIRST(&gw->routes); route != NULL; route = next) {
+		next = TAILQ_NEXT(route, entry);
+		gw_route_stop(route, "route ended");
+	}
+	if (ms == 0)
+		gateway_stop_reset(gw, "stopped: deadline");
+}
+
 static void
 gateway_signal(evutil_socket_t sig, short what, void *arg)
 {
 	static char		 sighup[] = "SIGHUP";
 	struct gw_gateway	*gw = arg;
-	struct gw_route		*route, *next;
 
 	(void)what;
 	if (sig == SIGHUP) {
 		gateway_reload_log(gw, sighup);
 		return;
 	}
-	gw_log_info("%s: ending every route", strsignal((int)sig));
-	gw->stopping = true;
-	for (route = TAILQ_FIRST(&gw->routes); route != NULL; route = next) {
-		next = TAILQ_NEXT(route, entry);
-		gw_route_end(route, "route ended");
-	}
+	gateway_stop(gw, (int)sig);
 }
 
 void
@@ -1218,7 +1302,7 @@ int
 gw_gateway_run(struct gw_gateway *gw)
 {
 	struct gw_route	*route;
-	char		*cause = NULL;
+	char		*cause = NULL, early[64] = "";
 
 	signal(SIGPIPE, SIG_IGN);
 	gw->dns = evdns_base_new(gw->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
@@ -1258,6 +1342,13 @@ gw_gateway_run(struct gw_gateway *gw)
 	event_base_gettimeofday_cached(gw->base, &gw->started);
 	event_base_dispatch(gw->base);
 	gw_session_reap(gw);
+	if (gw->stopping) {
+		if (gw->stop_unstarted != 0)
+			snprintf(early, sizeof early, "; %" PRIu64 " not yet "
+			    "relaying closed at once", gw->stop_unstarted);
+		gw_log_info("stop: %" PRIu64 " sessions ended by themselves, %"
+		    PRIu64 " reset%s", gw->stop_ended, gw->stop_reset, early);
+	}
 	gw_log_info("exiting");
 	return (0);
 }
@@ -1280,6 +1371,8 @@ gw_gateway_free(struct gw_gateway *gw)
 	gateway_reload_free(gw->reload);
 	if (gw->exit_timer != NULL)
 		event_free(gw->exit_timer);
+	if (gw->stop_timer != NULL)
+		event_free(gw->stop_timer);
 	if (gw->reap != NULL)
 		event_free(gw->reap);
 	if (gw->sigterm != NULL)

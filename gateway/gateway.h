@@ -1,7 +1,8 @@
 /*
  * gateway.h: the daemon: one libevent loop, its routes, and the signals that
- * steer it (design.md "Interfaces": SIGTERM and SIGINT end every route and
- * exit 0 after draining).
+ * steer it (dbgbridge(8) "SIGNALS": SIGTERM and SIGINT stop accepting, let
+ * open sessions run to their own end up to [gateway] stop_timeout, reset
+ * those still open then, and exit 0; a second signal resets them at once).
  */
 #ifndef GW_GATEWAY_H
 #define GW_GATEWAY_H
@@ -34,7 +35,13 @@ struct gw_gateway {
 	struct event			*sigint;
 	struct event			*sighup;
 	uint64_t			 next_session_id;
-	bool				 stopping;
+	bool				 stopping;	/* SIGTERM / SIGINT came */
+	struct event			*stop_timer;	/* [gateway] stop_timeout */
+	uint64_t			 stop_ended;	/* sessions that ended by
+							   themselves while stopping */
+	uint64_t			 stop_reset;	/* reset by the stop */
+	uint64_t			 stop_unstarted; /* closed at the stop before
+							   relaying began */
 	TAILQ_HEAD(, gw_session)	 closed;	/* closed, to be freed */
 	struct gw_control		*control;	/* NULL: none */
 	struct gw_metrics_server	*metrics;	/* NULL: off (metrics.h) */
@@ -86,7 +93,8 @@ void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
 /*
  * Log every route's warnings, start every route and run the loop until
  * every route has ended (after SIGTERM / SIGINT, or non-persistent routes
- * whose server ended).  Returns the process exit status: 0, or 1 when a
+ * whose server ended).  After a stop it logs "stop: N sessions ended by
+ * themselves, M reset".  Returns the process exit status: 0, or 1 when a
  * route could not start (logged).
  */
 int	 gw_gateway_run(struct gw_gateway *gw);
@@ -136,7 +144,8 @@ typedef void gw_gateway_reload_cb(int rc, const char *cause, void *arg);
  * metrics_allow, pipe_dir and user need a restart: a change to them is an
  * error.  log_level, log, log_format and syslog_facility take effect
  * (gw_log_configure).  The service manager hears RELOADING=1 before and
- * READY=1 after, either way (notify.h).
+ * READY=1 after, either way (notify.h).  Once the daemon is stopping
+ * (SIGTERM), nothing is reloaded: -1.
  *
  * The file is read and checked in a thread of its own (gw_config_load,
  * linear in the file's size), so a large file never stalls the loop

@@ -51,6 +51,8 @@ static const struct {
 	{ "server closed", false },
 	{ "client error", false },
 	{ "server error", false },
+	{ "client reset", false },
+	{ "server reset", false },
 	{ "client device hung up", false },
 	{ "server device hung up", false },
 	{ "client link", false },
@@ -69,6 +71,7 @@ static const struct {
 	{ "route ended", false },
 	{ "route ended by operator", false },
 	{ "process server ended", false },
+	{ "stopped", false },
 	{ "closed", false },
 	{ "other", false },		/* last: anything else */
 };

@@ -15,6 +15,12 @@
  * the other link's socket, inside the kernel.  Bytes already queued on a
  * link's output buffer are written first.  The pipe is the watermark: a full
  * pipe stops reading from its link until the other link has taken half of it.
+ *
+ * A link that fails (a reset, an error) cuts the stream both ways: nothing
+ * more is read from the other link, which gets the bytes the failed link sent
+ * before it failed and then a reset, never a FIN (relay_link_failed).
+ * Each link counts the bytes handed to its socket (or to TLS) for it:
+ * bytes_written, the figures of the session's log line.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,7 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include <event2/buffer.h>
 
@@ -47,8 +57,14 @@
 #define RELAY_READ_MAX		((size_t)256 * 1024)
 /* The pipe capacity asked for (bytes); the kernel's default is 64 KiB. */
 #define RELAY_PIPE_SIZE		(256 * 1024)
+/* Polling the kernel's send queue before a reset (ms): first, and at most. */
+#define RELAY_FLUSH_POLL_MS	5
+#define RELAY_FLUSH_POLL_MAX_MS	200
+/* A failed link's leftovers read at most (bytes). */
+#define RELAY_REST_MAX		((size_t)16 * 1024 * 1024)
 
 static void	relay_move(struct gw_link *);
+static void	relay_link_failed(struct gw_link *, int, char *);
 #ifdef HAVE_SPLICE
 static void	relay_splice_flush(struct gw_link *);
 #endif
@@ -90,6 +106,77 @@ relay_reading(struct gw_link *l, bool on)
 		bufferevent_disable(l->bev, EV_READ);
 }
 
+size_t
+gw_relay_unsent(struct gw_link *l)
+{
+#ifdef SIOCOUTQNSD
+	int	n = 0;	/* valgrind does not know this ioctl writes it */
+
+	if (l->bev == NULL || ioctl(bufferevent_getfd(l->bev), SIOCOUTQNSD,
+	    &n) == -1 || n < 0)
+		return (0);
+	return ((size_t)n);
+#else
+	(void)l;
+	return (0);
+#endif
+}
+
+/*
+ * A link failed (s->failed): once every byte owed to the other link is handed
+ * to its socket and the kernel has sent it (a reset throws away what it has
+ * not), close the session, which resets that link.  Until then poll the
+ * kernel's send queue; drain_timeout bounds the wait.
+ */
+static void
+relay_check_cut(struct gw_session *s)
+{
+	struct gw_link	*l[2] = { &s->client, &s->server };
+	struct timeval	 tv;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (!l[i]->dead && (gw_relay_owed(l[i]) != 0 ||
+		    l[i]->reading_rest))
+			return;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!l[i]->dead && gw_relay_unsent(l[i]) != 0) {
+			/* A peer that reads slowly is polled less often. */
+			s->flush_ms = s->flush_ms == 0 ? RELAY_FLUSH_POLL_MS :
+			    s->flush_ms * 2 > RELAY_FLUSH_POLL_MAX_MS ?
+			    RELAY_FLUSH_POLL_MAX_MS : s->flush_ms * 2;
+			tv.tv_sec = 0;
+			tv.tv_usec = (suseconds_t)s->flush_ms * 1000;
+			evtimer_add(s->flush, &tv);
+			return;
+		}
+	}
+	gw_session_close(s, s->reason);
+}
+
+void
+gw_relay_flush_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_session	*s = arg;
+	struct gw_link		*l[2] = { &s->client, &s->server };
+	char			*why;
+	int			 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < 2 && s->state != GW_SESSION_CLOSED; i++) {
+		if (!l[i]->fail_pending)
+			continue;
+		l[i]->fail_pending = false;
+		why = l[i]->fail_why;
+		l[i]->fail_why = NULL;
+		relay_link_failed(l[i], l[i]->fail_err, why);
+	}
+	if (s->state != GW_SESSION_CLOSED && s->failed)
+		relay_check_cut(s);
+}
+
 /* Both links finished: every byte delivered, both directions closed. */
 static void
 relay_check_done(struct gw_session *s)
@@ -97,6 +184,12 @@ relay_check_done(struct gw_session *s)
 	struct gw_link	*l[2] = { &s->client, &s->server };
 	int		 i;
 
+	if (s->state == GW_SESSION_CLOSED)
+		return;
+	if (s->failed) {
+		relay_check_cut(s);
+		return;
+	}
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && !(l[i]->eof && l[i]->shut))
 			return;
@@ -112,8 +205,11 @@ static void
 relay_check_shut(struct gw_link *dst)
 {
 	struct gw_link	*src = relay_other(dst);
+	int		 err;
 
-	if (dst->shut || dst->dead)
+	/* After a failure no FIN: the other link ends with a reset. */
+	if (dst->shut || dst->dead || dst->session->failed ||
+	    dst->session->state == GW_SESSION_CLOSED)
 		return;
 	if (!src->eof && !src->dead)
 		return;
@@ -123,8 +219,11 @@ relay_check_shut(struct gw_link *dst)
 	gw_log_debug("session %" PRIu64 " %s: half-close", dst->session->id,
 	    dst->side);
 	if (dst->ops->half_close(dst->bev) == -1) {
-		/* Nothing more can be said to this peer: it is done. */
-		dst->dead = true;
+		/* Nothing more can be said to this peer: it failed. */
+		err = errno == ENOTCONN ? ECONNRESET : errno;
+		dst->shut = false;
+		relay_link_failed(dst, err, NULL);
+		return;
 	}
 	if (dst->ops->no_eof && !dst->eof) {
 		/*
@@ -146,52 +245,201 @@ relay_first_end(struct gw_session *s, const char *reason)
 }
 
 /*
- * Link l sent its last byte (what is BEV_EVENT_EOF), or failed (error: err is
- * the errno, why a transport's own description or NULL; taken).
+ * A socket error that says the peer is gone (it reset the connection, or
+ * we wrote after its reset): "client reset" rather than "client error: ...".
+ * why: the transport's own description, which must be the socket error's.
+ */
+static bool
+relay_is_reset(int err, const char *why)
+{
+	if (err != ECONNRESET && err != EPIPE && err != ECONNABORTED)
+		return (false);
+	return (why == NULL || strcmp(why, evutil_socket_error_to_string(err)) ==
+	    0);
+}
+
+/*
+ * What a failed plain link's socket still holds from its peer, sent before
+ * the failure (a write that met the peer's reset leaves it unread): read it
+ * for the other link, up to RELAY_REST_MAX bytes.  Not TLS: a TLS link reads
+ * its rest through its bufferevent (relay_link_write_failed).
  */
 static void
-relay_link_ended(struct gw_link *l, bool error, int err, char *why)
+relay_read_rest(struct gw_link *l)
+{
+	evutil_socket_t		 fd = bufferevent_getfd(l->bev);
+	struct evbuffer		*in;
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	size_t			 got = 0, left;
+	ssize_t			 r;
+	int			 nv, i;
+
+	if (!l->ops->plain || l->eof)
+		return;
+#ifdef HAVE_SPLICE
+	if (l->session->spliced) {
+		while (l->piped < l->pipe_size && got < RELAY_REST_MAX) {
+			r = splice(fd, NULL, l->pipe[1], NULL, l->pipe_size -
+			    l->piped, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (r <= 0)
+				return;
+			l->bytes_read += (uint64_t)r;
+			l->piped += (size_t)r;
+			got += (size_t)r;
+		}
+		return;
+	}
+#endif
+	in = bufferevent_get_input(l->bev);
+	evbuffer_unfreeze(in, 0);
+	while (got < RELAY_REST_MAX) {
+		if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0)
+			break;
+		for (i = 0; i < nv; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+		}
+		if ((r = readv(fd, iov, nv)) <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			break;
+		}
+		left = (size_t)r;
+		for (i = 0; i < nv && left > 0; i++) {
+			if (v[i].iov_len > left)
+				v[i].iov_len = left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, i);
+		got += (size_t)r;
+	}
+	evbuffer_freeze(in, 0);
+}
+
+/* "client reset" or "client error: ..." into reason (size bytes). */
+static void
+relay_fail_reason(struct gw_link *l, int err, const char *why, char *reason,
+    size_t size)
+{
+	if (relay_is_reset(err, why))
+		snprintf(reason, size, "%s reset", l->side);
+	else
+		snprintf(reason, size, "%s error: %s", l->side, why != NULL ?
+		    why : err != 0 ? evutil_socket_error_to_string(err) :
+		    "unknown");
+}
+
+/*
+ * A TLS link's write failed (err, why: as relay_link_failed; taken), most
+ * likely on its peer's reset, while what that peer sent before may still wait
+ * in the socket.  TLS cannot read it back at once as relay_read_rest does, so
+ * the link is read on until its read ends too (then relay_link_failed).
+ * Meanwhile the session is failed: no FIN to anyone, nothing more read from
+ * the other link, the bytes owed to l dropped (not counted as written), and
+ * the drain deadline runs.
+ */
+static void
+relay_link_write_failed(struct gw_link *l, int err, char *why)
+{
+	struct gw_link		*other = relay_other(l);
+	struct gw_session	*s = l->session;
+	struct evbuffer		*out = bufferevent_get_output(l->bev);
+	char			 reason[512];
+
+	l->write_err = err != 0 ? err : EPIPE;
+	l->reading_rest = true;
+	relay_fail_reason(l, err, why, reason, sizeof reason);
+	free(why);
+	gw_log_debug("session %" PRIu64 " %s: %s; reading what it sent before",
+	    s->id, l->side, reason);
+	relay_first_end(s, reason);
+	s->failed = true;
+	evbuffer_drain(out, evbuffer_get_length(out));
+	if (!other->dead) {
+		other->paused = false;
+		relay_reading(other, false);
+	}
+	/* libevent stopped the link's events with the error: read on. */
+	bufferevent_disable(l->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(l->bev, EV_READ);
+	relay_check_done(s);
+}
+
+/*
+ * Link l failed (err: the errno, why: a transport's own description or NULL;
+ * taken): the stream is cut both ways.  What l sent before failing still
+ * goes to the other link; nothing more is read from the other link (its bytes
+ * can go nowhere); once the other link has been handed every byte owed to it,
+ * the session closes and resets it (relay_check_cut), so no peer reads a cut
+ * stream as complete.  drain_timeout bounds the wait.
+ */
+static void
+relay_link_failed(struct gw_link *l, int err, char *why)
 {
 	struct gw_link		*other = relay_other(l);
 	struct gw_session	*s = l->session;
 	char			 reason[512];
 
-	relay_move(l);
-	if (!error) {
-		l->eof = true;
-		if (l->ops->no_eof) {
-			/* A serial line has no EOF: reading 0 is a hang-up. */
-			snprintf(reason, sizeof reason, "%s device hung up",
-			    l->side);
-		} else {
-			if (l == &s->server)
-				s->route->server_closed = true;
-			snprintf(reason, sizeof reason, "%s closed", l->side);
-		}
-		relay_first_end(s, reason);
-		if (s->spliced)
-			event_del(l->rd);
-		else if (l->ops->after_eof != NULL && !l->shut)
-			l->ops->after_eof(l->bev);
-	} else {
-		l->dead = l->eof = true;
-		if (s->spliced) {
-			event_del(l->rd);
-			event_del(l->wr);
-		} else
-			bufferevent_disable(l->bev, EV_READ | EV_WRITE);
-		snprintf(reason, sizeof reason, "%s error: %s", l->side,
-		    why != NULL ? why : err != 0 ?
-		    evutil_socket_error_to_string(err) : "unknown");
-		relay_first_end(s, reason);
-		if (other->paused) {
-			/* Its bytes can go nowhere now; read on to its EOF. */
-			other->paused = false;
-			if (!other->eof && !other->dead)
-				relay_reading(other, true);
-		}
+	if (l->dead || s->state == GW_SESSION_CLOSED) {
+		free(why);
+		return;
 	}
+	relay_read_rest(l);
+	relay_move(l);
+	l->dead = l->eof = true;
+	l->reading_rest = false;
+	if (s->spliced) {
+		event_del(l->rd);
+		event_del(l->wr);
+	} else
+		bufferevent_disable(l->bev, EV_READ | EV_WRITE);
+	relay_fail_reason(l, err, why, reason, sizeof reason);
 	free(why);
+	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
+	relay_first_end(s, reason);
+	s->failed = true;
+	if (!other->dead) {
+		other->paused = false;
+		relay_reading(other, false);
+#ifdef HAVE_SPLICE
+		/* What waits in l's pipe goes on to other. */
+		if (s->spliced)
+			relay_splice_flush(other);
+#endif
+	}
+	relay_check_done(s);
+}
+
+/* Link l sent its last byte (what is BEV_EVENT_EOF). */
+static void
+relay_link_ended(struct gw_link *l)
+{
+	struct gw_link		*other = relay_other(l);
+	struct gw_session	*s = l->session;
+	char			 reason[512];
+
+	if (l->dead || s->state == GW_SESSION_CLOSED)
+		return;
+	if (l->write_err != 0) {
+		/* Our write met its reset first: not an end, a failure. */
+		relay_link_failed(l, l->write_err, NULL);
+		return;
+	}
+	relay_move(l);
+	l->eof = true;
+	if (l->ops->no_eof) {
+		/* A serial line has no EOF: reading 0 is a hang-up. */
+		snprintf(reason, sizeof reason, "%s device hung up", l->side);
+	} else {
+		if (l == &s->server)
+			s->route->server_closed = true;
+		snprintf(reason, sizeof reason, "%s closed", l->side);
+	}
+	relay_first_end(s, reason);
+	if (s->spliced)
+		event_del(l->rd);
+	else if (l->ops->after_eof != NULL && !l->shut)
+		l->ops->after_eof(l->bev);
 	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
 	relay_check_shut(other);
 	relay_check_shut(l);
@@ -263,9 +511,9 @@ relay_splice_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (n == 0)
-		relay_link_ended(src, false, 0, NULL);
+		relay_link_ended(src);
 	else if (errno != EAGAIN && errno != EINTR)
-		relay_link_ended(src, true, errno, NULL);
+		relay_link_failed(src, errno, NULL);
 }
 
 /*
@@ -301,6 +549,7 @@ relay_splice_flush(struct gw_link *dst)
 			goto failed;
 		}
 		src->piped -= (size_t)n;
+		dst->bytes_written += (uint64_t)n;
 		wrote = true;
 	}
 	event_del(dst->wr);
@@ -328,7 +577,7 @@ failed:
 		}
 		return;
 	}
-	relay_link_ended(dst, true, errno, NULL);
+	relay_link_failed(dst, errno, NULL);
 }
 
 static void
@@ -424,6 +673,7 @@ relay_move(struct gw_link *src)
 	struct gw_link		*dst = relay_other(src);
 	struct evbuffer		*in = bufferevent_get_input(src->bev), *out;
 	size_t			 n = evbuffer_get_length(in);
+	int			 w;
 
 	if (n == 0)
 		return;
@@ -434,16 +684,23 @@ relay_move(struct gw_link *src)
 	}
 	relay_touch(src->session);
 	out = bufferevent_get_output(dst->bev);
-	if (dst->ops->plain && evbuffer_get_length(out) == 0) {
+	if (dst->ops->plain && dst->write_err == 0 &&
+	    evbuffer_get_length(out) == 0) {
 		/*
 		 * Nothing queued ahead of these bytes: write them now.  A
 		 * queued write costs a poll for writability and two epoll_ctl
 		 * calls, on every message of a chatty session.  What the
-		 * socket does not take is queued below; an error is left for
-		 * the bufferevent to meet on its own write and report.
+		 * socket does not take is queued below.  An error is kept:
+		 * this write took the socket's pending error (a reset), so the
+		 * link's next read may say EOF (relay_link_ended turns that
+		 * back into the failure); the bufferevent's own write meets
+		 * EPIPE and reports it.
 		 */
-		(void)evbuffer_write_atmost(in, bufferevent_getfd(dst->bev),
-		    -1);
+		if ((w = evbuffer_write_atmost(in, bufferevent_getfd(dst->bev),
+		    -1)) > 0)
+			dst->bytes_written += (uint64_t)w;
+		else if (w == -1 && errno != EAGAIN && errno != EINTR)
+			dst->write_err = errno;
 		if (evbuffer_get_length(in) == 0)
 			return;
 	}
@@ -495,12 +752,12 @@ relay_read_more(struct gw_link *src)
 			evbuffer_freeze(in, 0);
 			if (r == 0) {
 				bufferevent_disable(src->bev, EV_READ);
-				relay_link_ended(src, false, 0, NULL);
+				relay_link_ended(src);
 				return (-1);
 			}
 			if (errno == EAGAIN || errno == EINTR)
 				return (0);
-			relay_link_ended(src, true, errno, NULL);
+			relay_link_failed(src, errno, NULL);
 			return (-1);
 		}
 		left = (size_t)r;
@@ -562,6 +819,8 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	struct gw_link		*l = arg, *other = relay_other(l);
 	struct gw_session	*s = l->session;
 	int			 err = EVUTIL_SOCKET_ERROR();
+	struct timeval		 now = { 0, 0 };
+	char			*why;
 
 	if (l->dead)
 		return;
@@ -569,7 +828,8 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 		/*
 		 * Reported again: libevent's TLS bufferevent, re-armed after
 		 * close_notify (after_eof), stopped writing once more.  What
-		 * is still owed to this peer cannot be written: it is done.
+		 * is still owed to this peer cannot be written: it is done,
+		 * and the stream from the other link is cut (reset it).
 		 */
 		if (!l->shut && evbuffer_get_length(bufferevent_get_output(bev))) {
 			gw_log_debug("session %" PRIu64 " %s: cannot write after "
@@ -577,16 +837,51 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 			    evbuffer_get_length(bufferevent_get_output(bev)));
 			l->dead = true;
 			bufferevent_disable(bev, EV_READ | EV_WRITE);
-			relay_check_shut(other);
+			s->failed = true;
+			if (!other->dead) {
+				other->paused = false;
+				relay_reading(other, false);
+			}
 			relay_check_done(s);
 		}
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
-		relay_link_ended(l, false, 0, NULL);
-	else if (what & BEV_EVENT_ERROR)
-		relay_link_ended(l, true, err,
-		    l->ops->error != NULL ? l->ops->error(bev) : NULL);
+		relay_link_ended(l);
+	else if (what & BEV_EVENT_ERROR) {
+		why = l->ops->error != NULL ? l->ops->error(bev) : NULL;
+		if ((what & BEV_EVENT_WRITING) && !l->ops->plain &&
+		    !l->ops->no_eof && !l->eof && !l->reading_rest &&
+		    !s->spliced)
+			relay_link_write_failed(l, err, why);
+		else if ((what & BEV_EVENT_READING) && !l->ops->plain &&
+		    !s->spliced && !l->fail_pending) {
+			/*
+			 * libevent's TLS bufferevent reports a read error
+			 * before it adds the records it read in the same
+			 * pass to the input: handle the failure from the
+			 * loop, once they are there.
+			 */
+			l->fail_pending = true;
+			l->fail_err = err;
+			l->fail_why = why;
+			bufferevent_disable(bev, EV_READ | EV_WRITE);
+			evtimer_add(s->flush, &now);
+		} else
+			relay_link_failed(l, err, why);
+	}
+}
+
+/* Bytes left a link's output buffer: handed to its socket or to TLS. */
+static void
+relay_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct gw_link	*l = arg;
+
+	(void)buf;
+	if (!l->reading_rest)	/* else dropped, not written */
+		l->bytes_written += (uint64_t)info->n_deleted;
 }
 
 void
@@ -596,6 +891,8 @@ gw_relay_start(struct gw_session *s)
 	int		 i;
 
 	for (i = 0; i < 2; i++) {
+		evbuffer_add_cb(bufferevent_get_output(l[i]->bev),
+		    relay_output_cb, l[i]);
 		bufferevent_setcb(l[i]->bev, relay_read, relay_write,
 		    relay_event, l[i]);
 		bufferevent_setwatermark(l[i]->bev, EV_READ, 0, 0);

@@ -8,8 +8,17 @@
  * stops until that output drains to GW_RELAY_LOW_WATERMARK, so a slow reader
  * never makes memory grow.  Half-close: the other side's EOF is passed on
  * (shutdown SHUT_WR, or TLS close_notify) only after every byte before it was
- * written; the session ends when both directions are done, or when
- * drain_timeout passes after the first EOF.
+ * written; the session ends when both directions are done, or at the
+ * drain_timeout deadline, counted from the first end of either direction
+ * (dbgbridge.ini(5) drain_timeout).
+ *
+ * A cut stream never looks complete (dbgbridge(8) "LOGGING"): when a link
+ * fails (a reset, a socket or TLS error), the session's reason is "client
+ * reset" / "server reset" (ECONNRESET, EPIPE, ECONNABORTED) or "client
+ * error: ..." / "server error: ...", nothing more is read from the other
+ * link, and once the bytes the failed link sent before it failed have been
+ * handed to the other link's socket and sent by its kernel, the other link
+ * is reset (SO_LINGER 0, no FIN, no close_notify).
  *
  * Splice mode (Linux, splice(2)): a session between two TCP sockets that
  * turns out to carry bulk (256 KiB from one side) moves its bytes
@@ -20,6 +29,8 @@
 #define GW_RELAY_H
 
 #include <stddef.h>
+
+#include <event2/util.h>
 
 struct gw_link;
 struct gw_session;
@@ -39,9 +50,8 @@ void	 gw_relay_start(struct gw_session *s);
  * Wind a session down without losing bytes (design.md DisconnectProcessServer,
  * `ctl disconnect`, a route's end): as if the client had closed, the server
  * gets what was read from the client and then EOF; what it still sends
- * reaches the client, which then gets EOF.  Sets DRAINING: drain_timeout
- * (a time without progress) bounds the wait.  A session not yet relaying
- * closes at once.
+ * reaches the client, which then gets EOF.  Sets DRAINING: the drain_timeout
+ * deadline bounds the wait.  A session not yet relaying closes at once.
  */
 void	 gw_relay_drain(struct gw_session *s, const char *reason);
 
@@ -50,6 +60,19 @@ void	 gw_relay_drain(struct gw_session *s, const char *reason);
  * dst (its output buffer, and in splice mode the other link's pipe).
  */
 size_t	 gw_relay_owed(struct gw_link *dst);
+
+/*
+ * Bytes the kernel holds for link l's peer and has not yet sent (SIOCOUTQNSD,
+ * tcp(7)): a reset throws them away.  0 where the socket cannot say (not
+ * TCP, not Linux).  For a TLS link they are bytes of TLS records.
+ */
+size_t	 gw_relay_unsent(struct gw_link *l);
+
+/*
+ * The session's flush timer (session.c makes it with this callback, arg the
+ * session): after a link failed, poll until the other link's bytes are sent.
+ */
+void	 gw_relay_flush_timeout(evutil_socket_t fd, short what, void *arg);
 
 /*
  * Release what splice mode holds (two pipes, four events); the session is

@@ -40,8 +40,8 @@ gw_report_counters_bytes(const struct gw_gateway *gw,
 		if (route->counters != c)
 			continue;
 		TAILQ_FOREACH(s, &route->sessions, entry) {
-			*up += s->client.bytes_read;
-			*down += s->server.bytes_read;
+			*up += s->server.bytes_written;
+			*down += s->client.bytes_written;
 		}
 	}
 }
@@ -89,7 +89,7 @@ gw_report_session_log_fields(const struct gw_session *s, uint64_t duration_ms,
 	rc |= report_link(out, &s->server);
 	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"duration_ms\":%" PRIu64
-	    ",\"reason\":", s->client.bytes_read, s->server.bytes_read,
+	    ",\"reason\":", s->server.bytes_written, s->client.bytes_written,
 	    duration_ms) < 0;
 	rc |= gw_json_string(out, reason);
 	return (rc != 0 ? -1 : 0);
@@ -112,8 +112,8 @@ gw_report_session_json(struct gw_gateway *gw, const struct gw_session *s,
 	rc |= report_link(out, &s->server);
 	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"age_ms\":%" PRIu64
-	    ",\"idle_ms\":%" PRIu64 "}", s->client.bytes_read,
-	    s->server.bytes_read, gw_report_us_since(&now, &s->started) / 1000,
+	    ",\"idle_ms\":%" PRIu64 "}", s->server.bytes_written,
+	    s->client.bytes_written, gw_report_us_since(&now, &s->started) / 1000,
 	    gw_report_us_since(&now, &s->active) / 1000) < 0;
 	return (rc != 0 ? -1 : 0);
 }

@@ -38,7 +38,8 @@ int	 gw_report_json_string(struct evbuffer *out, const char *s);
  * Bytes a route name has relayed since the daemon started (route.h, struct
  * gw_route_counters): its closed sessions (c->bytes_up, bytes_down) and the
  * open ones of every route object of that name, a route a reload retired
- * included (each link's bytes_read): *up client to server, *down server to
+ * included (each link's bytes_written: what reached
+ * its peer): *up client to server, *down server to
  * client, in bytes.
  */
 struct gw_route_counters;

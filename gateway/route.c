@@ -339,8 +339,12 @@ route_check_ended(struct gw_route *route)
 	gw_gateway_route_ended(route->gateway, route);
 }
 
-void
-gw_route_end(struct gw_route *route, const char *reason)
+/*
+ * End the route; drain: wind relaying sessions down now (gw_relay_drain),
+ * else leave them to end by themselves.
+ */
+static void
+route_end(struct gw_route *route, const char *reason, bool drain)
 {
 	struct gw_session	*s, *next;
 
@@ -356,7 +360,12 @@ gw_route_end(struct gw_route *route, const char *reason)
 	/* A session that is not relaying yet closes (and unlinks) at once. */
 	for (s = TAILQ_FIRST(&route->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		gw_relay_drain(s, reason);
+		if (drain)
+			gw_relay_drain(s, reason);
+		else if (s->state < GW_SESSION_RELAYING) {
+			s->stop_closed = true;
+			gw_session_close(s, reason);
+		}
 	}
 	/* No session waits in connect now: stop waiting for servers. */
 	if (route->connect_state != NULL) {
@@ -365,6 +374,18 @@ gw_route_end(struct gw_route *route, const char *reason)
 	}
 	route_check_ended(route);
 	gw_gateway_check_stopping(route->gateway);
+}
+
+void
+gw_route_end(struct gw_route *route, const char *reason)
+{
+	route_end(route, reason, true);
+}
+
+void
+gw_route_stop(struct gw_route *route, const char *reason)
+{
+	route_end(route, reason, false);
 }
 
 /*
@@ -397,8 +418,8 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 
 	route->nsessions--;
 	route->counters->open--;
-	route->counters->bytes_up += s->client.bytes_read;
-	route->counters->bytes_down += s->server.bytes_read;
+	route->counters->bytes_up += s->server.bytes_written;
+	route->counters->bytes_down += s->client.bytes_written;
 	/*
 	 * A serial line's one session has ended: its listener, paused by
 	 * route_accept, watches again, also when a reload has moved it to

@@ -44,7 +44,7 @@ struct gw_route_door {
  */
 #define GW_ROUTE_NBUCKETS	14
 /* Close reason classes counted per route: metrics.c's table, "other" last. */
-#define GW_ROUTE_NREASONS	24
+#define GW_ROUTE_NREASONS	27
 
 struct gw_route_histogram {
 	uint64_t	 bucket[GW_ROUTE_NBUCKETS];	/* not cumulative */
@@ -176,6 +176,15 @@ int	 gw_route_start_missing(struct gw_route *route, char **cause);
  * gw_gateway_route_ended.  Safe to call again.
  */
 void	 gw_route_end(struct gw_route *route, const char *reason);
+
+/*
+ * As gw_route_end, for the daemon's stop (SIGTERM, SIGINT: dbgbridge(8)
+ * "SIGNALS"): stop accepting; a session not yet relaying closes at once with
+ * reason (its stop_closed set); relaying sessions are left to end by
+ * themselves (the gateway resets those still open at the stop deadline).
+ * Safe to call again.
+ */
+void	 gw_route_stop(struct gw_route *route, const char *reason);
 
 /* A session of this route has closed: totals, and ENDED when it was the last. */
 void	 gw_route_session_closed(struct gw_route *route, struct gw_session *s);

@@ -97,13 +97,27 @@ gw_session_reason(struct gw_session *s, const char *reason)
 		s->reason = strdup(reason);
 }
 
+void
+gw_session_cut(struct gw_session *s, const char *why)
+{
+	char	*reason;
+
+	if (s->state == GW_SESSION_CLOSED)
+		return;
+	if (s->reason != NULL &&
+	    asprintf(&reason, "%s, then %s", s->reason, why) != -1) {
+		free(s->reason);
+		s->reason = reason;
+	}
+	gw_session_close(s, why);
+}
+
 static void
 session_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_session	*s = arg;
 	struct timeval		 now;
 	unsigned		 idle_ms, limit = s->route->conf->idle_timeout_ms;
-	char			*reason;
 
 	(void)fd;
 	(void)what;
@@ -130,18 +144,11 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 			gw_session_close(s, "idle timeout");
 		break;
 	case GW_SESSION_DRAINING:
-		/* drain_timeout: a time without progress, not a deadline. */
-		limit = s->route->conf->drain_timeout_ms;
-		if (idle_ms + 1 < limit) {
-			session_arm(s, limit - idle_ms);
-			break;
-		}
-		if (s->reason != NULL &&
-		    asprintf(&reason, "%s, then drain timeout", s->reason) != -1) {
-			free(s->reason);
-			s->reason = reason;
-		}
-		gw_session_close(s, "drain timeout");
+		/*
+		 * drain_timeout: a deadline from the first end of either
+		 * direction, not extended by progress (dbgbridge.ini(5)).
+		 */
+		gw_session_cut(s, "drain timeout");
 		break;
 	default:
 		break;
@@ -372,7 +379,11 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	char				*cause = NULL, *reason;
 
 	if ((s = calloc(1, sizeof *s)) == NULL ||
-	    (s->timer = evtimer_new(gw->base, session_timeout, s)) == NULL) {
+	    (s->timer = evtimer_new(gw->base, session_timeout, s)) == NULL ||
+	    (s->flush = evtimer_new(gw->base, gw_relay_flush_timeout, s)) ==
+	    NULL) {
+		if (s != NULL && s->timer != NULL)
+			event_free(s->timer);
 		free(s);
 		close(fd);
 		gw_log_error("route %s: out of memory for a session",
@@ -487,7 +498,8 @@ session_log(struct gw_session *s)
 	    "bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " duration_ms=%" PRIu64
 	    " reason=\"%s\"", s->id, s->route->conf->name, s->client.peer,
 	    s->client.ops->name, tls[0], s->server.peer, s->server.ops->name,
-	    tls[1], s->client.bytes_read, s->server.bytes_read, ms, reason);
+	    tls[1], s->server.bytes_written, s->client.bytes_written, ms,
+	    reason);
 	if (fields != NULL)
 		evbuffer_free(fields);
 }
@@ -499,18 +511,20 @@ gw_session_close(struct gw_session *s, const char *reason)
 	struct gw_gateway	*gw = route->gateway;
 	struct gw_link		*l[2] = { &s->client, &s->server };
 	struct linger		 rst = { 1, 0 };
+	size_t			 unsent;
 	bool			 cut;
 	int			 i;
 
 	if (s->state == GW_SESSION_CLOSED)
 		return;
-	/* Relaying stopped before both directions ended: the stream is cut. */
+	/* Relaying had begun: a link not finished both ways is cut. */
 	cut = s->state >= GW_SESSION_RELAYING;
 	gw_session_reason(s, reason);
 	gw_metrics_session_closed(s, s->reason != NULL ? s->reason : reason);
 	s->state = GW_SESSION_CLOSED;
 	session_fd_settled(s);
 	evtimer_del(s->timer);
+	evtimer_del(s->flush);
 	if (s->connect != NULL)
 		route->connect_ops->connect_cancel(s->connect);
 	s->connect = NULL;
@@ -519,13 +533,6 @@ gw_session_close(struct gw_session *s, const char *reason)
 			continue;
 		bufferevent_setcb(l[i]->bev, NULL, NULL, NULL, NULL);
 		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
-		/*
-		 * Say goodbye properly where we have not yet: libevent frees a
-		 * TLS link without close_notify, which its peer would read as
-		 * a truncation rather than an end.
-		 */
-		if (l[i]->shut)
-			continue;
 		if (l[i]->ops->no_eof) {
 			/*
 			 * A serial line has no FIN nor RST to give: its
@@ -534,24 +541,47 @@ gw_session_close(struct gw_session *s, const char *reason)
 			 * fd on a pseudo-terminal and keeps a non-root daemon
 			 * from opening it again ("serial port busy").
 			 */
-			l[i]->ops->half_close(l[i]->bev);
+			if (!l[i]->shut)
+				l[i]->ops->half_close(l[i]->bev);
 			continue;
 		}
 		if (l[i]->dead)
 			continue;
-		if (cut || gw_relay_owed(l[i]) != 0) {
+		if (gw_relay_owed(l[i]) != 0 || (cut && (s->failed ||
+		    !l[i]->shut || !l[i]->eof))) {
 			/*
-			 * Bytes owed to this peer are lost: say so with a
+			 * This peer's stream was cut: bytes owed to it are
+			 * lost, or what it still sends can go nowhere (the
+			 * other link failed, a deadline passed).  Say so with a
 			 * reset, never with FIN or close_notify, which read as
-			 * a complete stream.
+			 * a complete stream.  What its kernel had not sent yet
+			 * goes with the reset: not counted as delivered (plain
+			 * links; a TLS link's figure is what TLS was handed).
 			 */
+			unsent = l[i]->ops->plain ? gw_relay_unsent(l[i]) : 0;
+			l[i]->bytes_written -= unsent < l[i]->bytes_written ?
+			    unsent : l[i]->bytes_written;
 			setsockopt(bufferevent_getfd(l[i]->bev), SOL_SOCKET,
 			    SO_LINGER, &rst, sizeof rst);
-		} else
+		} else if (!l[i]->shut) {
+			/*
+			 * Say goodbye properly where we have not yet: libevent
+			 * frees a TLS link without close_notify, which its peer
+			 * would read as a truncation rather than an end.
+			 */
 			l[i]->ops->half_close(l[i]->bev);
+		}
 	}
 	gw_relay_stop(s);
 	session_log(s);
+	if (gw->stopping) {
+		if (!s->stop_closed)
+			gw->stop_ended++;
+		else if (cut)
+			gw->stop_reset++;
+		else
+			gw->stop_unstarted++;
+	}
 	TAILQ_REMOVE(&route->sessions, s, entry);
 	TAILQ_INSERT_TAIL(&gw->closed, s, entry);
 	event_active(gw->reap, EV_TIMEOUT, 0);
@@ -570,6 +600,9 @@ gw_session_reap(struct gw_gateway *gw)
 		if (s->server.bev != NULL)
 			bufferevent_free(s->server.bev);
 		event_free(s->timer);
+		event_free(s->flush);
+		free(s->client.fail_why);
+		free(s->server.fail_why);
 		free(s->reason);
 		free(s);
 	}

@@ -40,10 +40,22 @@ struct gw_link {
 	char					 tls_version[16];
 	char					 tls_subject[256];	/* escaped */
 	uint64_t				 bytes_read;	/* from this link */
+	uint64_t				 bytes_written;	/* to this link's peer:
+							   handed to the kernel
+							   or to TLS */
 	bool					 eof;	/* the peer sent its last byte */
 	bool					 shut;	/* we half-closed our writing */
 	bool					 dead;	/* failed: no more I/O */
 	bool					 paused;	/* reading stopped: backpressure */
+	int					 write_err;	/* a write to this link
+							   failed (errno) */
+	bool					 reading_rest;	/* TLS: its write failed;
+							   reading what its peer
+							   sent before (relay.c) */
+	bool					 fail_pending;	/* TLS: its read failed;
+							   handled from the loop */
+	int					 fail_err;	/* its errno */
+	char					*fail_why;	/* its description */
 	/* splice mode (relay.c): the session moves bytes in the kernel */
 	int					 pipe[2];	/* read from here, owed to the other link */
 	size_t					 piped;		/* bytes in pipe */
@@ -62,6 +74,15 @@ struct gw_session {
 	bool				 fd_pending;	/* counted in gw->fd_pending */
 	void				*connect;	/* connect_ops' attempt */
 	struct event			*timer;	/* the current state's timeout */
+	struct event			*flush;	/* relay.c: waits for the kernel
+						   to send what a link is owed
+						   before its reset */
+	unsigned			 flush_ms;	/* its current period */
+	bool				 failed;	/* a link failed: the other
+						   gets what it is owed, then
+						   a reset (relay.c) */
+	bool				 stop_closed;	/* closed by the stop
+						   (gateway.c), not by itself */
 	struct timeval			 started;
 	struct timeval			 active;	/* last byte relayed */
 	struct timeval			 since;	/* entered this state (monotonic) */
@@ -95,7 +116,9 @@ const char *gw_session_state_name(enum gw_session_state state);
 /*
  * Enter a state and arm its timeout: HANDSHAKE handshake_timeout (counted from
  * accept), CONNECTING connect_timeout, RELAYING idle_timeout (0: none),
- * DRAINING drain_timeout (ms, from the route).
+ * DRAINING drain_timeout (ms, from the route): a deadline from the first end
+ * of either direction, armed once, not extended by progress
+ * (dbgbridge.ini(5) drain_timeout).
  */
 void	 gw_session_set_state(struct gw_session *s, enum gw_session_state state);
 
@@ -109,13 +132,25 @@ void	 gw_session_reason(struct gw_session *s, const char *reason);
  * End the session now: record the reason (unless one is already recorded),
  * stop both links, write the one log line (design.md: id, route, both peers,
  * transports, TLS version and peer subject, bytes each way, duration,
- * reason), unlink it from its route, and free it from the event loop.  A
- * link whose stream was cut (relaying had begun and it was not yet
- * half-closed, or bytes were still owed to it) is reset, never given FIN or
- * close_notify; callers that must not lose bytes drain first
- * (gw_relay_drain).  Safe to call once; later calls are no-ops.
+ * reason; bytes_up / bytes_down are the bytes handed to each peer's socket
+ * or TLS, dbgbridge(8) LOGGING), unlink it from its route, and free it from
+ * the event loop.  A link whose stream was cut (relaying had begun and it
+ * had not finished both ways: we half-closed it and it sent its end; or a
+ * link of the session failed; or bytes were still owed to it) is reset
+ * (SO_LINGER 0), never given FIN or close_notify, and what its kernel had
+ * not sent is not counted as delivered (plain links); callers that must not
+ * lose bytes drain first (gw_relay_drain).  Safe to call once; later calls
+ * are no-ops.
  */
 void	 gw_session_close(struct gw_session *s, const char *reason);
+
+/*
+ * End the session now at a deadline (drain_timeout, the stop deadline): as
+ * gw_session_close, and when a reason is already recorded (the session was
+ * ending) it becomes "REASON, then WHY" ("client closed, then drain
+ * timeout").  why is copied.
+ */
+void	 gw_session_cut(struct gw_session *s, const char *why);
 
 /*
  * Free every closed session waiting on the gateway (called from the gateway's

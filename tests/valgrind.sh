@@ -46,7 +46,7 @@ rc=$?
 found=0
 for f in "$work"/logs/vg.*.log; do
 	[[ -f $f ]] || continue
-	if grep -v -E '^==[0-9]+== (Warning: noted but unhandled ioctl 0x540[cd] with no size/direction hints\.|   This could cause spurious value errors to appear\.|   See README_MISSING_SYSCALL_OR_IOCTL for guidance on writing a proper wrapper\.)$' \
+	if grep -v -E '^==[0-9]+== (Warning: noted but unhandled ioctl 0x(540[cd]|894b) with no size/direction hints\.|   This could cause spurious value errors to appear\.|   See README_MISSING_SYSCALL_OR_IOCTL for guidance on writing a proper wrapper\.)$' \
 		"$f" | grep -q .; then
 		echo "==== memcheck: ${f##*/}"
 		cat "$f"

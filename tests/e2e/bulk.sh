@@ -10,9 +10,9 @@
 # Prints the throughput (information only).
 #
 # Then, with a second session open and idle (socat echoing, the client
-# silent), SIGTERM to a: a exits 0 within drain_timeout (3s) plus slack,
-# the client sees its connection end, and the session's one line says
-# reason="route ended".
+# silent), SIGTERM to a: a exits 0 at its stop deadline (stop_timeout = 3s)
+# plus slack, the client sees its connection end, and the session's one line
+# says reason="stopped: deadline".
 . "$(dirname "$0")/lib.sh"
 
 need_prog openssl ss timeout
@@ -31,6 +31,7 @@ make_cert bulk-b dbgbridge-e2e-bulk
 cat >"$TMP/a.ini" <<EOF
 [gateway]
 log_level = info
+stop_timeout = 3s
 
 [route a]
 serve = tcp:port=$A_PORT
@@ -134,16 +135,16 @@ t0=${EPOCHREALTIME/./}
 stop_bridge a
 t1=${EPOCHREALTIME/./}
 elapsed_s secs "$t0" "$t1"
-((t1 - t0 < 15000000)) || fail "a took ${secs}s to exit after SIGTERM with drain_timeout = 3s"
-note "a exited 0 ${secs}s after SIGTERM with one idle session open (drain_timeout = 3s)"
+((t1 - t0 < 15000000)) || fail "a took ${secs}s to exit after SIGTERM with stop_timeout = 3s"
+note "a exited 0 ${secs}s after SIGTERM with one idle session open (stop_timeout = 3s)"
 wait_exit "$IDLE_PID" 10 || fail "the open session's client is still connected after a exited"
 wait_log "$TMP/idle-client.out" '^closed$' 5
 n=$(session_lines a | wc -l)
 [[ $n == 2 ]] || fail "a logged $n session lines for 2 sessions"
 line=$(session_lines a | sed -n 2p)
 field why "$line" reason
-[[ $why == "route ended" ]] ||
-	fail "a: the session open at SIGTERM ended with reason=\"$why\", want \"route ended\": $line"
+[[ $why == "stopped: deadline" ]] ||
+	fail "a: the session open at SIGTERM ended with reason=\"$why\", want \"stopped: deadline\": $line"
 note "a: $line"
 wait_log "$TMP/b.log" ' info session .*reason=' 15 2
 note "b: $(session_lines b | sed -n 2p)"

@@ -119,7 +119,7 @@ _one_open() { [[ $(open_sessions) == 1 ]]; }
 _poll 30 _one_open || fail "b still has $(open_sessions) sessions open 30 s after the $N clients went (want the bystander's 1)"
 lines=$(session_lines b ' route=f ' | wc -l)
 ((lines >= served + 5)) || fail "b logged $lines session lines, fewer than the $served sessions it served and the 5 more"
-bad=$(session_lines b ' route=f ' | grep -E -v 'reason="(client closed|client error: [^"]+|(descriptor limit|server unreachable): Too many open files)"$' | head -n 3 || true)
+bad=$(session_lines b ' route=f ' | grep -E -v 'reason="(client closed|client reset|client error: [^"]+|(descriptor limit|server unreachable): Too many open files)"$' | head -n 3 || true)
 [[ -z $bad ]] || fail "sessions ended for an unexpected reason: $bad"
 note "reasons: $(session_lines b ' route=f ' | sed -E 's/.*reason="([^"]*)".*/\1/' | sort | uniq -c | tr -s ' \n' ' ')"
 

@@ -42,18 +42,35 @@
  *	ones' connect-to-echo times.  An echo that is not the connection's own
  *	message (sessions crossed) is a failure.
  *
- *   loadpeer offer PORT BYTES SEED [TIMEOUT_S]
+ *   loadpeer offer [-h] [-r RATE] PORT BYTES SEED [TIMEOUT_S]
  *	Accept one connection on PORT and write BYTES bytes of a pseudo-random
- *	stream (SEED) to it as fast as it takes them, discarding what it
- *	sends.  On SIGUSR1 prints "offered=N" (bytes the socket has taken so
- *	far) and goes on; on SIGTERM, at the peer's end, or once every byte is
- *	written, prints "offered=N" and exits 0.
+ *	stream (SEED) to it as fast as it takes them (-r: RATE bytes a second,
+ *	a tenth of a second's worth at a time), discarding what it sends.  On
+ *	SIGUSR1 prints "offered=N" (bytes the socket has taken so far) and
+ *	goes on; on SIGTERM, at the peer's end, or once every byte is written,
+ *	prints "offered=N" and then "ended HOW" and exits 0: HOW is "done"
+ *	(every byte written), "eof" (the peer closed), "reset" (a read or a
+ *	write met ECONNRESET, EPIPE or ECONNABORTED) or "terminated".  A peer
+ *	that half-closes is still written to (it may read on).  -h
+ *	(hold): once every byte is written, keep the connection open, reading,
+ *	until the peer ends it ("ended eof" or "ended reset").
  *
- *   loadpeer slowread PORT SEED RATE READ_MS [TIMEOUT_S]
+ *   loadpeer slowread [-c] PORT SEED RATE READ_MS [TIMEOUT_S]
  *	Connect to PORT and read the stream loadpeer offer writes (same SEED)
  *	at RATE bytes a second for READ_MS, checking every byte; then print
- *	"stopped received=N" and read nothing more.  On SIGTERM prints
- *	"ok received=N" and exits 0.
+ *	"stopped received=N" and read nothing more.  On SIGTERM resets the
+ *	connection, prints "ok received=N" and exits 0.  On SIGUSR1 after
+ *	"stopped" it reads on (checking) until the connection ends and prints
+ *	"ended eof|reset received=N".  -c: half-close (SHUT_WR) once the first
+ *	byte has arrived; the stream may then end while reading: prints
+ *	"ended eof|reset received=N after_ms=T" (T: milliseconds from the
+ *	half-close); still open after READ_MS is a failure.
+ *
+ *   loadpeer hold PORT [TIMEOUT_S]
+ *	Accept one connection on PORT, print "accepted", and read nothing (the
+ *	peer's sends stall once the socket buffers are full).  On SIGUSR1 read
+ *	everything until the connection ends and print "ended eof|reset
+ *	received=N"; on SIGTERM print "terminated".
  *
  *   loadpeer blackhole PORT [TIMEOUT_S]
  *	Listen on PORT with a backlog of 0 and fill the accept queue with its
@@ -104,8 +121,9 @@ usage(void)
 	    "       loadpeer stream [-x] [-K N] [-r RATE] PORT SEED [TIMEOUT_S]\n"
 	    "       loadpeer ping [-i INTERVAL_MS] [-n COUNT] PORT [TIMEOUT_S]\n"
 	    "       loadpeer flood [-hrs] [-w WAIT_MS] PORT N [TIMEOUT_S]\n"
-	    "       loadpeer offer PORT BYTES SEED [TIMEOUT_S]\n"
-	    "       loadpeer slowread PORT SEED RATE READ_MS [TIMEOUT_S]\n"
+	    "       loadpeer offer [-h] [-r RATE] PORT BYTES SEED [TIMEOUT_S]\n"
+	    "       loadpeer slowread [-c] PORT SEED RATE READ_MS [TIMEOUT_S]\n"
+	    "       loadpeer hold PORT [TIMEOUT_S]\n"
 	    "       loadpeer blackhole PORT [TIMEOUT_S]\n");
 	exit(2);
 }
@@ -826,51 +844,124 @@ accept_one(uint16_t port)
 	return fd;
 }
 
+/*
+ * How a connection ended: "reset" (ECONNRESET, EPIPE or ECONNABORTED from a
+ * read or a write), "eof" (a read of 0 with no such error before it).
+ */
+static const char *
+end_name(int reset)
+{
+	return reset ? "reset" : "eof";
+}
+
+/*
+ * Read and discard what fd still holds until its end: 1 when that end was a
+ * reset, 0 on EOF.  *n counts the bytes (checked against st when st is not
+ * NULL).
+ */
+static int
+read_to_end(int fd, struct stream *st, uint64_t *n)
+{
+	static uint8_t rbuf[CHUNK];
+	ssize_t k;
+
+	for (;;) {
+		if (stopped)
+			die("terminated while reading to the end: received %"
+			    PRIu64, *n);
+		check_deadline("reading to the end");
+		k = read(fd, rbuf, sizeof rbuf);
+		if (k > 0) {
+			if (st != NULL)
+				stream_check(st, rbuf, (size_t)k, *n);
+			*n += (uint64_t)k;
+		} else if (k == 0)
+			return 0;
+		else if (is_reset(errno))
+			return 1;
+		else if (would_block())
+			poll_fd(fd, POLLIN, 1000);
+		else
+			die("read after %" PRIu64 " bytes: %s", *n,
+			    strerror(errno));
+	}
+}
+
 static void
 mode_offer(int argc, char **argv)
 {
 	static uint8_t sbuf[CHUNK], rbuf[CHUNK];
 	struct stream out;
-	uint64_t total, offered = 0;
+	uint64_t total, offered = 0, rate = 0, quantum = CHUNK, allowed;
 	size_t soff = 0, slen = 0;
+	int64_t t0;
 	ssize_t k;
 	short re;
-	int fd;
+	int fd, hold = 0, reset = 0, ended = 0, peer_eof = 0;
 
-	argv = mode_args(argc, argv, NULL, 3);
+	const struct opt opts[] = {
+		{ 'h', NULL, NULL, &hold }, { 'r', "RATE", &rate, NULL },
+		{ 0, NULL, NULL, NULL }
+	};
+
+	argv = mode_args(argc, argv, opts, 3);
 	total = parse_u64(argv[1], "BYTES");
 	stream_init(&out, parse_u64(argv[2], "SEED"), SEED_DOWN);
+	if (rate != 0)
+		quantum = rate / 10 < 1 ? 1 : rate / 10 > CHUNK ? CHUNK :
+		    rate / 10;
 	fd = accept_one(parse_port(argv[0]));
-	while (offered < total && !stopped) {
+	t0 = now_us();
+	while (offered < total && !stopped && !ended) {
 		check_deadline("offering");
 		if (finish) {
 			finish = 0;
 			printf("offered=%" PRIu64 "\n", offered);
+			fflush(stdout);
 		}
-		if (soff == slen) {
-			slen = total - offered < CHUNK ?
-			    (size_t)(total - offered) : CHUNK;
+		allowed = rate == 0 ? total : (uint64_t)(now_us() - t0) *
+		    rate / 1000000 + quantum;
+		if (soff == slen && offered < allowed) {
+			slen = total - offered < quantum ?
+			    (size_t)(total - offered) : (size_t)quantum;
 			stream_fill(&out, sbuf, slen);
 			soff = 0;
 		}
-		re = poll_fd(fd, POLLIN | POLLOUT, 1000);
+		re = poll_fd(fd, (peer_eof ? 0 : POLLIN) |
+		    (soff < slen ? POLLOUT : 0), soff < slen ? 1000 : 10);
 		if (re == 0)
 			continue;
-		if (re & (POLLIN | POLLHUP | POLLERR)) {
+		if (!peer_eof && (re & (POLLIN | POLLHUP | POLLERR))) {
 			k = read(fd, rbuf, sizeof rbuf);
-			if (k == 0 || (k == -1 && !would_block()))
+			if (k == 0)
+				peer_eof = 1;	/* it half-closed: write on */
+			else if (k == -1 && !would_block()) {
+				reset = is_reset(errno);
+				ended = 1;
 				break;
+			}
 		}
-		if (re & POLLOUT) {
+		if (soff < slen && (re & POLLOUT)) {
 			k = write(fd, sbuf + soff, slen - soff);
 			if (k > 0) {
 				soff += (size_t)k;
 				offered += (uint64_t)k;
-			} else if (k == -1 && !would_block())
-				break;
+			} else if (k == -1 && !would_block()) {
+				reset = is_reset(errno);
+				ended = 1;
+			}
 		}
 	}
 	printf("offered=%" PRIu64 "\n", offered);
+	if (hold && !ended && !stopped && !peer_eof) {
+		uint64_t n = 0;
+
+		reset = read_to_end(fd, NULL, &n);
+		ended = 1;
+	} else if (hold && !ended && !stopped)
+		ended = 1;	/* its EOF came first */
+	printf("ended %s\n", stopped ? "terminated" : !ended ? "done" :
+	    end_name(reset));
 	exit(0);
 }
 
@@ -883,12 +974,16 @@ mode_slowread(int argc, char **argv)
 	struct stream check;
 	struct pollfd pfd;
 	uint64_t rate, read_ms, received = 0, allowed;
-	int64_t t0, stop;
+	int64_t t0, stop, shut_at = 0;
 	size_t want;
 	ssize_t k;
-	int fd;
+	int fd, half = 0, reset;
 
-	argv = mode_args(argc, argv, NULL, 4);
+	const struct opt opts[] = {
+		{ 'c', NULL, NULL, &half }, { 0, NULL, NULL, NULL }
+	};
+
+	argv = mode_args(argc, argv, opts, 4);
 	stream_init(&check, parse_u64(argv[1], "SEED"), SEED_DOWN);
 	rate = parse_u64(argv[2], "RATE");
 	read_ms = parse_u64(argv[3], "READ_MS");
@@ -914,6 +1009,16 @@ mode_slowread(int argc, char **argv)
 		if (k > 0) {
 			stream_check(&check, rbuf, (size_t)k, received);
 			received += (uint64_t)k;
+			if (half && shut_at == 0) {
+				if (shutdown(fd, SHUT_WR) == -1)
+					die("shutdown: %s", strerror(errno));
+				shut_at = now_us();
+			}
+		} else if (half && shut_at != 0 && (k == 0 || is_reset(errno))) {
+			printf("ended %s received=%" PRIu64 " after_ms=%" PRId64
+			    "\n", end_name(k != 0), received,
+			    (now_us() - shut_at) / 1000);
+			exit(0);
 		} else if (k == 0)
 			die("EOF after %" PRIu64 " bytes", received);
 		else if (!would_block())
@@ -925,13 +1030,48 @@ mode_slowread(int argc, char **argv)
 			poll(&pfd, 1, poll_ms(50));
 		}
 	}
+	if (half)
+		die("still open after %" PRIu64 " ms: received %" PRIu64,
+		    read_ms, received);
 	printf("stopped received=%" PRIu64 "\n", received);
-	while (!stopped) {
+	fflush(stdout);
+	while (!stopped && !finish) {
 		check_deadline("holding (not reading)");
 		poll(NULL, 0, poll_ms(200));
 	}
+	if (finish) {
+		reset = read_to_end(fd, &check, &received);
+		printf("ended %s received=%" PRIu64 "\n", end_name(reset),
+		    received);
+		exit(0);
+	}
 	close_reset(fd);
 	printf("ok received=%" PRIu64 "\n", received);
+	exit(0);
+}
+
+/* ---------------------------------------------------------------- hold */
+
+static void
+mode_hold(int argc, char **argv)
+{
+	uint64_t received = 0;
+	int fd, reset;
+
+	argv = mode_args(argc, argv, NULL, 1);
+	fd = accept_one(parse_port(argv[0]));
+	printf("accepted\n");
+	fflush(stdout);
+	while (!stopped && !finish) {
+		check_deadline("holding (not reading)");
+		poll(NULL, 0, poll_ms(200));
+	}
+	if (stopped) {
+		printf("terminated\n");
+		exit(0);
+	}
+	reset = read_to_end(fd, NULL, &received);
+	printf("ended %s received=%" PRIu64 "\n", end_name(reset), received);
 	exit(0);
 }
 
@@ -977,7 +1117,8 @@ static const struct mode {
 	{ "echo", mode_echo }, { "stream", mode_stream },
 	{ "ping", mode_ping }, { "flood", mode_flood },
 	{ "offer", mode_offer }, { "slowread", mode_slowread },
-	{ "blackhole", mode_blackhole }, { NULL, NULL }
+	{ "blackhole", mode_blackhole }, { "hold", mode_hold },
+	{ NULL, NULL }
 };
 
 int

@@ -149,8 +149,10 @@ assert p["client_transport"] == "tcp" and p["client_tls"] is None
 assert p["server_transport"] == "ssl" and p["server_tls"] in ("TLSv1.2", "TLSv1.3")
 assert p["server_tls_peer"] == m.group(1), (p["server_tls_peer"], m.group(1))
 assert p["bytes_up"] == 2 and p["bytes_down"] == 6, (p["bytes_up"], p["bytes_down"])
+# The upstream may close before it reads the client's "hi": its kernel then
+# resets, and the bridges pass the reset on ("server reset").
 assert isinstance(p["duration_ms"], int) and p["reason"] in (
-    "server closed", "client closed"), p["reason"]
+    "server closed", "client closed", "server reset"), p["reason"]
 
 # 3. The refused session: the reason names what it got, escaped.
 w = sessions.get("wrongpin")

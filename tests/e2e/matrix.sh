@@ -29,7 +29,8 @@
 # peers (addresses, socket paths, devices), TLS 1.3 and h's subject where t
 # originates TLS, bytes_up = bytes_down = 16777216 and reason "client
 # closed" / "server closed"; com x com has no end of its own, so t's session
-# ends at SIGTERM with reason "route ended" (its counts are still checked);
+# ends at t's stop deadline after SIGTERM (stop_timeout = 2s) with reason
+# "stopped: deadline" (its counts are still checked);
 # t exits 0 on SIGTERM with a well-formed log.  Prints a table of pair ->
 # MiB/s each way (information only; "!" marks a pair whose bytes arrived
 # intact but whose other checks failed).  Every pair runs even when an earlier
@@ -295,6 +296,7 @@ run_pair() {
 [gateway]
 log_level = info
 pipe_dir = $PIPES
+stop_timeout = 2s
 
 [route m]
 serve = $(serve_spec "$c")
@@ -350,8 +352,8 @@ EOF
 	fi
 
 	if [[ $c == com && $s == com ]]; then
-		# Neither side can end: the operator ends it.
-		reasons='"route ended"'
+		# Neither side can end: the stop deadline ends it.
+		reasons='"stopped: deadline"'
 		stop_t "$name"
 	fi
 	if _poll 15 _log_has "$TMP/$name.log" ' info session .*reason=' 1; then

@@ -201,7 +201,7 @@ for o in OFFER1_PID OFFER2_PID; do
 	reap "${!o}" rc
 done
 for r in slow plain; do
-	wait_log "$TMP/a.log" " route=$r .*reason=\"client error: " 10
+	wait_log "$TMP/a.log" " route=$r .*reason=\"client reset\"" 10
 	note "$r: $(session_lines a " route=$r ")"
 done
 

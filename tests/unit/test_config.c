@@ -278,6 +278,8 @@ test_keys_table(void **state)
 		{ "gateway", "user", GW_CONFIG_STRING, 0, 0, NULL, false },
 		{ "gateway", "max_sessions", GW_CONFIG_UINT, 0, 1000000, "0",
 		  false },
+		{ "gateway", "stop_timeout", GW_CONFIG_DURATION, 0, UINT_MAX,
+		  "60s", false },
 		{ "tls", "user_store", GW_CONFIG_PATH, 0, 0,
 		  "$XDG_CONFIG_HOME/dbgbridge/certs", false },
 		{ "tls", "machine_store", GW_CONFIG_PATH, 0, 0,

@@ -18,6 +18,11 @@
  * A table default under GW_SYSCONFDIR is written SYSCONFDIR/... on the page.
  * TYPE is one word, itself described in the "Value types" list
  * (".It Ar WORD").
+ *
+ * And the systemd unit (contrib/dbgbridge.service.in) gives the daemon more
+ * time to stop (TimeoutStopSec=) than [gateway] stop_timeout's default, so
+ * the daemon resets what is left at its deadline before systemd kills it
+ * (dbgbridge.ini(5) stop_timeout).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -41,6 +46,10 @@
 #endif
 #ifndef GW_SYSCONFDIR
 #define GW_SYSCONFDIR "/etc"
+#endif
+
+#ifndef UNIT_IN
+#define UNIT_IN "contrib/dbgbridge.service.in"
 #endif
 
 #define PAGE		DOC_DIR "/dbgbridge.ini.5"
@@ -406,6 +415,47 @@ test_defaults_match_table(void **state)
 		    bad, PAGE);
 }
 
+/* The unit's TimeoutStopSec= (seconds) exceeds stop_timeout's default. */
+static void
+test_unit_stop_timeout(void **state)
+{
+	const struct gw_config_key	*keys;
+	FILE				*f;
+	char				 line[512], *cause = NULL, *end;
+	unsigned long			 stop_s = 0;
+	unsigned			 def_ms = 0;
+	size_t				 n, i;
+	bool				 found = false;
+
+	(void)state;
+	keys = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(keys[i].section, "gateway") == 0 &&
+		    strcmp(keys[i].name, "stop_timeout") == 0)
+			break;
+	}
+	assert_true(i < n);
+	assert_int_equal(gw_config_parse_duration(keys[i].def, &def_ms,
+	    &cause), 0);
+	if ((f = fopen(UNIT_IN, "r")) == NULL)
+		fail_msg("cannot open %s", UNIT_IN);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "TimeoutStopSec=", 15) != 0)
+			continue;
+		stop_s = strtoul(line + 15, &end, 10);
+		if (*end != 's' && *end != '\n')
+			fail_msg("%s: TimeoutStopSec=%s: want seconds", UNIT_IN,
+			    line + 15);
+		found = true;
+	}
+	fclose(f);
+	if (!found)
+		fail_msg("%s has no TimeoutStopSec= line", UNIT_IN);
+	if (stop_s * 1000 <= def_ms)
+		fail_msg("%s: TimeoutStopSec=%lus does not exceed [gateway] "
+		    "stop_timeout's default (%u ms)", UNIT_IN, stop_s, def_ms);
+}
+
 /* Each documented type is the table's, and described under Value types. */
 static void
 test_types_match_table(void **state)
@@ -462,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_keys_match_table),
 		cmocka_unit_test(test_defaults_match_table),
 		cmocka_unit_test(test_types_match_table),
+		cmocka_unit_test(test_unit_stop_timeout),
 	};
 
 	return (cmocka_run_group_tests(tests, doc_load, NULL));

@@ -67,6 +67,12 @@ test_reason_class(void **state)
 	assert_string_equal(cls("client error: Connection reset by peer"),
 	    "client error");
 	assert_string_equal(cls("route ended"), "route ended");
+	assert_string_equal(cls("server reset"), "server reset");
+	assert_string_equal(cls("client reset"), "client reset");
+	assert_string_equal(cls("client reset, then drain timeout"),
+	    "client reset");
+	assert_string_equal(cls("stopped: deadline"), "stopped");
+	assert_string_equal(cls("stopped: signal"), "stopped");
 	assert_string_equal(cls("route ended by operator"),
 	    "route ended by operator");
 	assert_string_equal(cls("disconnected by operator"),
@@ -126,6 +132,10 @@ test_render_exact(void **state)
 	    "0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"server error\"} "
 	    "0\n"
+	    "dbgbridge_sessions_total{route=\"lab\",reason=\"client reset\"} "
+	    "0\n"
+	    "dbgbridge_sessions_total{route=\"lab\",reason=\"server reset\"} "
+	    "0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"client device "
 	    "hung up\"} 0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"server device "
@@ -159,6 +169,7 @@ test_render_exact(void **state)
 	    "operator\"} 0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"process server "
 	    "ended\"} 0\n"
+	    "dbgbridge_sessions_total{route=\"lab\",reason=\"stopped\"} 0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"closed\"} 0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"other\"} 0\n"
 	    "# HELP dbgbridge_bytes_total Bytes relayed, open sessions "
@@ -523,15 +534,15 @@ test_sessions_json(void **state)
 	    "TLSv1.3");
 	snprintf(s->server.tls_subject, sizeof s->server.tls_subject,
 	    "CN=lab\\x0a\\\"gw");
-	s->client.bytes_read = 5123;
-	s->server.bytes_read = 88210;
+	s->server.bytes_written = 5123;	/* up: handed to the server */
+	s->client.bytes_written = 88210;
 	TAILQ_INSERT_TAIL(&f->route.sessions, s, entry);
 	memset(&s2, 0, sizeof s2);
 	s2 = *s;
 	s2.id = 4;
 	s2.state = GW_SESSION_CONNECTING;
 	s2.server.tls_version[0] = s2.server.tls_subject[0] = '\0';
-	s2.client.bytes_read = s2.server.bytes_read = 0;
+	s2.client.bytes_written = s2.server.bytes_written = 0;
 	TAILQ_INSERT_TAIL(&f->route.sessions, &s2, entry);
 	f->route.nsessions = 2;
 
@@ -593,8 +604,8 @@ test_render_gateway(void **state)
 	struct evbuffer		*b = evbuffer_new();
 	char			*got;
 
-	s->client.bytes_read = 10;
-	s->server.bytes_read = 20;
+	s->server.bytes_written = 10;	/* up */
+	s->client.bytes_written = 20;	/* down */
 	TAILQ_INSERT_TAIL(&f->route.sessions, s, entry);
 	f->route.nsessions = 1;
 	f->counters.open = 1;
