@@ -257,7 +257,7 @@ config_syntax_error(struct config_parse *p, int line)
 		if (p->errors[i].syntax && p->errors[i].line == line)
 			return;
 	}
-	e = config_add(p, line, "line %d: %s", line, CONFIG_SYNTAX);
+	e = config_add(p, line, "%s", CONFIG_SYNTAX);
 	if (e != NULL)
 		e->syntax = true;
 }
@@ -587,8 +587,7 @@ config_section_open(struct config_parse *p, const char *text, size_t len)
 	}
 
 	if (*word == '\0') {
-		config_error(p, p->line, "line %d: empty section name []",
-		    p->line);
+		config_error(p, p->line, "empty section name []");
 		goto out;
 	}
 	for (i = 0; i < CONFIG_NITEMS(config_kind_names); i++) {
@@ -848,9 +847,8 @@ config_handler(void *arg, const char *section, const char *name,
 		return (1);
 	}
 	if (!p->in_section) {
-		config_error(p, p->line, "line %d: '%s' is outside any "
-		    "section; put it under [gateway], [tls] or [route NAME]",
-		    p->line, name);
+		config_error(p, p->line, "'%s' is outside any section; put "
+		    "it under [gateway], [tls] or [route NAME]", name);
 		return (1);
 	}
 	if (p->cur == NULL)
@@ -1628,6 +1626,9 @@ config_build_route(struct config_parse *p, struct config_section *sec,
 
 	r->name = sec->name;
 	sec->name = NULL;
+	r->line = sec->line;
+	r->serve_line = config_slot(p, sec, "serve")->line;
+	r->connect_line = config_slot(p, sec, "connect")->line;
 	r->serve = config_take_spec(p, sec, "serve", &r->serve_text);
 	r->connect = config_take_spec(p, sec, "connect", &r->connect_text);
 	r->bind = config_take_str(p, sec, "bind");
@@ -1662,12 +1663,11 @@ config_build(struct config_parse *p, const char *path)
 		free(c);
 		return (NULL);
 	}
-	if ((c->routes = calloc(p->nroutes, sizeof *c->routes)) == NULL) {
+	if ((c->routes = calloc(p->nroutes + 1, sizeof *c->routes)) == NULL) {
 		free(c->path);
 		free(c);
 		return (NULL);
 	}
-	c->nroutes = p->nroutes;
 
 	c->control = config_take_str(p, &p->gateway, "control");
 	c->log_level = (enum gw_log_level)config_get_num(p, &p->gateway,
@@ -1695,8 +1695,14 @@ config_build(struct config_parse *p, const char *path)
 	c->user_store = config_take_str(p, &p->tls, "user_store");
 	c->machine_store = config_take_str(p, &p->tls, "machine_store");
 	c->ca = config_take_str(p, &p->tls, "ca");
-	for (i = 0; i < p->nroutes; i++)
-		config_build_route(p, p->routes[i], &c->routes[i]);
+	c->user_line = config_slot(p, &p->gateway, "user")->line;
+	/* Routes whose specs are valid (all of them, unless partial). */
+	for (i = 0; i < p->nroutes; i++) {
+		if (!config_slot(p, p->routes[i], "serve")->valid ||
+		    !config_slot(p, p->routes[i], "connect")->valid)
+			continue;
+		config_build_route(p, p->routes[i], &c->routes[c->nroutes++]);
+	}
 	return (c);
 }
 
@@ -1742,24 +1748,50 @@ config_error_cmp(const void *a, const void *b)
 	return (0);
 }
 
-/* Every error, in file order, one per line. */
-static char *
-config_cause(struct config_parse *p)
+/* "FILE:LINE: ", "FILE: " (no line) or "" (no file, or line 0). */
+static void
+config_where(const char *path, int line, char *buf, size_t size)
 {
-	char	*s, *cp;
+	if (path == NULL || line == 0)
+		buf[0] = '\0';
+	else if (line == CONFIG_NO_LINE)
+		snprintf(buf, size, "%s: ", path);
+	else
+		snprintf(buf, size, "%s:%d: ", path, line);
+}
+
+char *
+gw_config_where(const struct gw_config *c, int line, char *buf, size_t size)
+{
+	config_where(c != NULL ? c->path : NULL, line == 0 ? CONFIG_NO_LINE :
+	    line, buf, size);
+	return (buf);
+}
+
+/* Every error, in file order, one per line, each with where it is. */
+static char *
+config_cause(struct config_parse *p, const char *path)
+{
+	char	*s, *cp, where[PATH_MAX + 32];
 	size_t	 i, len = 0;
 
 	if (p->oom)
 		return (strdup("out of memory"));
 	qsort(p->errors, p->nerrors, sizeof *p->errors, config_error_cmp);
-	for (i = 0; i < p->nerrors; i++)
-		len += strlen(p->errors[i].msg) + 1;
+	for (i = 0; i < p->nerrors; i++) {
+		config_where(path, p->errors[i].line, where, sizeof where);
+		len += strlen(where) + strlen(p->errors[i].msg) + 1;
+	}
 	if ((s = malloc(len)) == NULL)
 		return (NULL);
 	cp = s;
 	for (i = 0; i < p->nerrors; i++) {
 		if (i != 0)
 			*cp++ = '\n';
+		config_where(path, p->errors[i].line, where, sizeof where);
+		len = strlen(where);
+		memcpy(cp, where, len);
+		cp += len;
 		len = strlen(p->errors[i].msg);
 		memcpy(cp, p->errors[i].msg, len);
 		cp += len;
@@ -1768,21 +1800,30 @@ config_cause(struct config_parse *p)
 	return (s);
 }
 
-/* Check what was read and build the config, or report every error. */
+/*
+ * Check what was read and build the config, or report every error; with
+ * partial, a config of what is valid is built all the same (*out, may be
+ * NULL) for the checks that come after the file's (gw_config_load_all).
+ */
 static int
 config_finish(struct config_parse *p, const char *path, struct gw_config **out,
-    char **cause)
+    char **cause, bool partial)
 {
 	struct gw_config	*c = NULL;
 
+	*out = NULL;
 	if (!p->oom)
 		config_check(p);
-	if (!p->oom && p->nerrors == 0 && (c = config_build(p, path)) == NULL)
+	if (!p->oom && (p->nerrors == 0 || partial) &&
+	    (c = config_build(p, path)) == NULL)
 		p->oom = true;
-	if (c == NULL) {
+	if (p->oom || p->nerrors != 0) {
 		if (cause != NULL)
-			*cause = config_cause(p);
+			*cause = config_cause(p, path);
 		config_parse_free(p);
+		*out = p->oom ? NULL : c;
+		if (p->oom)
+			gw_config_free(c);
 		return (-1);
 	}
 	config_parse_free(p);
@@ -1790,20 +1831,22 @@ config_finish(struct config_parse *p, const char *path, struct gw_config **out,
 	return (0);
 }
 
-int
-gw_config_load(const char *path, struct gw_config **out, char **cause)
+static int
+config_load(const char *path, struct gw_config **out, char **cause,
+    bool partial)
 {
 	struct config_parse	 p;
 	int			 rc;
 
+	*out = NULL;
 	if (config_parse_init(&p) != 0)
-		return (config_finish(&p, path, out, cause));
+		return (config_finish(&p, path, out, cause, false));
 
 	if ((p.f = fopen(path, "r")) == NULL) {
 		config_error(&p, 0, "cannot open %s: %s", path,
 		    strerror(errno));
 		if (cause != NULL)
-			*cause = config_cause(&p);
+			*cause = config_cause(&p, path);
 		config_parse_free(&p);
 		return (-1);
 	}
@@ -1815,7 +1858,7 @@ gw_config_load(const char *path, struct gw_config **out, char **cause)
 		config_error(&p, 0, "cannot read %s: %s", path,
 		    strerror(p.read_errno));
 		if (cause != NULL)
-			*cause = config_cause(&p);
+			*cause = config_cause(&p, path);
 		config_parse_free(&p);
 		return (-1);
 	}
@@ -1827,7 +1870,19 @@ gw_config_load(const char *path, struct gw_config **out, char **cause)
 		config_error(&p, CONFIG_NO_LINE, "no route: a configuration "
 		    "needs at least one [route NAME] with serve and connect");
 	}
-	return (config_finish(&p, path, out, cause));
+	return (config_finish(&p, path, out, cause, partial));
+}
+
+int
+gw_config_load(const char *path, struct gw_config **out, char **cause)
+{
+	return (config_load(path, out, cause, false));
+}
+
+int
+gw_config_load_all(const char *path, struct gw_config **out, char **cause)
+{
+	return (config_load(path, out, cause, true));
 }
 
 int
@@ -1840,7 +1895,7 @@ gw_config_from_args(const char *serve, const char *connect, bool persist,
 
 	if (config_parse_init(&p) != 0 ||
 	    (sec = config_route_add(&p, "cli", 0)) == NULL)
-		return (config_finish(&p, NULL, out, cause));
+		return (config_finish(&p, NULL, out, cause, false));
 	if (serve != NULL) {
 		slot = config_slot(&p, sec, "serve");
 		slot->given = true;
@@ -1854,7 +1909,7 @@ gw_config_from_args(const char *serve, const char *connect, bool persist,
 	slot = config_slot(&p, sec, "persist");
 	slot->given = true;
 	slot->text = config_strdup(&p, persist ? "yes" : "no");
-	return (config_finish(&p, NULL, out, cause));
+	return (config_finish(&p, NULL, out, cause, false));
 }
 
 void

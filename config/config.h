@@ -76,6 +76,9 @@ struct gw_config_route {
 	unsigned		 standby;
 	unsigned		 pipe_mode;	/* npipe/spipe serve: file mode */
 	char			*pipe_group;	/* npipe/spipe serve: group name */
+	int			 line;		/* of [route NAME]; 0: none */
+	int			 serve_line;	/* of serve =; 0: none */
+	int			 connect_line;	/* of connect =; 0: none */
 };
 
 /* The whole file.  Strings owned by the config; NULL means "not set". */
@@ -100,6 +103,7 @@ struct gw_config {
 	char			*ca;
 	struct gw_config_route	*routes;
 	size_t			 nroutes;
+	int			 user_line;	/* of [gateway] user =; 0: none */
 };
 
 /* Value types of the key table. */
@@ -143,13 +147,15 @@ const struct gw_config_key *gw_config_keys(size_t *n);
  * path:  the file (read with inih's ini_parse).
  * out:   on success a new config owned by the caller (gw_config_free).
  * cause: on failure a malloc'd message owned by the caller listing every
- *        error found, one per line, each "SECTION.KEY: what is wrong", e.g.
- *          gateway.log_level: must be one of error, warn, info, debug, got 'loud'
- *          route lab.connect: tcp: 'port' must be 1-65535, got '70000'
- *          route lab.serve: a route spec may not hold 'password'; the debugging
- *            server checks it and dbgbridge forwards it untouched
- *          line 12: syntax error (lines are limited to 200 bytes; continue a
- *            long value on an indented line)
+ *        error found in file order, one per line, each "FILE:LINE: SECTION.KEY:
+ *        what is wrong" (dbgbridge.ini(5) "ERRORS"; "FILE: " alone for what
+ *        has no line, such as a missing route), e.g.
+ *          /etc/d.ini:3: gateway.log_level: must be one of error, warn, info,
+ *            debug, got 'loud'
+ *          /etc/d.ini:9: route lab.connect: tcp: 'port' must be 1-65535, got
+ *            '70000'
+ *          /etc/d.ini:12: syntax error (lines are limited to 200 bytes;
+ *            continue a long value on an indented line)
  * Unknown sections and keys, duplicate keys and routes, a missing serve or
  * connect, and a file with no route are errors.  A value continued on indented
  * lines (inih multi-line) is joined without separator.  Cross-checks: serve
@@ -165,6 +171,25 @@ const struct gw_config_key *gw_config_keys(size_t *n);
  * Returns 0 or -1.
  */
 int	 gw_config_load(const char *path, struct gw_config **out, char **cause);
+
+/*
+ * gw_config_load for a check that reports every error in one pass
+ * (`dbgbridge -n` and the start, dbgbridge(8)): the same, except that on
+ * failure *out may still receive a config (owned by the caller) holding the
+ * routes whose serve and connect specs are valid, and the [gateway] and [tls]
+ * values that are, so that the certificates and users they name can be
+ * checked too.  *out is NULL when nothing could be read.
+ */
+int	 gw_config_load_all(const char *path, struct gw_config **out,
+	    char **cause);
+
+/*
+ * Where a configuration line is, as errors name it: "FILE:LINE: ", "FILE: "
+ * when line is 0, "" for a configuration from the command line (no file).
+ * Written NUL-terminated into buf of size bytes; returns buf.
+ */
+char	*gw_config_where(const struct gw_config *config, int line, char *buf,
+	    size_t size);
 
 /*
  * One route from the command line (dbengprx -s SPEC -c SPEC [-p]), named

@@ -494,8 +494,18 @@ gateway_pipe_dir(const struct gw_config *config)
 	return (gw_gateway_runtime_dir());
 }
 
-struct gw_gateway *
-gw_gateway_new(struct gw_config *config, char **cause)
+static void	gateway_print_route(struct gw_gateway *,
+		    const struct gw_config_route *, const struct gw_route *,
+		    const char *, FILE *);
+
+/*
+ * The gateway for config, its routes built (not listening).  errors: NULL,
+ * or an array of config->nroutes where each route that could not be built
+ * gets its error (malloc'd).  Every error is also collected in *cause.
+ * Returns the gateway even when a route failed; NULL when out of memory.
+ */
+static struct gw_gateway *
+gateway_build(struct gw_config *config, char **errors, char **cause)
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
@@ -541,18 +551,64 @@ gw_gateway_new(struct gw_config *config, char **cause)
 		route = gw_route_new(gw, config, &config->routes[i], &why);
 		if (route == NULL) {
 			gateway_append(cause, why != NULL ? why : "out of memory");
-			free(why);
+			if (errors != NULL)
+				errors[i] = why;
+			else
+				free(why);
 			continue;
 		}
 		TAILQ_INSERT_TAIL(&gw->routes, route, entry);
 	}
+	gateway_user_readable(gw);
+	return (gw);
+}
+
+struct gw_gateway *
+gw_gateway_new(struct gw_config *config, char **cause)
+{
+	struct gw_gateway	*gw;
+
+	if ((gw = gateway_build(config, NULL, cause)) == NULL)
+		return (NULL);
 	if (*cause != NULL) {
 		gw_gateway_free(gw);
 		return (NULL);
 	}
-	gateway_user_readable(gw);
 	gateway_counters_commit(gw);
 	return (gw);
+}
+
+int
+gw_gateway_check(struct gw_config *config, FILE *out, char **cause)
+{
+	struct gw_gateway	*gw;
+	struct gw_route		*route;
+	char			**errors;
+	size_t			 i;
+
+	*cause = NULL;
+	if ((errors = calloc(config->nroutes + 1, sizeof *errors)) == NULL) {
+		gw_config_free(config);
+		*cause = strdup("out of memory");
+		return (-1);
+	}
+	if ((gw = gateway_build(config, errors, cause)) == NULL) {
+		free(errors);
+		return (-1);
+	}
+	for (i = 0; out != NULL && i < config->nroutes; i++) {
+		TAILQ_FOREACH(route, &gw->routes, entry) {
+			if (route->conf == &config->routes[i])
+				break;
+		}
+		gateway_print_route(gw, &config->routes[i], route, errors[i],
+		    out);
+	}
+	for (i = 0; i < config->nroutes; i++)
+		free(errors[i]);
+	free(errors);
+	gw_gateway_free(gw);
+	return (*cause != NULL ? -1 : 0);
 }
 
 /* The host a smart client uses to reach a route: its bind address, or us. */
@@ -629,51 +685,64 @@ gateway_client_cert(const struct gw_gateway *gw, const struct gw_spec *serve,
 	free(path);
 }
 
-void
-gw_gateway_print(struct gw_gateway *gw, FILE *out)
+/*
+ * One route for -n: route is the one built from conf, or NULL when building
+ * it failed with error (which is printed as well).
+ */
+static void
+gateway_print_route(struct gw_gateway *gw, const struct gw_config_route *conf,
+    const struct gw_route *route, const char *error, FILE *out)
 {
-	struct gw_route			*route;
-	const struct gw_config_route	*conf;
 	const struct gw_transport_ops	*ops;
 	char				*serve, *connect, *client, host[256];
 	const char			*w, *nl;
 	char				*cert, *note;
+	int				 i;
 
-	TAILQ_FOREACH(route, &gw->routes, entry) {
-		conf = route->conf;
-		gateway_host(conf, host, sizeof host);
-		serve = gw_spec_canonical(conf->serve);
-		connect = gw_spec_canonical(conf->connect);
-		gateway_client_cert(gw, conf->serve, &cert, &note);
-		client = gw_spec_client_string(conf->serve, conf->connect, host,
-		    cert);
-		ops = gw_transport_ops_for(gw_transport_wire(conf->serve));
-		fprintf(out, "route %s\n", conf->name);
-		fprintf(out, "  serve    %s%s%s\n", serve != NULL ? serve : "?",
-		    conf->bind != NULL ? " on " : "",
-		    conf->bind != NULL ? conf->bind : "");
-		fprintf(out, "  connect  %s\n", connect != NULL ? connect : "?");
-		if (ops != NULL && ops->remote_note != NULL)
-			fprintf(out, "  client   none: %s\n", ops->remote_note);
-		else
-			fprintf(out, "  client   %s\n", client != NULL ? client :
-			    "?");
-		if (note != NULL && (ops == NULL || ops->remote_note == NULL))
-			fprintf(out, "  #        %s\n", note);
+	gateway_host(conf, host, sizeof host);
+	serve = gw_spec_canonical(conf->serve);
+	connect = gw_spec_canonical(conf->connect);
+	gateway_client_cert(gw, conf->serve, &cert, &note);
+	client = gw_spec_client_string(conf->serve, conf->connect, host, cert);
+	ops = gw_transport_ops_for(gw_transport_wire(conf->serve));
+	fprintf(out, "route %s\n", conf->name);
+	fprintf(out, "  serve    %s%s%s\n", serve != NULL ? serve : "?",
+	    conf->bind != NULL ? " on " : "", conf->bind != NULL ? conf->bind :
+	    "");
+	fprintf(out, "  connect  %s\n", connect != NULL ? connect : "?");
+	if (ops != NULL && ops->remote_note != NULL)
+		fprintf(out, "  client   none: %s\n", ops->remote_note);
+	else
+		fprintf(out, "  client   %s\n", client != NULL ? client : "?");
+	if (note != NULL && (ops == NULL || ops->remote_note == NULL))
+		fprintf(out, "  #        %s\n", note);
+	if (route != NULL)
 		gateway_print_verify(route, out);
-		for (w = route->warnings; w != NULL && *w != '\0'; w = nl + 1) {
+	for (i = 0; i < 2; i++) {
+		w = i == 0 ? error : route != NULL ? route->warnings : NULL;
+		for (; w != NULL && *w != '\0'; w = nl + 1) {
 			nl = strchr(w, '\n');
-			fprintf(out, "  warning  %.*s\n", nl != NULL ?
-			    (int)(nl - w) : (int)strlen(w), w);
+			fprintf(out, "  %-8s %.*s\n", i == 0 ? "error" :
+			    "warning", nl != NULL ? (int)(nl - w) :
+			    (int)strlen(w), w);
 			if (nl == NULL)
 				break;
 		}
-		free(serve);
-		free(connect);
-		free(client);
-		free(cert);
-		free(note);
 	}
+	free(serve);
+	free(connect);
+	free(client);
+	free(cert);
+	free(note);
+}
+
+void
+gw_gateway_print(struct gw_gateway *gw, FILE *out)
+{
+	struct gw_route	*route;
+
+	TAILQ_FOREACH(route, &gw->routes, entry)
+		gateway_print_route(gw, route->conf, route, NULL, out);
 }
 
 /* Log each line of a newline-separated list at a level. */

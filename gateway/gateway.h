@@ -84,11 +84,23 @@ struct gw_route_counters *gw_gateway_counters(struct gw_gateway *gw,
 
 /*
  * Print each route for `dbgbridge -n`: its canonical serve and connect specs
- * (passwords masked) and the string a smart client pastes to reach it; then
- * the host name an spipe server=. is verified against with [tls] ca, and
- * the route's warnings (dbgbridge.8 "-n").
+ * (passwords masked) and the string a smart client pastes to reach it, with
+ * a line saying which certificate to import; then the host name an spipe
+ * server=. is verified against with [tls] ca, and the route's warnings
+ * (dbgbridge.8 "-n").
  */
 void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
+
+/*
+ * Check a configuration in one pass (dbgbridge(8) "-n"): build every route
+ * as gw_gateway_new does, but go on past a route that fails, and print
+ * every route of config to out as gw_gateway_print does, a failed one with
+ * its "error" lines; out may be NULL to only check.  config may be the
+ * partial one gw_config_load_all made.  Ownership of config passes here
+ * (freed before returning).  Returns 0, or -1 with every error, one per
+ * line, in a malloc'd *cause ("FILE:LINE: route s.serve: certuser ...").
+ */
+int	 gw_gateway_check(struct gw_config *config, FILE *out, char **cause);
 
 /*
  * Log every route's warnings, start every route and run the loop until

@@ -112,6 +112,24 @@ print_errors(const char *what, const char *errors)
 	}
 }
 
+/* Append the lines of more (may be NULL) to the list *list. */
+static void
+main_append(char **list, const char *more)
+{
+	char	*n;
+
+	if (more == NULL)
+		return;
+	if (*list == NULL)
+		n = strdup(more);
+	else if (asprintf(&n, "%s\n%s", *list, more) == -1)
+		n = NULL;
+	if (n != NULL) {
+		free(*list);
+		*list = n;
+	}
+}
+
 /*
  * The relay allocates and frees buffers of up to 256 KiB on every read
  * (gateway/relay.c).  glibc hands freed memory at the top of the heap back
@@ -142,7 +160,7 @@ main(int argc, char **argv)
 	bool			 default_file = false;
 	struct gw_config	*config;
 	struct gw_gateway	*gw;
-	char			*cause = NULL;
+	char			*cause = NULL, *more = NULL;
 	int			 ch, rc;
 
 	if (argc > 1 && strcmp(argv[1], "spec") == 0)
@@ -189,10 +207,19 @@ main(int argc, char **argv)
 	else {
 		default_file = file == NULL;
 		file = file != NULL ? file : DEFAULT_CONFIG;
-		rc = gw_config_load(file, &config, &cause);
+		rc = gw_config_load_all(file, &config, &cause);
 	}
 	if (rc == -1) {
-		print_errors(file, cause != NULL ? cause : "out of memory");
+		/*
+		 * Every error in one pass (dbgbridge(8) "-n"): the certificates
+		 * and users of what did parse are checked too, and -n prints
+		 * the routes it can.
+		 */
+		if (config != NULL &&
+		    gw_gateway_check(config, check ? stdout : NULL, &more) == -1)
+			main_append(&cause, more);
+		free(more);
+		print_errors(NULL, cause != NULL ? cause : "out of memory");
 		free(cause);
 		/* The usual first run: from the source tree, no -f. */
 		if (default_file && access(file, F_OK) == -1)
@@ -202,16 +229,19 @@ main(int argc, char **argv)
 		return (1);
 	}
 	gw_log_configure(config);
+	if (check) {
+		rc = gw_gateway_check(config, stdout, &cause);
+		if (rc == -1)
+			print_errors(NULL, cause != NULL ? cause :
+			    "out of memory");
+		free(cause);
+		return (rc == -1 ? 1 : 0);
+	}
 	main_tune_malloc();
 	if ((gw = gw_gateway_new(config, &cause)) == NULL) {
-		print_errors(file, cause != NULL ? cause : "out of memory");
+		print_errors(NULL, cause != NULL ? cause : "out of memory");
 		free(cause);
 		return (1);
-	}
-	if (check) {
-		gw_gateway_print(gw, stdout);
-		gw_gateway_free(gw);
-		return (0);
 	}
 	rc = gw_gateway_run(gw);
 	gw_gateway_free(gw);

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,21 @@ gw_route_state_name(enum gw_route_state state)
 	return (route_state_names[state]);
 }
 
+/*
+ * "FILE:LINE: route NAME.serve: why" (dbgbridge.ini(5) "ERRORS"): the line of
+ * the serve or connect key the error is about.
+ */
 static int
-route_cause(char **cause, const char *name, const char *what, const char *why)
+route_cause(char **cause, const struct gw_route *route, const char *what,
+    const char *why)
 {
-	if (asprintf(cause, "route %s.%s: %s", name, what, why) == -1)
+	const struct gw_config_route	*conf = route->conf;
+	char				 where[PATH_MAX + 32];
+
+	gw_config_where(route->config, strcmp(what, "serve") == 0 ?
+	    conf->serve_line : conf->connect_line, where, sizeof where);
+	if (asprintf(cause, "%sroute %s.%s: %s", where, conf->name, what,
+	    why) == -1)
 		*cause = NULL;
 	return (-1);
 }
@@ -74,10 +86,10 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	if ((ops = gw_transport_ops_for(wire)) == NULL) {
 		snprintf(msg, sizeof msg, "the %s transport is not available "
 		    "in this build yet", gw_spec_transport_name(wire->transport));
-		return (route_cause(cause, conf->name, what, msg));
+		return (route_cause(cause, route, what, msg));
 	}
 	if (ops->check != NULL && ops->check(wire, &why) == -1) {
-		route_cause(cause, conf->name, what, why != NULL ? why :
+		route_cause(cause, route, what, why != NULL ? why :
 		    "out of memory");
 		free(why);
 		return (-1);
@@ -88,14 +100,14 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    "Windows a pipe is a local socket: reach a remote process "
 		    "server with tcp or ssl", gw_spec_transport_name(
 		    wire->transport), wire->server);
-		return (route_cause(cause, conf->name, what, msg));
+		return (route_cause(cause, route, what, msg));
 	}
 	/* The socket path must fit with this pipe_dir: -n says so too. */
 	if ((wire->transport == GW_SPEC_NPIPE ||
 	    wire->transport == GW_SPEC_SPIPE) &&
 	    gw_npipe_path(route->gateway->pipe_dir, wire->pipe, serve, path,
 	    sizeof path, &why) == -1) {
-		route_cause(cause, conf->name, what, why != NULL ? why :
+		route_cause(cause, route, what, why != NULL ? why :
 		    "out of memory");
 		free(why);
 		return (-1);
@@ -108,7 +120,7 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    &why) : gw_tls_client_new(wire, &stores, route->config->ca,
 		    &why);
 		if (tls == NULL) {
-			route_cause(cause, conf->name, what, why != NULL ? why :
+			route_cause(cause, route, what, why != NULL ? why :
 			    "out of memory");
 			free(why);
 			return (-1);
@@ -190,7 +202,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 		    gw->base, gw->dns, wire, conf->name, &route->connect_where,
 		    &why);
 		if (route->connect_state == NULL) {
-			route_cause(cause, conf->name, "connect", why != NULL ?
+			route_cause(cause, route, "connect", why != NULL ?
 			    why : "out of memory");
 			free(why);
 			return (-1);
@@ -204,7 +216,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 		return (0);
 	if (route->door == NULL &&
 	    (route->door = calloc(1, sizeof *route->door)) == NULL) {
-		route_cause(cause, conf->name, "serve", "out of memory");
+		route_cause(cause, route, "serve", "out of memory");
 		return (-1);
 	}
 	route->door->route = route;
@@ -221,7 +233,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 	route->listener = route->serve_ops->listen(gw->base, &params,
 	    route_accept, route->door, &route->where, &why);
 	if (route->listener == NULL) {
-		route_cause(cause, conf->name, "serve", why != NULL ? why :
+		route_cause(cause, route, "serve", why != NULL ? why :
 		    "out of memory");
 		free(why);
 		return (-1);

@@ -62,15 +62,42 @@ INI
 run_check -n -f "$TMP/bad.ini"
 [[ $RC == 1 ]] || fail "-n bad.ini: exit $RC, want 1; stderr: $ERR"
 [[ -z $OUT ]] || fail "-n bad.ini printed on stdout: $OUT"
-for want in "gateway.log_level: must be one of error, warn, info, debug, got 'loud'" \
-	"route one.serve: tcp: 'port' must be 1-65535, got '70000'" \
-	"route two.connect:" "route two.drain_timeout:"; do
+for want in "$TMP/bad.ini:2: gateway.log_level: must be one of error, warn, info, debug, got 'loud'" \
+	"$TMP/bad.ini:4: route one.serve: tcp: 'port' must be 1-65535, got '70000'" \
+	"$TMP/bad.ini:8: route two.connect:" "$TMP/bad.ini:9: route two.drain_timeout:"; do
 	[[ $ERR == *"$want"* ]] || fail "-n bad.ini: no '$want' in:
 $ERR"
 done
 [[ $(grep -c . <<<"$ERR") == 4 ]] || fail "-n bad.ini: want 4 error lines, got:
 $ERR"
 note "ok: all four errors reported together"
+
+# Every error in one pass, each at FILE:LINE: a bad key and a certificate
+# that does not load; and -n still prints every route it can, the string to
+# paste included, with the route's error under it.
+cat >"$TMP/mixed.ini" <<INI
+[gateway]
+log_level = loud
+[route s]
+serve = ssl:proto=tls1,certuser=$TMP/nowhere.pem,port=6000
+bind = 127.0.0.1
+connect = tcp:server=127.0.0.1,port=5006
+INI
+run_check -n -f "$TMP/mixed.ini"
+[[ $RC == 1 ]] || fail "-n mixed.ini: exit $RC, want 1"
+[[ $ERR == *"dbgbridge: $TMP/mixed.ini:2: gateway.log_level: must be one of"* &&
+	$ERR == *"dbgbridge: $TMP/mixed.ini:4: route s.serve: certuser '$TMP/nowhere.pem': No such file or directory"* ]] ||
+	fail "-n mixed.ini: not every error at once, with FILE:LINE: $ERR"
+want="route s
+  serve    ssl:proto=tls1,certuser=$TMP/nowhere.pem,port=6000 on 127.0.0.1
+  connect  tcp:server=127.0.0.1,port=5006
+  client   -premote ssl:proto=tls1,certuser=$TMP/nowhere.pem,server=127.0.0.1,port=6000
+  error    $TMP/mixed.ini:4: route s.serve: certuser '$TMP/nowhere.pem': No such file or directory"
+[[ $OUT == "$want" ]] || fail "-n mixed.ini printed:
+$OUT
+want:
+$want"
+note "ok: errors in one pass, at FILE:LINE, routes printed all the same"
 
 # A certificate that does not load is found by -n, before anything listens.
 cat >"$TMP/cert.ini" <<INI

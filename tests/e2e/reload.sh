@@ -129,9 +129,10 @@ sed -i "s/port=$N_PORT/port=70000/" "$TMP/r.ini"
 RC=0
 "$DBGBRIDGE" ctl -S "$SOCK" reload >"$TMP/bad.out" 2>"$TMP/bad.err" || RC=$?
 [[ $RC == 2 ]] || fail "reload of a bad file: exit $RC"
-[[ $(<"$TMP/bad.err") == "dbgbridge: ctl: reload failed, the configuration is unchanged: route n.serve: tcp: 'port' must be 1-65535, got '70000'" ]] ||
+line=$(grep -n '^serve = tcp:port=70000' "$TMP/r.ini" | cut -d: -f1)
+[[ $(<"$TMP/bad.err") == "dbgbridge: ctl: reload failed, the configuration is unchanged: $TMP/r.ini:$line: route n.serve: tcp: 'port' must be 1-65535, got '70000'" ]] ||
 	fail "reload of a bad file said: $(<"$TMP/bad.err")"
-wait_log "$TMP/r.log" "error control: reload: route n.serve: tcp: 'port' must be 1-65535, got '70000'" 5
+wait_log "$TMP/r.log" "error control: reload: $TMP/r.ini:$line: route n.serve: tcp: 'port' must be 1-65535, got '70000'" 5
 _listening "$N_PORT" || fail "route n stopped serving after a failed reload"
 [[ $(listener_ino "$G_PORT") == "$INO_BEFORE" ]] || fail "a failed reload touched the listener"
 note "ok: a bad file changes nothing"

@@ -67,17 +67,56 @@ load_ok(const char *name)
 	return (c);
 }
 
+/*
+ * expect with each line's "N: " written out as the loader writes where an
+ * error is ("PATH:N: "), and "-: " as "PATH: " (an error with no line);
+ * other lines as they are.  Returns a malloc'd string.
+ */
+static char *
+expand_where(const char *path, const char *expect)
+{
+	char		*out, *o;
+	const char	*p, *nl, *d;
+	size_t		 n, len;
+
+	for (n = 1, p = expect; *p != '\0'; p++)
+		n += *p == '\n';
+	len = strlen(expect) + n * (strlen(path) + 2) + 1;
+	assert_non_null(out = malloc(len));
+	o = out;
+	for (p = expect; ; p = nl + 1) {
+		nl = strchr(p, '\n');
+		for (d = p; *d >= '0' && *d <= '9'; d++)
+			;
+		if (d > p && d[0] == ':' && d[1] == ' ')
+			o += sprintf(o, "%s:", path);
+		else if (p[0] == '-' && p[1] == ':' && p[2] == ' ') {
+			o += sprintf(o, "%s", path);
+			p++;
+		}
+		n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
+		memcpy(o, p, n);
+		o += n;
+		if (nl == NULL)
+			break;
+	}
+	*o = '\0';
+	return (out);
+}
+
 static void
 load_err(const char *name, const char *expect)
 {
 	struct gw_config	*c = NULL;
-	char			*cause = NULL, path[PATH_MAX];
+	char			*cause = NULL, path[PATH_MAX], *want;
 
 	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
 	assert_int_equal(gw_config_load(path, &c, &cause), -1);
 	assert_null(c);
 	assert_non_null(cause);
-	assert_string_equal(cause, expect);
+	want = expand_where(path, expect);
+	assert_string_equal(cause, want);
+	free(want);
 	free(cause);
 }
 
@@ -97,6 +136,22 @@ write_ini(const char *text, char *path, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
+/*
+ * The temporary file's name in each line of cause becomes "FILE", so that
+ * expectations can say where: "FILE:4: route t.serve: ...".
+ */
+static void
+load_text_path(char *cause, const char *path)
+{
+	size_t	 n = strlen(path);
+	char	*p;
+
+	while ((p = strstr(cause, path)) != NULL) {
+		memcpy(p, "FILE", 4);
+		memmove(p + 4, p + n, strlen(p + n) + 1);
+	}
+}
+
 /* Load text; return the config, or NULL with *cause. */
 static struct gw_config *
 load_text(const char *text, char **cause)
@@ -112,6 +167,7 @@ load_text(const char *text, char **cause)
 	if (rc != 0) {
 		assert_null(c);
 		assert_non_null(*cause);
+		load_text_path(*cause, path);
 		return (NULL);
 	}
 	assert_null(*cause);
@@ -133,13 +189,37 @@ text_ok(const char *text)
 	return (c);
 }
 
+/*
+ * Each line of cause starts "FILE:N: " (or "FILE: " for no line): with
+ * expect's lines written as "N: ..." or "-: ..." the lines must match
+ * exactly (expand_where); written without, the message after the prefix
+ * must (the tables of values, where the line says nothing new).
+ */
 static void
 text_err(const char *text, const char *expect)
 {
-	char	*cause;
+	char	*cause, *want, *p, *q;
 
 	if (load_text(text, &cause) != NULL)
 		fail_msg("loaded, but expected: %s", expect);
+	if ((expect[0] >= '0' && expect[0] <= '9') || expect[0] == '-') {
+		want = expand_where("FILE", expect);
+		assert_string_equal(cause, want);
+		free(want);
+		free(cause);
+		return;
+	}
+	/* Strip each line's "FILE:N: ", which must be there. */
+	for (p = cause; p != NULL; p = strchr(p, '\n') != NULL ?
+	    strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "FILE:", 5) != 0)
+			fail_msg("no FILE:LINE in '%s'", p);
+		for (q = p + 5; *q >= '0' && *q <= '9'; q++)
+			;
+		if (q == p + 5 || q[0] != ':' || q[1] != ' ')
+			fail_msg("no FILE:LINE in '%s'", p);
+		memmove(p, q + 2, strlen(q + 2) + 1);
+	}
 	assert_string_equal(cause, expect);
 	free(cause);
 }
@@ -419,7 +499,7 @@ test_pipe_keys(void **state)
 	(void)state;
 	text_err("[route p]\nserve = npipe:pipe=Dbg\n"
 	    "connect = tcp:server=127.0.0.1,port=5006\nallow = 10.0.0.0/8\n",
-	    "route p.allow: only a tcp or ssl serve has peer addresses to "
+	    "4: route p.allow: only a tcp or ssl serve has peer addresses to "
 	    "check; a pipe's file mode (pipe_mode, pipe_group) or a serial "
 	    "port's device decides who may connect");
 	c = text_ok("[route p]\nserve = npipe:pipe=Dbg%d\n"
@@ -520,11 +600,11 @@ test_all_errors_together(void **state)
 {
 	(void)state;
 	load_err("config-errors4.ini",
-	    "gateway.log_level: must be one of error, warn, info, debug, "
+	    "2: gateway.log_level: must be one of error, warn, info, debug, "
 	    "got 'loud'\n"
-	    "route lab.connect: tcp: 'port' must be 1-65535, got '70000'\n"
-	    "route lab.max_sessions: must be 0-1000000, got 'lots'\n"
-	    "route lab.prsist: unknown key; did you mean 'persist'?");
+	    "6: route lab.connect: tcp: 'port' must be 1-65535, got '70000'\n"
+	    "7: route lab.max_sessions: must be 0-1000000, got 'lots'\n"
+	    "8: route lab.prsist: unknown key; did you mean 'persist'?");
 }
 
 static void
@@ -532,23 +612,24 @@ test_unknown(void **state)
 {
 	(void)state;
 	load_err("config-unknown.ini",
-	    "gatway: unknown section; did you mean [gateway]?\n"
-	    "gateway.log_levle: unknown key; did you mean 'log_level'?\n"
-	    "gateway.ca: unknown key; 'ca' belongs in [tls]\n"
-	    "gateway.colour: unknown key\n"
-	    "routes lab: unknown section; did you mean [route lab]?\n"
-	    "mystery: unknown section; sections are [gateway], [tls] and "
+	    "1: gatway: unknown section; did you mean [gateway]?\n"
+	    "5: gateway.log_levle: unknown key; did you mean 'log_level'?\n"
+	    "6: gateway.ca: unknown key; 'ca' belongs in [tls]\n"
+	    "7: gateway.colour: unknown key\n"
+	    "9: routes lab: unknown section; did you mean [route lab]?\n"
+	    "12: mystery: unknown section; sections are [gateway], [tls] and "
 	    "[route NAME]\n"
-	    "tls.store: unknown key\n"
-	    "route ok.conect_timeout: unknown key; did you mean "
+	    "16: tls.store: unknown key\n"
+	    "21: route ok.conect_timeout: unknown key; did you mean "
 	    "'connect_timeout'?");
 	text_err(ROUTE "[rout]\n",
-	    "rout: unknown section; did you mean [route NAME]?");
-	text_err(ROUTE "[tsl]\n", "tsl: unknown section; did you mean [tls]?");
+	    "4: rout: unknown section; did you mean [route NAME]?");
+	text_err(ROUTE "[tsl]\n", "4: tsl: unknown section; did you mean "
+	    "[tls]?");
 	text_err(ROUTE "standby_links = 2\n",
-	    "route t.standby_links: unknown key");
+	    "4: route t.standby_links: unknown key");
 	text_err(ROUTE "[gateway]\nserve = tcp:port=1\n",
-	    "gateway.serve: unknown key; 'serve' belongs in [route NAME]");
+	    "5: gateway.serve: unknown key; 'serve' belongs in [route NAME]");
 }
 
 static void
@@ -556,23 +637,23 @@ test_sections(void **state)
 {
 	(void)state;
 	load_err("config-sections.ini",
-	    "line 1: 'orphan' is outside any section; put it under "
+	    "1: 'orphan' is outside any section; put it under "
 	    "[gateway], [tls] or [route NAME]\n"
-	    "route: a route needs a name: [route NAME]\n"
-	    "route bad/name: a route name is 1-64 letters, digits, '-', '_' "
+	    "2: route: a route needs a name: [route NAME]\n"
+	    "4: route bad/name: a route name is 1-64 letters, digits, '-', '_' "
 	    "or '.'\n"
-	    "gateway main: [gateway] takes no name\n"
-	    "route OK: duplicate route; [route ok] is on line 6\n"
-	    "route empty.serve: required key is missing (server-side spec: "
+	    "5: gateway main: [gateway] takes no name\n"
+	    "9: route OK: duplicate route; [route ok] is on line 6\n"
+	    "11: route empty.serve: required key is missing (server-side spec: "
 	    "where smart clients connect)\n"
-	    "route empty.connect: required key is missing (client-side spec: "
-	    "how to reach the process server)\n"
-	    "line 12: empty section name []\n"
-	    "route rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr: "
+	    "11: route empty.connect: required key is missing (client-side "
+	    "spec: how to reach the process server)\n"
+	    "12: empty section name []\n"
+	    "13: route rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr: "
 	    "a route name is 1-64 letters, digits, '-', '_' or '.'");
 	/* Blanks inside the brackets and around the name do not count. */
 	text_err("[ route   x ]\nserve = tcp:port=5005\n",
-	    "route x.connect: required key is missing (client-side spec: how "
+	    "1: route x.connect: required key is missing (client-side spec: how "
 	    "to reach the process server)");
 }
 
@@ -580,9 +661,9 @@ static void
 test_no_route(void **state)
 {
 	(void)state;
-	load_err("config-noroute.ini", "no route: a configuration needs at "
+	load_err("config-noroute.ini", "-: no route: a configuration needs at "
 	    "least one [route NAME] with serve and connect");
-	text_err("", "no route: a configuration needs at least one "
+	text_err("", "-: no route: a configuration needs at least one "
 	    "[route NAME] with serve and connect");
 }
 
@@ -591,12 +672,59 @@ test_duplicate_key(void **state)
 {
 	(void)state;
 	load_err("config-duplicate.ini",
-	    "route lab.serve: duplicate key; first given on line 2\n"
-	    "route lab.connect: duplicate key; first given on line 4\n"
-	    "gateway.log: duplicate key; first given on line 8");
+	    "3: route lab.serve: duplicate key; first given on line 2\n"
+	    "6: route lab.connect: duplicate key; first given on line 4\n"
+	    "10: gateway.log: duplicate key; first given on line 8");
 	/* Keys are case-insensitive, so is the duplicate. */
 	text_err(ROUTE "Persist = yes\nPERSIST = no\n",
-	    "route t.persist: duplicate key; first given on line 4");
+	    "5: route t.persist: duplicate key; first given on line 4");
+}
+
+/*
+ * gw_config_load_all: the errors as gw_config_load reports them, and a
+ * config of what is valid for the checks after the file's (one pass).
+ */
+static void
+test_load_all(void **state)
+{
+	static const char text[] =
+	    "[gateway]\nlog_level = loud\nuser = someone\n"
+	    "[route good]\nserve = ssl:proto=tls1,certuser=gw,port=6000\n"
+	    "connect = tcp:server=127.0.0.1,port=5006\n"
+	    "[route bad]\nserve = tcp:port=70000\n"
+	    "connect = tcp:server=127.0.0.1,port=5007\n";
+	struct gw_config	*c = NULL;
+	char			 path[PATH_MAX], *cause = NULL;
+	char			 where[PATH_MAX + 32];
+
+	(void)state;
+	write_ini(text, path, sizeof path);
+	assert_int_equal(gw_config_load_all(path, &c, &cause), -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, ":2: gateway.log_level:"));
+	assert_non_null(strstr(cause, ":8: route bad.serve: tcp: 'port'"));
+	free(cause);
+	assert_non_null(c);
+	assert_int_equal(c->nroutes, 1);
+	assert_string_equal(c->routes[0].name, "good");
+	assert_int_equal(c->routes[0].line, 4);
+	assert_int_equal(c->routes[0].serve_line, 5);
+	assert_int_equal(c->routes[0].connect_line, 6);
+	assert_string_equal(c->user, "someone");
+	assert_int_equal(c->user_line, 3);
+	gw_config_where(c, 5, where, sizeof where);
+	assert_true(strncmp(where, path, strlen(path)) == 0);
+	assert_string_equal(where + strlen(path), ":5: ");
+	gw_config_where(c, 0, where, sizeof where);
+	assert_string_equal(where + strlen(path), ": ");
+	gw_config_free(c);
+	unlink(path);
+	/* Nothing to read: no config either. */
+	c = NULL;
+	assert_int_equal(gw_config_load_all("/nonexistent/d.ini", &c, &cause),
+	    -1);
+	assert_null(c);
+	free(cause);
 }
 
 static void
@@ -636,7 +764,7 @@ test_long_line(void **state)
 
 	(void)state;
 	/* The broken key is reported once, by line: not as missing. */
-	load_err("config-long-line.ini", "line 3: " SYNTAX "\nline 5: " SYNTAX);
+	load_err("config-long-line.ini", "3: " SYNTAX "\n5: " SYNTAX);
 
 	/* inih's 200 bytes hold 198 and a newline (and a NUL); not 199. */
 	assert_non_null(text = malloc(512));
@@ -649,7 +777,7 @@ test_long_line(void **state)
 			assert_int_equal(strlen(c->user), 191);
 			gw_config_free(c);
 		} else
-			text_err(text, "line 5: " SYNTAX);
+			text_err(text, "5: " SYNTAX);
 	}
 
 	/* The last line may fill the buffer when no newline follows. */
@@ -664,9 +792,9 @@ static void
 test_syntax(void **state)
 {
 	(void)state;
-	load_err("config-syntax.ini", "line 4: " SYNTAX);
-	text_err(ROUTE "[tls\n", "line 4: " SYNTAX);
-	text_err(ROUTE "= value\n", "line 4: " SYNTAX);
+	load_err("config-syntax.ini", "4: " SYNTAX);
+	text_err(ROUTE "[tls\n", "4: " SYNTAX);
+	text_err(ROUTE "= value\n", "4: " SYNTAX);
 }
 
 static void
@@ -677,9 +805,9 @@ test_password(void **state)
 
 	(void)state;
 	load_err("config-password.ini",
-	    "route pw.serve: a route spec may not hold 'password'; the "
+	    "2: route pw.serve: a route spec may not hold 'password'; the "
 	    "debugging server checks it and dbgbridge forwards it untouched\n"
-	    "route pw.connect: a route spec may not hold 'password'; the "
+	    "3: route pw.connect: a route spec may not hold 'password'; the "
 	    "debugging server checks it and dbgbridge forwards it untouched");
 
 	/* The password itself never appears. */
@@ -694,10 +822,10 @@ test_side(void **state)
 {
 	(void)state;
 	load_err("config-side.ini",
-	    "route swapped.serve: this is a client-side spec; serve needs a "
+	    "2: route swapped.serve: this is a client-side spec; serve needs a "
 	    "server-side spec (where smart clients connect), such as "
 	    "tcp:port=5005\n"
-	    "route swapped.connect: this is a server-side spec; connect needs "
+	    "3: route swapped.connect: this is a server-side spec; connect needs "
 	    "a client-side spec (how to reach the process server), such as "
 	    "tcp:server=HOST,port=5005");
 }
@@ -707,15 +835,15 @@ test_ports(void **state)
 {
 	(void)state;
 	load_err("config-ports.ini",
-	    "route b.serve: port 5005 overlaps route a.serve (port 5005) on "
+	    "7: route b.serve: port 5005 overlaps route a.serve (port 5005) on "
 	    "the same address\n"
-	    "route c.serve: port 5000:5010 overlaps route a.serve (port 5005) "
+	    "12: route c.serve: port 5000:5010 overlaps route a.serve (port "
+	    "5005) on the same address\n"
+	    "34: route f.serve: port 7000 overlaps route d.serve (port 7000) on "
+	    "the same address\n"
+	    "41: route g.connect: port 8000 overlaps route g.serve (port 8000) "
 	    "on the same address\n"
-	    "route f.serve: port 7000 overlaps route d.serve (port 7000) on "
-	    "the same address\n"
-	    "route g.connect: port 8000 overlaps route g.serve (port 8000) on "
-	    "the same address\n"
-	    "route i.serve: pipe 'dbg' is also served by route h.serve");
+	    "48: route i.serve: pipe 'dbg' is also served by route h.serve");
 }
 
 static void
@@ -723,13 +851,15 @@ test_cross(void **state)
 {
 	(void)state;
 	load_err("config-cross.ini",
-	    "route plain.client_ca: needs an ssl or spipe serve (client "
+	    "4: route plain.client_ca: needs an ssl or spipe serve (client "
 	    "certificates are part of the TLS handshake)\n"
-	    "route plain.standby: only a serve with clicon= dials links ahead\n"
-	    "route plain.bind: must be an IPv4 or IPv6 address (without "
+	    "5: route plain.standby: only a serve with clicon= dials links "
+	    "ahead\n"
+	    "6: route plain.bind: must be an IPv4 or IPv6 address (without "
 	    "brackets) or a host name, got 'not_a_host!'\n"
-	    "route pipe.bind: only a tcp or ssl serve listens on an address\n"
-	    "route dial.bind: this serve has clicon= and dials out; bind "
+	    "10: route pipe.bind: only a tcp or ssl serve listens on an "
+	    "address\n"
+	    "14: route dial.bind: this serve has clicon= and dials out; bind "
 	    "applies to a serve that listens");
 }
 
@@ -1346,6 +1476,7 @@ main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_no_route),
 		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_load_all),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_syntax),
