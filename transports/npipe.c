@@ -405,6 +405,10 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 	umask(mask);
 	if (fsgid != -1)
 		setfsgid((gid_t)fsgid);
+	/* The name was free a moment ago: another process took it since. */
+	if (r == -1 && err == EADDRINUSE)
+		return (npipe_fail(cause, path, "another live process serves "
+		    "this pipe (it took the name while this one was made)", 0));
 	if (r == -1)
 		return (npipe_fail(cause, path, "bind", err));
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1 ||

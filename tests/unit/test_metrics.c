@@ -646,14 +646,14 @@ test_render_reloaded(void **state)
 	char				*got;
 
 	f->route.state = GW_ROUTE_RETIRED;
-	f->s.client.bytes_read = 10;
-	f->s.server.bytes_read = 20;
+	f->s.server.bytes_written = 10;	/* up: what reached the server */
+	f->s.client.bytes_written = 20;
 	TAILQ_INSERT_TAIL(&f->route.sessions, &f->s, entry);
 	f->route.nsessions = 1;
 	TAILQ_INIT(&fresh.sessions);
 	s2.route = &fresh;
-	s2.client.bytes_read = 1;
-	s2.server.bytes_read = 2;
+	s2.server.bytes_written = 1;
+	s2.client.bytes_written = 2;
 	TAILQ_INSERT_TAIL(&fresh.sessions, &s2, entry);
 	fresh.nsessions = 1;
 	TAILQ_INSERT_HEAD(&f->gw.routes, &fresh, entry);
