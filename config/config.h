@@ -1,7 +1,7 @@
 /*
  * config.h: the INI file (inih) to an immutable configuration.  No sockets.
  *
- * Schema: ../shared/design.md "Interfaces" ([gateway], [tls], [route NAME]).
+ * Schema: doc/design.md "Interfaces" ([gateway], [tls], [route NAME]).
  * Every key is described once, in the table returned by gw_config_keys(); the
  * loader, `dbgbridge -n` and the man page come from that table.
  */
@@ -14,7 +14,10 @@
 
 #include "transports/spec.h"
 
-/* Log levels, most severe first (design.md: error | warn | info | debug). */
+/*
+ * Log levels, most severe first (doc/design.md "Interfaces": error | warn |
+ * info | debug).
+ */
 enum gw_log_level {
 	GW_LOG_ERROR,
 	GW_LOG_WARN,

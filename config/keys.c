@@ -1,5 +1,5 @@
 /*
- * keys.c: the one table of configuration keys (design.md "Interfaces").
+ * keys.c: the one table of configuration keys (doc/design.md "Interfaces").
  *
  * The loader (config.c), `dbgbridge -n` and the man page all read this table:
  * a key, its type, range, default or help text is written here and nowhere

@@ -1,6 +1,6 @@
 /*
  * control.h: the control socket, and the `dbgbridge ctl` client that talks
- * to it (design.md "Interfaces"; issue "Connect, disconnect, end").
+ * to it (doc/design.md "Interfaces"; issue "Connect, disconnect, end").
  *
  * The socket is a Unix-domain stream socket, mode 0600.  A request is one
  * line of at most GW_CONTROL_MAX_LINE bytes: COMMAND [ARG] [--json]

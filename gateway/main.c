@@ -1,5 +1,5 @@
 /*
- * main.c: the command line (design.md "Interfaces"; short options follow
+ * main.c: the command line (doc/design.md "Interfaces"; short options follow
  * dbengprx: -s what clients reach, -c how to reach the server, -p persist).
  *
  *   dbgbridge [-f FILE]                 run the routes in an INI file

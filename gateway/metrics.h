@@ -2,7 +2,7 @@
  * metrics.h: what the routes count, and [gateway] metrics: an HTTP endpoint
  * (a small HTTP/1.1 server on the gateway's loop) serving the counts as
  * Prometheus text at /metrics and the open sessions as JSON at /sessions
- * (design.md "Interfaces").  Off unless [gateway] metrics is set.
+ * (doc/design.md "Interfaces").  Off unless [gateway] metrics is set.
  *
  * The counts are kept by the runtime, never parsed from log lines: session.c
  * calls gw_metrics_session_state() from its one state setter and
@@ -67,10 +67,10 @@ void	 gw_metrics_session_closed(struct gw_session *s, const char *reason);
 /*
  * The class of a close reason: its text up to the first ':' or ',' matched
  * exactly against a fixed table of the reasons session.c, relay.c, route.c,
- * gateway.c and control.c give (design.md "Semantics"), e.g. "handshake failed: bad
- * certificate" is "handshake failed" and "client closed, then drain timeout"
- * is "client closed".  Returns an index below GW_ROUTE_NREASONS; anything not
- * in the table is the last class, "other".  NULL is "other".
+ * gateway.c and control.c give (doc/design.md "Semantics"), e.g. "handshake
+ * failed: bad certificate" is "handshake failed" and "client closed, then drain
+ * timeout" is "client closed".  Returns an index below GW_ROUTE_NREASONS;
+ * anything not in the table is the last class, "other".  NULL is "other".
  */
 size_t	 gw_metrics_reason_class(const char *reason);
 

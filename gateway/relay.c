@@ -228,7 +228,7 @@ relay_check_shut(struct gw_link *dst)
 	if (dst->ops->no_eof && !dst->eof) {
 		/*
 		 * A serial line has no end of its own: it ends with the other
-		 * side (design.md "com"), so what it sent is all there is.
+		 * side (doc/design.md "com"), so what it sent is all there is.
 		 */
 		relay_move(dst);
 		dst->eof = true;
@@ -919,9 +919,10 @@ gw_relay_drain(struct gw_session *s, const char *reason)
 	}
 	relay_first_end(s, reason);
 	/*
-	 * As if the client had closed (design.md DisconnectProcessServer): the
-	 * server gets what was read, then EOF; what it still sends reaches the
-	 * client, then the client gets EOF.  drain_timeout bounds the wait.
+	 * As if the client had closed (doc/design.md "Semantics",
+	 * DisconnectProcessServer): the server gets what was read, then EOF;
+	 * what it still sends reaches the client, then the client gets EOF.
+	 * drain_timeout bounds the wait.
 	 */
 	if (!s->client.eof && !s->client.dead) {
 		relay_move(&s->client);

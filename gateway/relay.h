@@ -1,6 +1,6 @@
 /*
- * relay.h: the byte stream between the two links of a session (design.md "The
- * byte stream"): bytes forwarded unchanged and in order, both ways, with
+ * relay.h: the byte stream between the two links of a session (doc/design.md
+ * "The byte stream"): bytes forwarded unchanged and in order, both ways, with
  * backpressure and half-close.
  *
  * Backpressure (libevent's le-proxy sample): when the bytes waiting on one
@@ -47,11 +47,12 @@ struct gw_session;
 void	 gw_relay_start(struct gw_session *s);
 
 /*
- * Wind a session down without losing bytes (design.md DisconnectProcessServer,
- * `ctl disconnect`, a route's end): as if the client had closed, the server
- * gets what was read from the client and then EOF; what it still sends
- * reaches the client, which then gets EOF.  Sets DRAINING: the drain_timeout
- * deadline bounds the wait.  A session not yet relaying closes at once.
+ * Wind a session down without losing bytes (doc/design.md "Semantics",
+ * DisconnectProcessServer, `ctl disconnect`, a route's end): as if the client
+ * had closed, the server gets what was read from the client and then EOF; what
+ * it still sends reaches the client, which then gets EOF.  Sets DRAINING: the
+ * drain_timeout deadline bounds the wait.  A session not yet relaying closes at
+ * once.
  */
 void	 gw_relay_drain(struct gw_session *s, const char *reason);
 

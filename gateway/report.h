@@ -2,9 +2,9 @@
  * report.h: the gateway's routes and open sessions as JSON (RFC 8259), for
  * the metrics endpoint's /sessions and `dbgbridge ctl list --json`.
  *
- * Field names follow the session log line (design.md "Semantics": id, route,
- * both peers, transports, TLS version and peer subject, bytes each way), so a
- * tool reads the same names in both.  Every string goes through
+ * Field names follow the session log line (doc/design.md "Semantics": id,
+ * route, both peers, transports, TLS version and peer subject, bytes each way),
+ * so a tool reads the same names in both.  Every string goes through
  * gw_report_json_string: peers and TLS subjects are peer-controlled.
  */
 #ifndef GW_REPORT_H

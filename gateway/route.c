@@ -53,7 +53,10 @@ route_cause(char **cause, const struct gw_route *route, const char *what,
 	return (-1);
 }
 
-/* npipe server=: ".", "localhost" or this host's name (design.md). */
+/*
+ * npipe server=: ".", "localhost" or this host's name (doc/design.md "npipe off
+ * Windows").
+ */
 static bool
 route_local_host(const char *host)
 {
@@ -176,7 +179,7 @@ route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
 	struct gw_route_door	*door = arg;
 	struct gw_route		*route = door->route;
 
-	/* A serial line carries one session at a time (design.md "com"). */
+	/* A serial line carries one session at a time (doc/design.md "com"). */
 	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
 		route->serve_ops->listen_pause(route->listener, true);
 	if (gw_session_accept(route, fd, peer, sa) == -1 &&
@@ -195,7 +198,8 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 
 	/*
 	 * The connect side first: a process server that dials in (clicon=)
-	 * does so once, whenever it starts (design.md "clicon= on connect").
+	 * does so once, whenever it starts (doc/design.md "clicon= on
+	 * connect").
 	 */
 	if (prepare && route->connect_ops->connect_prepare != NULL) {
 		route->connect_state = route->connect_ops->connect_prepare(

@@ -1,10 +1,10 @@
 /*
- * route.h: one serve spec and one connect spec (design.md "Vocabulary").
+ * route.h: one serve spec and one connect spec (doc/design.md "Vocabulary").
  *
- * States (design.md "Semantics"): SERVING -> ENDING -> ENDED.  A route serves
- * its serve spec (StartProcessServer / dbgsrv -t), opens a session per smart
- * client (ConnectProcessServer), and when ended stops accepting, drains its
- * sessions and closes (EndProcessServer / .endpsrv).
+ * States (doc/design.md "Semantics"): SERVING -> ENDING -> ENDED.  A route
+ * serves its serve spec (StartProcessServer / dbgsrv -t), opens a session per
+ * smart client (ConnectProcessServer), and when ended stops accepting, drains
+ * its sessions and closes (EndProcessServer / .endpsrv).
  */
 #ifndef GW_ROUTE_H
 #define GW_ROUTE_H
@@ -192,7 +192,7 @@ void	 gw_route_session_closed(struct gw_route *route, struct gw_session *s);
 /*
  * A fresh connect to the process server was refused.  Without persist, once a
  * server link had ended before, the process server has ended and so does the
- * route (design.md: dbengprx without -p).
+ * route (doc/design.md "Semantics": dbengprx without -p).
  */
 void	 gw_route_server_refused(struct gw_route *route);
 

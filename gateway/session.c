@@ -456,7 +456,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 }
 
 /*
- * The session's one line (design.md "Semantics").  With log_format = json
+ * The session's one line (doc/design.md "Semantics").  With log_format = json
  * its fields also go in as members of the line's object.
  */
 static void

@@ -1,7 +1,7 @@
 /*
  * session.h: one smart-client link paired with one process-server link.
  *
- * States (design.md "Semantics"): ACCEPTED -> HANDSHAKE (TLS only) ->
+ * States (doc/design.md "Semantics"): ACCEPTED -> HANDSHAKE (TLS only) ->
  * CONNECTING -> RELAYING -> DRAINING -> CLOSED.  One function sets the state,
  * one function closes, with one reason and one log line; the session is freed
  * from the event loop, never inside the callback that closed it (relayd's
@@ -130,11 +130,11 @@ void	 gw_session_reason(struct gw_session *s, const char *reason);
 
 /*
  * End the session now: record the reason (unless one is already recorded),
- * stop both links, write the one log line (design.md: id, route, both peers,
- * transports, TLS version and peer subject, bytes each way, duration,
- * reason; bytes_up / bytes_down are the bytes handed to each peer's socket
- * or TLS, dbgbridge(8) LOGGING), unlink it from its route, and free it from
- * the event loop.  A link whose stream was cut (relaying had begun and it
+ * stop both links, write the one log line (doc/design.md "Sessions": id, route,
+ * both peers, transports, TLS version and peer subject, bytes each way,
+ * duration, reason; bytes_up / bytes_down are the bytes handed to each peer's
+ * socket or TLS, dbgbridge(8) LOGGING), unlink it from its route, and free it
+ * from the event loop.  A link whose stream was cut (relaying had begun and it
  * had not finished both ways: we half-closed it and it sent its end; or a
  * link of the session failed; or bytes were still owed to it) is reset
  * (SO_LINGER 0), never given FIN or close_notify, and what its kernel had

@@ -1,5 +1,5 @@
 /*
- * store.c: certificate names, paths and thumbprints (design.md "certuser= /
+ * store.c: certificate names, paths and thumbprints (doc/design.md "certuser= /
  * machuser=").  See tls.h.
  */
 #ifdef HAVE_CONFIG_H

@@ -287,10 +287,10 @@ tls_expired(X509 *x, char *buf, size_t size)
 }
 
 /*
- * The pinning check (design.md: the connecting side names the same
- * certificate as the server): the leaf must equal the pinned certificate.
- * The chain is not consulted.  On a mismatch a message with both SHA-256
- * thumbprints is kept on the SSL for gw_tls_error.
+ * The pinning check (doc/design.md "certuser= / machuser=": the connecting side
+ * names the same certificate as the server): the leaf must equal the pinned
+ * certificate.  The chain is not consulted.  On a mismatch a message with both
+ * SHA-256 thumbprints is kept on the SSL for gw_tls_error.
  */
 static int
 tls_pin_verify(X509_STORE_CTX *xctx, void *arg)

@@ -4,7 +4,7 @@
  * pinning and chain verification, and error strings.  Callers see libevent
  * types only.
  *
- * Rules: design.md "Choices where the debugger docs are silent" (proto=,
+ * Rules: doc/design.md "Choices where the debugger docs are silent" (proto=,
  * certuser= / machuser=), RFC 8446 and RFC 5246 for TLS, RFC 6125 for the host
  * name check (through X509_VERIFY_PARAM / SSL_set1_host).
  */
@@ -28,7 +28,8 @@ struct gw_tls_stores {
 };
 
 /*
- * Resolve a certuser= / machuser= value to a PEM file (design.md):
+ * Resolve a certuser= / machuser= value to a PEM file (doc/design.md "certuser=
+ * / machuser="):
  *   - a value holding '/' is a path;
  *   - 40 or 64 hex digits (pairs may be separated by spaces or ':') is a SHA-1
  *     or SHA-256 thumbprint of a certificate's DER form, matched against the
@@ -58,9 +59,10 @@ struct gw_tls_ctx *gw_tls_server_new(const struct gw_spec *spec,
 /*
  * The connecting side of ssl / spipe.  With ca NULL the server's leaf
  * certificate must equal the certificate in the PEM the spec names (pinning,
- * design.md: the client names the same certificate as the server); with ca set
- * the chain is verified against that file and the host name against spec's
- * server= (RFC 6125).  Same errors as gw_tls_server_new.
+ * doc/design.md "certuser= / machuser=": the client names the same certificate
+ * as the server); with ca set the chain is verified against that file and the
+ * host name against spec's server= (RFC 6125).  Same errors as
+ * gw_tls_server_new.
  */
 struct gw_tls_ctx *gw_tls_client_new(const struct gw_spec *spec,
 	    const struct gw_tls_stores *stores, const char *ca, char **cause);
@@ -77,10 +79,10 @@ const char *gw_tls_ctx_warning(const struct gw_tls_ctx *ctx);
 /*
  * The name the connecting side of a client-side spec gives for SNI and
  * checks the server's certificate against with [tls] ca (RFC 6125): server=
- * (or clicon=), except that a pipe's "." (this machine, WT §2.4; dbgbridge.ini(5)
- * "[tls] ca") is this machine's host name from gethostname(2), or
- * "localhost" when it has none.  buf: size bytes, used for that name.
- * Returns server=, buf, or NULL when the spec names no host.
+ * (or clicon=), except that a pipe's "." (this machine, doc/transports.md
+ * §2.4; dbgbridge.ini(5) "[tls] ca") is this machine's host name from
+ * gethostname(2), or "localhost" when it has none.  buf: size bytes, used for
+ * that name.  Returns server=, buf, or NULL when the spec names no host.
  */
 const char *gw_tls_peer_name(const struct gw_spec *spec, char *buf,
 	    size_t size);
@@ -150,10 +152,11 @@ char	*gw_tls_thumbprint_file(const char *path, bool sha256, char **cause);
 /*
  * What a smart client needs to name the certificate in a PEM file: its SHA-1
  * thumbprint as 40 lower-case hex digits with no separators (the debugger
- * accepts a thumbprint in certuser= / machuser=, WT §2.4) and its subject in
- * RFC 2253 form (unescaped: for display on the operator's terminal).  Both
- * malloc'd, owned by the caller.  Returns 0, or -1 with both NULL and a
- * malloc'd *cause naming the file ("cannot read /p: No such file ...").
+ * accepts a thumbprint in certuser= / machuser=, doc/transports.md §2.4) and
+ * its subject in RFC 2253 form (unescaped: for display on the operator's
+ * terminal).  Both malloc'd, owned by the caller.  Returns 0, or -1 with both
+ * NULL and a malloc'd *cause naming the file ("cannot read /p: No such file
+ * ...").
  */
 int	 gw_tls_cert_summary(const char *path, char **sha1, char **subject,
 	    char **cause);

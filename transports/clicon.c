@@ -1,20 +1,20 @@
 /*
  * clicon.c: reverse links (clicon=) for tcp and ssl.  See transport.h.
  *
- * The rules: WT §2.2 (tcp-reverse, ssl-reverse: the server dials out to the
- * client), §2.3 (tcp-accept, ssl-accept: the client waits, a port range
- * allowed), §3.1 (clicon=), §7 (reverse links for firewalls that block
- * inbound connections; the "Two Firewalls" chain) and design.md "clicon= on
- * serve" and "clicon= on connect".
+ * The rules: doc/transports.md §2.2 (tcp-reverse, ssl-reverse: the server
+ * dials out to the client), §2.3 (tcp-accept, ssl-accept: the client waits, a
+ * port range allowed), §3.1 (clicon=), §7 (reverse links for firewalls that
+ * block inbound connections; the "Two Firewalls" chain) and doc/design.md
+ * "clicon= on serve" and "clicon= on connect".
  *
  * Serve (the dialler).  The smart client waits on HOST:PORT; dbgbridge dials
  * it.  One link carries one session, as with dbgsrv, but a link is only
  * handed to the route once the client has sent its first byte (the remote
- * protocol starts with the client's hello, WT §9; for ssl, its ClientHello):
- * until then it is a standby link, watched, costing nothing upstream.
- * standby links wait at once.  A link handed over is replaced at once, so
- * a session that ends needs no redial of its own; a dial that fails, or a
- * standby link that the peer closes, is redialled after an exponential
+ * protocol starts with the client's hello, doc/transports.md §9; for ssl, its
+ * ClientHello): until then it is a standby link, watched, costing nothing
+ * upstream.  standby links wait at once.  A link handed over is replaced at
+ * once, so a session that ends needs no redial of its own; a dial that fails,
+ * or a standby link that the peer closes, is redialled after an exponential
  * backoff with jitter (gw_clicon_backoff), one dial in flight at a time.
  *
  * Connect (the pool).  dbgbridge waits on its port for the process server

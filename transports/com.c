@@ -1,6 +1,6 @@
 /*
- * com.c: the com transport, a serial line under termios (design.md "com";
- * WT §3.1 port=, baud=, channel=).
+ * com.c: the com transport, a serial line under termios (doc/design.md "com";
+ * doc/transports.md §3.1 port=, baud=, channel=).
  *
  * port= is "comN" or "N" (N 1-256), which is /dev/ttyS(N-1) on Linux, or a
  * device path starting with '/', used as is.  The line runs raw 8N1 at baud=
@@ -131,8 +131,8 @@ com_speed(unsigned baud, speed_t *speed)
 
 /*
  * port= to a device path in buf (size bytes): "comN" or "N" (N 1-256, "com"
- * in any case) is /dev/ttyS(N-1) (design.md "com"); a path starting with '/'
- * is used as is.  Returns 0, or -1 when port has none of these forms or the
+ * in any case) is /dev/ttyS(N-1) (doc/design.md "com"); a path starting with
+ * '/' is used as is.  Returns 0, or -1 when port has none of these forms or the
  * path does not fit.
  */
 static int
@@ -177,7 +177,7 @@ com_fd_path(int fd, char *buf, size_t size)
 }
 
 /*
- * Raw 8N1 at speed with no flow control (design.md "com"), from the current
+ * Raw 8N1 at speed with no flow control (doc/design.md "com"), from the current
  * settings so what we do not mention stays as it is: CLOCAL on (carrier does
  * not matter), HUPCL and the modem lines untouched.  VMIN 1 / VTIME 0: with
  * O_NONBLOCK a read returns at once with whatever has arrived (no batching),

@@ -1,8 +1,8 @@
 /*
  * npipe.c: the npipe transport off Windows, and the socket plumbing spipe
- * shares (design.md "npipe off Windows": a Unix-domain stream socket named
- * pipe_dir/NAME; WT §3.1 "pipe=": the first format code becomes the process
- * id, a second the thread id).
+ * shares (doc/design.md "npipe off Windows": a Unix-domain stream socket named
+ * pipe_dir/NAME; doc/transports.md §3.1 "pipe=": the first format code becomes
+ * the process id, a second the thread id).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -5,12 +5,12 @@
  * first is the same for both sides: split the parameters (on commas, and for
  * kdsrv outside matched braces), name every key, refuse duplicate, unknown
  * and foreign keys, and check every value.  The second checks the result
- * against one side's forms (WT §2.2 server side, §2.3 client side): keys of
- * the other side, the clicon (reverse) rules, port ranges and required keys.
- * GW_SPEC_EITHER runs the second phase for each side.
+ * against one side's forms (doc/transports.md §2.2 server side, §2.3 client
+ * side): keys of the other side, the clicon (reverse) rules, port ranges and
+ * required keys.  GW_SPEC_EITHER runs the second phase for each side.
  *
- * Rules come from ../shared/windbg-transports.md (WT) and the choices in
- * ../shared/design.md; where both are silent the choice is written here.
+ * Rules come from doc/transports.md and the choices in
+ * doc/design.md; where both are silent the choice is written here.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -63,7 +63,7 @@ struct spec_type {
 
 #define KB(k)	(1U << (k))
 
-/* Keys of the transport strings (WT §3.1, §3.2 outer keys). */
+/* Keys of the transport strings (doc/transports.md §3.1, §3.2 outer keys). */
 enum {
 	K_PROTO,
 	K_CERTUSER,
@@ -99,7 +99,7 @@ static const struct spec_key spec_keys[K__COUNT] = {
 	[K_TRANS] =	{ "trans", 0 },
 };
 
-/* Indexed by enum gw_spec_transport (WT §2.2, §2.3, §2.5). */
+/* Indexed by enum gw_spec_transport (doc/transports.md §2.2, §2.3, §2.5). */
 static const struct spec_type spec_transports[] = {
 	[GW_SPEC_TCP] = { "tcp",
 	    KB(K_SERVER) | KB(K_CLICON) | KB(K_PORT) | KB(K_HIDDEN) |
@@ -122,7 +122,10 @@ static const struct spec_type spec_transports[] = {
 #define SPEC_NTRANSPORTS (sizeof spec_transports / sizeof spec_transports[0])
 #define SPEC_TRANSPORT_LIST "tcp:, npipe:, ssl:, spipe:, com: or kdsrv:"
 
-/* Keys of the kernel connection types inside trans=@{...} (WT §2.5, §3.2). */
+/*
+ * Keys of the kernel connection types inside trans=@{...} (doc/transports.md
+ * §2.5, §3.2).
+ */
 enum {
 	T_PIPE,
 	T_MODEM,
@@ -447,7 +450,7 @@ spec_item(const struct spec_ctx *ctx, char *item, const struct spec_key *keys,
 /*
  * Split params in place on commas and collect every parameter into vals
  * (indexed by key).  With braces, commas inside {...} do not split and the
- * braces must match (WT §2.5).
+ * braces must match (doc/transports.md §2.5).
  */
 static int
 spec_collect(const struct spec_ctx *ctx, char *params, int braces,
@@ -551,7 +554,7 @@ spec_head(const struct spec_ctx *ctx, char *text, const struct spec_type *types,
 	return (0);
 }
 
-/* port= of tcp and ssl: "N" or "A:B" (WT §2.4). */
+/* port= of tcp and ssl: "N" or "A:B" (doc/transports.md §2.4). */
 static int
 spec_port(const struct spec_ctx *ctx, const char *value, uint16_t *lo,
     uint16_t *hi)
@@ -632,14 +635,14 @@ spec_host_ipv6(const char *p, size_t len)
 }
 
 /*
- * server= and clicon=: a host (WT §2.4 host: a NetBIOS or DNS name, an IPv4
- * or an IPv6 address).  A leading "\\" (WT §2.4) and the brackets of an IPv6
- * literal are stripped.  What is left is a host name or IPv4 address
- * (spec_host_name) or, when bracketed or holding a ':', an IPv6 literal
- * (spec_host_ipv6; WT §2.4 leaves its form open, and as ports have a key of
- * their own a bare one is unambiguous).  Anything else, such as
- * "pa:password=s", is an error naming the key and the value (from a
- * "password" on, shown as "password=*").
+ * server= and clicon=: a host (doc/transports.md §2.4 host: a NetBIOS or DNS
+ * name, an IPv4 or an IPv6 address).  A leading "\\" (doc/transports.md §2.4)
+ * and the brackets of an IPv6 literal are stripped.  What is left is a host
+ * name or IPv4 address (spec_host_name) or, when bracketed or holding a ':', an
+ * IPv6 literal (spec_host_ipv6; doc/transports.md §2.4 leaves its form open,
+ * and as ports have a key of their own a bare one is unambiguous).  Anything
+ * else, such as "pa:password=s", is an error naming the key and the value (from
+ * a "password" on, shown as "password=*").
  */
 static int
 spec_host(const struct spec_ctx *ctx, const char *key, const char *value,
@@ -678,7 +681,7 @@ bad:
 	    key, value));
 }
 
-/* com port=: "comN", "N" (N 1-256) or a device path (design.md "com"). */
+/* com port=: "comN", "N" (N 1-256) or a device path (doc/design.md "com"). */
 static int
 spec_com_port(const struct spec_ctx *ctx, const char *value, char **out)
 {
@@ -703,7 +706,7 @@ bad:
 	    "'port' must be comN, N or a device path, got '%s'", value));
 }
 
-/* proto= (design.md): only TLS 1.2 and newer. */
+/* proto= (doc/design.md "proto="): only TLS 1.2 and newer. */
 static int
 spec_proto(const struct spec_ctx *ctx, const char *value,
     enum gw_spec_proto *proto)
@@ -733,7 +736,10 @@ spec_proto(const struct spec_ctx *ctx, const char *value,
 	return (0);
 }
 
-/* password=: 1-12 alphanumerics (WT §2.4).  Never echoes the value. */
+/*
+ * password=: 1-12 alphanumerics (doc/transports.md §2.4).  Never echoes the
+ * value.
+ */
 static int
 spec_password(const struct spec_ctx *ctx, const char *value, char **out)
 {
@@ -933,9 +939,9 @@ spec_values(const struct spec_ctx *ctx, struct gw_spec *s, char **vals,
 }
 
 /*
- * Phase two: the forms of one side (WT §2.2 server, §2.3 client).  Checks
- * keys of the other side, then the clicon rules, then required keys in the
- * documented order.
+ * Phase two: the forms of one side (doc/transports.md §2.2 server, §2.3
+ * client).  Checks keys of the other side, then the clicon rules, then required
+ * keys in the documented order.
  */
 static int
 spec_check_side(const struct spec_ctx *ctx, const struct gw_spec *s,
@@ -1217,8 +1223,8 @@ badpipe:
 }
 
 /*
- * trans=@{CONNECT-TYPE} (WT §2.5, §3.2): validate and print it in canonical
- * form into *out.
+ * trans=@{CONNECT-TYPE} (doc/transports.md §2.5, §3.2): validate and print it
+ * in canonical form into *out.
  */
 static int
 spec_parse_trans(const struct spec_ctx *outer, char *text, char **out)
@@ -1287,8 +1293,8 @@ spec_parse_trans(const struct spec_ctx *outer, char *text, char **out)
 		}
 		spec_buf_item(&b, "port=%lu", n);
 		/*
-		 * KDNET's key is a secret like password= (WT §3.2): never
-		 * kept or printed; nothing in dbgbridge needs it.
+		 * KDNET's key is a secret like password= (doc/transports.md
+		 * §3.2): never kept or printed; nothing in dbgbridge needs it.
 		 */
 		spec_buf_item(&b, "key=*");
 		break;
@@ -1302,7 +1308,9 @@ fail:
 	return (-1);
 }
 
-/* kdsrv:server=@{CLIENT-SPEC},trans=@{CONNECT-TYPE} (WT §2.5). */
+/*
+ * kdsrv:server=@{CLIENT-SPEC},trans=@{CONNECT-TYPE} (doc/transports.md §2.5).
+ */
 static int
 spec_parse_kdsrv(const struct spec_ctx *ctx, char *params, struct gw_spec **out)
 {
@@ -1542,7 +1550,10 @@ spec_buf_port(struct spec_buf *b, const struct gw_spec *s)
 		spec_buf_item(b, "port=%u", s->port_lo);
 }
 
-/* The canonical form (spec.h), key order of WT §2.2 / §2.3 / §2.5. */
+/*
+ * The canonical form (spec.h), key order of doc/transports.md §2.2 / §2.3 /
+ * §2.5.
+ */
 static int
 spec_canon(struct spec_buf *b, const struct gw_spec *s)
 {
@@ -1631,13 +1642,13 @@ gw_spec_canonical(const struct gw_spec *spec)
 
 /*
  * The client-side spec that reaches serve at host: the server-side key set
- * turned round (WT §2.3), without the password.
+ * turned round (doc/transports.md §2.3), without the password.
  */
 /*
  * proto= and the certificate as a smart client writes them: the debugger
- * documents proto=tls1 only (WT §2.4), so the route's own minimum stays its
- * own; cert, when given, replaces the route's certificate name (a path means
- * nothing to a Windows client).
+ * documents proto=tls1 only (doc/transports.md §2.4), so the route's own
+ * minimum stays its own; cert, when given, replaces the route's certificate
+ * name (a path means nothing to a Windows client).
  */
 static void
 spec_buf_client_tls(struct spec_buf *b, const struct gw_spec *s,
@@ -1716,7 +1727,10 @@ gw_spec_client_string(const struct gw_spec *serve,
 	if ((form = spec_buf_done(&b)) == NULL)
 		return (NULL);
 
-	/* A kdsrv connect spec: the smart client is a kernel one (WT §2.5). */
+	/*
+	 * A kdsrv connect spec: the smart client is a kernel one
+	 * (doc/transports.md §2.5).
+	 */
 	if (serve->transport != GW_SPEC_KDSRV && connect != NULL &&
 	    connect->transport == GW_SPEC_KDSRV && connect->trans != NULL) {
 		sw = "-k";

@@ -2,8 +2,8 @@
  * spec.h: the WinDbg transport-string grammar (pure: no I/O, no allocation
  * beyond the parsed result).
  *
- * Rules come from ../shared/windbg-transports.md (cited below as WT §N) and
- * the choices in ../shared/design.md ("Choices where the debugger docs are
+ * Rules come from doc/transports.md (cited below by section, §N) and
+ * the choices in doc/design.md ("Choices where the debugger docs are
  * silent").  The parser accepts exactly the strings a smart client, dbgsrv,
  * kdsrv or dbengprx accepts; the canonical printer emits the documented key
  * order with lower-case keys and never prints a password.
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Which transport a spec names (WT §2.2, §2.3, §2.5). */
+/* Which transport a spec names (doc/transports.md §2.2, §2.3, §2.5). */
 enum gw_spec_transport {
 	GW_SPEC_TCP,
 	GW_SPEC_NPIPE,
@@ -26,10 +26,10 @@ enum gw_spec_transport {
 };
 
 /*
- * Which side a spec describes (design.md "Vocabulary"): a server-side spec says
- * how a server is reached (dbgsrv -t, route `serve`); a client-side spec says
- * how a client reaches one (-premote, route `connect`).  GW_SPEC_EITHER is only
- * an argument to gw_spec_parse().
+ * Which side a spec describes (doc/design.md "Vocabulary"): a server-side spec
+ * says how a server is reached (dbgsrv -t, route `serve`); a client-side spec
+ * says how a client reaches one (-premote, route `connect`).  GW_SPEC_EITHER is
+ * only an argument to gw_spec_parse().
  */
 enum gw_spec_side {
 	GW_SPEC_SERVER,
@@ -38,8 +38,9 @@ enum gw_spec_side {
 };
 
 /*
- * proto= (design.md): tls1 means TLS 1.2 or newer; tls1.2 and tls1.3 set the
- * minimum.  ssl2, ssl3, pct1, tls1.0, tls1.1 are refused by the parser.
+ * proto= (doc/design.md "proto="): tls1 means TLS 1.2 or newer; tls1.2 and
+ * tls1.3 set the minimum.  ssl2, ssl3, pct1, tls1.0, tls1.1 are refused by the
+ * parser.
  */
 enum gw_spec_proto {
 	GW_SPEC_PROTO_NONE,	/* not a TLS transport */
@@ -48,7 +49,10 @@ enum gw_spec_proto {
 	GW_SPEC_PROTO_TLS1_3,	/* "tls1.3" */
 };
 
-/* certuser= or machuser= (WT §3.1, design.md "certuser= / machuser="). */
+/*
+ * certuser= or machuser= (doc/transports.md §3.1, doc/design.md "certuser= /
+ * machuser=").
+ */
 enum gw_spec_cert_store {
 	GW_SPEC_CERT_NONE,
 	GW_SPEC_CERT_USER,	/* certuser= : [tls] user_store */
@@ -110,10 +114,11 @@ struct gw_spec {
  *          tcp: unknown key 'prot'; did you mean 'port'?
  *          ssl: proto=ssl3 is insecure and refused; use proto=tls1 (TLS 1.2 or newer)
  *
- * Grammar: WT §2.1-§2.5 and §3.1-§3.2; transport names and keys are
- * case-insensitive, values keep their case, keys may come in any order,
- * duplicate / unknown / wrong-side / missing keys are errors (design.md).
- * Returns 0 on success, -1 on error (then *out is untouched).
+ * Grammar: doc/transports.md §2.1-§2.5 and §3.1-§3.2; transport names and
+ * keys are case-insensitive, values keep their case, keys may come in any
+ * order, duplicate / unknown / wrong-side / missing keys are errors
+ * (doc/design.md "Keys and values").  Returns 0 on success, -1 on error (then
+ * *out is untouched).
  */
 int	 gw_spec_parse(const char *text, enum gw_spec_side side,
 	    struct gw_spec **out, char **cause);
@@ -122,31 +127,31 @@ int	 gw_spec_parse(const char *text, enum gw_spec_side side,
 void	 gw_spec_free(struct gw_spec *spec);
 
 /*
- * The canonical form of a spec (design.md): lower-case transport and keys, the
- * key order of the documented syntax line for its form (WT §2.2, §2.3, §2.5),
- * flags as bare words ("hidden", "icfenable"), "ipversion=6", a port range as
- * "A:B", and "password=*" in place of any password and "key=*" in place of a
- * kdsrv trans=@{net:...} key.
+ * The canonical form of a spec (doc/design.md "Keys and values"): lower-case
+ * transport and keys, the key order of the documented syntax line for its form
+ * (doc/transports.md §2.2, §2.3, §2.5), flags as bare words ("hidden",
+ * "icfenable"), "ipversion=6", a port range as "A:B", and "password=*" in place
+ * of any password and "key=*" in place of a kdsrv trans=@{net:...} key.
  * Returns a malloc'd string owned by the caller, or NULL when out of memory.
  */
 char	*gw_spec_canonical(const struct gw_spec *spec);
 
 /*
- * The longest pipe= name in bytes (WT §3.1 pipe=; dbgbridge.ini(5)
- * "pipe="): off Windows a pipe is a Unix-domain socket named pipe_dir/NAME,
- * and the whole path must fit sockaddr_un's sun_path (unix(7)) with its NUL;
- * the shortest pipe_dir, "/", leaves this much for NAME.  On the server side
- * the length counts each %d at 10 bytes and each %x at 8 (a process id at
- * its widest).  The length with the configured pipe_dir is checked by
+ * The longest pipe= name in bytes (doc/transports.md §3.1 pipe=;
+ * dbgbridge.ini(5) "pipe="): off Windows a pipe is a Unix-domain socket named
+ * pipe_dir/NAME, and the whole path must fit sockaddr_un's sun_path (unix(7))
+ * with its NUL; the shortest pipe_dir, "/", leaves this much for NAME.  On the
+ * server side the length counts each %d at 10 bytes and each %x at 8 (a process
+ * id at its widest).  The length with the configured pipe_dir is checked by
  * gw_npipe_path (transports/transport.h).
  */
 #define GW_SPEC_PIPE_MAX	106
 
 /*
- * The rule for a pipe= name (WT §2.1 "pipe names must not contain spaces or
- * quotation marks", §3.1 pipe=; dbgbridge.8 "Transport strings"), the one
- * both the grammar (gw_spec_parse, so `spec` and `-n`) and the daemon
- * (gw_npipe_path) apply:
+ * The rule for a pipe= name (doc/transports.md §2.1 "pipe names must not
+ * contain spaces or quotation marks", §3.1 pipe=; dbgbridge.8 "Transport
+ * strings"), the one both the grammar (gw_spec_parse, so `spec` and `-n`) and
+ * the daemon (gw_npipe_path) apply:
  *   - 1 to GW_SPEC_PIPE_MAX bytes;
  *   - no space, tab, '"', ',' or control character, no '/', and not "." or
  *     ".." (the name is one file in pipe_dir);
@@ -162,12 +167,12 @@ int	 gw_spec_pipe_check(const char *name, enum gw_spec_side side,
 	    char **cause);
 
 /*
- * A server-side pipe name as the server creates it (WT §3.1): the first two
- * %d / %x codes become pid in decimal / hexadecimal (a second code is the
- * thread id, which for the main thread is the process id on Linux) and "%%"
- * becomes "%".  name must have passed gw_spec_pipe_check for the server side.
- * out: a buffer of size bytes.  Returns 0, or -1 when the result does not fit
- * or name breaks the rule.
+ * A server-side pipe name as the server creates it (doc/transports.md §3.1):
+ * the first two %d / %x codes become pid in decimal / hexadecimal (a second
+ * code is the thread id, which for the main thread is the process id on Linux)
+ * and "%%" becomes "%".  name must have passed gw_spec_pipe_check for the
+ * server side.  out: a buffer of size bytes.  Returns 0, or -1 when the result
+ * does not fit or name breaks the rule.
  */
 int	 gw_spec_pipe_expand(const char *name, long pid, char *out,
 	    size_t size);
@@ -195,9 +200,10 @@ bool	 gw_spec_is_tls(const struct gw_spec *spec);
  *   "-premote tcp:clicon=HOST,port=5005"             (serve has clicon=)
  *   "-premote npipe:server=HOST,pipe=NAME"
  *   "-k kdsrv:server=@{tcp:server=HOST,port=5005},trans=@{com:port=com1,baud=57600}"
- * proto= is always tls1, the one TLS value the debugger documents (WT §2.4);
- * the route keeps its own minimum.  A server-side port range yields its first
- * port.  Passwords and a net: key= never appear ("key=*").
+ * proto= is always tls1, the one TLS value the debugger documents
+ * (doc/transports.md §2.4); the route keeps its own minimum.  A server-side
+ * port range yields its first port.  Passwords and a net: key= never appear
+ * ("key=*").
  */
 char	*gw_spec_client_string(const struct gw_spec *serve,
 	    const struct gw_spec *connect, const char *host, const char *cert);

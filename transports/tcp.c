@@ -1,6 +1,7 @@
 /*
  * tcp.c: the tcp transport, and the listen / connect plumbing that ssl shares
- * (WT §2.2, §2.3, §3.1; design.md "Choices where the debugger docs are silent").
+ * (doc/transports.md §2.2, §2.3, §3.1; doc/design.md "Choices where the
+ * debugger docs are silent").
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -1,7 +1,7 @@
 /*
  * tls.c: the ssl and spipe transports, TLS over a tcp or a Unix-domain socket
- * (WT §2.2, §2.3; design.md "proto=", "certuser= / machuser=", "npipe off
- * Windows").  The TLS work itself is in tls/.
+ * (doc/transports.md §2.2, §2.3; doc/design.md "proto=", "certuser= /
+ * machuser=", "npipe off Windows").  The TLS work itself is in tls/.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

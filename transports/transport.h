@@ -2,9 +2,9 @@
  * transport.h: the transport ops table and the socket plumbing shared by the
  * stream transports.
  *
- * A transport builds and configures bufferevents (design.md "Layout and house
- * style"); libevent does every byte of I/O.  Like Redis' connection.h, each
- * transport is a small documented ops struct; the relay never asks which
+ * A transport builds and configures bufferevents (doc/design.md "Layout and
+ * house style"); libevent does every byte of I/O.  Like Redis' connection.h,
+ * each transport is a small documented ops struct; the relay never asks which
  * transport it holds.
  */
 #ifndef GW_TRANSPORT_H
@@ -73,7 +73,7 @@ struct gw_transport_ops {
 
 	/*
 	 * True when the link has no end-of-stream of its own (a serial line,
-	 * design.md "com"): it is finished once the other side is, and a
+	 * doc/design.md "com"): it is finished once the other side is, and a
 	 * route serving it carries one session at a time.
 	 */
 	bool		 no_eof;
@@ -109,11 +109,11 @@ struct gw_transport_ops {
 	const char	*remote_note;
 
 	/*
-	 * Check what the grammar cannot (design.md, `dbgbridge -n`): a baud
-	 * rate this platform supports, a device path's form.  Nothing is
-	 * opened.  Returns 0, or -1 with a malloc'd *cause naming the key and
-	 * value ("com: baud=12345 is not a rate this platform supports").
-	 * May be NULL: nothing more to check.
+	 * Check what the grammar cannot (doc/design.md "Interfaces", `dbgbridge
+	 * -n`): a baud rate this platform supports, a device path's form.
+	 * Nothing is opened.  Returns 0, or -1 with a malloc'd *cause naming
+	 * the key and value ("com: baud=12345 is not a rate this platform
+	 * supports").  May be NULL: nothing more to check.
 	 */
 	int		 (*check)(const struct gw_spec *spec, char **cause);
 
@@ -141,7 +141,7 @@ struct gw_transport_ops {
 	/*
 	 * What the connect slot needs from the route's start on, before any
 	 * session: a connect spec with clicon= listens on its port for the
-	 * process server to dial in (design.md "clicon= on connect"; dbgsrv
+	 * process server to dial in (doc/design.md "clicon= on connect"; dbgsrv
 	 * dials once and gives up when refused).  spec: the route's connect
 	 * spec (the inner one for kdsrv), borrowed for the call.  name: for log
 	 * lines.  *where receives a malloc'd description of what it listens on
@@ -218,11 +218,11 @@ struct gw_transport_ops {
 };
 
 /*
- * The ops tables, one per transport (WT §2.2, §2.3; design.md "Layout and
- * house style"): tcp (tcp.c), ssl and spipe (tls.c, TLS over tcp and
- * npipe), npipe (npipe.c), com (com.c), and the reverse-link ops of tcp
- * (tcp.c) and ssl (tls.c) that a spec with clicon= gets (clicon.c).  Static
- * and immutable.  Callers reach them through gw_transport_ops and
+ * The ops tables, one per transport (doc/transports.md §2.2, §2.3;
+ * doc/design.md "Layout and house style"): tcp (tcp.c), ssl and spipe (tls.c,
+ * TLS over tcp and npipe), npipe (npipe.c), com (com.c), and the reverse-link
+ * ops of tcp (tcp.c) and ssl (tls.c) that a spec with clicon= gets (clicon.c).
+ * Static and immutable.  Callers reach them through gw_transport_ops and
  * gw_transport_ops_for; the unit tests may name one directly.
  */
 extern const struct gw_transport_ops gw_transport_tcp;
@@ -234,28 +234,29 @@ extern const struct gw_transport_ops gw_transport_tcp_clicon;
 extern const struct gw_transport_ops gw_transport_ssl_clicon;
 
 /*
- * The ops for a transport (WT §2.2, §2.3): a pointer to one of the static
- * tables above, never to be freed.  Returns NULL for kdsrv, which is no wire
- * transport of its own (WT §2.5: pass the inner spec's transport,
- * gw_transport_wire), and for a value that is no transport.
+ * The ops for a transport (doc/transports.md §2.2, §2.3): a pointer to one of
+ * the static tables above, never to be freed.  Returns NULL for kdsrv, which is
+ * no wire transport of its own (doc/transports.md §2.5: pass the inner spec's
+ * transport, gw_transport_wire), and for a value that is no transport.
  */
 const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
 /*
  * The ops for one side of a route: gw_transport_ops of the spec's transport,
  * except that a tcp or ssl spec with clicon= gets the reverse-link ops of that
- * transport (WT §2.2 tcp-reverse / ssl-reverse, §2.3 tcp-accept /
- * ssl-accept; clicon.c: its listen slot dials out, its connect slot waits for
- * the process server to dial in).  spec: the wire spec (gw_transport_wire),
- * borrowed for the call.  Returns a static table, or NULL for kdsrv.
+ * transport (doc/transports.md §2.2 tcp-reverse / ssl-reverse, §2.3
+ * tcp-accept / ssl-accept; clicon.c: its listen slot dials out, its connect
+ * slot waits for the process server to dial in).  spec: the wire spec
+ * (gw_transport_wire), borrowed for the call.  Returns a static table, or NULL
+ * for kdsrv.
  */
 const struct gw_transport_ops *gw_transport_ops_for(const struct gw_spec *spec);
 
 /*
- * The spec that says how bytes travel: spec->inner for kdsrv (WT §2.5, the
- * client spec inside server=@{...}), else spec itself.  Returns a pointer
- * into spec (borrowed: it lives as long as spec).  Never NULL for a parsed
- * spec.
+ * The spec that says how bytes travel: spec->inner for kdsrv (doc/transports.md
+ * §2.5, the client spec inside server=@{...}), else spec itself.  Returns a
+ * pointer into spec (borrowed: it lives as long as spec).  Never NULL for a
+ * parsed spec.
  */
 const struct gw_spec *gw_transport_wire(const struct gw_spec *spec);
 
@@ -294,7 +295,7 @@ struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
 evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 
 /*
- * Socket options every TCP link gets: TCP_NODELAY (design.md "The byte
+ * Socket options every TCP link gets: TCP_NODELAY (doc/design.md "The byte
  * stream": latency over batching), and keepalive probes (tcp(7)) after
  * GW_TCP_KEEPIDLE_S seconds of silence, every GW_TCP_KEEPINTVL_S seconds,
  * GW_TCP_KEEPCNT times: a dead peer is found in about two minutes, while a
@@ -312,7 +313,7 @@ int	 gw_tcp_tune(evutil_socket_t fd);
  * The link_new of plain stream links (tcp, npipe, com): a socket bufferevent
  * over fd (nonblocking; a socket or a terminal) that closes fd when freed,
  * reading and writing at most max_io bytes per callback (the transport's
- * choice: large for bulk transfers near line rate, design.md "The byte
+ * choice: large for bulk transfers near line rate, doc/design.md "The byte
  * stream").  Socket options such as gw_tcp_tune are the caller's.  fd is the
  * bufferevent's on success and still the caller's on failure.  Returns the
  * bufferevent, or NULL with a malloc'd *cause.
@@ -323,7 +324,7 @@ struct bufferevent *gw_stream_link_new(struct event_base *base,
 /*
  * The half_close slot of plain stream sockets (tcp, npipe): shutdown(2)
  * SHUT_WR on bev's fd, so the peer reads end of stream while this side goes
- * on reading (design.md "The byte stream": half-close).  The caller flushes
+ * on reading (doc/design.md "The byte stream": half-close).  The caller flushes
  * the output buffer first.  bev: borrowed.  Returns 0, or -1 with errno as
  * shutdown(2) sets it (ENOTCONN when the peer is already gone).
  */
@@ -365,9 +366,9 @@ void	 gw_stream_listen_pause(void *listener, bool pause);
 void	 gw_stream_listen_free(void *listener);
 
 /*
- * tcp.c, shared with ssl.  gw_tcp_listen is the listen slot (WT §2.2
- * tcp-listen / ssl-listen, §2.4 port-range, §3.1 port=; design.md "A port
- * range"): on params->bind (a numeric address or a name resolved once,
+ * tcp.c, shared with ssl.  gw_tcp_listen is the listen slot (doc/transports.md
+ * §2.2 tcp-listen / ssl-listen, §2.4 port-range, §3.1 port=; doc/design.md
+ * "A port range"): on params->bind (a numeric address or a name resolved once,
  * blocking, at start-up) or, when it is NULL, on every address (dual-stack
  * [::], falling back to 0.0.0.0 where IPv6 is absent; ipversion=6 makes it
  * IPv6 only); a port range A:B takes the first free port, which *where
@@ -381,15 +382,16 @@ void	*gw_tcp_listen(struct event_base *base,
 	    void *arg, char **where, char **cause);
 
 /*
- * The connect slot of tcp and ssl (WT §2.3 tcp-connect / ssl-connect, §3.1
- * server=, port=): spec->server:spec->port_lo, trying every address the name
- * resolves to (through dns, evdns_getaddrinfo) in turn, IPv6 only with
- * ipversion=6 (design.md).  Each socket is tuned (gw_tcp_tune).  spec:
- * borrowed for the call.  pipe_dir and prepared are unused.  cb runs once,
- * from the loop (gw_transport_ops.connect), with the connected fd, or with
- * -1 and the last address's errno (ECONNREFUSED, ETIMEDOUT, ...) or err 0
- * and "cannot resolve: ..." when the name did not resolve.  Timeouts are the
- * caller's.  Returns the attempt, or NULL when out of memory.
+ * The connect slot of tcp and ssl (doc/transports.md §2.3 tcp-connect /
+ * ssl-connect, §3.1 server=, port=): spec->server:spec->port_lo, trying every
+ * address the name resolves to (through dns, evdns_getaddrinfo) in turn, IPv6
+ * only with ipversion=6 (doc/design.md "hidden, IcfEnable, ipversion=6").  Each
+ * socket is tuned (gw_tcp_tune).  spec: borrowed for the call.  pipe_dir and
+ * prepared are unused.  cb runs once, from the loop (gw_transport_ops.connect),
+ * with the connected fd, or with -1 and the last address's errno (ECONNREFUSED,
+ * ETIMEDOUT, ...) or err 0 and "cannot resolve: ..." when the name did not
+ * resolve.  Timeouts are the caller's.  Returns the attempt, or NULL when out
+ * of memory.
  */
 void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
@@ -409,17 +411,18 @@ void	 gw_tcp_connect_cancel(void *attempt);
 extern const char gw_npipe_remote_note[];
 
 /*
- * npipe.c, shared with spipe (design.md "npipe off Windows"; WT §2.2
- * npipe-listen / spipe-listen, §2.3 npipe-connect / spipe-connect, §3.1
- * pipe=): a Unix-domain stream socket (unix(7)) named pipe_dir/NAME.
+ * npipe.c, shared with spipe (doc/design.md "npipe off Windows";
+ * doc/transports.md §2.2 npipe-listen / spipe-listen, §2.3 npipe-connect /
+ * spipe-connect, §3.1 pipe=): a Unix-domain stream socket (unix(7)) named
+ * pipe_dir/NAME.
  *
  * gw_npipe_listen is the listen slot: params->pipe_dir/NAME, the first two
- * %d / %x of NAME replaced by the process id and "%%" by "%" (WT §3.1: the
- * first code is the process id, a second the thread id, which is the process
- * id of our main thread).  The directory is made (0755) when missing and must
- * pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket already
- * there must pass gw_npipe_sock_check, and is removed when a connect(2) to it
- * is refused (stale), never when a process serves it (live: listed as
+ * %d / %x of NAME replaced by the process id and "%%" by "%" (doc/transports.md
+ * §3.1: the first code is the process id, a second the thread id, which is the
+ * process id of our main thread).  The directory is made (0755) when missing
+ * and must pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket
+ * already there must pass gw_npipe_sock_check, and is removed when a connect(2)
+ * to it is refused (stale), never when a process serves it (live: listed as
  * listening in /proc/net/unix, or a connect that is not refused, which also
  * finds a process in another network namespace).  The socket is made with
  * exactly params->pipe_mode and params->pipe_group before it listens, never
@@ -464,17 +467,17 @@ void	 gw_npipe_listen_free(void *listener);
 
 /*
  * The connect slot of npipe and spipe: connect(2) to pipe_dir/spec->pipe
- * (NAME as given: the client names the pipe the server ended up with, WT
- * §3.1), inside the call (a local connect does not wait), once pipe_dir has
- * passed gw_npipe_dir_open and the socket gw_npipe_sock_check (as this user:
- * a socket another user could have put there is never talked to).  The
- * outcome reaches cb from the loop (gw_connect_outcome): the connected fd, or
- * -1 with ECONNREFUSED when nothing serves the pipe (no directory, no socket
- * there, or none listening), EINVAL for a bad name, EPERM for a directory or
- * socket refused by those checks (the message names its path, owner and
- * mode), or another errno, and a message naming the path.  spec: borrowed
- * for the call; dns and prepared are unused.  Returns the attempt, or NULL
- * when out of memory.
+ * (NAME as given: the client names the pipe the server ended up with,
+ * doc/transports.md §3.1), inside the call (a local connect does not wait),
+ * once pipe_dir has passed gw_npipe_dir_open and the socket gw_npipe_sock_check
+ * (as this user: a socket another user could have put there is never talked
+ * to).  The outcome reaches cb from the loop (gw_connect_outcome): the
+ * connected fd, or -1 with ECONNREFUSED when nothing serves the pipe (no
+ * directory, no socket there, or none listening), EINVAL for a bad name, EPERM
+ * for a directory or socket refused by those checks (the message names its
+ * path, owner and mode), or another errno, and a message naming the path.
+ * spec: borrowed for the call; dns and prepared are unused.  Returns the
+ * attempt, or NULL when out of memory.
  */
 void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
@@ -531,9 +534,9 @@ int	 gw_npipe_peer_check(int fd, const struct stat *dst, const char *path,
 void	 gw_npipe_connect_cancel(void *attempt);
 
 /*
- * clicon.c: reverse links for tcp and ssl (WT §2.2 tcp-reverse / ssl-reverse,
- * §2.3 tcp-accept / ssl-accept, §3.1 clicon=, §7; design.md "clicon= on
- * serve", "clicon= on connect").
+ * clicon.c: reverse links for tcp and ssl (doc/transports.md §2.2 tcp-reverse
+ * / ssl-reverse, §2.3 tcp-accept / ssl-accept, §3.1 clicon=, §7;
+ * doc/design.md "clicon= on serve", "clicon= on connect").
  *
  * gw_clicon_listen is the listen slot of a serve spec with clicon=: it dials
  * spec->clicon:spec->port_lo (the smart client waits there with -premote
@@ -624,7 +627,7 @@ void	 gw_clicon_connect_cancel(void *attempt);
  * gw_clicon_backoff_range stores the range in *lo and *hi (ms).
  * gw_clicon_backoff draws from it with rnd (uniform 32-bit values; arg is
  * passed through), or with libevent's secure generator when rnd is NULL.
- * Returns ms.  Pure apart from rnd.  Cannot fail.  (design.md "clicon= on
+ * Returns ms.  Pure apart from rnd.  Cannot fail.  (doc/design.md "clicon= on
  * serve": dbgbridge dials again with backoff.)
  */
 #define GW_CLICON_BACKOFF_FIRST_MS	500

@@ -5,7 +5,7 @@
 #
 # arrives complete, in order and byte for byte (bulkpeer checks every byte
 # and the half-close at exactly 256 MiB), and both bridges' session lines
-# count 268435456 bytes each way (design.md "The byte stream": large
+# count 268435456 bytes each way (doc/design.md "The byte stream": large
 # transfers run near line rate and are never cut short at close).
 # Prints the throughput (information only).
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check_cli.sh: `dbgbridge -n` checks a configuration without listening and
 # prints every route in canonical form with the string a smart client pastes
-# (design.md "Interfaces"); exit 0, or 1 with every error.  Also the bundled
+# (doc/design.md "Interfaces"); exit 0, or 1 with every error.  Also the bundled
 # default configuration and `-s/-c` from the command line.
 . "$(dirname "$0")/lib.sh"
 

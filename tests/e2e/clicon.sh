@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# clicon.sh: reverse links (clicon=) end to end (WT §7 "Two Firewalls";
-# design.md "clicon= on serve", "clicon= on connect").
+# clicon.sh: reverse links (clicon=) end to end (doc/transports.md §7 "Two
+# Firewalls"; doc/design.md "clicon= on serve", "clicon= on connect").
 #
 # A. A lab that can only dial out, reached through a relay:
 #

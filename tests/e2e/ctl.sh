@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctl.sh: every `dbgbridge ctl` command against a live daemon (design.md
+# ctl.sh: every `dbgbridge ctl` command against a live daemon (doc/design.md
 # "Semantics": DisconnectProcessServer, EndProcessServer,
 # WaitForProcessServerEnd).  A session is held open by this shell itself
 # through an echo process server.

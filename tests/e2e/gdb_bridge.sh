@@ -7,7 +7,8 @@
 # name); bridge a pins it by path to the certificate alone.  Asserts:
 #   - gdb runs the target to `break step if i == 37` and sees the values
 #     target.c documents (bt, print, finish), twice in a row through the
-#     bridges; gdbserver survives `disconnect` (design.md: DisconnectProcessServer);
+#     bridges; gdbserver survives `disconnect` (doc/design.md "Semantics":
+#     DisconnectProcessServer);
 #   - each session ends with one session line on each bridge: the contract's
 #     fields, TLS 1.3 and the server's subject on a, bytes > 0 and the same
 #     counts on both bridges, reason="client closed";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gdb_com.sh: the com transport (design.md "com") with a real debugger and
+# gdb_com.sh: the com transport (doc/design.md "com") with a real debugger and
 # with a byte-exact bulk transfer, over socat pseudo-terminal pairs.
 #
 # 1. connect = com:

@@ -6,7 +6,7 @@
 #       --tcp--> gdbserver --multi 127.0.0.1:GS
 #
 # Both bridges share one pipe_dir ($TMP/pipes, mode 0700): b serves DbgSec
-# there and a connects to it (design.md "npipe off Windows": pipe_dir/NAME;
+# there and a connects to it (doc/design.md "npipe off Windows": pipe_dir/NAME;
 # spipe is TLS over the same socket).  Asserts:
 #   - a socket left at a's pipe path by a process that ended (stale) is
 #     removed (a says so) and a serves a fresh socket there;

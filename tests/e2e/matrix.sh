@@ -18,7 +18,7 @@
 # t and h share one pipe_dir ($TMP/pipes, mode 0700); t pins h's certificate
 # and h pins t's.
 #
-# A serial line has no EOF (design.md "com"): with a com side both peers
+# A serial line has no EOF (doc/design.md "com"): with a com side both peers
 # move exactly 16 MiB each way without waiting for EOF (bulkpeer -e); the
 # socket peer then half-closes and must see the relay end its link.  A
 # process server behind a serial line speaks only when spoken to

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # metrics.sh: [gateway] metrics serves Prometheus text at /metrics and the
-# open sessions as JSON at /sessions (design.md "Interfaces"), counted by the
-# runtime.
+# open sessions as JSON at /sessions (doc/design.md "Interfaces"), counted by
+# the runtime.
 #
 #   client --tcp--> route ok      --tcp--> echo server
 #   client --tcp--> route refused --tcp--> (nothing listens)

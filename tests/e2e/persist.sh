@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# persist.sh: dbengprx's -p (design.md "Semantics"): without persist, a route
-# ends by itself once its process server has ended (its link closed and a
+# persist.sh: dbengprx's -p (doc/design.md "Semantics"): without persist, a
+# route ends by itself once its process server has ended (its link closed and a
 # fresh connect is refused); with it, the route goes on.
 . "$(dirname "$0")/lib.sh"
 

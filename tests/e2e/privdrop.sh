@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# privdrop.sh: [gateway] user = NAME (design.md "Interfaces"): dbgbridge binds
-# as root, then runs as NAME; sessions still work; an unknown user is an
+# privdrop.sh: [gateway] user = NAME (doc/design.md "Interfaces"): dbgbridge
+# binds as root, then runs as NAME; sessions still work; an unknown user is an
 # error -n reports; a user other than the caller needs root.
 # Issue 10 item 3: no directory is given to NAME: pipe_dir set to the
 # configuration's own directory keeps its owner and mode, and NAME cannot

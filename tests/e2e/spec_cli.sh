@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # spec_cli.sh: `dbgbridge spec [--server|--client] SPEC` prints the canonical
 # form and exits 0, or says what is wrong on stderr and exits 2
-# (design.md "Interfaces" and "Choices where the debugger docs are silent";
-# key order from windbg-transports.md §2.2 and §2.3).
+# (doc/design.md "Interfaces" and "Choices where the debugger docs are silent";
+# key order from doc/transports.md §2.2 and §2.3).
 . "$(dirname "$0")/lib.sh"
 
 need_bin "$DBGBRIDGE"

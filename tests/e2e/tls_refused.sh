@@ -5,7 +5,7 @@
 #   client --tcp--> bridge a, route wrongpin (pins x) --ssl--> bridge b (serves y)
 #   client --tcp--> bridge a, route good     (pins y) --ssl--> bridge b --tcp--> bulkpeer
 #
-# Asserts (design.md "certuser=", "proto="; session reasons):
+# Asserts (doc/design.md "certuser= / machuser=", "proto="; session reasons):
 #   1. pinned certificate x, served y: the client's session ends; a logs
 #      reason="handshake failed: ..." naming the mismatch; b logs a handshake
 #      failure too (the pin is checked in the handshake, so b hears an alert);

@@ -1,5 +1,5 @@
 /*
- * test_clicon.c: reverse links (clicon=, transports/clicon.c; design.md
+ * test_clicon.c: reverse links (clicon=, transports/clicon.c; doc/design.md
  * "clicon= on serve", "clicon= on connect").
  *
  * The redial backoff is a pure function of the failure count and a random

@@ -366,7 +366,7 @@ teardown(void **state)
 
 /* ---------------------------------------------------------------- tests */
 
-/* The ops' fixed fields (design.md "com"). */
+/* The ops' fixed fields (doc/design.md "com"). */
 static void
 test_ops(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * test_npipe.c: the npipe transport off Windows (design.md "npipe off
+ * test_npipe.c: the npipe transport off Windows (doc/design.md "npipe off
  * Windows": a Unix-domain stream socket named pipe_dir/NAME, the first %d /
  * %x of NAME the process id), through the public API of transport.h:
  * gw_npipe_listen / gw_npipe_listen_free / gw_npipe_connect /

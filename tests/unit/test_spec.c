@@ -4,7 +4,8 @@
  * Table driven: every row is one spec, the side it is parsed for, and either
  * the exact canonical form (and the side found) or the exact error.  Every
  * row also checks that no error and no canonical form holds a password.
- * Rules: ../shared/windbg-transports.md §2, §3 and design.md.
+ * Rules: doc/transports.md §2, §3 and doc/design.md "Choices where the
+ * debugger docs are silent".
  */
 
 #ifdef HAVE_CONFIG_H
@@ -48,7 +49,10 @@ struct parse_case {
 #define KD_TRANS_ERR "kdsrv:server=@{tcp:server=h,port=1},trans=@{"
 
 static const struct parse_case parse_cases[] = {
-	/* ---- tcp, server side: tcp-listen, tcp-reverse (WT §2.2) */
+	/*
+	 * ---- tcp, server side: tcp-listen, tcp-reverse (doc/transports.md
+	 * §2.2)
+	 */
 	OK("tcp:port=5005", S, "tcp:port=5005", S),
 	OK("tcp:port=51:60", S, "tcp:port=51:60", S),
 	OK("tcp:port=5005:5005", S, "tcp:port=5005", S),
@@ -136,7 +140,10 @@ static const struct parse_case parse_cases[] = {
 	    "tcp: 'server' is a client-side key; a server-side spec listens "
 	    "on 'port'"),
 
-	/* ---- tcp, client side: tcp-connect, tcp-accept (WT §2.3) */
+	/*
+	 * ---- tcp, client side: tcp-connect, tcp-accept (doc/transports.md
+	 * §2.3)
+	 */
 	OK("tcp:server=lab7,port=5005", C, "tcp:server=lab7,port=5005", C),
 	OK("tcp:Port=5005,Server=\\\\Lab7", C, "tcp:server=Lab7,port=5005", C),
 	OK("tcp:port=5005,server=lab7,password=S3cr3tPw", C,
@@ -178,7 +185,10 @@ static const struct parse_case parse_cases[] = {
 	    "tcp: 'server' must be a host name or address, got '\\lab7'"),
 	ERR("tcp:clicon=a/b,port=5005", C,
 	    "tcp: 'clicon' must be a host name or address, got 'a/b'"),
-	/* hosts: names, IPv4, IPv6 bare or bracketed; nothing else (WT §2.4) */
+	/*
+	 * hosts: names, IPv4, IPv6 bare or bracketed; nothing else
+	 * (doc/transports.md §2.4)
+	 */
 	OK("tcp:server=lab_7.example-1.net,port=5005", C,
 	    "tcp:server=lab_7.example-1.net,port=5005", C),
 	OK("tcp:server=2001:db8::7,port=5005", C,
@@ -219,7 +229,10 @@ static const struct parse_case parse_cases[] = {
 	ERR("tcp:srever=lab7,port=5005", C,
 	    "tcp: unknown key 'srever'; did you mean 'server'?"),
 
-	/* ---- npipe (WT §2.2 npipe-listen, §2.3 npipe-connect) */
+	/*
+	 * ---- npipe (doc/transports.md §2.2 npipe-listen, §2.3
+	 * npipe-connect)
+	 */
 	OK("npipe:pipe=MainPipe", S, "npipe:pipe=MainPipe", S),
 	OK("NPIPE:Pipe=Dbg%d_%x,IcfEnable,hidden,password=S3cr3tPw", S,
 	    "npipe:pipe=Dbg%d_%x,hidden,password=*,icfenable", S),
@@ -278,7 +291,8 @@ static const struct parse_case parse_cases[] = {
 	ERR("npipe:piep=p", S,
 	    "npipe: unknown key 'piep'; did you mean 'pipe'?"),
 
-	/* ---- ssl (WT §2.2 ssl-listen / ssl-reverse, §2.3 ssl-connect /
+	/* ---- ssl (doc/transports.md §2.2 ssl-listen / ssl-reverse, §2.3
+	 * ssl-connect /
 	 * ssl-accept) */
 	OK("ssl:proto=tls1,certuser=MyCert,port=6000", S,
 	    "ssl:proto=tls1,certuser=MyCert,port=6000", S),
@@ -341,7 +355,10 @@ static const struct parse_case parse_cases[] = {
 	ERR("ssl:proto=tls1,certusr=C,port=6000", S,
 	    "ssl: unknown key 'certusr'; did you mean 'certuser'?"),
 
-	/* ---- spipe (WT §2.2 spipe-listen, §2.3 spipe-connect) */
+	/*
+	 * ---- spipe (doc/transports.md §2.2 spipe-listen, §2.3
+	 * spipe-connect)
+	 */
 	OK("spipe:proto=tls1,certuser=C,pipe=P", S,
 	    "spipe:proto=tls1,certuser=C,pipe=P", S),
 	OK("spipe:pipe=P,hidden,machuser=M,proto=tls1.2,password=S3cr3tPw", S,
@@ -367,7 +384,7 @@ static const struct parse_case parse_cases[] = {
 	    "spipe: 'server' is a client-side key; a server-side spec listens "
 	    "on 'pipe'"),
 
-	/* ---- com (WT §2.2 com-server, §2.3 com-client) */
+	/* ---- com (doc/transports.md §2.2 com-server, §2.3 com-client) */
 	OK("com:port=com1,baud=115200,channel=0", S,
 	    "com:port=com1,baud=115200,channel=0", S),
 	OK("COM:Channel=254,Baud=9600,Port=2,hidden,password=S3cr3tPw", S,
@@ -459,7 +476,7 @@ static const struct parse_case parse_cases[] = {
 	ERR("kdsrv:server=@{tcp:server=h,port=1},trans=@{com:}", S,
 	    "kdsrv: client-side only; a server-side spec cannot use kdsrv"),
 
-	/* ---- kdsrv (WT §2.5, §3.2) */
+	/* ---- kdsrv (doc/transports.md §2.5, §3.2) */
 	OK("kdsrv:server=@{tcp:server=lab7,port=5005},"
 	    "trans=@{com:port=com1,baud=57600}", C,
 	    "kdsrv:server=@{tcp:server=lab7,port=5005},"
@@ -842,7 +859,10 @@ test_client_case(void **state)
 	gw_spec_free(connect);
 }
 
-/* ---- pipe names: the rule and the server's expansion (WT §3.1) */
+/*
+ * ---- pipe names: the rule and the server's expansion (doc/transports.md
+ * §3.1)
+ */
 
 static void
 test_pipe_expand(void **state)
