@@ -174,7 +174,8 @@ control_list(struct control_conn *c)
 	uint64_t		 up, down;
 
 	evbuffer_add_printf(out, "ok\n%-16s %-8s %8s %8s %12s %12s  %s\n",
-	    "ROUTE", "STATE", "SESSIONS", "TOTAL", "UP", "DOWN", "SERVE");
+	    "ROUTE", "STATE", "SESSIONS", "TOTAL", "BYTES_UP", "BYTES_DOWN",
+	    "SERVE");
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		gw_report_counters_bytes(gw, r->counters, &up, &down);
 		serve = gw_spec_canonical(r->conf->serve);
@@ -188,7 +189,8 @@ control_list(struct control_conn *c)
 	}
 	evbuffer_add_printf(out, "\n%-6s %-16s %-10s %-22s %-22s %-12s %10s %10s "
 	    "%8s %8s  %s\n", "ID", "ROUTE", "STATE", "CLIENT", "SERVER",
-	    "TRANSPORTS", "UP", "DOWN", "AGE_S", "IDLE_S", "TLS_PEER");
+	    "TRANSPORTS", "BYTES_UP", "BYTES_DOWN", "AGE_S", "IDLE_S",
+	    "TLS_PEER");
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		TAILQ_FOREACH(s, &r->sessions, entry) {
 			snprintf(transports, sizeof transports, "%s>%s",
@@ -236,10 +238,12 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 	    s->route->conf->name, gw_session_state_name(s->state),
 	    control_ms_since(gw, &s->started),
 	    control_ms_since(gw, &s->active));
+	/* The figures under the names the log line gives them. */
+	evbuffer_add_printf(out, "bytes_up: %" PRIu64 "\nbytes_down: %" PRIu64
+	    "\n", s->server.bytes_written, s->client.bytes_written);
 	for (i = 0; i < 2; i++) {
-		evbuffer_add_printf(out, "%s: %s\n%s_transport: %s\n"
-		    "%s_bytes_read: %" PRIu64 "\n", l[i]->side, l[i]->peer,
-		    l[i]->side, l[i]->ops->name, l[i]->side, l[i]->bytes_read);
+		evbuffer_add_printf(out, "%s: %s\n%s_transport: %s\n",
+		    l[i]->side, l[i]->peer, l[i]->side, l[i]->ops->name);
 		if (l[i]->tls_version[0] != '\0')
 			evbuffer_add_printf(out, "%s_tls: %s\n%s_tls_peer: %s\n",
 			    l[i]->side, l[i]->tls_version, l[i]->side,

@@ -69,10 +69,14 @@ note "ok: list"
 ctl show 1
 [[ $RC == 0 ]] || fail "show 1: exit $RC: $ERR"
 for want in "id: 1" "route: r1" "state: relaying" "server: 127.0.0.1:$ECHO_PORT" \
-	"client_transport: tcp" "client_bytes_read: 5" "server_bytes_read: 5"; do
+	"client_transport: tcp" "bytes_up: 5" "bytes_down: 5"; do
 	grep -F -x -q "$want" <<<"$OUT" || fail "show 1: no line '$want' in:
 $OUT"
 done
+# One name per figure: the names list, show, stats and the log line share.
+ctl list
+head -n 1 <<<"$OUT" | grep -q " BYTES_UP  *BYTES_DOWN " || fail "list: no BYTES_UP/BYTES_DOWN columns: $OUT"
+! grep -q "bytes_read\| UP \| DOWN " <<<"$OUT" || fail "list still says UP/DOWN: $OUT"
 note "ok: show"
 
 # --json: one document each, the fields of the session log line.
