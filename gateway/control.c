@@ -410,21 +410,21 @@ control_reloaded(int rc, const char *cause, void *arg)
 	const char		*p, *nl;
 
 	c->reloading = false;
+	/* Each line of the outcome is a line of the log. */
+	for (p = cause; p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		gw_log(rc == 0 ? GW_LOG_INFO : GW_LOG_ERROR, "control: reload: "
+		    "%.*s", nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		if (nl == NULL)
+			break;
+	}
 	if (rc == 0) {
 		evbuffer_add_printf(out, "ok\n%s\n", cause != NULL ? cause :
 		    "reloaded");
-		gw_log_info("control: reload: %s", cause != NULL ? cause : "");
 		conn_done(c);
 		return;
 	}
 	/* One error line for the status; all of them in the log. */
-	for (p = cause; p != NULL && *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		gw_log_error("control: reload: %.*s", nl != NULL ?
-		    (int)(nl - p) : (int)strlen(p), p);
-		if (nl == NULL)
-			break;
-	}
 	conn_error(c, "reload failed, the configuration is unchanged: %.*s",
 	    cause != NULL ? (int)strcspn(cause, "\n") : 13, cause != NULL ?
 	    cause : "out of memory");

@@ -821,6 +821,74 @@ gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
 }
 
 /*
+ * What a reload changes, before it commits: a summary line, then one line
+ * per route of the new file and per serving route it drops, in file order
+ * (dbgbridge(8) "SIGHUP"):
+ *   3 routes: 1 unchanged, 1 changed, 1 added; 1 removed; 2 listeners kept
+ *   route gdb: changed (idle_timeout)
+ *   route bulk: unchanged
+ *   route n: added
+ *   route x: removed
+ * Returns a malloc'd string, or NULL when out of memory.
+ */
+static char *
+gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
+    size_t kept)
+{
+	const struct gw_config_route	*conf;
+	struct gw_route			*old;
+	char				*lines = NULL, *out, line[512], keys[256];
+	size_t				 i, same = 0, changed = 0, added = 0;
+	size_t				 removed = 0;
+
+	for (i = 0; i < config->nroutes; i++) {
+		conf = &config->routes[i];
+		TAILQ_FOREACH(old, &gw->routes, entry) {
+			if (old->state == GW_ROUTE_SERVING &&
+			    strcmp(old->conf->name, conf->name) == 0)
+				break;
+		}
+		if (old == NULL) {
+			snprintf(line, sizeof line, "route %s: added",
+			    conf->name);
+			added++;
+		} else if (gw_route_conf_diff(old->conf, conf, keys,
+		    sizeof keys) == 0) {
+			snprintf(line, sizeof line, "route %s: unchanged",
+			    conf->name);
+			same++;
+		} else {
+			snprintf(line, sizeof line, "route %s: changed (%s)",
+			    conf->name, keys);
+			changed++;
+		}
+		gateway_append(&lines, line);
+	}
+	TAILQ_FOREACH(old, &gw->routes, entry) {
+		if (old->state != GW_ROUTE_SERVING)
+			continue;
+		for (i = 0; i < config->nroutes; i++) {
+			if (strcmp(config->routes[i].name, old->conf->name) ==
+			    0)
+				break;
+		}
+		if (i < config->nroutes)
+			continue;
+		snprintf(line, sizeof line, "route %s: removed", old->conf->name);
+		gateway_append(&lines, line);
+		removed++;
+	}
+	if (asprintf(&out, "%zu route%s: %zu unchanged, %zu changed, %zu added; "
+	    "%zu removed; %zu listener%s kept%s%s", config->nroutes,
+	    config->nroutes == 1 ? "" : "s", same, changed, added, removed,
+	    kept, kept == 1 ? "" : "s", lines != NULL ? "\n" : "",
+	    lines != NULL ? lines : "") == -1)
+		out = NULL;
+	free(lines);
+	return (out);
+}
+
+/*
  * The part of a reload that runs in the loop, once the reload thread has
  * read and checked the file (config, whose ownership passes here): build the
  * new routes, hand over what did not change, bind what is new, commit.
@@ -832,8 +900,8 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 	struct gw_route_list	 fresh;
 	struct gw_config	*old_config = gw->config;
 	struct gw_route		*r, *old, *next, **took_listen, **took_prepare;
-	char			*why, *errors = NULL;
-	size_t			 i, n = 0, kept = 0, added = 0, retired = 0;
+	char			*why, *errors = NULL, *report;
+	size_t			 i, n = 0, kept = 0;
 
 	*cause = NULL;
 	gateway_reload_fixed(old_config, config, &errors);
@@ -903,14 +971,13 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 		kept += took_listen[n] != NULL;
 	free(took_listen);
 	free(took_prepare);
+	report = gateway_reload_report(gw, config, kept);
 
 	/* Commit: the old routes step aside, the new ones serve. */
 	for (old = TAILQ_FIRST(&gw->routes); old != NULL; old = next) {
 		next = TAILQ_NEXT(old, entry);
-		if (old->state == GW_ROUTE_SERVING) {
+		if (old->state == GW_ROUTE_SERVING)
 			gw_route_retire(old);
-			retired++;
-		}
 		if (old->nsessions == 0 && (old->reaped ||
 		    old->state == GW_ROUTE_ENDED))
 			gateway_route_free(gw, old);
@@ -920,7 +987,6 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 		TAILQ_INSERT_HEAD(&gw->routes, r, entry);
 	}
 	gateway_counters_commit(gw);
-	added = config->nroutes - kept;
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (r->config == config)
 			gateway_log_lines(GW_LOG_WARN, NULL, r->warnings);
@@ -929,11 +995,7 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 	if (!gateway_config_used(gw, old_config))
 		gw_config_free(old_config);
 	gw_log_configure(config);
-	if (asprintf(cause, "%zu route%s: %zu listener%s kept, %zu new, %zu "
-	    "old route%s retired", config->nroutes, config->nroutes == 1 ? "" :
-	    "s", kept, kept == 1 ? "" : "s", added, retired, retired == 1 ?
-	    "" : "s") == -1)
-		*cause = NULL;
+	*cause = report;
 	return (0);
 }
 

@@ -283,6 +283,68 @@ route_same_spec(const struct gw_spec *a, const struct gw_spec *b)
 	return (same);
 }
 
+/* The same allow list, entry by entry (an IPv4 entry uses 4 bytes). */
+static bool
+route_same_cidrs(const struct gw_config_route *a,
+    const struct gw_config_route *b)
+{
+	const struct gw_config_cidr	*x, *y;
+	size_t				 i;
+
+	if (a->nallow != b->nallow)
+		return (false);
+	for (i = 0; i < a->nallow; i++) {
+		x = &a->allow[i];
+		y = &b->allow[i];
+		if (x->family != y->family || x->prefix != y->prefix ||
+		    memcmp(x->addr, y->addr, x->family == AF_INET ? 4 : 16) != 0)
+			return (false);
+	}
+	return (true);
+}
+
+int
+gw_route_conf_diff(const struct gw_config_route *a,
+    const struct gw_config_route *b, char *buf, size_t size)
+{
+	struct {
+		const char	*key;
+		bool		 same;
+	} k[] = {
+		/* As written: a kdsrv key prints masked in canonical form. */
+		{ "serve", route_same_str(a->serve_text, b->serve_text) },
+		{ "connect", route_same_str(a->connect_text, b->connect_text) },
+		{ "bind", route_same_str(a->bind, b->bind) },
+		{ "max_sessions", a->max_sessions == b->max_sessions },
+		{ "connect_timeout", a->connect_timeout_ms ==
+		    b->connect_timeout_ms },
+		{ "handshake_timeout", a->handshake_timeout_ms ==
+		    b->handshake_timeout_ms },
+		{ "idle_timeout", a->idle_timeout_ms == b->idle_timeout_ms },
+		{ "drain_timeout", a->drain_timeout_ms == b->drain_timeout_ms },
+		{ "allow", route_same_cidrs(a, b) },
+		{ "client_ca", route_same_str(a->client_ca, b->client_ca) },
+		{ "persist", a->persist == b->persist },
+		{ "standby", a->standby == b->standby },
+		{ "pipe_mode", a->pipe_mode == b->pipe_mode },
+		{ "pipe_group", route_same_str(a->pipe_group, b->pipe_group) },
+	};
+	size_t	 i, o = 0;
+	int	 n = 0;
+
+	if (size > 0)
+		buf[0] = '\0';
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		if (k[i].same)
+			continue;
+		if (size > o)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s",
+			    n > 0 ? ", " : "", k[i].key);
+		n++;
+	}
+	return (n);
+}
+
 bool
 gw_route_same_listen(const struct gw_route *a, const struct gw_route *b)
 {
@@ -331,9 +393,11 @@ gw_route_retire(struct gw_route *route)
 		route->serve_ops->listen_free(route->listener);
 		route->listener = NULL;
 	}
-	gw_log_info("route %s: retired by the reload; %u open session%s on "
-	    "with the old settings", route->conf->name, route->nsessions,
-	    route->nsessions == 1 ? " goes" : "s go");
+	/* The reload's own summary says what changed; this, who goes on. */
+	gw_log(route->nsessions > 0 ? GW_LOG_INFO : GW_LOG_DEBUG, "route %s: "
+	    "retired by the reload; %u open session%s on with the old settings",
+	    route->conf->name, route->nsessions, route->nsessions == 1 ?
+	    " goes" : "s go");
 	if (route->nsessions == 0)
 		route->reaped = true;
 }

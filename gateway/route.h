@@ -128,6 +128,15 @@ struct gw_route *gw_route_new(struct gw_gateway *gw,
 int	 gw_route_warn(struct gw_route *route, const char *text);
 
 /*
+ * Which keys of route b differ from route a (a reload's report, dbgbridge(8)
+ * "SIGHUP"): their names, comma-separated, into buf of size bytes ("" when
+ * none; cut to fit).  serve and connect compare as written.  Returns how
+ * many differ.
+ */
+int	 gw_route_conf_diff(const struct gw_config_route *a,
+	    const struct gw_config_route *b, char *buf, size_t size);
+
+/*
  * Listeners (and clicon pools) a reload may keep: two routes listen alike
  * when their serve spec (canonical), bind, pipe_mode, pipe_group and standby
  * are the same; they wait for dialling servers alike when their connect

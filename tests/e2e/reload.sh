@@ -80,8 +80,18 @@ EOF
 timeout -k 5 120 env -u DEBUGINFOD_URLS gdb -nx -batch -iex 'set debuginfod enabled off' \
 	-x "$TMP/s.gdb" "$TARGET" </dev/null >"$TMP/gdb.out" 2>&1 || fail "gdb failed: $(tail -5 "$TMP/gdb.out")"
 grep -q '^reload-exit-0$' "$TMP/reload.out" || fail "ctl reload inside the session: $(cat "$TMP/reload.out")"
-grep -q '^3 routes: 2 listeners kept, 1 new, 3 old routes retired$' "$TMP/reload.out" ||
-	fail "ctl reload said: $(cat "$TMP/reload.out")"
+# The reply says, per route, what changed.
+want_reload="3 routes: 1 unchanged, 1 changed, 1 added; 1 removed; 2 listeners kept
+route gdb: changed (idle_timeout)
+route bulk: unchanged
+route n: added
+route x: removed
+reload-exit-0"
+[[ $(<"$TMP/reload.out") == "$want_reload" ]] ||
+	fail "ctl reload said: $(cat "$TMP/reload.out")
+want:
+$want_reload"
+wait_log "$TMP/r.log" 'info control: reload: route gdb: changed \(idle_timeout\)$' 5
 for want in '$1 = 37' '$2 = 16206' '$3 = 703' MARK-END; do
 	grep -F -x -q -- "$want" "$TMP/gdb.out" || fail "gdb after the reload: no '$want':
 $(tail -20 "$TMP/gdb.out")"
