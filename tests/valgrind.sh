@@ -27,6 +27,10 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbgbridge-valgrind.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
 mkdir "$work/logs"
+# Tests that run the daemon as a user of their own (runtime_squat.sh) need
+# the wrapper, and a place for memcheck's log: a test-only directory.
+chmod 755 "$work"
+chmod 1777 "$work/logs"
 cat >"$work/dbgbridge" <<EOF
 #!/bin/sh
 exec valgrind -q --vgdb=no --error-exitcode=97 --leak-check=full \\

@@ -292,7 +292,9 @@ held=${BASH_REMATCH[1]}
 FDS1=$(fds "$B_PID")
 ((held >= 1)) || fail "b took none of 120 metrics clients: $line"
 ((FDS1 <= 64 - 16)) || fail "b holds $FDS1 of 64 descriptors with $held metrics clients: fewer than 16 left for sessions: $(ls /proc/$B_PID/fd | sort -n | tr "\n" " ")"
-wait_log "$TMP/b.log" ' warn metrics: refused 127\.0\.0\.1:[0-9]+: descriptor [0-9]+ of 64; the last 16 are kept for sessions$' 5
+# The limit the daemon sees is 64, less what valgrind keeps for itself when
+# it runs under memcheck.
+wait_log "$TMP/b.log" ' warn metrics: refused 127\.0\.0\.1:[0-9]+: descriptor [0-9]+ of [0-9]+; the last 16 are kept for sessions$' 15
 timeout -k 2 10 python3 "$TMP/session.py" "$E_PORT" >"$TMP/session.out" 2>&1 ||
 	fail "a session through route e while $held metrics clients hold on: $(cat "$TMP/session.out")"
 _alive "$HAMMER_PID" || fail "the metrics clients left before the session was tried: $(cat "$TMP/hammer.out")"

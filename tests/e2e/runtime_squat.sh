@@ -47,6 +47,19 @@ mkdir -m 0700 "$TMP/v" "$TMP/sq"
 chown "$VI:" "$TMP/v"
 chown "$SQ:" "$TMP/sq"
 
+# The daemon runs as the test user, who may not reach the build (a tree in
+# a private directory, as the sanitizer copy in .ci/run is): a copy of the
+# program in a directory the user can enter.  A wrapper script (valgrind.sh)
+# names paths of its own and is made reachable there.
+if ! setpriv --reuid="$VI" --regid="$VI" --init-groups test -x "$DBGBRIDGE"; then
+	head -c 4 "$DBGBRIDGE" | grep -q $'^\x7fELF' ||
+		hard_error "user $VI cannot run $DBGBRIDGE, and it is no program to copy"
+	mkdir -m 0755 "$TMP/bin"
+	cp -- "$DBGBRIDGE" "$TMP/bin/dbgbridge"
+	chmod 0755 "$TMP/bin/dbgbridge"
+	DBGBRIDGE=$TMP/bin/dbgbridge
+fi
+
 # The squat: the directory first, then a live fake control socket and a
 # fake pipe, each open to everyone.
 as "$SQ" mkdir -m 0755 "$SQUAT"

@@ -73,7 +73,10 @@ use_config(const struct gw_config *c)
 			abort();	/* config.h: never NULL */
 		free(gw_spec_canonical(r->serve));
 		free(gw_spec_canonical(r->connect));
-		free(gw_spec_client_string(r->serve, r->connect, "dbg-host"));
+		free(gw_spec_client_string(r->serve, r->connect, "dbg-host",
+		    NULL));
+		free(gw_spec_client_string(r->serve, r->connect, "dbg-host",
+		    "0123456789abcdef0123456789abcdef01234567"));
 		(void)gw_config_cidr_match(r->allow, r->nallow, AF_INET, v4);
 		(void)gw_config_cidr_match(r->allow, r->nallow, AF_INET6, v6);
 	}
@@ -95,6 +98,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gw_config_free(c);
 	} else
 		free(cause);
+	/* The one-pass check's partial config, errors or not. */
+	c = NULL;
+	cause = NULL;
+	(void)gw_config_load_all(fuzz_path, &c, &cause);
+	if (c != NULL) {
+		use_config(c);
+		gw_config_free(c);
+	}
+	free(cause);
 
 	if ((text = malloc(size + 1)) == NULL)
 		return (0);

@@ -170,13 +170,16 @@ one_side(const char *text, enum gw_spec_side side)
 	(void)gw_spec_is_tls(spec);
 	(void)gw_spec_transport_name(spec->transport);
 	if (spec->side == GW_SPEC_SERVER) {
-		free(gw_spec_client_string(spec, other_connect, "dbg-host"));
-		free(gw_spec_client_string(spec, other_kdsrv, NULL));
+		free(gw_spec_client_string(spec, other_connect, "dbg-host",
+		    NULL));
+		free(gw_spec_client_string(spec, other_kdsrv, NULL,
+		    "ab 38 f7"));
 	} else {
-		client = gw_spec_client_string(other_serve, spec, "dbg-host");
+		client = gw_spec_client_string(other_serve, spec, "dbg-host",
+		    NULL);
 		free(client);
 		/* As the daemon never does, but the API allows it. */
-		free(gw_spec_client_string(spec, NULL, "dbg-host"));
+		free(gw_spec_client_string(spec, NULL, "dbg-host", NULL));
 	}
 	free(canon);
 	gw_spec_free(spec);
