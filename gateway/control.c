@@ -641,11 +641,11 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 	params.pipe_uid = gw->pipe_uid;
 	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
 	    &where, cause);
+	/* Typed by the transport: the name is taken by a live process. */
+	*busy = ctl->listener == NULL && errno == EADDRINUSE;
 	free(dir);
 	free(where);
 	if (ctl->listener == NULL) {
-		*busy = *cause != NULL && strstr(*cause, "another live process") !=
-		    NULL;
 		free(ctl);
 		return (NULL);
 	}
