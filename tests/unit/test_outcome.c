@@ -271,9 +271,16 @@ session_new(struct fixture *f, enum gw_session_state st)
 	return (s);
 }
 
-/* Close s as how says, and return its log line's reason="..." value. */
+/*
+ * How a session ends: closed, or cut at a deadline, with or without a first
+ * reason recorded before.
+ */
 enum how { CLOSE, CUT, FIRST_THEN_CUT, FIRST_THEN_CLOSE };
 
+/*
+ * A session in state st, ended as how says with first (when recorded first)
+ * and last: its log line's reason="..." value (malloc'd).
+ */
 static char *
 closed_reason(struct fixture *f, enum gw_session_state st, enum how how,
     enum gw_close first, const char *first_detail, enum gw_close last,
