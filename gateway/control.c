@@ -252,8 +252,9 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 	if (s->state == GW_SESSION_CONNECTING)
 		evbuffer_add_printf(out, "connecting: %s %s\n",
 		    gw_session_connect_verb(s), s->server.peer);
-	if (s->reason != NULL)
-		evbuffer_add_printf(out, "ending: %s\n", s->reason);
+	if (gw_session_reason_text(s) != NULL)
+		evbuffer_add_printf(out, "ending: %s\n",
+		    gw_session_reason_text(s));
 	conn_done(c);
 }
 
@@ -274,7 +275,7 @@ control_disconnect(struct control_conn *c, const struct gw_control_req *req)
 	    "ok\nsession %" PRIu64 " disconnecting\n", id);
 	gw_log_info("control: disconnect session %" PRIu64, id);
 	conn_done(c);
-	gw_relay_drain(s, "disconnected by operator");
+	gw_relay_drain(s, GW_CLOSE_OPERATOR);
 }
 
 static void
@@ -300,7 +301,7 @@ control_end(struct control_conn *c, const struct gw_control_req *req)
 	for (r = TAILQ_FIRST(&gw->routes); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		if (req->arg == NULL || strcmp(r->conf->name, req->arg) == 0)
-			gw_route_end(r, "route ended by operator");
+			gw_route_end(r, GW_CLOSE_ROUTE_ENDED_OPERATOR);
 	}
 }
 
@@ -640,11 +641,11 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 	params.pipe_uid = gw->pipe_uid;
 	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
 	    &where, cause);
+	/* Typed by the transport: the name is taken by a live process. */
+	*busy = ctl->listener == NULL && errno == EADDRINUSE;
 	free(dir);
 	free(where);
 	if (ctl->listener == NULL) {
-		*busy = *cause != NULL && strstr(*cause, "another live process") !=
-		    NULL;
 		free(ctl);
 		return (NULL);
 	}

@@ -1263,10 +1263,11 @@ gateway_nsessions(struct gw_gateway *gw)
 /*
  * The stop deadline (or a second signal): reset every session still open
  * (dbgbridge(8) "SIGNALS").  Each closes with a reset of both its links,
- * never a FIN: its streams were cut.
+ * never a FIN: its streams were cut.  Reason "stopped: DETAIL" (detail:
+ * "deadline", "signal").
  */
 static void
-gateway_stop_reset(struct gw_gateway *gw, const char *reason)
+gateway_stop_reset(struct gw_gateway *gw, const char *detail)
 {
 	struct gw_route		*r, *rnext;
 	struct gw_session	*s;
@@ -1276,7 +1277,7 @@ gateway_stop_reset(struct gw_gateway *gw, const char *reason)
 		/* Each close unlinks its session; the last one ends r. */
 		while ((s = TAILQ_FIRST(&r->sessions)) != NULL) {
 			s->stop_closed = true;
-			gw_session_cut(s, reason);
+			gw_session_cut(s, GW_CLOSE_STOPPED, detail);
 		}
 	}
 }
@@ -1290,7 +1291,7 @@ gateway_stop_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	gw_log_info("stop: stop_timeout passed; resetting %u open session%s",
 	    gateway_nsessions(gw), gateway_nsessions(gw) == 1 ? "" : "s");
-	gateway_stop_reset(gw, "stopped: deadline");
+	gateway_stop_reset(gw, "deadline");
 }
 
 /*
@@ -1311,7 +1312,7 @@ gateway_stop(struct gw_gateway *gw, int sig)
 		    gateway_nsessions(gw) == 1 ? "" : "s");
 		if (gw->stop_timer != NULL)
 			evtimer_del(gw->stop_timer);
-		gateway_stop_reset(gw, "stopped: signal");
+		gateway_stop_reset(gw, "signal");
 		return;
 	}
 	gw->stopping = true;
@@ -1323,14 +1324,14 @@ gateway_stop(struct gw_gateway *gw, int sig)
 	    gw)) == NULL || evtimer_add(gw->stop_timer, &tv) == -1) {
 		gw_log_error("stop: cannot arm the stop deadline; resetting "
 		    "every open session now");
-		gateway_stop_reset(gw, "stopped: deadline");
+		gateway_stop_reset(gw, "deadline");
 	}
 	for (route = TAILQ_FIRST(&gw->routes); route != NULL; route = next) {
 		next = TAILQ_NEXT(route, entry);
-		gw_route_stop(route, "route ended");
+		gw_route_stop(route, GW_CLOSE_ROUTE_ENDED);
 	}
 	if (ms == 0)
-		gateway_stop_reset(gw, "stopped: deadline");
+		gateway_stop_reset(gw, "deadline");
 }
 
 static void

@@ -36,48 +36,6 @@
 #include "transports/spec.h"
 #include "transports/transport.h"
 
-#define METRICS_NITEMS(a) (sizeof (a) / sizeof (a)[0])
-
-/*
- * Reason classes: every reason session.c, relay.c, route.c, gateway.c and
- * control.c give, up to its first ':' or ','.  dial: closing with this reason while CONNECTING means
- * the process server could not be reached.
- */
-static const struct {
-	const char	*name;
-	bool		 dial;
-} metrics_reasons[] = {
-	{ "client closed", false },
-	{ "server closed", false },
-	{ "client error", false },
-	{ "server error", false },
-	{ "client reset", false },
-	{ "server reset", false },
-	{ "client device hung up", false },
-	{ "server device hung up", false },
-	{ "client link", false },
-	{ "server link", false },
-	{ "handshake failed", true },	/* CONNECTING: the server's TLS */
-	{ "handshake timeout", false },
-	{ "connect timeout", true },
-	{ "server refused", true },
-	{ "server unreachable", true },
-	{ "serial port busy", true },
-	{ "idle timeout", false },
-	{ "drain timeout", false },
-	{ "access denied", false },
-	{ "session limit", false },
-	{ "disconnected by operator", false },
-	{ "route ended", false },
-	{ "route ended by operator", false },
-	{ "process server ended", false },
-	{ "stopped", false },
-	{ "closed", false },
-	{ "other", false },		/* last: anything else */
-};
-_Static_assert(METRICS_NITEMS(metrics_reasons) == GW_ROUTE_NREASONS,
-    "GW_ROUTE_NREASONS must match metrics_reasons");
-
 /* Bucket upper bounds in microseconds, and as "le" label values (seconds). */
 static const uint64_t metrics_bounds_us[GW_ROUTE_NBUCKETS - 1] = {
 	1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
@@ -93,25 +51,25 @@ static const char *const metrics_le[GW_ROUTE_NBUCKETS] = {
 size_t
 gw_metrics_reason_class(const char *reason)
 {
-	size_t	len, i;
+	const char	*name;
+	size_t		 len, i;
 
 	if (reason == NULL)
-		return (GW_ROUTE_NREASONS - 1);
+		return (GW_CLOSE_OTHER);
 	len = strcspn(reason, ":,");
-	for (i = 0; i < GW_ROUTE_NREASONS - 1; i++) {
-		if (strlen(metrics_reasons[i].name) == len &&
-		    strncmp(metrics_reasons[i].name, reason, len) == 0)
+	for (i = 0; i < GW_CLOSE_OTHER; i++) {
+		name = gw_close_name((enum gw_close)i);
+		if (strlen(name) == len && strncmp(name, reason, len) == 0)
 			return (i);
 	}
-	return (GW_ROUTE_NREASONS - 1);
+	return (GW_CLOSE_OTHER);
 }
 
 const char *
 gw_metrics_reason_name(size_t cls)
 {
-	if (cls >= GW_ROUTE_NREASONS)
-		cls = GW_ROUTE_NREASONS - 1;
-	return (metrics_reasons[cls].name);
+	return (gw_close_name(cls < GW_ROUTE_NREASONS ? (enum gw_close)cls :
+	    GW_CLOSE_OTHER));
 }
 
 void
@@ -151,13 +109,14 @@ gw_metrics_session_state(struct gw_session *s, enum gw_session_state to)
 }
 
 void
-gw_metrics_session_closed(struct gw_session *s, const char *reason)
+gw_metrics_session_closed(struct gw_session *s, enum gw_close why)
 {
 	struct gw_route_stats	*st = &s->route->counters->stats;
-	size_t			 cls = gw_metrics_reason_class(reason);
 
-	st->closed[cls]++;
-	if (s->state == GW_SESSION_CONNECTING && metrics_reasons[cls].dial)
+	if ((int)why < 0 || (int)why >= GW_ROUTE_NREASONS)
+		why = GW_CLOSE_OTHER;
+	st->closed[why]++;
+	if (s->state == GW_SESSION_CONNECTING && gw_close_dial(why))
 		st->dial_failures++;
 }
 
@@ -276,7 +235,8 @@ gw_metrics_render(struct evbuffer *out, const struct gw_metrics_route *routes,
 			rc |= metrics_series(out, "dbgbridge_sessions_total",
 			    routes[i].name);
 			rc |= evbuffer_add(out, ",reason=\"", 9);
-			rc |= metrics_label(out, metrics_reasons[j].name);
+			rc |= metrics_label(out,
+			    gw_close_name((enum gw_close)j));
 			rc |= evbuffer_add(out, "\"", 1);
 			rc |= metrics_end(out, routes[i].stats->closed[j]);
 		}

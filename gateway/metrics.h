@@ -19,7 +19,8 @@
  *   dbgbridge_sessions_open{route}                  gauge
  *   dbgbridge_sessions_accepted_total{route}        counter
  *   dbgbridge_sessions_total{route,reason}          counter: sessions ended,
- *       by reason class (the reason up to its first ':' or ',')
+ *       by reason (enum gw_close, labelled with its name: the reason up to
+ *       its first ':' or ',')
  *   dbgbridge_bytes_total{route,direction}          counter: "up" is client
  *       to server, "down" server to client; open sessions included
  *   dbgbridge_connect_seconds{route}                histogram: CONNECTING to
@@ -57,24 +58,29 @@ void	 gw_metrics_session_state(struct gw_session *s,
 
 /*
  * Hook of gw_session_close, called once, with the session's recorded reason
- * (its first cause) and before its state becomes CLOSED: counts the reason
- * class, and a dial failure when the session was CONNECTING and its class
- * says the process server could not be reached.  Never fails, never
+ * (its first cause, gateway/outcome.h) and before its state becomes CLOSED:
+ * counts the reason (closed[why]; a value out of range counts as "other"),
+ * and a dial failure when the session was CONNECTING and the reason says the
+ * process server could not be reached (gw_close_dial).  Never fails, never
  * allocates.
  */
-void	 gw_metrics_session_closed(struct gw_session *s, const char *reason);
+void	 gw_metrics_session_closed(struct gw_session *s, enum gw_close why);
 
 /*
- * The class of a close reason: its text up to the first ':' or ',' matched
- * exactly against a fixed table of the reasons session.c, relay.c, route.c,
- * gateway.c and control.c give (doc/design.md "Semantics"), e.g. "handshake
- * failed: bad certificate" is "handshake failed" and "client closed, then drain
- * timeout" is "client closed".  Returns an index below GW_ROUTE_NREASONS;
- * anything not in the table is the last class, "other".  NULL is "other".
+ * The class of a close reason read back from its text (a log line's
+ * reason=): the text up to the first ':' or ',' matched exactly against the
+ * names of enum gw_close (gw_close_name), e.g. "handshake failed: bad
+ * certificate" is GW_CLOSE_HANDSHAKE_FAILED and "client closed, then drain
+ * timeout" GW_CLOSE_CLIENT_CLOSED.  The daemon counts by the enum itself; this
+ * is for tools and tests.  Returns an index below GW_ROUTE_NREASONS; text
+ * that names no reason, and NULL, are GW_CLOSE_OTHER.
  */
 size_t	 gw_metrics_reason_class(const char *reason);
 
-/* The name of a reason class ("client closed"); static storage. */
+/*
+ * The name of a reason class ("client closed"): gw_close_name, and "other"
+ * for an index out of range.  Static storage.
+ */
 const char *gw_metrics_reason_name(size_t cls);
 
 /*

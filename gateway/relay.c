@@ -152,7 +152,8 @@ relay_check_cut(struct gw_session *s)
 			return;
 		}
 	}
-	gw_session_close(s, s->reason);
+	/* The failure's reason is recorded: "closed" is not taken. */
+	gw_session_close(s, GW_CLOSE_CLOSED, NULL);
 }
 
 void
@@ -194,7 +195,7 @@ relay_check_done(struct gw_session *s)
 		if (!l[i]->dead && !(l[i]->eof && l[i]->shut))
 			return;
 	}
-	gw_session_close(s, s->reason != NULL ? s->reason : "closed");
+	gw_session_close(s, GW_CLOSE_CLOSED, NULL);	/* unless one is recorded */
 }
 
 /*
@@ -238,9 +239,9 @@ relay_check_shut(struct gw_link *dst)
 
 /* The first end of either direction starts the drain clock. */
 static void
-relay_first_end(struct gw_session *s, const char *reason)
+relay_first_end(struct gw_session *s, enum gw_close why, const char *detail)
 {
-	gw_session_reason(s, reason);
+	gw_session_reason(s, why, detail);
 	gw_session_set_state(s, GW_SESSION_DRAINING);
 }
 
@@ -316,17 +317,30 @@ relay_read_rest(struct gw_link *l)
 	evbuffer_freeze(in, 0);
 }
 
-/* "client reset" or "client error: ..." into reason (size bytes). */
-static void
-relay_fail_reason(struct gw_link *l, int err, const char *why, char *reason,
-    size_t size)
+/* The reason of l's side: client_why for the client, else server_why. */
+static enum gw_close
+relay_side(const struct gw_link *l, enum gw_close client_why,
+    enum gw_close server_why)
 {
-	if (relay_is_reset(err, why))
-		snprintf(reason, size, "%s reset", l->side);
-	else
-		snprintf(reason, size, "%s error: %s", l->side, why != NULL ?
-		    why : err != 0 ? evutil_socket_error_to_string(err) :
-		    "unknown");
+	return (l == &l->session->client ? client_why : server_why);
+}
+
+/*
+ * "client reset", or "client error" and its detail in *detail (borrowed from
+ * why or static).
+ */
+static enum gw_close
+relay_fail_reason(struct gw_link *l, int err, const char *why,
+    const char **detail)
+{
+	if (relay_is_reset(err, why)) {
+		*detail = NULL;
+		return (relay_side(l, GW_CLOSE_CLIENT_RESET,
+		    GW_CLOSE_SERVER_RESET));
+	}
+	*detail = why != NULL ? why : err != 0 ?
+	    evutil_socket_error_to_string(err) : "unknown";
+	return (relay_side(l, GW_CLOSE_CLIENT_ERROR, GW_CLOSE_SERVER_ERROR));
 }
 
 /*
@@ -344,15 +358,17 @@ relay_link_write_failed(struct gw_link *l, int err, char *why)
 	struct gw_link		*other = relay_other(l);
 	struct gw_session	*s = l->session;
 	struct evbuffer		*out = bufferevent_get_output(l->bev);
-	char			 reason[512];
+	enum gw_close		 reason;
+	const char		*detail;
 
 	l->write_err = err != 0 ? err : EPIPE;
 	l->reading_rest = true;
-	relay_fail_reason(l, err, why, reason, sizeof reason);
+	reason = relay_fail_reason(l, err, why, &detail);
+	gw_log_debug("session %" PRIu64 " %s: %s%s%s; reading what it sent "
+	    "before", s->id, l->side, gw_close_name(reason),
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	relay_first_end(s, reason, detail);
 	free(why);
-	gw_log_debug("session %" PRIu64 " %s: %s; reading what it sent before",
-	    s->id, l->side, reason);
-	relay_first_end(s, reason);
 	s->failed = true;
 	evbuffer_drain(out, evbuffer_get_length(out));
 	if (!other->dead) {
@@ -378,7 +394,8 @@ relay_link_failed(struct gw_link *l, int err, char *why)
 {
 	struct gw_link		*other = relay_other(l);
 	struct gw_session	*s = l->session;
-	char			 reason[512];
+	enum gw_close		 reason;
+	const char		*detail;
 
 	if (l->dead || s->state == GW_SESSION_CLOSED) {
 		free(why);
@@ -393,10 +410,12 @@ relay_link_failed(struct gw_link *l, int err, char *why)
 		event_del(l->wr);
 	} else
 		bufferevent_disable(l->bev, EV_READ | EV_WRITE);
-	relay_fail_reason(l, err, why, reason, sizeof reason);
+	reason = relay_fail_reason(l, err, why, &detail);
+	gw_log_debug("session %" PRIu64 " %s: %s%s%s", s->id, l->side,
+	    gw_close_name(reason), detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
+	relay_first_end(s, reason, detail);
 	free(why);
-	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
-	relay_first_end(s, reason);
 	s->failed = true;
 	if (!other->dead) {
 		other->paused = false;
@@ -416,7 +435,7 @@ relay_link_ended(struct gw_link *l)
 {
 	struct gw_link		*other = relay_other(l);
 	struct gw_session	*s = l->session;
-	char			 reason[512];
+	enum gw_close		 reason;
 
 	if (l->dead || s->state == GW_SESSION_CLOSED)
 		return;
@@ -429,18 +448,21 @@ relay_link_ended(struct gw_link *l)
 	l->eof = true;
 	if (l->ops->no_eof) {
 		/* A serial line has no EOF: reading 0 is a hang-up. */
-		snprintf(reason, sizeof reason, "%s device hung up", l->side);
+		reason = relay_side(l, GW_CLOSE_CLIENT_HUNG_UP,
+		    GW_CLOSE_SERVER_HUNG_UP);
 	} else {
 		if (l == &s->server)
 			s->route->server_closed = true;
-		snprintf(reason, sizeof reason, "%s closed", l->side);
+		reason = relay_side(l, GW_CLOSE_CLIENT_CLOSED,
+		    GW_CLOSE_SERVER_CLOSED);
 	}
-	relay_first_end(s, reason);
+	relay_first_end(s, reason, NULL);
 	if (s->spliced)
 		event_del(l->rd);
 	else if (l->ops->after_eof != NULL && !l->shut)
 		l->ops->after_eof(l->bev);
-	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side, reason);
+	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side,
+	    gw_close_name(reason));
 	relay_check_shut(other);
 	relay_check_shut(l);
 	relay_check_done(s);
@@ -902,7 +924,7 @@ gw_relay_start(struct gw_session *s)
 	/* What the client sent while we were connecting goes first. */
 	relay_move(&s->client);
 	if (s->client.eof) {
-		relay_first_end(s, "client closed");
+		relay_first_end(s, GW_CLOSE_CLIENT_CLOSED, NULL);
 		relay_check_shut(&s->server);
 	} else if (!s->client.paused)
 		bufferevent_enable(s->client.bev, EV_READ | EV_WRITE);
@@ -911,13 +933,13 @@ gw_relay_start(struct gw_session *s)
 }
 
 void
-gw_relay_drain(struct gw_session *s, const char *reason)
+gw_relay_drain(struct gw_session *s, enum gw_close why)
 {
 	if (s->state < GW_SESSION_RELAYING) {
-		gw_session_close(s, reason);
+		gw_session_close(s, why, NULL);
 		return;
 	}
-	relay_first_end(s, reason);
+	relay_first_end(s, why, NULL);
 	/*
 	 * As if the client had closed (doc/design.md "Semantics",
 	 * DisconnectProcessServer): the server gets what was read, then EOF;

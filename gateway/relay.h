@@ -32,6 +32,8 @@
 
 #include <event2/util.h>
 
+#include "gateway/outcome.h"
+
 struct gw_link;
 struct gw_session;
 
@@ -52,9 +54,10 @@ void	 gw_relay_start(struct gw_session *s);
  * had closed, the server gets what was read from the client and then EOF; what
  * it still sends reaches the client, which then gets EOF.  Sets DRAINING: the
  * drain_timeout deadline bounds the wait.  A session not yet relaying closes at
- * once.
+ * once.  why: the session's reason, unless one is recorded already
+ * (GW_CLOSE_OPERATOR, GW_CLOSE_ROUTE_ENDED, ...).
  */
-void	 gw_relay_drain(struct gw_session *s, const char *reason);
+void	 gw_relay_drain(struct gw_session *s, enum gw_close why);
 
 /*
  * Bytes owed to link dst: read from the other link and not yet written to

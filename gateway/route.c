@@ -424,7 +424,7 @@ route_check_ended(struct gw_route *route)
  * else leave them to end by themselves.
  */
 static void
-route_end(struct gw_route *route, const char *reason, bool drain)
+route_end(struct gw_route *route, enum gw_close why, bool drain)
 {
 	struct gw_session	*s, *next;
 
@@ -432,7 +432,8 @@ route_end(struct gw_route *route, const char *reason, bool drain)
 	    route->state != GW_ROUTE_RETIRED)
 		return;
 	route->state = GW_ROUTE_ENDING;
-	gw_log_info("route %s ending: %s", route->conf->name, reason);
+	gw_log_info("route %s ending: %s", route->conf->name,
+	    gw_close_name(why));
 	if (route->listener != NULL) {
 		route->serve_ops->listen_free(route->listener);
 		route->listener = NULL;
@@ -441,10 +442,10 @@ route_end(struct gw_route *route, const char *reason, bool drain)
 	for (s = TAILQ_FIRST(&route->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		if (drain)
-			gw_relay_drain(s, reason);
+			gw_relay_drain(s, why);
 		else if (s->state < GW_SESSION_RELAYING) {
 			s->stop_closed = true;
-			gw_session_close(s, reason);
+			gw_session_close(s, why, NULL);
 		}
 	}
 	/* No session waits in connect now: stop waiting for servers. */
@@ -457,15 +458,15 @@ route_end(struct gw_route *route, const char *reason, bool drain)
 }
 
 void
-gw_route_end(struct gw_route *route, const char *reason)
+gw_route_end(struct gw_route *route, enum gw_close why)
 {
-	route_end(route, reason, true);
+	route_end(route, why, true);
 }
 
 void
-gw_route_stop(struct gw_route *route, const char *reason)
+gw_route_stop(struct gw_route *route, enum gw_close why)
 {
-	route_end(route, reason, false);
+	route_end(route, why, false);
 }
 
 /*
@@ -515,7 +516,7 @@ void
 gw_route_server_refused(struct gw_route *route)
 {
 	if (!route->conf->persist && route->server_closed)
-		gw_route_end(route, "process server ended");
+		gw_route_end(route, GW_CLOSE_SERVER_ENDED);
 }
 
 void

@@ -43,8 +43,8 @@ struct gw_route_door {
  * exposition makes them cumulative (Prometheus exposition format 0.0.4).
  */
 #define GW_ROUTE_NBUCKETS	14
-/* Close reason classes counted per route: metrics.c's table, "other" last. */
-#define GW_ROUTE_NREASONS	27
+/* Close reasons counted per route: one per enum gw_close, "other" last. */
+#define GW_ROUTE_NREASONS	GW_CLOSE_NREASONS
 
 struct gw_route_histogram {
 	uint64_t	 bucket[GW_ROUTE_NBUCKETS];	/* not cumulative */
@@ -180,11 +180,11 @@ int	 gw_route_start_missing(struct gw_route *route, char **cause);
 
 /*
  * End the route (ENDING): stop accepting (and stop waiting for process
- * servers to dial in), drain every session with reason;
- * ENDED once the last one is gone, which the gateway hears through
- * gw_gateway_route_ended.  Safe to call again.
+ * servers to dial in), drain every session with reason why (also logged:
+ * "route NAME ending: WHY"); ENDED once the last one is gone, which the
+ * gateway hears through gw_gateway_route_ended.  Safe to call again.
  */
-void	 gw_route_end(struct gw_route *route, const char *reason);
+void	 gw_route_end(struct gw_route *route, enum gw_close why);
 
 /*
  * As gw_route_end, for the daemon's stop (SIGTERM, SIGINT: dbgbridge(8)
@@ -193,7 +193,7 @@ void	 gw_route_end(struct gw_route *route, const char *reason);
  * themselves (the gateway resets those still open at the stop deadline).
  * Safe to call again.
  */
-void	 gw_route_stop(struct gw_route *route, const char *reason);
+void	 gw_route_stop(struct gw_route *route, enum gw_close why);
 
 /* A session of this route has closed: totals, and ENDED when it was the last. */
 void	 gw_route_session_closed(struct gw_route *route, struct gw_session *s);

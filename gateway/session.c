@@ -91,25 +91,42 @@ gw_session_set_state(struct gw_session *s, enum gw_session_state state)
 }
 
 void
-gw_session_reason(struct gw_session *s, const char *reason)
+gw_session_reason(struct gw_session *s, enum gw_close why, const char *detail)
 {
-	if (s->reason == NULL)
-		s->reason = strdup(reason);
+	if (s->ended)
+		return;
+	s->ended = true;
+	s->why = why;
+	s->reason = gw_close_text(why, detail);
+}
+
+const char *
+gw_session_reason_text(const struct gw_session *s)
+{
+	if (!s->ended)
+		return (NULL);
+	return (s->reason != NULL ? s->reason : gw_close_name(s->why));
 }
 
 void
-gw_session_cut(struct gw_session *s, const char *why)
+gw_session_cut(struct gw_session *s, enum gw_close why, const char *detail)
 {
-	char	*reason;
+	char	*then, *reason;
 
 	if (s->state == GW_SESSION_CLOSED)
 		return;
-	if (s->reason != NULL &&
-	    asprintf(&reason, "%s, then %s", s->reason, why) != -1) {
-		free(s->reason);
-		s->reason = reason;
+	if (s->ended && !s->cut) {
+		s->cut = true;
+		s->then = why;
+		if ((then = gw_close_text(why, detail)) != NULL &&
+		    asprintf(&reason, "%s, then %s", gw_session_reason_text(s),
+		    then) != -1) {
+			free(s->reason);
+			s->reason = reason;
+		}
+		free(then);
 	}
-	gw_session_close(s, why);
+	gw_session_close(s, why, detail);
 }
 
 static void
@@ -126,29 +143,29 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 	    (now.tv_usec - s->active.tv_usec) / 1000);
 	switch (s->state) {
 	case GW_SESSION_HANDSHAKE:
-		gw_session_close(s, "handshake timeout");
+		gw_session_close(s, GW_CLOSE_HANDSHAKE_TIMEOUT, NULL);
 		break;
 	case GW_SESSION_CONNECTING:
 		/* clicon=: still waiting for a server link, not dialling one. */
 		if (s->connect != NULL &&
 		    gw_transport_wire(s->route->conf->connect)->clicon != NULL)
-			gw_session_close(s, "connect timeout: no process server "
-			    "has dialled in");
+			gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT,
+			    "no process server has dialled in");
 		else
-			gw_session_close(s, "connect timeout");
+			gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT, NULL);
 		break;
 	case GW_SESSION_RELAYING:
 		if (idle_ms + 1 < limit)
 			session_arm(s, limit - idle_ms);
 		else
-			gw_session_close(s, "idle timeout");
+			gw_session_close(s, GW_CLOSE_IDLE_TIMEOUT, NULL);
 		break;
 	case GW_SESSION_DRAINING:
 		/*
 		 * drain_timeout: a deadline from the first end of either
 		 * direction, not extended by progress (dbgbridge.ini(5)).
 		 */
-		gw_session_cut(s, "drain timeout");
+		gw_session_cut(s, GW_CLOSE_DRAIN_TIMEOUT, NULL);
 		break;
 	default:
 		break;
@@ -170,18 +187,15 @@ session_describe(struct gw_link *l)
 
 /* Why a link failed, as "client error: ..." / "handshake failed: ...". */
 static void
-session_link_failed(struct gw_link *l, const char *prefix, int err)
+session_link_failed(struct gw_link *l, enum gw_close reason, int err)
 {
-	char	*why = NULL, *reason;
+	char	*why = NULL;
 
 	if (l->ops->error != NULL)
 		why = l->ops->error(l->bev);
-	if (asprintf(&reason, "%s%s", prefix, why != NULL ? why :
-	    err != 0 ? strerror(err) : "connection closed") == -1)
-		reason = NULL;
+	gw_session_close(l->session, reason, why != NULL ? why :
+	    err != 0 ? strerror(err) : "connection closed");
 	free(why);
-	gw_session_close(l->session, reason != NULL ? reason : prefix);
-	free(reason);
 }
 
 /* Link events before relaying: handshakes and the wait for the server. */
@@ -191,7 +205,6 @@ session_event(struct bufferevent *bev, short what, void *arg)
 	struct gw_link		*l = arg;
 	struct gw_session	*s = l->session;
 	int			 err = EVUTIL_SOCKET_ERROR();
-	char			 prefix[32];
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
@@ -204,7 +217,7 @@ session_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (s->state == GW_SESSION_HANDSHAKE ||
 	    (l == &s->server && l->ops->handshake)) {
-		session_link_failed(l, "handshake failed: ", err);
+		session_link_failed(l, GW_CLOSE_HANDSHAKE_FAILED, err);
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
@@ -212,11 +225,11 @@ session_event(struct bufferevent *bev, short what, void *arg)
 		l->eof = true;
 		bufferevent_disable(l->bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_input(l->bev)) == 0)
-			gw_session_close(s, "client closed");
+			gw_session_close(s, GW_CLOSE_CLIENT_CLOSED, NULL);
 		return;
 	}
-	snprintf(prefix, sizeof prefix, "%s error: ", l->side);
-	session_link_failed(l, prefix, err);
+	session_link_failed(l, l == &s->client ? GW_CLOSE_CLIENT_ERROR :
+	    GW_CLOSE_SERVER_ERROR, err);
 }
 
 /* The session has its server's descriptor, or will not need one. */
@@ -252,23 +265,18 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof ss;
-	char			*cause = NULL, *reason, host[256];
+	enum gw_close		 reason;
+	char			*cause = NULL, host[256];
 
 	s->connect = NULL;
 	session_fd_settled(s);
 	if (fd == -1) {
-		if (err == EBUSY)
-			gw_session_close(s, "serial port busy");
-		else if (err == ECONNREFUSED) {
-			gw_session_close(s, "server refused");
+		/* Typed by the transport: EBUSY, ECONNREFUSED, ... */
+		reason = gw_close_connect(err);
+		gw_session_close(s, reason, reason ==
+		    GW_CLOSE_SERVER_UNREACHABLE ? why : NULL);
+		if (reason == GW_CLOSE_SERVER_REFUSED)
 			gw_route_server_refused(route);
-		} else {
-			if (asprintf(&reason, "server unreachable: %s", why) == -1)
-				reason = NULL;
-			gw_session_close(s, reason != NULL ? reason :
-			    "server unreachable");
-			free(reason);
-		}
 		return;
 	}
 	/* A pipe or a device keeps the name it was given before the attempt. */
@@ -282,11 +290,8 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    &cause);
 	if (s->server.bev == NULL) {
 		close(fd);
-		if (asprintf(&reason, "server link: %s", cause != NULL ? cause :
-		    "out of memory") == -1)
-			reason = NULL;
-		gw_session_close(s, reason != NULL ? reason : "server link");
-		free(reason);
+		gw_session_close(s, GW_CLOSE_SERVER_LINK, cause != NULL ? cause :
+		    "out of memory");
 		free(cause);
 		return;
 	}
@@ -337,7 +342,8 @@ session_start_connect(struct gw_session *s)
 	    route->gateway->dns, wire, route->gateway->pipe_dir,
 	    route->connect_state, session_connected, s);
 	if (s->connect == NULL)
-		gw_session_close(s, "server unreachable: out of memory");
+		gw_session_close(s, GW_CLOSE_SERVER_UNREACHABLE,
+		    "out of memory");
 }
 
 static bool
@@ -376,7 +382,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	struct gw_gateway		*gw = route->gateway;
 	const struct gw_config_route	*conf = route->conf;
 	struct gw_session		*s;
-	char				*cause = NULL, *reason;
+	char				*cause = NULL;
 
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->timer = evtimer_new(gw->base, session_timeout, s)) == NULL ||
@@ -409,14 +415,14 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 
 	if (sa != NULL && !session_allowed(conf, sa)) {
 		close(fd);
-		gw_session_close(s, "access denied");
+		gw_session_close(s, GW_CLOSE_ACCESS_DENIED, NULL);
 		return (0);
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
 	    session_count(gw) > gw->config->max_sessions)) {
 		close(fd);
-		gw_session_close(s, "session limit");
+		gw_session_close(s, GW_CLOSE_SESSION_LIMIT, NULL);
 		return (0);
 	}
 	/*
@@ -426,7 +432,8 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	 */
 	if (session_fd_short(gw, fd)) {
 		close(fd);
-		gw_session_close(s, "descriptor limit: Too many open files");
+		gw_session_close(s, GW_CLOSE_DESCRIPTOR_LIMIT,
+		    "Too many open files");
 		return (0);
 	}
 	s->fd_pending = true;
@@ -435,11 +442,8 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	    route->serve_tls, NULL, &cause);
 	if (s->client.bev == NULL) {
 		close(fd);
-		if (asprintf(&reason, "client link: %s", cause != NULL ? cause :
-		    "out of memory") == -1)
-			reason = NULL;
-		gw_session_close(s, reason != NULL ? reason : "client link");
-		free(reason);
+		gw_session_close(s, GW_CLOSE_CLIENT_LINK, cause != NULL ? cause :
+		    "out of memory");
 		free(cause);
 		return (0);
 	}
@@ -486,7 +490,7 @@ session_log(struct gw_session *s)
 	}
 	ms = d.tv_sec < 0 ? 0 :
 	    (uint64_t)d.tv_sec * 1000 + (uint64_t)d.tv_usec / 1000;
-	gw_log_escape(reason, sizeof reason, s->reason);
+	gw_log_escape(reason, sizeof reason, gw_session_reason_text(s));
 	if (gw_log_json() && gw_log_enabled(GW_LOG_INFO))
 		fields = evbuffer_new();
 	if (fields != NULL &&
@@ -505,7 +509,7 @@ session_log(struct gw_session *s)
 }
 
 void
-gw_session_close(struct gw_session *s, const char *reason)
+gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 {
 	struct gw_route		*route = s->route;
 	struct gw_gateway	*gw = route->gateway;
@@ -519,8 +523,8 @@ gw_session_close(struct gw_session *s, const char *reason)
 		return;
 	/* Relaying had begun: a link not finished both ways is cut. */
 	cut = s->state >= GW_SESSION_RELAYING;
-	gw_session_reason(s, reason);
-	gw_metrics_session_closed(s, s->reason != NULL ? s->reason : reason);
+	gw_session_reason(s, why, detail);
+	gw_metrics_session_closed(s, s->why);
 	s->state = GW_SESSION_CLOSED;
 	session_fd_settled(s);
 	evtimer_del(s->timer);

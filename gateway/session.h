@@ -18,6 +18,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "gateway/outcome.h"
+
 struct gw_route;
 struct gw_session;
 
@@ -86,7 +88,13 @@ struct gw_session {
 	struct timeval			 started;
 	struct timeval			 active;	/* last byte relayed */
 	struct timeval			 since;	/* entered this state (monotonic) */
-	char				*reason;	/* why it ended (first cause) */
+	bool				 ended;		/* why is recorded */
+	enum gw_close			 why;		/* why it ended (first cause) */
+	bool				 cut;		/* then a deadline cut it */
+	enum gw_close			 then;		/* that deadline */
+	char				*reason;	/* all that as the log line
+							   spells it; NULL when out
+							   of memory */
 	TAILQ_ENTRY(gw_session)		 entry;
 };
 
@@ -123,10 +131,20 @@ const char *gw_session_state_name(enum gw_session_state state);
 void	 gw_session_set_state(struct gw_session *s, enum gw_session_state state);
 
 /*
- * Keep the first reason given (a later one is ignored): "client closed",
- * "server refused", "handshake failed: ...".  reason is copied.
+ * Keep the first reason given (a later one is ignored): why, and detail, the
+ * text after its name, or NULL ("handshake failed: " and OpenSSL's reason;
+ * gateway/outcome.h).  detail is copied.
  */
-void	 gw_session_reason(struct gw_session *s, const char *reason);
+void	 gw_session_reason(struct gw_session *s, enum gw_close why,
+	    const char *detail);
+
+/*
+ * The recorded reason as the log line spells it ("client closed", "handshake
+ * failed: ...", "client closed, then drain timeout"), or NULL when none is
+ * recorded yet.  Borrowed: valid until the session is freed or its reason
+ * changes (gw_session_cut).
+ */
+const char *gw_session_reason_text(const struct gw_session *s);
 
 /*
  * End the session now: record the reason (unless one is already recorded),
@@ -139,18 +157,22 @@ void	 gw_session_reason(struct gw_session *s, const char *reason);
  * link of the session failed; or bytes were still owed to it) is reset
  * (SO_LINGER 0), never given FIN or close_notify, and what its kernel had
  * not sent is not counted as delivered (plain links); callers that must not
- * lose bytes drain first (gw_relay_drain).  Safe to call once; later calls
- * are no-ops.
+ * lose bytes drain first (gw_relay_drain).  why and detail: as
+ * gw_session_reason.  Safe to call once; later calls are no-ops.
  */
-void	 gw_session_close(struct gw_session *s, const char *reason);
+void	 gw_session_close(struct gw_session *s, enum gw_close why,
+	    const char *detail);
 
 /*
  * End the session now at a deadline (drain_timeout, the stop deadline): as
  * gw_session_close, and when a reason is already recorded (the session was
- * ending) it becomes "REASON, then WHY" ("client closed, then drain
- * timeout").  why is copied.
+ * ending) why becomes its "then" and the text "REASON, then WHY[: DETAIL]"
+ * ("client closed, then drain timeout", "server reset, then stopped:
+ * deadline"; doc/dbgbridge.8 "SIGNALS").  The metrics count the first
+ * reason.  detail is copied.
  */
-void	 gw_session_cut(struct gw_session *s, const char *why);
+void	 gw_session_cut(struct gw_session *s, enum gw_close why,
+	    const char *detail);
 
 /*
  * Free every closed session waiting on the gateway (called from the gateway's

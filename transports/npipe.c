@@ -347,11 +347,12 @@ npipe_live(const char *path, const struct stat *want)
 
 /*
  * Clear the way for a new socket at name in dirfd (path): remove a stale one
- * left by a dead process, never one that a live process still serves.
+ * left by a dead process, never one that a live process still serves (then
+ * *live is set).
  */
 static int
 npipe_clear(int dirfd, const struct stat *dst, const char *path,
-    const char *name, uid_t also, char **cause)
+    const char *name, uid_t also, bool *live, char **cause)
 {
 	struct stat	st, again;
 	int		r;
@@ -362,9 +363,11 @@ npipe_clear(int dirfd, const struct stat *dst, const char *path,
 	if ((r = npipe_live(path, &st)) == -1)
 		return (npipe_fail(cause, path, "cannot tell whether a process "
 		    "serves this pipe", errno));
-	if (r == 1)
+	if (r == 1) {
+		*live = true;
 		return (npipe_fail(cause, path, "another live process serves "
 		    "this pipe", 0));
+	}
 	/* Still the socket we asked about. */
 	if (fstatat(dirfd, name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (again.st_dev != st.st_dev || again.st_ino != st.st_ino))
@@ -384,11 +387,11 @@ npipe_clear(int dirfd, const struct stat *dst, const char *path,
  * bind(2) (unix(7): the new file takes the socket's mode less the umask,
  * here 0), the group by the file-system gid at bind(2) when we may take it
  * (setfsgid(2)), else by fchownat(2) without following a link before
- * listen(2).  *st: the bound socket.
+ * listen(2).  *st: the bound socket.  *live is set when the name was taken.
  */
 static int
 npipe_bind(int fd, int dirfd, const char *path, const char *name,
-    unsigned mode, gid_t gid, struct stat *st, char **cause)
+    unsigned mode, gid_t gid, struct stat *st, bool *live, char **cause)
 {
 	struct sockaddr_un	 sun;
 	mode_t			 mask;
@@ -406,9 +409,11 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 	if (fsgid != -1)
 		setfsgid((gid_t)fsgid);
 	/* The name was free a moment ago: another process took it since. */
-	if (r == -1 && err == EADDRINUSE)
+	if (r == -1 && err == EADDRINUSE) {
+		*live = true;
 		return (npipe_fail(cause, path, "another live process serves "
 		    "this pipe (it took the name while this one was made)", 0));
+	}
 	if (r == -1)
 		return (npipe_fail(cause, path, "bind", err));
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1 ||
@@ -438,9 +443,9 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 	return (0);
 }
 
-void *
-gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, char **cause)
+static void *
+npipe_listen(struct event_base *base, const struct gw_listen_params *params,
+    gw_accept_cb *accept, void *arg, char **where, bool *live, char **cause)
 {
 	struct npipe_listener	*l = NULL;
 	struct sockaddr_un	 sun;
@@ -473,7 +478,8 @@ gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
 	    false, &dst, cause)) == -1)
 		return (NULL);
 	st.st_ino = 0;
-	if (npipe_clear(dirfd, &dst, path, name, params->pipe_uid, cause) == -1)
+	if (npipe_clear(dirfd, &dst, path, name, params->pipe_uid, live,
+	    cause) == -1)
 		goto fail;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
@@ -481,7 +487,7 @@ gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
 		goto fail;
 	}
 	if (npipe_bind(fd, dirfd, path, name, params->pipe_mode, gid, &st,
-	    cause) == -1)
+	    live, cause) == -1)
 		goto fail;
 	if (listen(fd, 511) == -1) {
 		npipe_fail(cause, path, "listen", errno);
@@ -518,6 +524,20 @@ fail:
 		free(l->path);
 	free(l);
 	return (NULL);
+}
+
+void *
+gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
+    gw_accept_cb *accept, void *arg, char **where, char **cause)
+{
+	void	*l;
+	bool	 live = false;
+
+	l = npipe_listen(base, params, accept, arg, where, &live, cause);
+	/* The one refusal a caller tells apart: the name is taken. */
+	if (l == NULL)
+		errno = live ? EADDRINUSE : 0;
+	return (l);
 }
 
 void

@@ -430,7 +430,10 @@ extern const char gw_npipe_remote_note[];
  * *where: the socket path (malloc'd).  Returns the listener, or NULL with a
  * malloc'd *cause naming the path ("PATH: another live process serves this
  * pipe", "socket path too long: ...", "pipe name 'NAME' may not contain '/'
- * ...", gw_npipe_dir_open's and gw_npipe_sock_check's refusals).
+ * ...", gw_npipe_dir_open's and gw_npipe_sock_check's refusals) and errno
+ * EADDRINUSE when the refusal is that another live process serves the pipe
+ * (as bind(2) says of a name taken; gw_control_start runs without a control
+ * socket then), 0 for any other.
  */
 void	*gw_npipe_listen(struct event_base *base,
 	    const struct gw_listen_params *params, gw_accept_cb *accept,

@@ -1,7 +1,10 @@
 /*
- * test_control.c: the control request parser, and the reload's diffing:
- * which routes of a new file may keep a running listener or clicon pool.
+ * test_control.c: the control request parser, the reload's diffing: which
+ * routes of a new file may keep a running listener or clicon pool, and the
+ * control socket's one refusal told apart (another live daemon serves it).
  */
+#include <sys/stat.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <cmocka.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "config/config.h"
 #include "gateway/control.h"
@@ -227,6 +231,68 @@ test_routes_json_masks_key(void **state)
 	gw_config_free(c);
 }
 
+/*
+ * gw_control_start says busy only when another live daemon serves the path,
+ * as npipe's listen reports it (errno EADDRINUSE), not when the cause merely
+ * reads so: a refused directory whose name holds "another live process" is
+ * an error, not busy.
+ */
+static void
+test_control_busy(void **state)
+{
+	struct gw_gateway	 gw;
+	struct gw_control	*ctl, *ctl2;
+	char			 tmp[] = "/tmp/dbgb-ctlbusy-XXXXXX";
+	char			 path[256], odd[128], opath[256];
+	char			*cause = NULL;
+	bool			 busy = true;
+
+	(void)state;
+	memset(&gw, 0, sizeof gw);
+	assert_non_null(gw.base = event_base_new());
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof path, "%s/control", tmp);
+	ctl = gw_control_start(&gw, path, &busy, &cause);
+	if (ctl == NULL)
+		fail_msg("%s: %s", path, cause);
+	assert_false(busy);
+
+	/* The same path again: the first one serves it. */
+	ctl2 = gw_control_start(&gw, path, &busy, &cause);
+	assert_null(ctl2);
+	assert_true(busy);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "another live process serves this pipe"));
+	free(cause);
+	cause = NULL;
+
+	/* A directory others may write is refused: an error, not busy. */
+	snprintf(odd, sizeof odd, "%s/another live process", tmp);
+	assert_int_equal(mkdir(odd, 0700), 0);
+	assert_int_equal(chmod(odd, 0777), 0);
+	snprintf(opath, sizeof opath, "%s/control", odd);
+	busy = true;
+	ctl2 = gw_control_start(&gw, opath, &busy, &cause);
+	assert_null(ctl2);
+	assert_non_null(cause);
+	if (busy)
+		fail_msg("refused, not served by another process, but said "
+		    "busy: %s", cause);
+	free(cause);
+	cause = NULL;
+
+	/* No directory in the path: an error, not busy. */
+	busy = true;
+	assert_null(gw_control_start(&gw, "control", &busy, &cause));
+	assert_false(busy);
+	free(cause);
+
+	gw_control_free(ctl);
+	assert_int_equal(rmdir(odd), 0);
+	assert_int_equal(rmdir(tmp), 0);
+	event_base_free(gw.base);
+}
+
 int
 main(void)
 {
@@ -234,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_reload_diffing),
 		cmocka_unit_test(test_routes_json_masks_key),
+		cmocka_unit_test(test_control_busy),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -162,6 +162,8 @@ test_render_exact(void **state)
 	    "0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"session limit\"} "
 	    "0\n"
+	    "dbgbridge_sessions_total{route=\"lab\",reason=\"descriptor "
+	    "limit\"} 0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"disconnected by "
 	    "operator\"} 0\n"
 	    "dbgbridge_sessions_total{route=\"lab\",reason=\"route ended\"} 0\n"
@@ -453,19 +455,21 @@ test_hooks(void **state)
 	failed = gw_metrics_reason_class("handshake failed");
 	closed = gw_metrics_reason_class("client closed");
 	s->state = GW_SESSION_CONNECTING;
-	gw_metrics_session_closed(s, "server refused");
-	gw_metrics_session_closed(s, "connect timeout");
-	gw_metrics_session_closed(s, "server unreachable: No route to host");
-	gw_metrics_session_closed(s, "serial port busy");
-	gw_metrics_session_closed(s, "handshake failed: certificate mismatch");
+	gw_metrics_session_closed(s, GW_CLOSE_SERVER_REFUSED);
+	gw_metrics_session_closed(s, GW_CLOSE_CONNECT_TIMEOUT);
+	gw_metrics_session_closed(s, GW_CLOSE_SERVER_UNREACHABLE);
+	gw_metrics_session_closed(s, GW_CLOSE_SERIAL_BUSY);
+	gw_metrics_session_closed(s, GW_CLOSE_HANDSHAKE_FAILED);
 	assert_int_equal(st->dial_failures, 5);
-	gw_metrics_session_closed(s, "client closed");	/* client gave up */
-	gw_metrics_session_closed(s, "route ended");
+	/* client gave up */
+	gw_metrics_session_closed(s, GW_CLOSE_CLIENT_CLOSED);
+	gw_metrics_session_closed(s, GW_CLOSE_ROUTE_ENDED);
 	assert_int_equal(st->dial_failures, 5);
 	s->state = GW_SESSION_HANDSHAKE;	/* the client's TLS failed */
-	gw_metrics_session_closed(s, "handshake failed: no shared cipher");
+	gw_metrics_session_closed(s, GW_CLOSE_HANDSHAKE_FAILED);
 	s->state = GW_SESSION_RELAYING;
-	gw_metrics_session_closed(s, "client closed, then drain timeout");
+	/* "client closed, then drain timeout": the first reason counts */
+	gw_metrics_session_closed(s, GW_CLOSE_CLIENT_CLOSED);
 	assert_int_equal(st->dial_failures, 5);
 	assert_int_equal(st->closed[refused], 1);
 	assert_int_equal(st->closed[failed], 2);

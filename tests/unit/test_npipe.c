@@ -883,12 +883,18 @@ test_dir_trust(void **state)
 	event_base_free(base);
 }
 
-/* bind(2) with a hook: once bound, swap the socket for a symbolic link. */
+/*
+ * bind(2) with hooks: once bound, swap the socket for a symbolic link; or,
+ * just before, let "another process" take the name (listen there).
+ */
 int	__real_bind(int, const struct sockaddr *, socklen_t);
 int	__wrap_bind(int, const struct sockaddr *, socklen_t);
+static int	listen_at(const char *);
 
 static const char	*swap_path;	/* the socket to swap, NULL: none */
 static const char	*swap_target;	/* what the link points to */
+static const char	*take_path;	/* the name to take, NULL: none */
+static int		 take_fd = -1;	/* the socket that took it */
 
 int
 __wrap_bind(int fd, const struct sockaddr *sa, socklen_t len)
@@ -896,6 +902,11 @@ __wrap_bind(int fd, const struct sockaddr *sa, socklen_t len)
 	const struct sockaddr_un	*sun = (const struct sockaddr_un *)sa;
 	int				 r;
 
+	if (take_path != NULL && sa->sa_family == AF_UNIX &&
+	    strcmp(sun->sun_path, take_path) == 0) {
+		take_path = NULL;
+		take_fd = listen_at(sun->sun_path);
+	}
 	r = __real_bind(fd, sa, len);
 	if (r == 0 && swap_path != NULL && sa->sa_family == AF_UNIX &&
 	    strcmp(sun->sun_path, swap_path) == 0) {
@@ -996,6 +1007,71 @@ listen_at(const char *path)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	assert_int_equal(listen(fd, 8), 0);
 	return (fd);
+}
+
+/*
+ * The refusal a caller tells apart is typed: errno EADDRINUSE when another
+ * live process serves the pipe (found at the look, or taking the name just
+ * before our bind(2)), and not for any other refusal.
+ */
+static void
+test_live_errno(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct accepted		 a = { 0 }, b = { 0 };
+	struct gw_spec		 spec = serve_spec("DbgLive");
+	struct gw_spec		 spec2 = serve_spec("DbgTaken");
+	struct gw_listen_params	 p, p2;
+	char			 dir[256], path[256];
+	char			*where = NULL, *where2 = NULL, *cause = NULL;
+	void			*l, *l2;
+
+	(void)state;
+	mkdir_under("errno", dir, sizeof dir);
+	p = params(&spec, dir, 0600, NULL);
+	assert_non_null(l = gw_npipe_listen(base, &p, on_accept, &a, &where,
+	    &cause));
+
+	/* Live at the look. */
+	errno = 0;
+	l2 = gw_npipe_listen(base, &p, on_accept, &b, &where2, &cause);
+	assert_null(l2);
+	assert_int_equal(errno, EADDRINUSE);
+	assert_non_null(strstr(cause, "another live process serves this pipe"));
+	free(cause);
+	cause = NULL;
+
+	/* Taken between the look and bind(2). */
+	join(path, sizeof path, dir, "DbgTaken");
+	take_path = path;
+	p2 = params(&spec2, dir, 0600, NULL);
+	errno = 0;
+	l2 = gw_npipe_listen(base, &p2, on_accept, &b, &where2, &cause);
+	take_path = NULL;
+	assert_true(take_fd >= 0);
+	assert_null(l2);
+	assert_int_equal(errno, EADDRINUSE);
+	assert_non_null(strstr(cause, "it took the name while this one was "
+	    "made"));
+	free(cause);
+	cause = NULL;
+	close(take_fd);
+	take_fd = -1;
+	assert_int_equal(unlink(path), 0);
+
+	/* Any other refusal is not busy, whatever errno was before. */
+	p2 = params(&spec2, dir, 0600, "no-such-group-dbgb");
+	errno = EADDRINUSE;
+	l2 = gw_npipe_listen(base, &p2, on_accept, &b, &where2, &cause);
+	assert_null(l2);
+	assert_non_null(cause);
+	assert_int_not_equal(errno, EADDRINUSE);
+	free(cause);
+	cause = NULL;
+
+	gw_npipe_listen_free(l);
+	free(where);
+	event_base_free(base);
 }
 
 /* gw_npipe_connect to name in dir; the outcome in *c. */
@@ -1319,6 +1395,7 @@ main(void)
 		cmocka_unit_test(test_untrusted_owner),
 		cmocka_unit_test(test_live_blank),
 		cmocka_unit_test(test_live_netns),
+		cmocka_unit_test(test_live_errno),
 		cmocka_unit_test(test_pipe_group),
 	};
 
