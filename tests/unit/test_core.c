@@ -15,9 +15,9 @@
  * against what the peers actually received.
  *
  * Pairs are AF_UNIX socketpair(2)s, or TCP connections on 127.0.0.1 where a
- * case needs a reset that its peer can see: a Unix-domain socket has no RST
- * (SO_LINGER 0 changes nothing; its peer reads ECONNRESET only when unread
- * bytes were left behind: Linux's unix_release_sock, unix(7)).
+ * case needs splice(2) or a reset that its peer can see: a Unix-domain socket
+ * has no RST (SO_LINGER 0 changes nothing; its peer reads ECONNRESET only
+ * when unread bytes were left behind: Linux's unix_release_sock, unix(7)).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -80,6 +80,8 @@ now_ms(void)
 enum pair_kind {
 	PAIR_UNIX,	/* socketpair(AF_UNIX, SOCK_STREAM) */
 	PAIR_TCP,	/* a TCP connection on 127.0.0.1 */
+	PAIR_TCP_SPLICE, /* the same, the ops saying splice(2) may move
+			    bytes (relay.h "Splice mode") */
 };
 
 enum connect_mode {
@@ -271,21 +273,24 @@ fake_link_new(struct event_base *base, evutil_socket_t fd,
  * Plain, so the relay's direct writes and reads run as for tcp and npipe;
  * no splice, so the watermarks are the bufferevents' (relay.h).
  */
-static const struct gw_transport_ops fake_ops = {
-	.name = "fake",
-	.connect_verb = "faking",
-	.handshake = false,
-	.no_eof = false,
-	.plain = true,
-	.splice = false,
-	.listen = fake_listen,
-	.listen_pause = fake_listen_pause,
-	.listen_free = fake_listen_free,
-	.connect = fake_connect,
-	.connect_cancel = fake_connect_cancel,
-	.link_new = fake_link_new,
-	.half_close = gw_socket_half_close,
-};
+#define FAKE_OPS(splice_ok) {						\
+	.name = "fake",							\
+	.connect_verb = "faking",					\
+	.handshake = false,						\
+	.no_eof = false,						\
+	.plain = true,							\
+	.splice = (splice_ok),						\
+	.listen = fake_listen,						\
+	.listen_pause = fake_listen_pause,				\
+	.listen_free = fake_listen_free,				\
+	.connect = fake_connect,					\
+	.connect_cancel = fake_connect_cancel,				\
+	.link_new = fake_link_new,					\
+	.half_close = gw_socket_half_close,				\
+}
+static const struct gw_transport_ops fake_ops = FAKE_OPS(false);
+/* For TCP pairs only: splice(2) reads 0 from a Unix-domain socket. */
+static const struct gw_transport_ops fake_splice_ops = FAKE_OPS(true);
 
 /* ------------------------------------------------------------- the peers */
 
@@ -446,15 +451,17 @@ harness_load(struct harness *h, const char *text)
 	return (c);
 }
 
-/* Every route of the gateway still on real ops gets the fake ones. */
+/* Every route of the gateway gets the fake ops for the pairs' kind. */
 static void
 harness_fake_routes(struct gw_gateway *gw)
 {
-	struct gw_route	*r;
+	const struct gw_transport_ops	*ops = fake.kind == PAIR_TCP_SPLICE ?
+					    &fake_splice_ops : &fake_ops;
+	struct gw_route			*r;
 
 	TAILQ_FOREACH(r, &gw->routes, entry) {
-		r->serve_ops = &fake_ops;
-		r->connect_ops = &fake_ops;
+		r->serve_ops = ops;
+		r->connect_ops = ops;
 	}
 }
 
@@ -979,6 +986,87 @@ test_drain_timeout(void **state)
 }
 
 /*
+ * idle_timeout: a relaying session silent both ways for that long ends,
+ * reason "idle timeout"; neither stream had ended, so both peers read a
+ * reset.  Bytes exact both ways.
+ */
+static void
+test_idle_timeout(void **state)
+{
+	struct harness	*h = harness_new(state, "idle_timeout = 80ms\n",
+			    PAIR_TCP);
+	struct logline	 ll;
+	uint64_t	 id, t0, dt;
+
+	id = dial(h);
+	take_server(h);
+	h->client.outlen = 10;
+	h->server.outlen = 20;
+	RUN_UNTIL(h, h->server.got == 10 && h->client.got == 20, BOUND_MS);
+	t0 = now_ms();
+	wait_closed(h, id, &ll, BOUND_MS);
+	dt = now_ms() - t0;
+	RUN_UNTIL(h, (h->client.reset || h->client.eof) &&
+	    (h->server.reset || h->server.eof), BOUND_MS);
+
+	assert_string_equal(ll.reason, "idle timeout");
+	if (dt + EARLY_MS < 80 || dt > 80 + 1000)
+		fail_msg("idle timeout after %llu ms, not 80",
+		    (unsigned long long)dt);
+	assert_int_equal(ll.up, 10);
+	assert_int_equal(ll.down, 20);
+	assert_true(h->client.reset);
+	assert_true(h->server.reset);
+}
+
+/* Records that the session has been seen in splice mode; true. */
+static bool
+seen_spliced(struct harness *h, uint64_t id, bool *seen)
+{
+	struct gw_session	*s = session_find(h, id);
+
+	if (s != NULL && s->spliced)
+		*seen = true;
+	return (true);
+}
+
+/*
+ * Bulk between two TCP links moves to splice mode (relay.h) and keeps the
+ * stream's order, its half-close and its counts: 4 MiB up, then EOF, then
+ * 1 MiB down.  reason "client closed".
+ */
+static void
+test_splice_bulk(void **state)
+{
+	struct harness	*h = harness_new(state, ROUTE_KEYS, PAIR_TCP_SPLICE);
+	struct logline	 ll;
+	const size_t	 up = 4 * 1024 * 1024, down = 1024 * 1024;
+	uint64_t	 id;
+	bool		 seen = false;
+
+	id = dial(h);
+	take_server(h);
+	h->client.outlen = up;
+	h->client.shut_after = true;
+	RUN_UNTIL(h, seen_spliced(h, id, &seen) && h->server.eof, BOUND_MS);
+	assert_int_equal(h->server.got, up);
+	h->server.outlen = down;
+	h->server.shut_after = true;
+	RUN_UNTIL(h, h->client.eof, BOUND_MS);
+	wait_closed(h, id, &ll, BOUND_MS);
+
+#ifdef HAVE_SPLICE
+	assert_true(seen);
+#endif
+	assert_string_equal(ll.reason, "client closed");
+	assert_int_equal(ll.up, up);
+	assert_int_equal(ll.down, down);
+	assert_int_equal(h->client.got, down);
+	assert_false(h->client.bad || h->server.bad);
+	assert_false(h->client.reset || h->server.reset);
+}
+
+/*
  * The server refuses (ECONNREFUSED): reason "server refused", nothing either
  * way, the client reads EOF.
  */
@@ -1169,6 +1257,8 @@ main(void)
 		    harness_teardown),
 		cmocka_unit_test_teardown(test_client_reset, harness_teardown),
 		cmocka_unit_test_teardown(test_drain_timeout, harness_teardown),
+		cmocka_unit_test_teardown(test_idle_timeout, harness_teardown),
+		cmocka_unit_test_teardown(test_splice_bulk, harness_teardown),
 		cmocka_unit_test_teardown(test_connect_refused,
 		    harness_teardown),
 		cmocka_unit_test_teardown(test_connect_timeout,
