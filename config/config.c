@@ -37,6 +37,7 @@
 #include <ini.h>
 
 #include "config/config.h"
+#include "transports/text.h"
 
 /* A line inih did not understand; the packaged inih cuts lines at 200 bytes. */
 #define CONFIG_SYNTAX "syntax error (lines are limited to 200 bytes; " \
@@ -44,9 +45,6 @@
 
 /* A route name: 1-64 letters, digits, '-', '_' or '.'. */
 #define CONFIG_NAME_MAX 64
-
-/* Words longer than this get no "did you mean". */
-#define CONFIG_WORD_MAX 32
 
 /* The sort key of an error that belongs to no line: after all others. */
 #define CONFIG_NO_LINE INT_MAX
@@ -272,102 +270,6 @@ config_strdup(struct config_parse *p, const char *s)
 	return (copy);
 }
 
-/*
- * Optimal string alignment distance (a typo: one letter added, dropped,
- * changed, or two swapped), case-insensitive; SIZE_MAX for long words.
- */
-static size_t
-config_distance(const char *a, const char *b)
-{
-	size_t	la = strlen(a), lb = strlen(b), i, j, cost, v;
-	size_t	d[CONFIG_WORD_MAX + 1][CONFIG_WORD_MAX + 1];
-	int	ca, cb, pa, pb;
-
-	if (la > CONFIG_WORD_MAX || lb > CONFIG_WORD_MAX)
-		return (SIZE_MAX);
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			ca = tolower((u_char)a[i - 1]);
-			cb = tolower((u_char)b[j - 1]);
-			cost = ca != cb;
-			v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1) {
-				pa = tolower((u_char)a[i - 2]);
-				pb = tolower((u_char)b[j - 2]);
-				if (ca == pb && pa == cb &&
-				    d[i - 2][j - 2] + 1 < v)
-					v = d[i - 2][j - 2] + 1;
-			}
-			d[i][j] = v;
-		}
-	}
-	return (d[la][lb]);
-}
-
-/* True when a typo of candidate could have produced word. */
-static bool
-config_close(const char *word, const char *candidate)
-{
-	size_t	d, limit;
-
-	limit = strlen(candidate) <= 4 ? 1 : 2;
-	d = config_distance(word, candidate);
-	return (d <= limit && d < strlen(word));
-}
-
-/* A host name: dot-separated labels of letters, digits and '-'. */
-static bool
-config_hostname_ok(const char *s)
-{
-	const char	*label = s, *end;
-	size_t		 len = strlen(s), n;
-	bool		 digits;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return (false);
-	end = s + len;
-	for (;;) {
-		n = 0;
-		digits = true;
-		while (label + n < end && label[n] != '.') {
-			if (!isalnum((u_char)label[n]) && label[n] != '-')
-				return (false);
-			if (!isdigit((u_char)label[n]))
-				digits = false;
-			n++;
-		}
-		if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-')
-			return (false);
-		if (label + n == end)
-			break;
-		label += n + 1;
-	}
-	/* A last label of digits only is a mistyped address, not a name. */
-	return (!digits);
-}
-
-/* A numeric IPv4 or IPv6 address, or a host name. */
-static bool
-config_address_ok(const char *s)
-{
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-
-	if (inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1)
-		return (true);
-	return (config_hostname_ok(s));
-}
-
 /* "0", or the largest unit that gives a whole number: 90s, 5m, 250ms. */
 static void
 config_format_duration(unsigned long ms, char *buf, size_t len)
@@ -382,25 +284,6 @@ config_format_duration(unsigned long ms, char *buf, size_t len)
 		snprintf(buf, len, "%lus", ms / 1000);
 	else
 		snprintf(buf, len, "%lums", ms);
-}
-
-/* Decimal digits only, no sign or blank; -1 when above max. */
-static int
-config_parse_number(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long	n = 0;
-
-	if (*s == '\0')
-		return (-1);
-	for (; *s != '\0'; s++) {
-		if (!isdigit((u_char)*s))
-			return (-1);
-		if (n > (max - (unsigned long)(*s - '0')) / 10)
-			return (-1);
-		n = n * 10 + (unsigned long)(*s - '0');
-	}
-	*out = n;
-	return (0);
 }
 
 /* ---------------------------------------------------------------- key table */
@@ -562,6 +445,7 @@ config_section_open(struct config_parse *p, const char *text, size_t len)
 	size_t			 i;
 	enum config_kind	 kind;
 	int			 found = -1;
+	const char		*near;
 
 	p->in_section = true;
 	p->cur = NULL;
@@ -595,11 +479,12 @@ config_section_open(struct config_parse *p, const char *text, size_t len)
 			found = (int)i;
 	}
 	if (found == -1) {
-		for (i = 0; i < CONFIG_NITEMS(config_kind_names); i++) {
-			if (config_close(word, config_kind_names[i])) {
+		near = gw_text_nearest(word, config_kind_names,
+		    CONFIG_NITEMS(config_kind_names));
+		for (i = 0; near != NULL &&
+		    i < CONFIG_NITEMS(config_kind_names); i++) {
+			if (near == config_kind_names[i])
 				found = (int)i;
-				break;
-			}
 		}
 		if (found == CONFIG_ROUTE) {
 			config_error(p, p->line, "%s%s%s: unknown section; "
@@ -747,20 +632,21 @@ static void
 config_unknown_key(struct config_parse *p, const char *name)
 {
 	const struct gw_config_key	*k;
-	const char			*best = NULL, *label = p->cur->label;
-	size_t				 i, d, bestd = SIZE_MAX;
+	const char			*best, *label = p->cur->label;
+	const char			**names;
+	size_t				 i;
 
+	if ((names = calloc(p->nkeys, sizeof *names)) == NULL) {
+		p->oom = true;
+		return;
+	}
 	for (i = 0; i < p->nkeys; i++) {
 		k = &p->keys[i];
-		if (strcmp(k->section, config_kind_names[p->cur->kind]) != 0 ||
-		    !config_close(name, k->name))
-			continue;
-		d = config_distance(name, k->name);
-		if (d < bestd) {
-			best = k->name;
-			bestd = d;
-		}
+		if (strcmp(k->section, config_kind_names[p->cur->kind]) == 0)
+			names[i] = k->name;
 	}
+	best = gw_text_nearest(name, names, p->nkeys);
+	free(names);
 	if (best != NULL) {
 		config_error(p, p->line, "%s.%s: unknown key; did you mean "
 		    "'%s'?", label, name, best);
@@ -944,13 +830,13 @@ config_parse_hostport(const char *text, char **why)
 			    text);
 			return (-1);
 		}
-		ok = config_address_ok(host);
+		ok = gw_text_address_ok(host);
 		port++;
 	}
 	free(host);
 	if (!ok)
 		goto bad;
-	if (config_parse_number(port, 65535, &n) != 0 || n == 0) {
+	if (gw_text_number(port, 65535, &n) != 0 || n == 0) {
 		*why = config_printf("port must be 1-65535, got '%s'", port);
 		return (-1);
 	}
@@ -1055,7 +941,7 @@ config_parse_cidr(const char *item, struct gw_config_cidr *c, char **why)
 		goto bad;
 	prefix = max;
 	if (slash != NULL &&
-	    config_parse_number(slash + 1, max, &prefix) != 0) {
+	    gw_text_number(slash + 1, max, &prefix) != 0) {
 		*why = config_printf("'%s': prefix must be 0-%lu", item, max);
 		return (-1);
 	}
@@ -1156,7 +1042,7 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 		v->flag = u != 0;
 		return (0);
 	case GW_CONFIG_UINT:
-		if (config_parse_number(text, ULONG_MAX, &n) != 0 ||
+		if (gw_text_number(text, ULONG_MAX, &n) != 0 ||
 		    n < k->min || n > k->max) {
 			*why = config_printf("must be %lu-%lu, got '%s'",
 			    k->min, k->max, text);
@@ -1351,7 +1237,7 @@ config_check_route(struct config_parse *p, struct config_section *sec)
 
 	bind = config_slot(p, sec, "bind");
 	if (bind->given && bind->valid) {
-		if (!config_address_ok(bind->value.str)) {
+		if (!gw_text_address_ok(bind->value.str)) {
 			config_error(p, bind->line, "%s.bind: must be an "
 			    "IPv4 or IPv6 address (without brackets) or a host "
 			    "name, got '%s'", sec->label, bind->value.str);

@@ -960,9 +960,16 @@ test_bad_values(void **state)
 		{ ROUTE "[gateway]\nmetrics = [10.0.0.1]:9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
 		  "'[10.0.0.1]:9100'" },
-		{ ROUTE "[gateway]\nmetrics = bad_host:9100\n",
+		{ ROUTE "[gateway]\nmetrics = bad$host:9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
-		  "'bad_host:9100'" },
+		  "'bad$host:9100'" },
+		/* One host-name rule with spec.c's (transports/text.h). */
+		{ ROUTE "[gateway]\nmetrics = a..b:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'a..b:9100'" },
+		{ ROUTE "bind = a..b\n",
+		  "route t.bind: must be an IPv4 or IPv6 address (without "
+		  "brackets) or a host name, got 'a..b'" },
 		{ ROUTE "[gateway]\nmetrics = :9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
 		  "':9100'" },
@@ -1094,11 +1101,13 @@ test_good_values(void **state)
 	};
 	static const char *metrics[] = {
 		"127.0.0.1:9190", "[::1]:9190", "[::]:1", "localhost:65535",
-		"metrics.example.com.:9190", "gw-1:80",
+		"metrics.example.com.:9190", "gw-1:80", "lab_7:9190",
 	};
 	static const char *binds[] = {
 		"127.0.0.1", "0.0.0.0", "::1", "fe80::1", "localhost",
 		"gw-1.example.com",
+		/* '_' as in server= (transports/text.h) */
+		"lab_7.example-1.net",
 	};
 	static const struct {
 		const char	*text;
