@@ -131,38 +131,6 @@ struct config_parse {
 	bool			 oom;
 };
 
-/* Words of the enumerated types, in the order of their values. */
-struct config_word {
-	const char	*word;
-	unsigned	 value;
-};
-
-static const struct config_word config_bool_words[] = {
-	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
-	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 },
-};
-
-static const struct config_word config_level_words[] = {
-	{ "error", GW_LOG_ERROR }, { "warn", GW_LOG_WARN },
-	{ "info", GW_LOG_INFO }, { "debug", GW_LOG_DEBUG },
-};
-
-static const struct config_word config_log_words[] = {
-	{ "stderr", 0 }, { "syslog", 1 },
-};
-
-static const struct config_word config_log_format_words[] = {
-	{ "text", GW_LOG_TEXT }, { "json", GW_LOG_JSON },
-};
-
-static const struct config_word config_facility_words[] = {
-	{ "daemon", GW_LOG_FACILITY_DAEMON }, { "user", GW_LOG_FACILITY_USER },
-	{ "local0", GW_LOG_FACILITY_LOCAL0 }, { "local1", GW_LOG_FACILITY_LOCAL1 },
-	{ "local2", GW_LOG_FACILITY_LOCAL2 }, { "local3", GW_LOG_FACILITY_LOCAL3 },
-	{ "local4", GW_LOG_FACILITY_LOCAL4 }, { "local5", GW_LOG_FACILITY_LOCAL5 },
-	{ "local6", GW_LOG_FACILITY_LOCAL6 }, { "local7", GW_LOG_FACILITY_LOCAL7 },
-};
-
 #define CONFIG_NITEMS(a) (sizeof (a) / sizeof (a)[0])
 
 static const uint8_t config_v4mapped[12] = {
@@ -764,7 +732,7 @@ config_handler(void *arg, const char *section, const char *name,
 
 /* "a or b", or "one of a, b, c". */
 static char *
-config_words_must(const struct config_word *words, size_t n, const char *got)
+config_words_must(const struct gw_config_word *words, size_t n, const char *got)
 {
 	char	*list = NULL, *next;
 	size_t	 i;
@@ -785,17 +753,15 @@ config_words_must(const struct config_word *words, size_t n, const char *got)
 	return (next);
 }
 
+/* The index of text among the key's words, or -1. */
 static int
-config_parse_word(const char *text, const struct config_word *words, size_t n,
-    unsigned *value)
+config_parse_word(const struct gw_config_key *k, const char *text)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		if (strcasecmp(text, words[i].word) == 0) {
-			*value = words[i].value;
-			return (0);
-		}
+	for (i = 0; i < k->nwords; i++) {
+		if (strcasecmp(text, k->words[i].word) == 0)
+			return ((int)i);
 	}
 	return (-1);
 }
@@ -1017,6 +983,7 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 {
 	unsigned long	 n;
 	unsigned	 u;
+	int		 w;
 	char		 lo[32], hi[32], *end;
 
 	*why = NULL;
@@ -1033,13 +1000,12 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 			return (-1);
 		return (0);
 	case GW_CONFIG_BOOL:
-		if (config_parse_word(text, config_bool_words,
-		    CONFIG_NITEMS(config_bool_words), &u) != 0) {
+		if ((w = config_parse_word(k, text)) == -1) {
 			*why = config_printf("must be yes or no (or "
 			    "true/false, on/off, 1/0), got '%s'", text);
 			return (-1);
 		}
-		v->flag = u != 0;
+		v->flag = k->words[w].value != 0;
 		return (0);
 	case GW_CONFIG_UINT:
 		if (gw_text_number(text, ULONG_MAX, &n) != 0 ||
@@ -1080,38 +1046,17 @@ config_parse_value(const struct gw_config_key *k, const char *text,
 		v->num = u;
 		return (0);
 	case GW_CONFIG_LEVEL:
-		if (config_parse_word(text, config_level_words,
-		    CONFIG_NITEMS(config_level_words), &v->num) != 0) {
-			*why = config_words_must(config_level_words,
-			    CONFIG_NITEMS(config_level_words), text);
-			return (-1);
-		}
-		return (0);
-	case GW_CONFIG_LOG:
-		if (config_parse_word(text, config_log_words,
-		    CONFIG_NITEMS(config_log_words), &u) != 0) {
-			*why = config_words_must(config_log_words,
-			    CONFIG_NITEMS(config_log_words), text);
-			return (-1);
-		}
-		if ((v->str = strdup(config_log_words[u].word)) == NULL)
-			return (-1);
-		return (0);
 	case GW_CONFIG_LOG_FORMAT:
-		if (config_parse_word(text, config_log_format_words,
-		    CONFIG_NITEMS(config_log_format_words), &v->num) != 0) {
-			*why = config_words_must(config_log_format_words,
-			    CONFIG_NITEMS(config_log_format_words), text);
-			return (-1);
-		}
-		return (0);
 	case GW_CONFIG_FACILITY:
-		if (config_parse_word(text, config_facility_words,
-		    CONFIG_NITEMS(config_facility_words), &v->num) != 0) {
-			*why = config_words_must(config_facility_words,
-			    CONFIG_NITEMS(config_facility_words), text);
+	case GW_CONFIG_LOG:
+		if ((w = config_parse_word(k, text)) == -1) {
+			*why = config_words_must(k->words, k->nwords, text);
 			return (-1);
 		}
+		if (k->type != GW_CONFIG_LOG)
+			v->num = k->words[w].value;
+		else if ((v->str = strdup(k->words[w].word)) == NULL)
+			return (-1);
 		return (0);
 	case GW_CONFIG_HOSTPORT:
 		if (config_parse_hostport(text, why) != 0)
@@ -1468,79 +1413,73 @@ config_check(struct config_parse *p)
 
 /* ---------------------------------------------------------------- building */
 
-static char *
-config_take_str(struct config_parse *p, struct config_section *sec,
-    const char *name)
-{
-	struct config_slot	*slot = config_slot(p, sec, name);
-	char			*s;
-
-	if (!slot->valid)
-		return (NULL);
-	s = slot->value.str;
-	slot->value.str = NULL;
-	return (s);
-}
-
-static unsigned
-config_get_num(struct config_parse *p, struct config_section *sec,
-    const char *name)
-{
-	return (config_slot(p, sec, name)->value.num);
-}
-
-/* A spec and the text it came from. */
-static struct gw_spec *
-config_take_spec(struct config_parse *p, struct config_section *sec,
-    const char *name, char **text)
-{
-	struct config_slot	*slot = config_slot(p, sec, name);
-	struct gw_spec		*spec;
-
-	*text = slot->text;
-	slot->text = NULL;
-	spec = slot->value.spec;
-	slot->value.spec = NULL;
-	return (spec);
-}
-
+/*
+ * Move a section's valid values into the struct at base (struct gw_config or
+ * struct gw_config_route), each at its key's field (keys.c).
+ */
 static void
-config_build_route(struct config_parse *p, struct config_section *sec,
-    struct gw_config_route *r)
+config_build_section(struct config_parse *p, struct config_section *sec,
+    void *base)
 {
-	struct config_slot	*allow;
+	const struct gw_config_key	*k;
+	struct config_slot		*slot;
+	char				*at;
+	size_t				 i;
 
-	r->name = sec->name;
-	sec->name = NULL;
-	r->line = sec->line;
-	r->serve_line = config_slot(p, sec, "serve")->line;
-	r->connect_line = config_slot(p, sec, "connect")->line;
-	r->serve = config_take_spec(p, sec, "serve", &r->serve_text);
-	r->connect = config_take_spec(p, sec, "connect", &r->connect_text);
-	r->bind = config_take_str(p, sec, "bind");
-	r->max_sessions = config_get_num(p, sec, "max_sessions");
-	r->connect_timeout_ms = config_get_num(p, sec, "connect_timeout");
-	r->handshake_timeout_ms = config_get_num(p, sec, "handshake_timeout");
-	r->idle_timeout_ms = config_get_num(p, sec, "idle_timeout");
-	r->drain_timeout_ms = config_get_num(p, sec, "drain_timeout");
-	allow = config_slot(p, sec, "allow");
-	if (allow->valid) {
-		r->allow = allow->value.cidr.list;
-		r->nallow = allow->value.cidr.n;
-		allow->value.cidr.list = NULL;
+	for (i = 0; i < p->nkeys; i++) {
+		k = &p->keys[i];
+		slot = &sec->slots[i];
+		if (strcmp(k->section, config_kind_names[sec->kind]) != 0)
+			continue;
+		if (k->line_at != GW_CONFIG_NO_FIELD)
+			memcpy((char *)base + k->line_at, &slot->line,
+			    sizeof slot->line);
+		if (!slot->valid)
+			continue;
+		at = (char *)base + k->field;
+		switch (k->type) {
+		case GW_CONFIG_STRING:
+		case GW_CONFIG_PATH:
+		case GW_CONFIG_LOG:
+		case GW_CONFIG_HOSTPORT:
+			memcpy(at, &slot->value.str, sizeof slot->value.str);
+			slot->value.str = NULL;
+			break;
+		case GW_CONFIG_BOOL:
+			memcpy(at, &slot->value.flag, sizeof slot->value.flag);
+			break;
+		case GW_CONFIG_UINT:
+		case GW_CONFIG_MODE:
+		case GW_CONFIG_DURATION:
+		case GW_CONFIG_LEVEL:
+		case GW_CONFIG_LOG_FORMAT:
+		case GW_CONFIG_FACILITY:
+			memcpy(at, &slot->value.num, sizeof slot->value.num);
+			break;
+		case GW_CONFIG_SERVER_SPEC:
+		case GW_CONFIG_CLIENT_SPEC:
+			memcpy(at, &slot->value.spec, sizeof slot->value.spec);
+			slot->value.spec = NULL;
+			memcpy((char *)base + k->aux, &slot->text,
+			    sizeof slot->text);
+			slot->text = NULL;
+			break;
+		case GW_CONFIG_CIDR_LIST:
+			memcpy(at, &slot->value.cidr.list,
+			    sizeof slot->value.cidr.list);
+			memcpy((char *)base + k->aux, &slot->value.cidr.n,
+			    sizeof slot->value.cidr.n);
+			slot->value.cidr.list = NULL;
+			break;
+		}
 	}
-	r->client_ca = config_take_str(p, sec, "client_ca");
-	r->persist = config_slot(p, sec, "persist")->value.flag;
-	r->standby = config_get_num(p, sec, "standby");
-	r->pipe_mode = config_get_num(p, sec, "pipe_mode");
-	r->pipe_group = config_take_str(p, sec, "pipe_group");
 }
 
 static struct gw_config *
 config_build(struct config_parse *p, const char *path)
 {
 	struct gw_config	*c;
-	struct config_slot	*allow;
+	struct gw_config_route	*r;
 	size_t			 i;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
@@ -1554,42 +1493,64 @@ config_build(struct config_parse *p, const char *path)
 		free(c);
 		return (NULL);
 	}
-
-	c->control = config_take_str(p, &p->gateway, "control");
-	c->log_level = (enum gw_log_level)config_get_num(p, &p->gateway,
-	    "log_level");
-	c->log = config_take_str(p, &p->gateway, "log");
-	c->log_format = (enum gw_log_format)config_get_num(p, &p->gateway,
-	    "log_format");
-	c->syslog_facility = (enum gw_log_facility)config_get_num(p,
-	    &p->gateway, "syslog_facility");
-	c->metrics = config_take_str(p, &p->gateway, "metrics");
-	allow = config_slot(p, &p->gateway, "metrics_allow");
-	if (allow->valid) {
-		c->metrics_allow = allow->value.cidr.list;
-		c->nmetrics_allow = allow->value.cidr.n;
-		allow->value.cidr.list = NULL;
-	}
-	c->metrics_max_connections = config_get_num(p, &p->gateway,
-	    "metrics_max_connections");
-	c->metrics_timeout_ms = config_get_num(p, &p->gateway,
-	    "metrics_timeout");
-	c->pipe_dir = config_take_str(p, &p->gateway, "pipe_dir");
-	c->user = config_take_str(p, &p->gateway, "user");
-	c->max_sessions = config_get_num(p, &p->gateway, "max_sessions");
-	c->stop_timeout_ms = config_get_num(p, &p->gateway, "stop_timeout");
-	c->user_store = config_take_str(p, &p->tls, "user_store");
-	c->machine_store = config_take_str(p, &p->tls, "machine_store");
-	c->ca = config_take_str(p, &p->tls, "ca");
-	c->user_line = config_slot(p, &p->gateway, "user")->line;
+	config_build_section(p, &p->gateway, c);
+	config_build_section(p, &p->tls, c);
 	/* Routes whose specs are valid (all of them, unless partial). */
 	for (i = 0; i < p->nroutes; i++) {
 		if (!config_slot(p, p->routes[i], "serve")->valid ||
 		    !config_slot(p, p->routes[i], "connect")->valid)
 			continue;
-		config_build_route(p, p->routes[i], &c->routes[c->nroutes++]);
+		r = &c->routes[c->nroutes++];
+		r->name = p->routes[i]->name;
+		p->routes[i]->name = NULL;
+		r->line = p->routes[i]->line;
+		config_build_section(p, p->routes[i], r);
 	}
 	return (c);
+}
+
+bool
+gw_config_same(const struct gw_config_key *k, const struct gw_config *a,
+    const struct gw_config *b)
+{
+	const char	*fa = (const char *)a + k->field;
+	const char	*fb = (const char *)b + k->field;
+	const void	*la, *lb;
+	const char	*sa, *sb;
+	size_t		 na, nb;
+
+	if (strcmp(k->section, "route") == 0)
+		return (false);
+	switch (k->type) {
+	case GW_CONFIG_STRING:
+	case GW_CONFIG_PATH:
+	case GW_CONFIG_LOG:
+	case GW_CONFIG_HOSTPORT:
+		memcpy(&sa, fa, sizeof sa);
+		memcpy(&sb, fb, sizeof sb);
+		return (sa == NULL ? sb == NULL : sb != NULL &&
+		    strcmp(sa, sb) == 0);
+	case GW_CONFIG_BOOL:
+		return (memcmp(fa, fb, sizeof (bool)) == 0);
+	case GW_CONFIG_UINT:
+	case GW_CONFIG_MODE:
+	case GW_CONFIG_DURATION:
+	case GW_CONFIG_LEVEL:
+	case GW_CONFIG_LOG_FORMAT:
+	case GW_CONFIG_FACILITY:
+		return (memcmp(fa, fb, sizeof (unsigned)) == 0);
+	case GW_CONFIG_CIDR_LIST:
+		memcpy(&la, fa, sizeof la);
+		memcpy(&lb, fb, sizeof lb);
+		memcpy(&na, (const char *)a + k->aux, sizeof na);
+		memcpy(&nb, (const char *)b + k->aux, sizeof nb);
+		return (na == nb && (na == 0 || memcmp(la, lb, na *
+		    sizeof (struct gw_config_cidr)) == 0));
+	case GW_CONFIG_SERVER_SPEC:
+	case GW_CONFIG_CLIENT_SPEC:
+		break;
+	}
+	return (false);
 }
 
 /* ---------------------------------------------------------------- loading */

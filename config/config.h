@@ -3,7 +3,8 @@
  *
  * Schema: doc/design.md "Interfaces" ([gateway], [tls], [route NAME]).
  * Every key is described once, in the table returned by gw_config_keys(); the
- * loader, `dbgbridge -n` and the man page come from that table.
+ * loader, `dbgbridge -n`, reload's restart check and the man page's test come
+ * from that table.
  */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H
@@ -127,7 +128,30 @@ enum gw_config_type {
 	GW_CONFIG_CIDR_LIST,	/* comma-separated CIDRs or addresses */
 };
 
-/* One row of the key table. */
+/*
+ * One word of an enumerated type (GW_CONFIG_BOOL, LEVEL, LOG, LOG_FORMAT,
+ * FACILITY): the word as written in the file (matched case-insensitively)
+ * and the value it stands for.
+ */
+struct gw_config_word {
+	const char		*word;
+	unsigned		 value;
+};
+
+/* A field offset that is not used (gw_config_key.aux, .line_at). */
+#define GW_CONFIG_NO_FIELD	((size_t)-1)
+
+/*
+ * One row of the key table.  The fields at field, aux and line_at are in
+ * struct gw_config for the sections "gateway" and "tls", in struct
+ * gw_config_route for "route"; the C type at field follows the key's type:
+ *   STRING, PATH, LOG, HOSTPORT	char * (NULL when unset)
+ *   BOOL				bool
+ *   UINT, MODE, DURATION		unsigned (DURATION in milliseconds)
+ *   LEVEL, LOG_FORMAT, FACILITY	the enum (the size of an unsigned)
+ *   SERVER_SPEC, CLIENT_SPEC		struct gw_spec *; aux: char * text
+ *   CIDR_LIST				struct gw_config_cidr *; aux: size_t count
+ */
 struct gw_config_key {
 	const char		*section;	/* "gateway", "tls" or "route" */
 	const char		*name;
@@ -137,12 +161,31 @@ struct gw_config_key {
 	const char		*def;		/* default as written in the file; NULL: none */
 	bool			 required;
 	const char		*help;		/* one line */
+	size_t			 field;		/* offsetof the value */
+	size_t			 aux;		/* spec text, CIDR count; or
+						   GW_CONFIG_NO_FIELD */
+	size_t			 line_at;	/* offsetof an int receiving the
+						   key's line (0: not given), or
+						   GW_CONFIG_NO_FIELD */
+	const struct gw_config_word *words;	/* enumerated types; else NULL */
+	size_t			 nwords;
+	bool			 needs_restart;	/* a reload keeps the old value
+						   (dbgbridge(8) "SIGHUP") */
 };
 
 /*
  * The key table: *n receives the number of rows.  Static storage.
  */
 const struct gw_config_key *gw_config_keys(size_t *n);
+
+/*
+ * Whether key k ([gateway] or [tls]) has the same value in a and b: strings
+ * compared byte for byte (both NULL is the same), networks as lists, numbers
+ * as numbers.  gateway.c's reload uses it for the keys marked needs_restart.
+ * A [route] key is never the same (routes are compared by route.c).
+ */
+bool	 gw_config_same(const struct gw_config_key *k,
+	    const struct gw_config *a, const struct gw_config *b);
 
 /*
  * Load and check an INI file.

@@ -787,37 +787,28 @@ gateway_reload_log(struct gw_gateway *gw, char *why)
 	free(cause);
 }
 
-/* Keys a running daemon cannot change: they need a restart. */
+/*
+ * Keys a running daemon cannot change: those the key table marks
+ * needs_restart (config/keys.c; dbgbridge(8) "SIGHUP").
+ */
 static void
 gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
     char **errors)
 {
-	const struct {
-		const char	*key;
-		const char	*a, *b;
-	} k[] = {
-		{ "control", old->control, new->control },
-		{ "metrics", old->metrics, new->metrics },
-		{ "pipe_dir", old->pipe_dir, new->pipe_dir },
-		{ "user", old->user, new->user },
-	};
-	char	line[160];
-	size_t	i;
+	const struct gw_config_key	*keys;
+	char				 line[160];
+	size_t				 n, i;
 
-	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
-		if (k[i].a == NULL ? k[i].b == NULL : k[i].b != NULL &&
-		    strcmp(k[i].a, k[i].b) == 0)
+	keys = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		if (!keys[i].needs_restart ||
+		    gw_config_same(&keys[i], old, new))
 			continue;
-		snprintf(line, sizeof line, "gateway.%s: changing it needs a "
-		    "restart; the running daemon keeps the old value", k[i].key);
+		snprintf(line, sizeof line, "%s.%s: changing it needs a "
+		    "restart; the running daemon keeps the old value",
+		    keys[i].section, keys[i].name);
 		gateway_append(errors, line);
 	}
-	if (old->nmetrics_allow != new->nmetrics_allow ||
-	    (old->nmetrics_allow != 0 && memcmp(old->metrics_allow,
-	    new->metrics_allow, old->nmetrics_allow *
-	    sizeof *old->metrics_allow) != 0))
-		gateway_append(errors, "gateway.metrics_allow: changing it "
-		    "needs a restart; the running daemon keeps the old value");
 }
 
 /*

@@ -408,6 +408,128 @@ test_keys_table(void **state)
 	}
 }
 
+/*
+ * The table's fields (config.h "gw_config_key"): words for the enumerated
+ * types only, an aux field for specs and lists only, every offset inside its
+ * struct, and needs_restart on exactly the [gateway] keys a running daemon
+ * cannot change (dbgbridge(8) "SIGHUP").
+ */
+static void
+test_keys_fields(void **state)
+{
+	static const char *restart[] = {
+		"control", "metrics", "metrics_allow", "pipe_dir", "user",
+	};
+	const struct gw_config_key	*k;
+	size_t				 n, i, j, size, nrestart = 0;
+	bool				 words, aux;
+
+	(void)state;
+	k = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		words = k[i].type == GW_CONFIG_BOOL ||
+		    k[i].type == GW_CONFIG_LEVEL || k[i].type == GW_CONFIG_LOG ||
+		    k[i].type == GW_CONFIG_LOG_FORMAT ||
+		    k[i].type == GW_CONFIG_FACILITY;
+		aux = k[i].type == GW_CONFIG_SERVER_SPEC ||
+		    k[i].type == GW_CONFIG_CLIENT_SPEC ||
+		    k[i].type == GW_CONFIG_CIDR_LIST;
+		if (words != (k[i].words != NULL && k[i].nwords > 0))
+			fail_msg("%s.%s: words", k[i].section, k[i].name);
+		if (aux != (k[i].aux != GW_CONFIG_NO_FIELD))
+			fail_msg("%s.%s: aux", k[i].section, k[i].name);
+		size = strcmp(k[i].section, "route") == 0 ?
+		    sizeof (struct gw_config_route) : sizeof (struct gw_config);
+		assert_true(k[i].field < size);
+		assert_true(!aux || k[i].aux < size);
+		assert_true(k[i].line_at == GW_CONFIG_NO_FIELD ||
+		    k[i].line_at < size);
+		for (j = 0; j < k[i].nwords; j++)
+			assert_non_null(k[i].words[j].word);
+		if (!k[i].needs_restart)
+			continue;
+		assert_string_equal(k[i].section, "gateway");
+		for (j = 0; j < sizeof restart / sizeof restart[0]; j++)
+			if (strcmp(restart[j], k[i].name) == 0)
+				break;
+		if (j == sizeof restart / sizeof restart[0])
+			fail_msg("gateway.%s marked needs_restart", k[i].name);
+		nrestart++;
+	}
+	assert_int_equal(nrestart, sizeof restart / sizeof restart[0]);
+}
+
+/*
+ * gw_config_same, as reload's restart check uses it: each [gateway] and
+ * [tls] key changed alone differs in that key and no other.
+ */
+static void
+test_config_same(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*text;
+	} change[] = {
+		{ "control", "control = /run/b.sock\n" },
+		{ "log_level", "log_level = debug\n" },
+		{ "log", "log = syslog\n" },
+		{ "log_format", "log_format = json\n" },
+		{ "metrics", "metrics = 127.0.0.1:9101\n"
+		  "metrics_allow = 127.0.0.0/8\n" },
+		{ "metrics_allow", "metrics = 127.0.0.1:9100\n"
+		  "metrics_allow = 10.0.0.0/8\n" },
+		{ "metrics_allow", "metrics = 127.0.0.1:9100\n"
+		  "metrics_allow = 127.0.0.0/8, ::1\n" },
+		{ "metrics_max_connections", "metrics_max_connections = 3\n" },
+		{ "metrics_timeout", "metrics_timeout = 2s\n" },
+		{ "pipe_dir", "pipe_dir = /run/other\n" },
+		{ "user", "user = daemon\n" },
+		{ "max_sessions", "max_sessions = 7\n" },
+		{ "stop_timeout", "stop_timeout = 1s\n" },
+		{ "ca", "[tls]\nca = /etc/ssl/ca.pem\n" },
+	};
+	const char			*base_gw = "[gateway]\n"
+	    "metrics = 127.0.0.1:9100\nmetrics_allow = 127.0.0.0/8\n";
+	const struct gw_config_key	*k;
+	struct gw_config		*a, *a2, *b;
+	char				 text[1024];
+	size_t				 n, i, j;
+	bool				 same;
+
+	(void)state;
+	k = gw_config_keys(&n);
+	snprintf(text, sizeof text, ROUTE "%s", base_gw);
+	a = text_ok(text);
+	a2 = text_ok(text);
+	for (j = 0; j < n; j++) {
+		same = gw_config_same(&k[j], a, a2);
+		if (strcmp(k[j].section, "route") == 0)
+			assert_false(same);
+		else if (!same)
+			fail_msg("%s.%s differs between two loads of one file",
+			    k[j].section, k[j].name);
+	}
+	for (i = 0; i < sizeof change / sizeof change[0]; i++) {
+		/* A text that sets metrics replaces the base's two lines. */
+		snprintf(text, sizeof text, ROUTE "[gateway]\n%s%s",
+		    strncmp(change[i].text, "metrics = ", 10) == 0 ? "" :
+		    base_gw + strlen("[gateway]\n"), change[i].text);
+		b = text_ok(text);
+		for (j = 0; j < n; j++) {
+			if (strcmp(k[j].section, "route") == 0)
+				continue;
+			same = gw_config_same(&k[j], a, b);
+			if (same == (strcmp(k[j].name, change[i].name) == 0))
+				fail_msg("'%s': %s.%s %s", change[i].text,
+				    k[j].section, k[j].name, same ? "same" :
+				    "differs");
+		}
+		gw_config_free(b);
+	}
+	gw_config_free(a);
+	gw_config_free(a2);
+}
+
 /* ---------------------------------------------------------------- whole files */
 
 static void
@@ -1471,6 +1593,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_table),
+		cmocka_unit_test(test_keys_fields),
+		cmocka_unit_test(test_config_same),
 		cmocka_unit_test_setup_teardown(test_bundled, env_save,
 		    env_restore),
 		cmocka_unit_test_setup_teardown(test_defaults, env_save,
