@@ -1615,36 +1615,27 @@ gw_config_where(const struct gw_config *c, int line, char *buf, size_t size)
 	return (buf);
 }
 
-/* Every error, in file order, one per line, each with where it is. */
-static char *
-config_cause(struct config_parse *p, const char *path)
+/* Every error, in file order, each with where it is, added to errors. */
+static void
+config_cause(struct config_parse *p, const char *path,
+    struct gw_errors *errors)
 {
-	char	*s, *cp, where[PATH_MAX + 32];
-	size_t	 i, len = 0;
+	struct config_error	*e;
+	size_t			 i;
 
-	if (p->oom)
-		return (strdup("out of memory"));
+	if (p->oom) {
+		errors->oom = true;
+		return;
+	}
 	qsort(p->errors, p->nerrors, sizeof *p->errors, config_error_cmp);
 	for (i = 0; i < p->nerrors; i++) {
-		config_where(path, p->errors[i].line, where, sizeof where);
-		len += strlen(where) + strlen(p->errors[i].msg) + 1;
+		e = &p->errors[i];
+		if (path == NULL || e->line == 0)
+			gw_errors_add(errors, NULL, 0, "%s", e->msg);
+		else
+			gw_errors_add(errors, path, e->line == CONFIG_NO_LINE ?
+			    0 : e->line, "%s", e->msg);
 	}
-	if ((s = malloc(len)) == NULL)
-		return (NULL);
-	cp = s;
-	for (i = 0; i < p->nerrors; i++) {
-		if (i != 0)
-			*cp++ = '\n';
-		config_where(path, p->errors[i].line, where, sizeof where);
-		len = strlen(where);
-		memcpy(cp, where, len);
-		cp += len;
-		len = strlen(p->errors[i].msg);
-		memcpy(cp, p->errors[i].msg, len);
-		cp += len;
-	}
-	*cp = '\0';
-	return (s);
 }
 
 /*
@@ -1654,7 +1645,7 @@ config_cause(struct config_parse *p, const char *path)
  */
 static int
 config_finish(struct config_parse *p, const char *path, struct gw_config **out,
-    char **cause, bool partial)
+    struct gw_errors *errors, bool partial)
 {
 	struct gw_config	*c = NULL;
 
@@ -1665,8 +1656,8 @@ config_finish(struct config_parse *p, const char *path, struct gw_config **out,
 	    (c = config_build(p, path)) == NULL)
 		p->oom = true;
 	if (p->oom || p->nerrors != 0) {
-		if (cause != NULL)
-			*cause = config_cause(p, path);
+		if (errors != NULL)
+			config_cause(p, path, errors);
 		config_parse_free(p);
 		*out = p->oom ? NULL : c;
 		if (p->oom)
@@ -1679,21 +1670,21 @@ config_finish(struct config_parse *p, const char *path, struct gw_config **out,
 }
 
 static int
-config_load(const char *path, struct gw_config **out, char **cause,
-    bool partial)
+config_load(const char *path, struct gw_config **out,
+    struct gw_errors *errors, bool partial)
 {
 	struct config_parse	 p;
 	int			 rc;
 
 	*out = NULL;
 	if (config_parse_init(&p) != 0)
-		return (config_finish(&p, path, out, cause, false));
+		return (config_finish(&p, path, out, errors, false));
 
 	if ((p.f = fopen(path, "r")) == NULL) {
 		config_error(&p, 0, "cannot open %s: %s", path,
 		    strerror(errno));
-		if (cause != NULL)
-			*cause = config_cause(&p, path);
+		if (errors != NULL)
+			config_cause(&p, path, errors);
 		config_parse_free(&p);
 		return (-1);
 	}
@@ -1704,8 +1695,8 @@ config_load(const char *path, struct gw_config **out, char **cause,
 	if (p.read_errno != 0) {
 		config_error(&p, 0, "cannot read %s: %s", path,
 		    strerror(p.read_errno));
-		if (cause != NULL)
-			*cause = config_cause(&p, path);
+		if (errors != NULL)
+			config_cause(&p, path, errors);
 		config_parse_free(&p);
 		return (-1);
 	}
@@ -1717,24 +1708,26 @@ config_load(const char *path, struct gw_config **out, char **cause,
 		config_error(&p, CONFIG_NO_LINE, "no route: a configuration "
 		    "needs at least one [route NAME] with serve and connect");
 	}
-	return (config_finish(&p, path, out, cause, partial));
+	return (config_finish(&p, path, out, errors, partial));
 }
 
 int
-gw_config_load(const char *path, struct gw_config **out, char **cause)
+gw_config_load(const char *path, struct gw_config **out,
+    struct gw_errors *errors)
 {
-	return (config_load(path, out, cause, false));
+	return (config_load(path, out, errors, false));
 }
 
 int
-gw_config_load_all(const char *path, struct gw_config **out, char **cause)
+gw_config_load_all(const char *path, struct gw_config **out,
+    struct gw_errors *errors)
 {
-	return (config_load(path, out, cause, true));
+	return (config_load(path, out, errors, true));
 }
 
 int
 gw_config_from_args(const char *serve, const char *connect, bool persist,
-    struct gw_config **out, char **cause)
+    struct gw_config **out, struct gw_errors *errors)
 {
 	struct config_parse	 p;
 	struct config_section	*sec;
@@ -1742,7 +1735,7 @@ gw_config_from_args(const char *serve, const char *connect, bool persist,
 
 	if (config_parse_init(&p) != 0 ||
 	    (sec = config_route_add(&p, "cli", 0)) == NULL)
-		return (config_finish(&p, NULL, out, cause, false));
+		return (config_finish(&p, NULL, out, errors, false));
 	if (serve != NULL) {
 		slot = config_slot(&p, sec, "serve");
 		slot->given = true;
@@ -1756,7 +1749,7 @@ gw_config_from_args(const char *serve, const char *connect, bool persist,
 	slot = config_slot(&p, sec, "persist");
 	slot->given = true;
 	slot->text = config_strdup(&p, persist ? "yes" : "no");
-	return (config_finish(&p, NULL, out, cause, false));
+	return (config_finish(&p, NULL, out, errors, false));
 }
 
 void

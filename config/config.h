@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/errors.h"
 #include "transports/spec.h"
 
 /*
@@ -191,11 +192,13 @@ bool	 gw_config_same(const struct gw_config_key *k,
  * Load and check an INI file.
  *
  * path:  the file (read with inih's ini_parse).
- * out:   on success a new config owned by the caller (gw_config_free).
- * cause: on failure a malloc'd message owned by the caller listing every
- *        error found in file order, one per line, each "FILE:LINE: SECTION.KEY:
- *        what is wrong" (dbgbridge.ini(5) "ERRORS"; "FILE: " alone for what
- *        has no line, such as a missing route), e.g.
+ * out:    on success a new config owned by the caller (gw_config_free).
+ * errors: NULL, or a list (errors.h) that on failure receives every error
+ *         found, in file order, each at FILE:LINE and reading "SECTION.KEY:
+ *         what is wrong" (dbgbridge.ini(5) "ERRORS"; at FILE alone, line 0,
+ *         for what has no line, such as a missing route; at no place for a
+ *         file that cannot be read; only the out-of-memory mark when memory
+ *         ran out), so that the lines read, e.g.
  *          /etc/d.ini:3: gateway.log_level: must be one of error, warn, info,
  *            debug, got 'loud'
  *          /etc/d.ini:9: route lab.connect: tcp: 'port' must be 1-65535, got
@@ -216,7 +219,8 @@ bool	 gw_config_same(const struct gw_config_key *k,
  * needs log = syslog (it would have no effect).
  * Returns 0 or -1.
  */
-int	 gw_config_load(const char *path, struct gw_config **out, char **cause);
+int	 gw_config_load(const char *path, struct gw_config **out,
+	    struct gw_errors *errors);
 
 /*
  * gw_config_load for a check that reports every error in one pass
@@ -227,7 +231,7 @@ int	 gw_config_load(const char *path, struct gw_config **out, char **cause);
  * checked too.  *out is NULL when nothing could be read.
  */
 int	 gw_config_load_all(const char *path, struct gw_config **out,
-	    char **cause);
+	    struct gw_errors *errors);
 
 /*
  * Where a configuration line is, as errors name it: "FILE:LINE: ", "FILE: "
@@ -243,7 +247,7 @@ char	*gw_config_where(const struct gw_config *config, int line, char *buf,
  * reported against "route cli.serve" / "route cli.connect".
  */
 int	 gw_config_from_args(const char *serve, const char *connect,
-	    bool persist, struct gw_config **out, char **cause);
+	    bool persist, struct gw_config **out, struct gw_errors *errors);
 
 /* Free a config (NULL is a no-op). */
 void	 gw_config_free(struct gw_config *config);

@@ -50,6 +50,56 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+/*
+ * The lines of an error list as main.c prints them, joined with newlines so
+ * the expectations below read as the output does; NULL when there are none.
+ * Frees the list.
+ */
+static char *
+errors_text(struct gw_errors *e)
+{
+	char		*out = NULL, *n, buf[PATH_MAX + 32];
+	const char	*where, *text;
+	size_t		 i;
+
+	for (i = 0; i < gw_errors_count(e); i++) {
+		text = gw_errors_line(e, i, &where, buf, sizeof buf);
+		if (asprintf(&n, "%s%s%s%s", out != NULL ? out : "",
+		    out != NULL ? "\n" : "", where, text) == -1)
+			fail();
+		free(out);
+		out = n;
+	}
+	gw_errors_free(e);
+	return (out);
+}
+
+/* gw_config_load or gw_config_load_all, the errors as errors_text. */
+static int
+load_cause(int (*load)(const char *, struct gw_config **, struct gw_errors *),
+    const char *path, struct gw_config **c, char **cause)
+{
+	struct gw_errors	e = GW_ERRORS_INIT;
+	int			rc;
+
+	rc = load(path, c, &e);
+	*cause = errors_text(&e);
+	return (rc);
+}
+
+/* gw_config_from_args, the errors as errors_text. */
+static int
+args_cause(const char *serve, const char *connect, bool persist,
+    struct gw_config **c, char **cause)
+{
+	struct gw_errors	e = GW_ERRORS_INIT;
+	int			rc;
+
+	rc = gw_config_from_args(serve, connect, persist, c, &e);
+	*cause = errors_text(&e);
+	return (rc);
+}
+
 static struct gw_config *
 load_ok(const char *name)
 {
@@ -57,7 +107,7 @@ load_ok(const char *name)
 	char			*cause = NULL, path[PATH_MAX];
 
 	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
-	if (gw_config_load(path, &c, &cause) != 0) {
+	if (load_cause(gw_config_load, path, &c, &cause) != 0) {
 		print_error("%s: %s\n", path, cause);
 		free(cause);
 		fail();
@@ -111,7 +161,7 @@ load_err(const char *name, const char *expect)
 	char			*cause = NULL, path[PATH_MAX], *want;
 
 	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
-	assert_int_equal(gw_config_load(path, &c, &cause), -1);
+	assert_int_equal(load_cause(gw_config_load, path, &c, &cause), -1);
 	assert_null(c);
 	assert_non_null(cause);
 	want = expand_where(path, expect);
@@ -162,7 +212,7 @@ load_text(const char *text, char **cause)
 
 	*cause = NULL;
 	write_ini(text, path, sizeof path);
-	rc = gw_config_load(path, &c, cause);
+	rc = load_cause(gw_config_load, path, &c, cause);
 	unlink(path);
 	if (rc != 0) {
 		assert_null(c);
@@ -530,6 +580,50 @@ test_config_same(void **state)
 	gw_config_free(a2);
 }
 
+/*
+ * The error list (config/errors.h): each entry's place reads "FILE:LINE: ",
+ * "FILE: " or "", in the order added; move keeps order and the
+ * out-of-memory mark, which reads as a last "out of memory" line.
+ */
+static void
+test_errors_list(void **state)
+{
+	struct gw_errors	 a = GW_ERRORS_INIT, b = GW_ERRORS_INIT;
+	const char		*text, *where;
+	char			 buf[64], small[8];
+
+	(void)state;
+	assert_true(gw_errors_empty(&a));
+	assert_int_equal(gw_errors_count(&a), 0);
+	assert_int_equal(gw_errors_add(&a, "/etc/d.ini", 3, "gateway.%s: bad",
+	    "log"), 0);
+	assert_int_equal(gw_errors_add(&a, "/etc/d.ini", 0, "no route"), 0);
+	assert_int_equal(gw_errors_add(&b, NULL, 7, "cannot open %s", "x"), 0);
+	b.oom = true;
+	assert_false(gw_errors_empty(&a));
+	assert_int_equal(gw_errors_move(&a, &b), 0);
+	assert_true(gw_errors_empty(&b));
+	assert_int_equal(gw_errors_count(&a), 4);
+	text = gw_errors_line(&a, 0, &where, buf, sizeof buf);
+	assert_string_equal(where, "/etc/d.ini:3: ");
+	assert_string_equal(text, "gateway.log: bad");
+	text = gw_errors_line(&a, 1, &where, buf, sizeof buf);
+	assert_string_equal(where, "/etc/d.ini: ");
+	assert_string_equal(text, "no route");
+	text = gw_errors_line(&a, 2, &where, buf, sizeof buf);
+	assert_string_equal(where, "");
+	assert_string_equal(text, "cannot open x");
+	text = gw_errors_line(&a, 3, &where, buf, sizeof buf);
+	assert_string_equal(where, "");
+	assert_string_equal(text, "out of memory");
+	/* A place longer than buf is cut, never overrun. */
+	text = gw_errors_line(&a, 0, &where, small, sizeof small);
+	assert_int_equal(strlen(where), sizeof small - 1);
+	gw_errors_free(&a);
+	assert_true(gw_errors_empty(&a));
+	gw_errors_free(NULL);
+}
+
 /* ---------------------------------------------------------------- whole files */
 
 static void
@@ -821,7 +915,7 @@ test_load_all(void **state)
 
 	(void)state;
 	write_ini(text, path, sizeof path);
-	assert_int_equal(gw_config_load_all(path, &c, &cause), -1);
+	assert_int_equal(load_cause(gw_config_load_all, path, &c, &cause), -1);
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, ":2: gateway.log_level:"));
 	assert_non_null(strstr(cause, ":8: route bad.serve: tcp: 'port'"));
@@ -843,8 +937,8 @@ test_load_all(void **state)
 	unlink(path);
 	/* Nothing to read: no config either. */
 	c = NULL;
-	assert_int_equal(gw_config_load_all("/nonexistent/d.ini", &c, &cause),
-	    -1);
+	assert_int_equal(load_cause(gw_config_load_all, "/nonexistent/d.ini",
+	    &c, &cause), -1);
 	assert_null(c);
 	free(cause);
 }
@@ -934,7 +1028,7 @@ test_password(void **state)
 
 	/* The password itself never appears. */
 	snprintf(path, sizeof path, "%s/config-password.ini", TEST_DATA);
-	assert_int_equal(gw_config_load(path, &c, &cause), -1);
+	assert_int_equal(load_cause(gw_config_load, path, &c, &cause), -1);
 	assert_null(strstr(cause, "Secret"));
 	free(cause);
 }
@@ -1508,7 +1602,7 @@ test_from_args(void **state)
 
 	(void)state;
 	setenv("XDG_CONFIG_HOME", "/xdg", 1);
-	assert_int_equal(gw_config_from_args("tcp:port=5005",
+	assert_int_equal(args_cause("tcp:port=5005",
 	    "tcp:server=lab7,port=5006", false, &c, &cause), 0);
 	assert_null(cause);
 	assert_null(c->path);
@@ -1528,7 +1622,7 @@ test_from_args(void **state)
 	gw_config_free(c);
 
 	c = NULL;
-	assert_int_equal(gw_config_from_args("tcp:port=5005",
+	assert_int_equal(args_cause("tcp:port=5005",
 	    "tcp:server=lab7,port=5006", true, &c, &cause), 0);
 	assert_true(c->routes[0].persist);
 	gw_config_free(c);
@@ -1572,7 +1666,7 @@ test_from_args_errors(void **state)
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		c = NULL;
 		cause = NULL;
-		assert_int_equal(gw_config_from_args(t[i].serve, t[i].connect,
+		assert_int_equal(args_cause(t[i].serve, t[i].connect,
 		    true, &c, &cause), -1);
 		assert_null(c);
 		assert_non_null(cause);
@@ -1595,6 +1689,7 @@ main(void)
 		cmocka_unit_test(test_keys_table),
 		cmocka_unit_test(test_keys_fields),
 		cmocka_unit_test(test_config_same),
+		cmocka_unit_test(test_errors_list),
 		cmocka_unit_test_setup_teardown(test_bundled, env_save,
 		    env_restore),
 		cmocka_unit_test_setup_teardown(test_defaults, env_save,
