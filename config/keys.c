@@ -1,7 +1,7 @@
 /*
  * keys.c: the one table of configuration keys (doc/design.md "Interfaces").
  *
- * The loader (config.c), `dbgbridge -n`, reload's restart check (gateway.c)
+ * The loader (config/), `dbgbridge -n`, reload's restart check (gateway.c)
  * and the man page's test (tests/unit/test_docs.c) all read this table: a
  * key, its type, range, default, help text, words, the field it fills and
  * whether a reload may change it are written here and nowhere else.  Defaults are written as they would appear in the file and go through
@@ -63,7 +63,7 @@ static const struct gw_config_word gw_config_facility_words[] = {
 	{ "local6", GW_LOG_FACILITY_LOCAL6 }, { "local7", GW_LOG_FACILITY_LOCAL7 },
 };
 
-/* The enums are stored through an unsigned (config.c). */
+/* The enums are stored through an unsigned (build.c). */
 _Static_assert(sizeof (enum gw_log_level) == sizeof (unsigned),
     "enum gw_log_level is stored as an unsigned");
 _Static_assert(sizeof (enum gw_log_format) == sizeof (unsigned),
@@ -73,7 +73,7 @@ _Static_assert(sizeof (enum gw_log_facility) == sizeof (unsigned),
 
 /*
  * [tls] user_store's default: "$XDG_CONFIG_HOME" is expanded at load time, or
- * replaced by "$HOME/.config" when XDG_CONFIG_HOME is not set (config.c).
+ * replaced by "$HOME/.config" when XDG_CONFIG_HOME is not set (values.c).
  */
 static const struct gw_config_key gw_config_key_table[] = {
 	/* [gateway] */
