@@ -3,7 +3,8 @@
  *
  * Schema: doc/design.md "Interfaces" ([gateway], [tls], [route NAME]).
  * Every key is described once, in the table returned by gw_config_keys(); the
- * loader, `dbgbridge -n` and the man page come from that table.
+ * loader, `dbgbridge -n`, reload's restart check and the man page's test come
+ * from that table.
  */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/errors.h"
 #include "transports/spec.h"
 
 /*
@@ -127,7 +129,30 @@ enum gw_config_type {
 	GW_CONFIG_CIDR_LIST,	/* comma-separated CIDRs or addresses */
 };
 
-/* One row of the key table. */
+/*
+ * One word of an enumerated type (GW_CONFIG_BOOL, LEVEL, LOG, LOG_FORMAT,
+ * FACILITY): the word as written in the file (matched case-insensitively)
+ * and the value it stands for.
+ */
+struct gw_config_word {
+	const char		*word;
+	unsigned		 value;
+};
+
+/* A field offset that is not used (gw_config_key.aux, .line_at). */
+#define GW_CONFIG_NO_FIELD	((size_t)-1)
+
+/*
+ * One row of the key table.  The fields at field, aux and line_at are in
+ * struct gw_config for the sections "gateway" and "tls", in struct
+ * gw_config_route for "route"; the C type at field follows the key's type:
+ *   STRING, PATH, LOG, HOSTPORT	char * (NULL when unset)
+ *   BOOL				bool
+ *   UINT, MODE, DURATION		unsigned (DURATION in milliseconds)
+ *   LEVEL, LOG_FORMAT, FACILITY	the enum (the size of an unsigned)
+ *   SERVER_SPEC, CLIENT_SPEC		struct gw_spec *; aux: char * text
+ *   CIDR_LIST				struct gw_config_cidr *; aux: size_t count
+ */
 struct gw_config_key {
 	const char		*section;	/* "gateway", "tls" or "route" */
 	const char		*name;
@@ -137,6 +162,16 @@ struct gw_config_key {
 	const char		*def;		/* default as written in the file; NULL: none */
 	bool			 required;
 	const char		*help;		/* one line */
+	size_t			 field;		/* offsetof the value */
+	size_t			 aux;		/* spec text, CIDR count; or
+						   GW_CONFIG_NO_FIELD */
+	size_t			 line_at;	/* offsetof an int receiving the
+						   key's line (0: not given), or
+						   GW_CONFIG_NO_FIELD */
+	const struct gw_config_word *words;	/* enumerated types; else NULL */
+	size_t			 nwords;
+	bool			 needs_restart;	/* a reload keeps the old value
+						   (dbgbridge(8) "SIGHUP") */
 };
 
 /*
@@ -145,14 +180,25 @@ struct gw_config_key {
 const struct gw_config_key *gw_config_keys(size_t *n);
 
 /*
+ * Whether key k ([gateway] or [tls]) has the same value in a and b: strings
+ * compared byte for byte (both NULL is the same), networks as lists, numbers
+ * as numbers.  gateway.c's reload uses it for the keys marked needs_restart.
+ * A [route] key is never the same (routes are compared by route.c).
+ */
+bool	 gw_config_same(const struct gw_config_key *k,
+	    const struct gw_config *a, const struct gw_config *b);
+
+/*
  * Load and check an INI file.
  *
  * path:  the file (read with inih's ini_parse).
- * out:   on success a new config owned by the caller (gw_config_free).
- * cause: on failure a malloc'd message owned by the caller listing every
- *        error found in file order, one per line, each "FILE:LINE: SECTION.KEY:
- *        what is wrong" (dbgbridge.ini(5) "ERRORS"; "FILE: " alone for what
- *        has no line, such as a missing route), e.g.
+ * out:    on success a new config owned by the caller (gw_config_free).
+ * errors: NULL, or a list (errors.h) that on failure receives every error
+ *         found, in file order, each at FILE:LINE and reading "SECTION.KEY:
+ *         what is wrong" (dbgbridge.ini(5) "ERRORS"; at FILE alone, line 0,
+ *         for what has no line, such as a missing route; at no place for a
+ *         file that cannot be read; only the out-of-memory mark when memory
+ *         ran out), so that the lines read, e.g.
  *          /etc/d.ini:3: gateway.log_level: must be one of error, warn, info,
  *            debug, got 'loud'
  *          /etc/d.ini:9: route lab.connect: tcp: 'port' must be 1-65535, got
@@ -173,7 +219,8 @@ const struct gw_config_key *gw_config_keys(size_t *n);
  * needs log = syslog (it would have no effect).
  * Returns 0 or -1.
  */
-int	 gw_config_load(const char *path, struct gw_config **out, char **cause);
+int	 gw_config_load(const char *path, struct gw_config **out,
+	    struct gw_errors *errors);
 
 /*
  * gw_config_load for a check that reports every error in one pass
@@ -184,7 +231,7 @@ int	 gw_config_load(const char *path, struct gw_config **out, char **cause);
  * checked too.  *out is NULL when nothing could be read.
  */
 int	 gw_config_load_all(const char *path, struct gw_config **out,
-	    char **cause);
+	    struct gw_errors *errors);
 
 /*
  * Where a configuration line is, as errors name it: "FILE:LINE: ", "FILE: "
@@ -200,7 +247,7 @@ char	*gw_config_where(const struct gw_config *config, int line, char *buf,
  * reported against "route cli.serve" / "route cli.connect".
  */
 int	 gw_config_from_args(const char *serve, const char *connect,
-	    bool persist, struct gw_config **out, char **cause);
+	    bool persist, struct gw_config **out, struct gw_errors *errors);
 
 /* Free a config (NULL is a no-op). */
 void	 gw_config_free(struct gw_config *config);

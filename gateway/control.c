@@ -404,42 +404,50 @@ control_stats(struct control_conn *c, bool json)
 
 /* The reload has ended: the reply (control.h "reload"). */
 static void
-control_reloaded(int rc, const char *cause, void *arg)
+control_reloaded(int rc, const struct gw_errors *outcome, void *arg)
 {
 	struct control_conn	*c = arg;
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
-	const char		*p, *nl;
+	const char		*text, *where;
+	char			 buf[PATH_MAX + 32];
+	size_t			 i, n = gw_errors_count(outcome);
 
 	c->reloading = false;
 	/* Each line of the outcome is a line of the log. */
-	for (p = cause; p != NULL && *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
+	for (i = 0; i < n; i++) {
+		text = gw_errors_line(outcome, i, &where, buf, sizeof buf);
 		gw_log(rc == 0 ? GW_LOG_INFO : GW_LOG_ERROR, "control: reload: "
-		    "%.*s", nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
-		if (nl == NULL)
-			break;
+		    "%s%s", where, text);
 	}
 	if (rc == 0) {
-		evbuffer_add_printf(out, "ok\n%s\n", cause != NULL ? cause :
-		    "reloaded");
+		evbuffer_add_printf(out, "ok\n");
+		for (i = 0; i < n; i++) {
+			text = gw_errors_line(outcome, i, &where, buf,
+			    sizeof buf);
+			evbuffer_add_printf(out, "%s%s\n", where, text);
+		}
+		if (n == 0)
+			evbuffer_add_printf(out, "reloaded\n");
 		conn_done(c);
 		return;
 	}
 	/* One error line for the status; all of them in the log. */
-	conn_error(c, "reload failed, the configuration is unchanged: %.*s",
-	    cause != NULL ? (int)strcspn(cause, "\n") : 13, cause != NULL ?
-	    cause : "out of memory");
+	text = n > 0 ? gw_errors_line(outcome, 0, &where, buf, sizeof buf) :
+	    (where = "", "out of memory");
+	conn_error(c, "reload failed, the configuration is unchanged: %s%s",
+	    where, text);
 }
 
 static void
 control_reload(struct control_conn *c)
 {
-	char	*cause = NULL;
+	struct gw_errors	errors = GW_ERRORS_INIT;
 
 	gw_log_info("control: reload");
-	if (gw_gateway_reload(c->ctl->gw, control_reloaded, c, &cause) == -1) {
-		control_reloaded(-1, cause, c);
-		free(cause);
+	if (gw_gateway_reload(c->ctl->gw, control_reloaded, c, &errors) ==
+	    -1) {
+		control_reloaded(-1, &errors, c);
+		gw_errors_free(&errors);
 		return;
 	}
 	/* The reply comes when it ends; read on only to see the client leave. */
@@ -790,13 +798,22 @@ static int
 ctl_socket_of(const char *file, char **path)
 {
 	struct gw_config	*config;
-	char			*cause = NULL;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
+	const char		*text, *where;
+	char			 buf[PATH_MAX + 32];
+	size_t			 i;
 
 	*path = NULL;
-	if (gw_config_load(file, &config, &cause) == -1) {
-		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", file, cause !=
-		    NULL ? cause : "out of memory");
-		free(cause);
+	if (gw_config_load(file, &config, &errors) == -1) {
+		/* The first line after "ctl: FILE: ", the others as they are. */
+		for (i = 0; i < gw_errors_count(&errors); i++) {
+			text = gw_errors_line(&errors, i, &where, buf,
+			    sizeof buf);
+			fprintf(stderr, "%s%s%s%s%s\n", i == 0 ?
+			    "dbgbridge: ctl: " : "", i == 0 ? file : "",
+			    i == 0 ? ": " : "", where, text);
+		}
+		gw_errors_free(&errors);
 		return (-1);
 	}
 	if (config->control != NULL && (*path = strdup(config->control)) ==

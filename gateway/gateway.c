@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -124,30 +125,14 @@ gateway_counters_prune(struct gw_gateway *gw)
 	}
 }
 
-/* Append "line" to a newline-separated message list. */
-static void
-gateway_append(char **list, const char *line)
-{
-	char	*n;
-
-	if (asprintf(&n, "%s%s%s", *list != NULL ? *list : "",
-	    *list != NULL ? "\n" : "", line) == -1)
-		return;
-	free(*list);
-	*list = n;
-}
-
 /* [gateway] user: the account exists (checked by -n, before binding). */
 static int
-gateway_user_check(const struct gw_config *config, char **errors)
+gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 {
-	char	line[160];
-
 	if (config->user == NULL || getpwnam(config->user) != NULL)
 		return (0);
-	snprintf(line, sizeof line, "gateway.user: no such user '%s'",
+	gw_errors_add(errors, NULL, 0, "gateway.user: no such user '%s'",
 	    config->user);
-	gateway_append(errors, line);
 	return (-1);
 }
 
@@ -501,11 +486,12 @@ static void	gateway_print_route(struct gw_gateway *,
 /*
  * The gateway for config, its routes built (not listening).  errors: NULL,
  * or an array of config->nroutes where each route that could not be built
- * gets its error (malloc'd).  Every error is also collected in *cause.
+ * gets its error (malloc'd).  Every error is also added to cause.
  * Returns the gateway even when a route failed; NULL when out of memory.
  */
 static struct gw_gateway *
-gateway_build(struct gw_config *config, char **errors, char **cause)
+gateway_build(struct gw_config *config, char **errors,
+    struct gw_errors *cause)
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
@@ -514,16 +500,15 @@ gateway_build(struct gw_config *config, char **errors, char **cause)
 	struct rlimit		 rl;
 	size_t			 i;
 
-	*cause = NULL;
 	if ((gw = calloc(1, sizeof *gw)) == NULL) {
 		gw_config_free(config);
-		*cause = strdup("out of memory");
+		cause->oom = true;
 		return (NULL);
 	}
 	gw->config = config;
 	if ((gw->pipe_dir = gateway_pipe_dir(config)) == NULL) {
 		gw_gateway_free(gw);
-		*cause = strdup("out of memory");
+		cause->oom = true;
 		return (NULL);
 	}
 	TAILQ_INIT(&gw->routes);
@@ -538,7 +523,7 @@ gateway_build(struct gw_config *config, char **errors, char **cause)
 	    RLIM_INFINITY;
 	if ((gw->base = event_base_new()) == NULL ||
 	    (gw->reap = event_new(gw->base, -1, 0, gateway_reap, gw)) == NULL) {
-		*cause = strdup("cannot make the event loop");
+		gw_errors_add(cause, NULL, 0, "cannot make the event loop");
 		gw_gateway_free(gw);
 		return (NULL);
 	}
@@ -550,7 +535,10 @@ gateway_build(struct gw_config *config, char **errors, char **cause)
 		why = NULL;
 		route = gw_route_new(gw, config, &config->routes[i], &why);
 		if (route == NULL) {
-			gateway_append(cause, why != NULL ? why : "out of memory");
+			if (why == NULL)
+				cause->oom = true;
+			else
+				gw_errors_add(cause, NULL, 0, "%s", why);
 			if (errors != NULL)
 				errors[i] = why;
 			else
@@ -564,13 +552,13 @@ gateway_build(struct gw_config *config, char **errors, char **cause)
 }
 
 struct gw_gateway *
-gw_gateway_new(struct gw_config *config, char **cause)
+gw_gateway_new(struct gw_config *config, struct gw_errors *cause)
 {
 	struct gw_gateway	*gw;
 
 	if ((gw = gateway_build(config, NULL, cause)) == NULL)
 		return (NULL);
-	if (*cause != NULL) {
+	if (!gw_errors_empty(cause)) {
 		gw_gateway_free(gw);
 		return (NULL);
 	}
@@ -579,17 +567,16 @@ gw_gateway_new(struct gw_config *config, char **cause)
 }
 
 int
-gw_gateway_check(struct gw_config *config, FILE *out, char **cause)
+gw_gateway_check(struct gw_config *config, FILE *out, struct gw_errors *cause)
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
 	char			**errors;
-	size_t			 i;
+	size_t			 i, before = gw_errors_count(cause);
 
-	*cause = NULL;
 	if ((errors = calloc(config->nroutes + 1, sizeof *errors)) == NULL) {
 		gw_config_free(config);
-		*cause = strdup("out of memory");
+		cause->oom = true;
 		return (-1);
 	}
 	if ((gw = gateway_build(config, errors, cause)) == NULL) {
@@ -608,7 +595,7 @@ gw_gateway_check(struct gw_config *config, FILE *out, char **cause)
 		free(errors[i]);
 	free(errors);
 	gw_gateway_free(gw);
-	return (*cause != NULL ? -1 : 0);
+	return (gw_errors_count(cause) != before ? -1 : 0);
 }
 
 /* The host a smart client uses to reach a route: its bind address, or us. */
@@ -695,9 +682,10 @@ gateway_print_route(struct gw_gateway *gw, const struct gw_config_route *conf,
 {
 	const struct gw_transport_ops	*ops;
 	char				*serve, *connect, *client, host[256];
-	const char			*w, *nl;
+	const char			*text, *where;
+	char				 buf[64];
 	char				*cert, *note;
-	int				 i;
+	size_t				 i;
 
 	gateway_host(conf, host, sizeof host);
 	serve = gw_spec_canonical(conf->serve);
@@ -718,16 +706,13 @@ gateway_print_route(struct gw_gateway *gw, const struct gw_config_route *conf,
 		fprintf(out, "  #        %s\n", note);
 	if (route != NULL)
 		gateway_print_verify(route, out);
-	for (i = 0; i < 2; i++) {
-		w = i == 0 ? error : route != NULL ? route->warnings : NULL;
-		for (; w != NULL && *w != '\0'; w = nl + 1) {
-			nl = strchr(w, '\n');
-			fprintf(out, "  %-8s %.*s\n", i == 0 ? "error" :
-			    "warning", nl != NULL ? (int)(nl - w) :
-			    (int)strlen(w), w);
-			if (nl == NULL)
-				break;
-		}
+	if (error != NULL)
+		fprintf(out, "  %-8s %s\n", "error", error);
+	for (i = 0; route != NULL && i < gw_errors_count(&route->warnings);
+	    i++) {
+		text = gw_errors_line(&route->warnings, i, &where, buf,
+		    sizeof buf);
+		fprintf(out, "  %-8s %s%s\n", "warning", where, text);
 	}
 	free(serve);
 	free(connect);
@@ -745,99 +730,84 @@ gw_gateway_print(struct gw_gateway *gw, FILE *out)
 		gateway_print_route(gw, route->conf, route, NULL, out);
 }
 
-/* Log each line of a newline-separated list at a level. */
+/* Log each line of a list at a level, after "prefix: " (NULL: none). */
 static void
 gateway_log_lines(enum gw_log_level level, const char *prefix,
-    const char *lines)
+    const struct gw_errors *lines)
 {
-	const char	*p, *nl;
+	const char	*text, *where;
+	char		 buf[PATH_MAX + 32];
+	size_t		 i;
 
-	for (p = lines; p != NULL && *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		gw_log(level, "%s%s%.*s", prefix != NULL ? prefix : "",
-		    prefix != NULL ? ": " : "", nl != NULL ? (int)(nl - p) :
-		    (int)strlen(p), p);
-		if (nl == NULL)
-			break;
+	for (i = 0; i < gw_errors_count(lines); i++) {
+		text = gw_errors_line(lines, i, &where, buf, sizeof buf);
+		gw_log(level, "%s%s%s%s", prefix != NULL ? prefix : "",
+		    prefix != NULL ? ": " : "", where, text);
 	}
 }
 
 /* SIGHUP's reload has ended: its outcome goes to the log. */
 static void
-gateway_reload_logged(int rc, const char *cause, void *arg)
+gateway_reload_logged(int rc, const struct gw_errors *outcome, void *arg)
 {
 	const char	*why = arg;
 	char		 prefix[64];
 
 	snprintf(prefix, sizeof prefix, "%s: reload", why);
-	if (rc == -1)
-		gateway_log_lines(GW_LOG_ERROR, prefix, cause != NULL ? cause :
-		    "out of memory; the configuration is unchanged");
-	else
-		gateway_log_lines(GW_LOG_INFO, prefix, cause);
+	gateway_log_lines(rc == -1 ? GW_LOG_ERROR : GW_LOG_INFO, prefix,
+	    outcome);
 }
 
 static void
 gateway_reload_log(struct gw_gateway *gw, char *why)
 {
-	char	*cause = NULL;
+	struct gw_errors	errors = GW_ERRORS_INIT;
 
-	if (gw_gateway_reload(gw, gateway_reload_logged, why, &cause) == -1)
-		gateway_reload_logged(-1, cause, why);
-	free(cause);
+	if (gw_gateway_reload(gw, gateway_reload_logged, why, &errors) == -1)
+		gateway_reload_logged(-1, &errors, why);
+	gw_errors_free(&errors);
 }
 
-/* Keys a running daemon cannot change: they need a restart. */
+/*
+ * Keys a running daemon cannot change: those the key table marks
+ * needs_restart (config/keys.c; dbgbridge(8) "SIGHUP").
+ */
 static void
 gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
-    char **errors)
+    struct gw_errors *errors)
 {
-	const struct {
-		const char	*key;
-		const char	*a, *b;
-	} k[] = {
-		{ "control", old->control, new->control },
-		{ "metrics", old->metrics, new->metrics },
-		{ "pipe_dir", old->pipe_dir, new->pipe_dir },
-		{ "user", old->user, new->user },
-	};
-	char	line[160];
-	size_t	i;
+	const struct gw_config_key	*keys;
+	size_t				 n, i;
 
-	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
-		if (k[i].a == NULL ? k[i].b == NULL : k[i].b != NULL &&
-		    strcmp(k[i].a, k[i].b) == 0)
+	keys = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		if (!keys[i].needs_restart ||
+		    gw_config_same(&keys[i], old, new))
 			continue;
-		snprintf(line, sizeof line, "gateway.%s: changing it needs a "
-		    "restart; the running daemon keeps the old value", k[i].key);
-		gateway_append(errors, line);
+		gw_errors_add(errors, NULL, 0, "%s.%s: changing it needs a "
+		    "restart; the running daemon keeps the old value",
+		    keys[i].section, keys[i].name);
 	}
-	if (old->nmetrics_allow != new->nmetrics_allow ||
-	    (old->nmetrics_allow != 0 && memcmp(old->metrics_allow,
-	    new->metrics_allow, old->nmetrics_allow *
-	    sizeof *old->metrics_allow) != 0))
-		gateway_append(errors, "gateway.metrics_allow: changing it "
-		    "needs a restart; the running daemon keeps the old value");
 }
 
 /*
  * What a reload changes, before it commits: a summary line, then one line
  * per route of the new file and per serving route it drops, in file order
- * (dbgbridge(8) "SIGHUP"):
+ * (dbgbridge(8) "SIGHUP"), added to out:
  *   3 routes: 1 unchanged, 1 changed, 1 added; 1 removed; 2 listeners kept
  *   route gdb: changed (idle_timeout)
  *   route bulk: unchanged
  *   route n: added
  *   route x: removed
- * Returns a malloc'd string, or NULL when out of memory.
  */
-static char *
+static void
 gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
-    size_t kept)
+    size_t kept, struct gw_errors *out)
 {
 	const struct gw_config_route	*conf;
 	struct gw_route			*old;
-	char				*lines = NULL, *out, line[512], keys[256];
+	struct gw_errors		 lines = GW_ERRORS_INIT;
+	char				 line[512], keys[256];
 	size_t				 i, same = 0, changed = 0, added = 0;
 	size_t				 removed = 0;
 
@@ -862,7 +832,7 @@ gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
 			    conf->name, keys);
 			changed++;
 		}
-		gateway_append(&lines, line);
+		gw_errors_add(&lines, NULL, 0, "%s", line);
 	}
 	TAILQ_FOREACH(old, &gw->routes, entry) {
 		if (old->state != GW_ROUTE_SERVING)
@@ -875,54 +845,55 @@ gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
 		if (i < config->nroutes)
 			continue;
 		snprintf(line, sizeof line, "route %s: removed", old->conf->name);
-		gateway_append(&lines, line);
+		gw_errors_add(&lines, NULL, 0, "%s", line);
 		removed++;
 	}
-	if (asprintf(&out, "%zu route%s: %zu unchanged, %zu changed, %zu added; "
-	    "%zu removed; %zu listener%s kept%s%s", config->nroutes,
+	gw_errors_add(out, NULL, 0, "%zu route%s: %zu unchanged, %zu changed, "
+	    "%zu added; %zu removed; %zu listener%s kept", config->nroutes,
 	    config->nroutes == 1 ? "" : "s", same, changed, added, removed,
-	    kept, kept == 1 ? "" : "s", lines != NULL ? "\n" : "",
-	    lines != NULL ? lines : "") == -1)
-		out = NULL;
-	free(lines);
-	return (out);
+	    kept, kept == 1 ? "" : "s");
+	gw_errors_move(out, &lines);
 }
 
 /*
  * The part of a reload that runs in the loop, once the reload thread has
  * read and checked the file (config, whose ownership passes here): build the
  * new routes, hand over what did not change, bind what is new, commit.
+ * outcome receives the report (0) or the errors (-1).
  */
 static int
 gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
-    char **cause)
+    struct gw_errors *outcome)
 {
 	struct gw_route_list	 fresh;
 	struct gw_config	*old_config = gw->config;
 	struct gw_route		*r, *old, *next, **took_listen, **took_prepare;
-	char			*why, *errors = NULL, *report;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
+	char			*why;
 	size_t			 i, n = 0, kept = 0;
 
-	*cause = NULL;
 	gateway_reload_fixed(old_config, config, &errors);
 	TAILQ_INIT(&fresh);
 	took_listen = calloc(config->nroutes + 1, sizeof *took_listen);
 	took_prepare = calloc(config->nroutes + 1, sizeof *took_prepare);
 	if (took_listen == NULL || took_prepare == NULL)
-		gateway_append(&errors, "out of memory");
-	for (i = 0; errors == NULL && i < config->nroutes; i++) {
+		errors.oom = true;
+	for (i = 0; gw_errors_empty(&errors) && i < config->nroutes; i++) {
 		why = NULL;
 		if ((r = gw_route_new(gw, config, &config->routes[i], &why)) ==
 		    NULL) {
-			gateway_append(&errors, why != NULL ? why :
-			    "out of memory");
+			if (why == NULL)
+				errors.oom = true;
+			else
+				gw_errors_add(&errors, NULL, 0, "%s", why);
 			free(why);
 			continue;
 		}
 		TAILQ_INSERT_TAIL(&fresh, r, entry);
 	}
 	/* Hand over what did not change; then bind what is new. */
-	for (r = TAILQ_FIRST(&fresh), n = 0; errors == NULL && r != NULL;
+	for (r = TAILQ_FIRST(&fresh), n = 0; gw_errors_empty(&errors) &&
+	    r != NULL;
 	    r = TAILQ_NEXT(r, entry), n++) {
 		TAILQ_FOREACH(old, &gw->routes, entry) {
 			if (old->state != GW_ROUTE_SERVING)
@@ -941,12 +912,14 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 		}
 		why = NULL;
 		if (gw_route_start_missing(r, &why) == -1) {
-			gateway_append(&errors, why != NULL ? why :
-			    "out of memory");
+			if (why == NULL)
+				errors.oom = true;
+			else
+				gw_errors_add(&errors, NULL, 0, "%s", why);
 			free(why);
 		}
 	}
-	if (errors != NULL) {
+	if (!gw_errors_empty(&errors)) {
 		/* Give back what was handed over; the old routes go on. */
 		for (r = TAILQ_FIRST(&fresh), n = 0; r != NULL; r = next, n++) {
 			next = TAILQ_NEXT(r, entry);
@@ -961,17 +934,15 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 		gw_config_free(config);
 		free(took_listen);
 		free(took_prepare);
-		if (asprintf(cause, "%s\nthe configuration is unchanged",
-		    errors) == -1)
-			*cause = NULL;
-		free(errors);
+		gw_errors_add(&errors, NULL, 0, "the configuration is unchanged");
+		gw_errors_move(outcome, &errors);
 		return (-1);
 	}
 	for (n = 0; n < config->nroutes; n++)
 		kept += took_listen[n] != NULL;
 	free(took_listen);
 	free(took_prepare);
-	report = gateway_reload_report(gw, config, kept);
+	gateway_reload_report(gw, config, kept, outcome);
 
 	/* Commit: the old routes step aside, the new ones serve. */
 	for (old = TAILQ_FIRST(&gw->routes); old != NULL; old = next) {
@@ -989,13 +960,12 @@ gateway_reload_apply(struct gw_gateway *gw, struct gw_config *config,
 	gateway_counters_commit(gw);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (r->config == config)
-			gateway_log_lines(GW_LOG_WARN, NULL, r->warnings);
+			gateway_log_lines(GW_LOG_WARN, NULL, &r->warnings);
 	}
 	gw->config = config;
 	if (!gateway_config_used(gw, old_config))
 		gw_config_free(old_config);
 	gw_log_configure(config);
-	*cause = report;
 	return (0);
 }
 
@@ -1026,7 +996,7 @@ struct gw_gateway_reload {
 	char				*path;		/* the thread's copy */
 	int				 rc;		/* the thread's result */
 	struct gw_config		*config;
-	char				*cause;
+	struct gw_errors		 errors;	/* the thread's */
 	TAILQ_HEAD(, gateway_waiter)	 waiters;
 };
 
@@ -1036,7 +1006,7 @@ gateway_reload_main(void *arg)
 	struct gw_gateway_reload	*rl = arg;
 	char				 c = 0;
 
-	rl->rc = gw_config_load(rl->path, &rl->config, &rl->cause);
+	rl->rc = gw_config_load(rl->path, &rl->config, &rl->errors);
 	while (write(rl->fds[1], &c, 1) == -1 && errno == EINTR)
 		;
 	return (NULL);
@@ -1046,7 +1016,7 @@ static void	gateway_reload_done(evutil_socket_t, short, void *);
 
 /* Start a thread that reads the file for every waiter so far. */
 static int
-gateway_reload_start(struct gw_gateway *gw, char **cause)
+gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 {
 	struct gw_gateway_reload	*rl = gw->reload;
 	struct gateway_waiter		*w;
@@ -1081,7 +1051,7 @@ gateway_reload_start(struct gw_gateway *gw, char **cause)
 		goto oom;
 	rl->rc = -1;
 	rl->config = NULL;
-	rl->cause = NULL;
+	gw_errors_free(&rl->errors);
 	/* Signals stay with the loop's thread (libevent's evsignal). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -1096,12 +1066,12 @@ gateway_reload_start(struct gw_gateway *gw, char **cause)
 		gw_notify_reloading();
 	return (0);
 oom:
-	*cause = strdup("out of memory; the configuration is unchanged");
+	gw_errors_add(cause, NULL, 0, "out of memory; the configuration is "
+	    "unchanged");
 	return (-1);
 fail:
-	if (asprintf(cause, "cannot start reading the file: %s; the "
-	    "configuration is unchanged", strerror(err)) == -1)
-		*cause = NULL;
+	gw_errors_add(cause, NULL, 0, "cannot start reading the file: %s; the "
+	    "configuration is unchanged", strerror(err));
 	return (-1);
 }
 
@@ -1112,7 +1082,8 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 	struct gw_gateway_reload	*rl = arg;
 	struct gw_gateway		*gw = rl->gw;
 	struct gateway_waiter		*w;
-	char				 buf[16], *cause = NULL;
+	struct gw_errors		 outcome = GW_ERRORS_INIT;
+	char				 buf[16];
 	int				 rc;
 
 	(void)what;
@@ -1123,13 +1094,13 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 	pthread_join(rl->thread, NULL);
 	rl->running = false;
 	if (rl->rc == 0)
-		rc = gateway_reload_apply(gw, rl->config, &cause);
+		rc = gateway_reload_apply(gw, rl->config, &outcome);
 	else {
 		rc = -1;
-		cause = rl->cause;
+		gw_errors_move(&outcome, &rl->errors);
 	}
 	rl->config = NULL;
-	rl->cause = NULL;
+	gw_errors_free(&rl->errors);
 	if (!gw->notified_stopping)
 		gw_notify_reloaded(gw->config->nroutes, rc == -1);
 	/* A callback may cancel other waiters: take one at a time. */
@@ -1141,39 +1112,39 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 		if (w == NULL)
 			break;
 		TAILQ_REMOVE(&rl->waiters, w, entry);
-		w->cb(rc, cause, w->arg);
+		w->cb(rc, &outcome, w->arg);
 		free(w);
 	}
-	free(cause);
-	cause = NULL;
-	if (TAILQ_EMPTY(&rl->waiters) || gateway_reload_start(gw, &cause) == 0)
+	gw_errors_free(&outcome);
+	if (TAILQ_EMPTY(&rl->waiters) || gateway_reload_start(gw, &outcome) == 0)
 		return;
 	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
 		TAILQ_REMOVE(&rl->waiters, w, entry);
-		w->cb(-1, cause, w->arg);
+		w->cb(-1, &outcome, w->arg);
 		free(w);
 	}
-	free(cause);
+	gw_errors_free(&outcome);
 }
 
 int
 gw_gateway_reload(struct gw_gateway *gw, gw_gateway_reload_cb *cb, void *arg,
-    char **cause)
+    struct gw_errors *cause)
 {
 	struct gateway_waiter	*w;
 
-	*cause = NULL;
 	if (gw->stopping) {
-		*cause = strdup("the daemon is stopping; nothing is reloaded");
+		gw_errors_add(cause, NULL, 0, "the daemon is stopping; nothing "
+		    "is reloaded");
 		return (-1);
 	}
 	if (gw->config->path == NULL) {
-		*cause = strdup("this daemon runs a route from -s/-c: there is "
-		    "no file to reload");
+		gw_errors_add(cause, NULL, 0, "this daemon runs a route from "
+		    "-s/-c: there is no file to reload");
 		return (-1);
 	}
 	if ((w = calloc(1, sizeof *w)) == NULL) {
-		*cause = strdup("out of memory; the configuration is unchanged");
+		gw_errors_add(cause, NULL, 0, "out of memory; the configuration "
+		    "is unchanged");
 		return (-1);
 	}
 	w->cb = cb;
@@ -1216,7 +1187,7 @@ gateway_reload_free(struct gw_gateway_reload *rl)
 	if (rl->running)
 		pthread_join(rl->thread, NULL);
 	gw_config_free(rl->config);
-	free(rl->cause);
+	gw_errors_free(&rl->errors);
 	free(rl->path);
 	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
 		TAILQ_REMOVE(&rl->waiters, w, entry);
@@ -1453,7 +1424,7 @@ gw_gateway_run(struct gw_gateway *gw)
 	if (gateway_runtime_make(gw) == -1)
 		return (1);
 	TAILQ_FOREACH(route, &gw->routes, entry)
-		gateway_log_lines(GW_LOG_WARN, NULL, route->warnings);
+		gateway_log_lines(GW_LOG_WARN, NULL, &route->warnings);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		if (gw_route_start(route, &cause) == -1) {
 			gw_log_error("%s", cause != NULL ? cause : "out of memory");

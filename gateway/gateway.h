@@ -64,13 +64,15 @@ struct gw_gateway {
 /*
  * Make a gateway for a configuration (ownership of config passes to it, also
  * on failure) and build every route without listening (gw_route_new).  Every
- * route's error is collected into *cause, one per line.  With [gateway] user,
+ * route's error is added to the list cause (config/errors.h), one entry
+ * each, as is "gateway.user: no such user ...".  With [gateway] user,
  * started as root: every TLS file a reload reads again is opened as that
  * user (in a child process that becomes it), and one it cannot read becomes
  * a warning of its route (gw_route_warn; dbgbridge.ini(5) "user").  Returns
  * the gateway or NULL.
  */
-struct gw_gateway *gw_gateway_new(struct gw_config *config, char **cause);
+struct gw_gateway *gw_gateway_new(struct gw_config *config,
+	    struct gw_errors *cause);
 
 /*
  * The counts of route name (route.h, struct gw_route_counters): the one the
@@ -97,10 +99,12 @@ void	 gw_gateway_print(struct gw_gateway *gw, FILE *out);
  * every route of config to out as gw_gateway_print does, a failed one with
  * its "error" lines; out may be NULL to only check.  config may be the
  * partial one gw_config_load_all made.  Ownership of config passes here
- * (freed before returning).  Returns 0, or -1 with every error, one per
- * line, in a malloc'd *cause ("FILE:LINE: route s.serve: certuser ...").
+ * (freed before returning).  Returns 0, or -1 when it added errors to the
+ * list cause, one entry each ("FILE:LINE: route s.serve: certuser ..." as
+ * printed); entries cause held before are kept.
  */
-int	 gw_gateway_check(struct gw_config *config, FILE *out, char **cause);
+int	 gw_gateway_check(struct gw_config *config, FILE *out,
+	    struct gw_errors *cause);
 
 /*
  * Log every route's warnings, start every route and run the loop until
@@ -139,11 +143,13 @@ char	*gw_gateway_runtime_dir(void);
 
 /*
  * A reload's outcome (gw_gateway_reload), from the loop: rc 0 and a summary
- * of what changed ("2 routes: 1 listener kept, 1 new, 1 old route retired"),
- * or rc -1 and every error, one per line; cause is borrowed for the call and
- * may be NULL (out of memory).  arg: as given to gw_gateway_reload.
+ * of what changed, one entry per line ("3 routes: 1 unchanged, ...", then
+ * "route gdb: changed (idle_timeout)" ...), or rc -1 and every error, one
+ * entry each; outcome is borrowed for the call.  arg: as given to
+ * gw_gateway_reload.
  */
-typedef void gw_gateway_reload_cb(int rc, const char *cause, void *arg);
+typedef void gw_gateway_reload_cb(int rc, const struct gw_errors *outcome,
+	    void *arg);
 
 /*
  * Reload the configuration file (SIGHUP, `ctl reload`; issue "Reload"):
@@ -167,11 +173,12 @@ typedef void gw_gateway_reload_cb(int rc, const char *cause, void *arg);
  *
  * cb(rc, cause, arg) runs once, later, from the loop, unless cancelled
  * (gw_gateway_reload_cancel) or the gateway is freed first.  Returns 0, or
- * -1 with a malloc'd *cause when no reload could start (no file: a route
- * from -s/-c; out of memory; no thread), and then cb never runs.
+ * -1 with the reason added to the list cause when no reload could start (no
+ * file: a route from -s/-c; out of memory; no thread), and then cb never
+ * runs.
  */
 int	 gw_gateway_reload(struct gw_gateway *gw, gw_gateway_reload_cb *cb,
-	    void *arg, char **cause);
+	    void *arg, struct gw_errors *cause);
 
 /* Forget every waiter with this arg: its callback will not run. */
 void	 gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg);

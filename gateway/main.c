@@ -12,6 +12,7 @@
 #endif
 
 #include <getopt.h>
+#include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -96,37 +97,18 @@ cmd_spec(int argc, char **argv)
 	return (0);
 }
 
-/* Print each line of a newline-separated list of errors. */
+/* Print each entry of a list of errors, one line each. */
 static void
-print_errors(const char *what, const char *errors)
+print_errors(const char *what, const struct gw_errors *errors)
 {
-	const char	*p, *nl;
+	const char	*text, *where;
+	char		 buf[PATH_MAX + 32];
+	size_t		 i;
 
-	for (p = errors; p != NULL && *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		fprintf(stderr, "dbgbridge: %s%s%.*s\n", what != NULL ? what : "",
-		    what != NULL ? ": " : "",
-		    nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
-		if (nl == NULL)
-			break;
-	}
-}
-
-/* Append the lines of more (may be NULL) to the list *list. */
-static void
-main_append(char **list, const char *more)
-{
-	char	*n;
-
-	if (more == NULL)
-		return;
-	if (*list == NULL)
-		n = strdup(more);
-	else if (asprintf(&n, "%s\n%s", *list, more) == -1)
-		n = NULL;
-	if (n != NULL) {
-		free(*list);
-		*list = n;
+	for (i = 0; i < gw_errors_count(errors); i++) {
+		text = gw_errors_line(errors, i, &where, buf, sizeof buf);
+		fprintf(stderr, "dbgbridge: %s%s%s%s\n", what != NULL ? what :
+		    "", what != NULL ? ": " : "", where, text);
 	}
 }
 
@@ -160,7 +142,7 @@ main(int argc, char **argv)
 	bool			 default_file = false;
 	struct gw_config	*config;
 	struct gw_gateway	*gw;
-	char			*cause = NULL, *more = NULL;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
 	int			 ch, rc;
 
 	if (argc > 1 && strcmp(argv[1], "spec") == 0)
@@ -203,11 +185,12 @@ main(int argc, char **argv)
 	}
 
 	if (serve != NULL)
-		rc = gw_config_from_args(serve, connect, persist, &config, &cause);
+		rc = gw_config_from_args(serve, connect, persist, &config,
+		    &errors);
 	else {
 		default_file = file == NULL;
 		file = file != NULL ? file : DEFAULT_CONFIG;
-		rc = gw_config_load_all(file, &config, &cause);
+		rc = gw_config_load_all(file, &config, &errors);
 	}
 	if (rc == -1) {
 		/*
@@ -215,12 +198,11 @@ main(int argc, char **argv)
 		 * and users of what did parse are checked too, and -n prints
 		 * the routes it can.
 		 */
-		if (config != NULL &&
-		    gw_gateway_check(config, check ? stdout : NULL, &more) == -1)
-			main_append(&cause, more);
-		free(more);
-		print_errors(NULL, cause != NULL ? cause : "out of memory");
-		free(cause);
+		if (config != NULL)
+			(void)gw_gateway_check(config, check ? stdout : NULL,
+			    &errors);
+		print_errors(NULL, &errors);
+		gw_errors_free(&errors);
 		/* The usual first run: from the source tree, no -f. */
 		if (default_file && access(file, F_OK) == -1)
 			fprintf(stderr, "dbgbridge: no configuration at the "
@@ -230,17 +212,16 @@ main(int argc, char **argv)
 	}
 	gw_log_configure(config);
 	if (check) {
-		rc = gw_gateway_check(config, stdout, &cause);
+		rc = gw_gateway_check(config, stdout, &errors);
 		if (rc == -1)
-			print_errors(NULL, cause != NULL ? cause :
-			    "out of memory");
-		free(cause);
+			print_errors(NULL, &errors);
+		gw_errors_free(&errors);
 		return (rc == -1 ? 1 : 0);
 	}
 	main_tune_malloc();
-	if ((gw = gw_gateway_new(config, &cause)) == NULL) {
-		print_errors(NULL, cause != NULL ? cause : "out of memory");
-		free(cause);
+	if ((gw = gw_gateway_new(config, &errors)) == NULL) {
+		print_errors(NULL, &errors);
+		gw_errors_free(&errors);
 		return (1);
 	}
 	rc = gw_gateway_run(gw);

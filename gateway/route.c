@@ -533,19 +533,12 @@ gw_route_free(struct gw_route *route)
 	free(route->connect_where);
 	gw_tls_ctx_free(route->serve_tls);
 	gw_tls_ctx_free(route->connect_tls);
-	free(route->warnings);
+	gw_errors_free(&route->warnings);
 	free(route);
 }
 
 int
 gw_route_warn(struct gw_route *route, const char *text)
 {
-	char	*n;
-
-	if (asprintf(&n, "%s%s%s", route->warnings != NULL ? route->warnings :
-	    "", route->warnings != NULL ? "\n" : "", text) == -1)
-		return (-1);
-	free(route->warnings);
-	route->warnings = n;
-	return (0);
+	return (gw_errors_add(&route->warnings, NULL, 0, "%s", text));
 }

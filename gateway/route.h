@@ -103,7 +103,7 @@ struct gw_route {
 	unsigned				 nsessions;	/* this route object's */
 	struct gw_route_counters		*counters;	/* its name's, the gateway's */
 	bool					 server_closed;	/* a server link ended */
-	char					*warnings;	/* "\n"-separated, or NULL */
+	struct gw_errors			 warnings;	/* gw_route_warn's lines */
 	TAILQ_ENTRY(gw_route)			 entry;
 };
 
@@ -119,7 +119,7 @@ struct gw_route *gw_route_new(struct gw_gateway *gw,
 	    char **cause);
 
 /*
- * Add one line to route->warnings: what is not an error but will surprise
+ * Add one line to the list route->warnings: what is not an error but will surprise
  * (an expired pinned certificate, a key the [gateway] user cannot read),
  * logged when the route starts serving and printed by `dbgbridge -n`
  * (dbgbridge.8 "-n").  text: "route NAME.KEY: ..." by convention; copied.

@@ -31,11 +31,9 @@
 #include <strings.h>
 
 #include "transports/spec.h"
+#include "transports/text.h"
 
 #define SPEC_PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
-
-/* Longest word compared for a "did you mean" suggestion. */
-#define SPEC_DIST_MAX	32
 
 /* Key tables and type tables are indexed by bits of a uint32_t mask. */
 #define SPEC_MAX_NAMES	32
@@ -276,12 +274,6 @@ spec_alnum(int c)
 	    (c >= 'A' && c <= 'Z'));
 }
 
-static int
-spec_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-}
-
 /* Trim spaces and tabs in place; returns the new start. */
 static char *
 spec_trim(char *s)
@@ -297,84 +289,7 @@ spec_trim(char *s)
 	return (s);
 }
 
-/* Decimal digits only, no sign, at most max. */
-static int
-spec_number(const char *s, unsigned long max, unsigned long *v)
-{
-	unsigned long	 n = 0, d;
-
-	if (*s == '\0')
-		return (-1);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		d = (unsigned long)(*s - '0');
-		if (n > (max - d) / 10)
-			return (-1);
-		n = n * 10 + d;
-	}
-	*v = n;
-	return (0);
-}
-
-/* Optimal string alignment distance, case-insensitive; SIZE_MAX if long. */
-static size_t
-spec_distance(const char *a, const char *b)
-{
-	size_t	 d[SPEC_DIST_MAX + 1][SPEC_DIST_MAX + 1];
-	size_t	 la = strlen(a), lb = strlen(b), i, j, v;
-	int	 ca, cb;
-
-	if (la > SPEC_DIST_MAX || lb > SPEC_DIST_MAX)
-		return (SIZE_MAX);
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			ca = spec_lower((unsigned char)a[i - 1]);
-			cb = spec_lower((unsigned char)b[j - 1]);
-			v = d[i - 1][j - 1] + (ca != cb);
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 &&
-			    ca == spec_lower((unsigned char)b[j - 2]) &&
-			    cb == spec_lower((unsigned char)a[i - 2]) &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return (d[la][lb]);
-}
-
-/*
- * The name closest to word, or NULL when none is close: one edit for names of
- * up to four letters, two for longer ones (a swap of two letters is one).
- */
-static const char *
-spec_nearest(const char *word, const char *const *names, size_t n)
-{
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX, limit;
-
-	for (i = 0; i < n; i++) {
-		if (names[i] == NULL)
-			continue;
-		d = spec_distance(word, names[i]);
-		limit = strlen(names[i]) <= 4 ? 1 : 2;
-		if (d <= limit && d < bestd) {
-			best = names[i];
-			bestd = d;
-		}
-	}
-	return (best);
-}
-
-/* The key names of a table allowed by mask, for spec_nearest. */
+/* The key names of a table allowed by mask, for gw_text_nearest. */
 static void
 spec_key_names(const struct spec_key *keys, size_t nkeys, uint32_t mask,
     const char **names)
@@ -418,7 +333,7 @@ spec_item(const struct spec_ctx *ctx, char *item, const struct spec_key *keys,
 	}
 	if (i == nkeys) {
 		spec_key_names(keys, nkeys, mask, names);
-		near = spec_nearest(key, names, nkeys);
+		near = gw_text_nearest(key, names, nkeys);
 		if (near != NULL) {
 			return (spec_fail(ctx,
 			    "unknown key '%s'; did you mean '%s'?", key, near));
@@ -536,7 +451,7 @@ spec_head(const struct spec_ctx *ctx, char *text, const struct spec_type *types,
 			return (spec_fail(ctx, "no %s: expected %s", kind, list));
 		for (i = 0; i < ntypes; i++)
 			names[i] = types[i].name;
-		near = spec_nearest(name, names, ntypes);
+		near = gw_text_nearest(name, names, ntypes);
 		if (near != NULL) {
 			return (spec_fail(ctx,
 			    "unknown %s '%s'; did you mean '%s'?", kind, name,
@@ -565,7 +480,7 @@ spec_port(const struct spec_ctx *ctx, const char *value, uint16_t *lo,
 	size_t		 len;
 
 	if ((colon = strchr(value, ':')) == NULL) {
-		if (spec_number(value, 65535, &a) != 0 || a == 0)
+		if (gw_text_number(value, 65535, &a) != 0 || a == 0)
 			goto bad;
 		*lo = *hi = (uint16_t)a;
 		return (0);
@@ -575,9 +490,9 @@ spec_port(const struct spec_ctx *ctx, const char *value, uint16_t *lo,
 		goto bad;
 	memcpy(first, value, len);
 	first[len] = '\0';
-	if (spec_number(first, 65535, &a) != 0 || a == 0)
+	if (gw_text_number(first, 65535, &a) != 0 || a == 0)
 		goto bad;
-	if (spec_number(colon + 1, 65535, &b) != 0 || b == 0)
+	if (gw_text_number(colon + 1, 65535, &b) != 0 || b == 0)
 		goto bad;
 	if (a > b) {
 		return (spec_fail(ctx,
@@ -593,15 +508,24 @@ bad:
 }
 
 /*
- * A host name (RFC 1123 §2.1, with the '_' that NetBIOS and some DNS names
- * carry) or an IPv4 address: len > 0 letters, digits, '-', '.' and '_'.
+ * A host name or IPv4 address by the one rule of gw_text_host_ok (text.h), or
+ * "." for this machine (doc/transports.md §2.4 "name").
  */
 static int
 spec_host_name(const char *p, size_t len)
 {
+	if (len == 1 && p[0] == '.')
+		return (1);
+	return (gw_text_host_ok(p, len));
+}
+
+/* An IPv6 zone (RFC 4007 §11): 1-64 letters, digits, '-', '.' and '_'. */
+static int
+spec_zone(const char *p, size_t len)
+{
 	size_t	i;
 
-	if (len == 0)
+	if (len == 0 || len > 64)
 		return (0);
 	for (i = 0; i < len; i++) {
 		if (!((p[i] >= 'a' && p[i] <= 'z') ||
@@ -615,7 +539,7 @@ spec_host_name(const char *p, size_t len)
 
 /*
  * An IPv6 literal (inet_pton(3), RFC 4291 §2.2), brackets already stripped,
- * with an optional "%ZONE" (RFC 4007 §11) of host-name characters.
+ * with an optional "%ZONE" (spec_zone).
  */
 static int
 spec_host_ipv6(const char *p, size_t len)
@@ -631,7 +555,7 @@ spec_host_ipv6(const char *p, size_t len)
 	buf[alen] = '\0';
 	if (inet_pton(AF_INET6, buf, &a) != 1)
 		return (0);
-	return (zone == NULL || spec_host_name(zone + 1, len - alen - 1));
+	return (zone == NULL || spec_zone(zone + 1, len - alen - 1));
 }
 
 /*
@@ -694,7 +618,7 @@ spec_com_port(const struct spec_ctx *ctx, const char *value, char **out)
 	} else {
 		if (strncasecmp(p, "com", 3) == 0)
 			p += 3;
-		if (spec_number(p, 256, &n) != 0 || n == 0)
+		if (gw_text_number(p, 256, &n) != 0 || n == 0)
 			goto bad;
 	}
 	if ((*out = spec_dup(ctx, value, strlen(value))) == NULL)
@@ -912,14 +836,14 @@ spec_values(const struct spec_ctx *ctx, struct gw_spec *s, char **vals,
 			return (-1);
 	}
 	if ((v = vals[K_BAUD]) != NULL) {
-		if (spec_number(v, UINT_MAX, &n) != 0 || n == 0) {
+		if (gw_text_number(v, UINT_MAX, &n) != 0 || n == 0) {
 			return (spec_fail(ctx,
 			    "'baud' must be a positive number, got '%s'", v));
 		}
 		s->baud = (unsigned)n;
 	}
 	if ((v = vals[K_CHANNEL]) != NULL) {
-		if (spec_number(v, 254, &n) != 0)
+		if (gw_text_number(v, 254, &n) != 0)
 			return (spec_fail(ctx,
 			    "'channel' must be 0-254, got '%s'", v));
 		s->channel = (unsigned)n;
@@ -1198,7 +1122,7 @@ spec_trans_com(const struct spec_ctx *ctx, char **vals, uint32_t present,
 		if (strncmp(p, "\\\\.\\", 4) == 0)
 			p += 4;
 		if (strncasecmp(p, "com", 3) != 0 ||
-		    spec_number(p + 3, 256, &n) != 0 || n == 0) {
+		    gw_text_number(p + 3, 256, &n) != 0 || n == 0) {
 			return (spec_fail(ctx,
 			    "'port' must be comN or \\\\.\\comN, got '%s'", v));
 		}
@@ -1270,7 +1194,7 @@ spec_parse_trans(const struct spec_ctx *outer, char *text, char **out)
 			spec_fail(&ctx, "missing required key 'channel'");
 			goto fail;
 		}
-		if (spec_number(v, 62, &n) != 0) {
+		if (gw_text_number(v, 62, &n) != 0) {
 			spec_fail(&ctx, "'channel' must be 0-62, got '%s'", v);
 			goto fail;
 		}
@@ -1283,7 +1207,7 @@ spec_parse_trans(const struct spec_ctx *outer, char *text, char **out)
 			spec_fail(&ctx, "missing required key 'port'");
 			goto fail;
 		}
-		if (spec_number(v, 65535, &n) != 0 || n == 0) {
+		if (gw_text_number(v, 65535, &n) != 0 || n == 0) {
 			spec_fail(&ctx, "'port' must be 1-65535, got '%s'", v);
 			goto fail;
 		}

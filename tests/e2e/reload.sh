@@ -147,5 +147,26 @@ _listening "$N_PORT" || fail "route n stopped serving after a failed reload"
 [[ $(listener_ino "$G_PORT") == "$INO_BEFORE" ]] || fail "a failed reload touched the listener"
 note "ok: a bad file changes nothing"
 
+# 4. Keys the key table marks needs_restart (config/keys.c): a changed value
+#    fails the reload, one line per key in table order, the old value kept.
+sed -i "s/port=70000/port=$N_PORT/" "$TMP/r.ini"
+free_port M_PORT
+sed -i "s|^log_level = debug\$|&\\
+pipe_dir = $TMP\\
+metrics = 127.0.0.1:$M_PORT|" "$TMP/r.ini"
+RC=0
+"$DBGBRIDGE" ctl -S "$SOCK" reload >"$TMP/fixed.out" 2>"$TMP/fixed.err" || RC=$?
+[[ $RC == 2 ]] || fail "reload with restart-only keys changed: exit $RC: $(<"$TMP/fixed.err")"
+# The reply has the first line (control.h "reload"), the log every line.
+[[ $(<"$TMP/fixed.err") == "dbgbridge: ctl: reload failed, the configuration is unchanged: gateway.metrics: changing it needs a restart; the running daemon keeps the old value" ]] ||
+	fail "reload with restart-only keys changed said: $(<"$TMP/fixed.err")"
+wait_log "$TMP/r.log" "error control: reload: gateway.pipe_dir: changing it needs a restart; the running daemon keeps the old value" 5
+grep -B1 'error control: reload: gateway.pipe_dir: changing' "$TMP/r.log" | head -1 |
+	grep -q 'error control: reload: gateway.metrics: changing it needs a restart; the running daemon keeps the old value$' ||
+	fail "the log does not list gateway.metrics just before gateway.pipe_dir"
+_listening "$M_PORT" && fail "a failed reload served metrics on $M_PORT"
+_listening "$N_PORT" || fail "route n stopped serving after a refused reload"
+note "ok: keys that need a restart refuse the reload and say which"
+
 stop_bridge r
 note "reload: all passed"

@@ -88,25 +88,25 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gw_config	*c = NULL;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
 	char			*cause = NULL, *text;
 	unsigned		 ms;
 
 	init();
 	write_input(data, size);
-	if (gw_config_load(fuzz_path, &c, &cause) == 0) {
+	if (gw_config_load(fuzz_path, &c, &errors) == 0) {
 		use_config(c);
 		gw_config_free(c);
 	} else
-		free(cause);
+		gw_errors_free(&errors);
 	/* The one-pass check's partial config, errors or not. */
 	c = NULL;
-	cause = NULL;
-	(void)gw_config_load_all(fuzz_path, &c, &cause);
+	(void)gw_config_load_all(fuzz_path, &c, &errors);
 	if (c != NULL) {
 		use_config(c);
 		gw_config_free(c);
 	}
-	free(cause);
+	gw_errors_free(&errors);
 
 	if ((text = malloc(size + 1)) == NULL)
 		return (0);

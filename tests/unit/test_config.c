@@ -50,6 +50,56 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+/*
+ * The lines of an error list as main.c prints them, joined with newlines so
+ * the expectations below read as the output does; NULL when there are none.
+ * Frees the list.
+ */
+static char *
+errors_text(struct gw_errors *e)
+{
+	char		*out = NULL, *n, buf[PATH_MAX + 32];
+	const char	*where, *text;
+	size_t		 i;
+
+	for (i = 0; i < gw_errors_count(e); i++) {
+		text = gw_errors_line(e, i, &where, buf, sizeof buf);
+		if (asprintf(&n, "%s%s%s%s", out != NULL ? out : "",
+		    out != NULL ? "\n" : "", where, text) == -1)
+			fail();
+		free(out);
+		out = n;
+	}
+	gw_errors_free(e);
+	return (out);
+}
+
+/* gw_config_load or gw_config_load_all, the errors as errors_text. */
+static int
+load_cause(int (*load)(const char *, struct gw_config **, struct gw_errors *),
+    const char *path, struct gw_config **c, char **cause)
+{
+	struct gw_errors	e = GW_ERRORS_INIT;
+	int			rc;
+
+	rc = load(path, c, &e);
+	*cause = errors_text(&e);
+	return (rc);
+}
+
+/* gw_config_from_args, the errors as errors_text. */
+static int
+args_cause(const char *serve, const char *connect, bool persist,
+    struct gw_config **c, char **cause)
+{
+	struct gw_errors	e = GW_ERRORS_INIT;
+	int			rc;
+
+	rc = gw_config_from_args(serve, connect, persist, c, &e);
+	*cause = errors_text(&e);
+	return (rc);
+}
+
 static struct gw_config *
 load_ok(const char *name)
 {
@@ -57,7 +107,7 @@ load_ok(const char *name)
 	char			*cause = NULL, path[PATH_MAX];
 
 	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
-	if (gw_config_load(path, &c, &cause) != 0) {
+	if (load_cause(gw_config_load, path, &c, &cause) != 0) {
 		print_error("%s: %s\n", path, cause);
 		free(cause);
 		fail();
@@ -111,7 +161,7 @@ load_err(const char *name, const char *expect)
 	char			*cause = NULL, path[PATH_MAX], *want;
 
 	snprintf(path, sizeof path, "%s/%s", TEST_DATA, name);
-	assert_int_equal(gw_config_load(path, &c, &cause), -1);
+	assert_int_equal(load_cause(gw_config_load, path, &c, &cause), -1);
 	assert_null(c);
 	assert_non_null(cause);
 	want = expand_where(path, expect);
@@ -162,7 +212,7 @@ load_text(const char *text, char **cause)
 
 	*cause = NULL;
 	write_ini(text, path, sizeof path);
-	rc = gw_config_load(path, &c, cause);
+	rc = load_cause(gw_config_load, path, &c, cause);
 	unlink(path);
 	if (rc != 0) {
 		assert_null(c);
@@ -406,6 +456,172 @@ test_keys_table(void **state)
 		assert_true(strlen(k[i].help) > 10);
 		assert_null(strchr(k[i].help, '\n'));
 	}
+}
+
+/*
+ * The table's fields (config.h "gw_config_key"): words for the enumerated
+ * types only, an aux field for specs and lists only, every offset inside its
+ * struct, and needs_restart on exactly the [gateway] keys a running daemon
+ * cannot change (dbgbridge(8) "SIGHUP").
+ */
+static void
+test_keys_fields(void **state)
+{
+	static const char *restart[] = {
+		"control", "metrics", "metrics_allow", "pipe_dir", "user",
+	};
+	const struct gw_config_key	*k;
+	size_t				 n, i, j, size, nrestart = 0;
+	bool				 words, aux;
+
+	(void)state;
+	k = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		words = k[i].type == GW_CONFIG_BOOL ||
+		    k[i].type == GW_CONFIG_LEVEL || k[i].type == GW_CONFIG_LOG ||
+		    k[i].type == GW_CONFIG_LOG_FORMAT ||
+		    k[i].type == GW_CONFIG_FACILITY;
+		aux = k[i].type == GW_CONFIG_SERVER_SPEC ||
+		    k[i].type == GW_CONFIG_CLIENT_SPEC ||
+		    k[i].type == GW_CONFIG_CIDR_LIST;
+		if (words != (k[i].words != NULL && k[i].nwords > 0))
+			fail_msg("%s.%s: words", k[i].section, k[i].name);
+		if (aux != (k[i].aux != GW_CONFIG_NO_FIELD))
+			fail_msg("%s.%s: aux", k[i].section, k[i].name);
+		size = strcmp(k[i].section, "route") == 0 ?
+		    sizeof (struct gw_config_route) : sizeof (struct gw_config);
+		assert_true(k[i].field < size);
+		assert_true(!aux || k[i].aux < size);
+		assert_true(k[i].line_at == GW_CONFIG_NO_FIELD ||
+		    k[i].line_at < size);
+		for (j = 0; j < k[i].nwords; j++)
+			assert_non_null(k[i].words[j].word);
+		if (!k[i].needs_restart)
+			continue;
+		assert_string_equal(k[i].section, "gateway");
+		for (j = 0; j < sizeof restart / sizeof restart[0]; j++)
+			if (strcmp(restart[j], k[i].name) == 0)
+				break;
+		if (j == sizeof restart / sizeof restart[0])
+			fail_msg("gateway.%s marked needs_restart", k[i].name);
+		nrestart++;
+	}
+	assert_int_equal(nrestart, sizeof restart / sizeof restart[0]);
+}
+
+/*
+ * gw_config_same, as reload's restart check uses it: each [gateway] and
+ * [tls] key changed alone differs in that key and no other.
+ */
+static void
+test_config_same(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*text;
+	} change[] = {
+		{ "control", "control = /run/b.sock\n" },
+		{ "log_level", "log_level = debug\n" },
+		{ "log", "log = syslog\n" },
+		{ "log_format", "log_format = json\n" },
+		{ "metrics", "metrics = 127.0.0.1:9101\n"
+		  "metrics_allow = 127.0.0.0/8\n" },
+		{ "metrics_allow", "metrics = 127.0.0.1:9100\n"
+		  "metrics_allow = 10.0.0.0/8\n" },
+		{ "metrics_allow", "metrics = 127.0.0.1:9100\n"
+		  "metrics_allow = 127.0.0.0/8, ::1\n" },
+		{ "metrics_max_connections", "metrics_max_connections = 3\n" },
+		{ "metrics_timeout", "metrics_timeout = 2s\n" },
+		{ "pipe_dir", "pipe_dir = /run/other\n" },
+		{ "user", "user = daemon\n" },
+		{ "max_sessions", "max_sessions = 7\n" },
+		{ "stop_timeout", "stop_timeout = 1s\n" },
+		{ "ca", "[tls]\nca = /etc/ssl/ca.pem\n" },
+	};
+	const char			*base_gw = "[gateway]\n"
+	    "metrics = 127.0.0.1:9100\nmetrics_allow = 127.0.0.0/8\n";
+	const struct gw_config_key	*k;
+	struct gw_config		*a, *a2, *b;
+	char				 text[1024];
+	size_t				 n, i, j;
+	bool				 same;
+
+	(void)state;
+	k = gw_config_keys(&n);
+	snprintf(text, sizeof text, ROUTE "%s", base_gw);
+	a = text_ok(text);
+	a2 = text_ok(text);
+	for (j = 0; j < n; j++) {
+		same = gw_config_same(&k[j], a, a2);
+		if (strcmp(k[j].section, "route") == 0)
+			assert_false(same);
+		else if (!same)
+			fail_msg("%s.%s differs between two loads of one file",
+			    k[j].section, k[j].name);
+	}
+	for (i = 0; i < sizeof change / sizeof change[0]; i++) {
+		/* A text that sets metrics replaces the base's two lines. */
+		snprintf(text, sizeof text, ROUTE "[gateway]\n%s%s",
+		    strncmp(change[i].text, "metrics = ", 10) == 0 ? "" :
+		    base_gw + strlen("[gateway]\n"), change[i].text);
+		b = text_ok(text);
+		for (j = 0; j < n; j++) {
+			if (strcmp(k[j].section, "route") == 0)
+				continue;
+			same = gw_config_same(&k[j], a, b);
+			if (same == (strcmp(k[j].name, change[i].name) == 0))
+				fail_msg("'%s': %s.%s %s", change[i].text,
+				    k[j].section, k[j].name, same ? "same" :
+				    "differs");
+		}
+		gw_config_free(b);
+	}
+	gw_config_free(a);
+	gw_config_free(a2);
+}
+
+/*
+ * The error list (config/errors.h): each entry's place reads "FILE:LINE: ",
+ * "FILE: " or "", in the order added; move keeps order and the
+ * out-of-memory mark, which reads as a last "out of memory" line.
+ */
+static void
+test_errors_list(void **state)
+{
+	struct gw_errors	 a = GW_ERRORS_INIT, b = GW_ERRORS_INIT;
+	const char		*text, *where;
+	char			 buf[64], small[8];
+
+	(void)state;
+	assert_true(gw_errors_empty(&a));
+	assert_int_equal(gw_errors_count(&a), 0);
+	assert_int_equal(gw_errors_add(&a, "/etc/d.ini", 3, "gateway.%s: bad",
+	    "log"), 0);
+	assert_int_equal(gw_errors_add(&a, "/etc/d.ini", 0, "no route"), 0);
+	assert_int_equal(gw_errors_add(&b, NULL, 7, "cannot open %s", "x"), 0);
+	b.oom = true;
+	assert_false(gw_errors_empty(&a));
+	assert_int_equal(gw_errors_move(&a, &b), 0);
+	assert_true(gw_errors_empty(&b));
+	assert_int_equal(gw_errors_count(&a), 4);
+	text = gw_errors_line(&a, 0, &where, buf, sizeof buf);
+	assert_string_equal(where, "/etc/d.ini:3: ");
+	assert_string_equal(text, "gateway.log: bad");
+	text = gw_errors_line(&a, 1, &where, buf, sizeof buf);
+	assert_string_equal(where, "/etc/d.ini: ");
+	assert_string_equal(text, "no route");
+	text = gw_errors_line(&a, 2, &where, buf, sizeof buf);
+	assert_string_equal(where, "");
+	assert_string_equal(text, "cannot open x");
+	text = gw_errors_line(&a, 3, &where, buf, sizeof buf);
+	assert_string_equal(where, "");
+	assert_string_equal(text, "out of memory");
+	/* A place longer than buf is cut, never overrun. */
+	text = gw_errors_line(&a, 0, &where, small, sizeof small);
+	assert_int_equal(strlen(where), sizeof small - 1);
+	gw_errors_free(&a);
+	assert_true(gw_errors_empty(&a));
+	gw_errors_free(NULL);
 }
 
 /* ---------------------------------------------------------------- whole files */
@@ -699,7 +915,7 @@ test_load_all(void **state)
 
 	(void)state;
 	write_ini(text, path, sizeof path);
-	assert_int_equal(gw_config_load_all(path, &c, &cause), -1);
+	assert_int_equal(load_cause(gw_config_load_all, path, &c, &cause), -1);
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, ":2: gateway.log_level:"));
 	assert_non_null(strstr(cause, ":8: route bad.serve: tcp: 'port'"));
@@ -721,8 +937,8 @@ test_load_all(void **state)
 	unlink(path);
 	/* Nothing to read: no config either. */
 	c = NULL;
-	assert_int_equal(gw_config_load_all("/nonexistent/d.ini", &c, &cause),
-	    -1);
+	assert_int_equal(load_cause(gw_config_load_all, "/nonexistent/d.ini",
+	    &c, &cause), -1);
 	assert_null(c);
 	free(cause);
 }
@@ -812,7 +1028,7 @@ test_password(void **state)
 
 	/* The password itself never appears. */
 	snprintf(path, sizeof path, "%s/config-password.ini", TEST_DATA);
-	assert_int_equal(gw_config_load(path, &c, &cause), -1);
+	assert_int_equal(load_cause(gw_config_load, path, &c, &cause), -1);
 	assert_null(strstr(cause, "Secret"));
 	free(cause);
 }
@@ -960,9 +1176,16 @@ test_bad_values(void **state)
 		{ ROUTE "[gateway]\nmetrics = [10.0.0.1]:9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
 		  "'[10.0.0.1]:9100'" },
-		{ ROUTE "[gateway]\nmetrics = bad_host:9100\n",
+		{ ROUTE "[gateway]\nmetrics = bad$host:9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
-		  "'bad_host:9100'" },
+		  "'bad$host:9100'" },
+		/* One host-name rule with spec.c's (transports/text.h). */
+		{ ROUTE "[gateway]\nmetrics = a..b:9100\n",
+		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
+		  "'a..b:9100'" },
+		{ ROUTE "bind = a..b\n",
+		  "route t.bind: must be an IPv4 or IPv6 address (without "
+		  "brackets) or a host name, got 'a..b'" },
 		{ ROUTE "[gateway]\nmetrics = :9100\n",
 		  "gateway.metrics: must be HOST:PORT or [IPV6]:PORT, got "
 		  "':9100'" },
@@ -1094,11 +1317,13 @@ test_good_values(void **state)
 	};
 	static const char *metrics[] = {
 		"127.0.0.1:9190", "[::1]:9190", "[::]:1", "localhost:65535",
-		"metrics.example.com.:9190", "gw-1:80",
+		"metrics.example.com.:9190", "gw-1:80", "lab_7:9190",
 	};
 	static const char *binds[] = {
 		"127.0.0.1", "0.0.0.0", "::1", "fe80::1", "localhost",
 		"gw-1.example.com",
+		/* '_' as in server= (transports/text.h) */
+		"lab_7.example-1.net",
 	};
 	static const struct {
 		const char	*text;
@@ -1377,7 +1602,7 @@ test_from_args(void **state)
 
 	(void)state;
 	setenv("XDG_CONFIG_HOME", "/xdg", 1);
-	assert_int_equal(gw_config_from_args("tcp:port=5005",
+	assert_int_equal(args_cause("tcp:port=5005",
 	    "tcp:server=lab7,port=5006", false, &c, &cause), 0);
 	assert_null(cause);
 	assert_null(c->path);
@@ -1397,7 +1622,7 @@ test_from_args(void **state)
 	gw_config_free(c);
 
 	c = NULL;
-	assert_int_equal(gw_config_from_args("tcp:port=5005",
+	assert_int_equal(args_cause("tcp:port=5005",
 	    "tcp:server=lab7,port=5006", true, &c, &cause), 0);
 	assert_true(c->routes[0].persist);
 	gw_config_free(c);
@@ -1441,7 +1666,7 @@ test_from_args_errors(void **state)
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		c = NULL;
 		cause = NULL;
-		assert_int_equal(gw_config_from_args(t[i].serve, t[i].connect,
+		assert_int_equal(args_cause(t[i].serve, t[i].connect,
 		    true, &c, &cause), -1);
 		assert_null(c);
 		assert_non_null(cause);
@@ -1462,6 +1687,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_table),
+		cmocka_unit_test(test_keys_fields),
+		cmocka_unit_test(test_config_same),
+		cmocka_unit_test(test_errors_list),
 		cmocka_unit_test_setup_teardown(test_bundled, env_save,
 		    env_restore),
 		cmocka_unit_test_setup_teardown(test_defaults, env_save,

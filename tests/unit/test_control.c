@@ -97,14 +97,15 @@ load(const char *text)
 {
 	char			 path[] = "/tmp/test_control.XXXXXX";
 	struct gw_config	*c = NULL;
-	char			*cause = NULL;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
 	int			 fd;
 
 	assert_true((fd = mkstemp(path)) != -1);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	if (gw_config_load(path, &c, &cause) != 0)
-		fail_msg("%s", cause);
+	if (gw_config_load(path, &c, &errors) != 0)
+		fail_msg("%s", errors.n > 0 ? errors.v[0].text :
+		    "out of memory");
 	unlink(path);
 	return (c);
 }

@@ -432,11 +432,26 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Write text as the configuration file, load it; returns the config. */
+/* The first error of a list, as a reader sees it (for fail_msg). */
+static const char *
+first_error(const struct gw_errors *e)
+{
+	static char	 line[1024];
+	char		 buf[512];
+	const char	*where, *text;
+
+	if (gw_errors_count(e) == 0)
+		return ("(no error)");
+	text = gw_errors_line(e, 0, &where, buf, sizeof buf);
+	snprintf(line, sizeof line, "%s%s", where, text);
+	return (line);
+}
+
 static struct gw_config *
 harness_load(struct harness *h, const char *text)
 {
 	struct gw_config	*c = NULL;
-	char			*cause = NULL;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
 	int			 fd;
 
 	if (h->path[0] == '\0') {
@@ -446,8 +461,8 @@ harness_load(struct harness *h, const char *text)
 		assert_true((fd = open(h->path, O_WRONLY | O_TRUNC)) != -1);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	if (gw_config_load(h->path, &c, &cause) != 0)
-		fail_msg("%s", cause);
+	if (gw_config_load(h->path, &c, &errors) != 0)
+		fail_msg("%s", first_error(&errors));
 	return (c);
 }
 
@@ -475,6 +490,7 @@ harness_new(void **state, const char *route_keys, enum pair_kind kind)
 	struct harness		*h;
 	struct gw_route		*r;
 	struct timeval		 tv = { 0, TICK_MS * 1000 };
+	struct gw_errors	 errors = GW_ERRORS_INIT;
 	char			 text[1024], *cause = NULL;
 
 	memset(&fake, 0, sizeof fake);
@@ -493,9 +509,9 @@ harness_new(void **state, const char *route_keys, enum pair_kind kind)
 	snprintf(text, sizeof text, "[gateway]\npipe_dir = /tmp\n"
 	    "[route r]\nserve = tcp:port=5005\nbind = 127.0.0.1\n"
 	    "connect = tcp:server=127.0.0.1,port=5006\n%s", route_keys);
-	h->gw = gw_gateway_new(harness_load(h, text), &cause);
+	h->gw = gw_gateway_new(harness_load(h, text), &errors);
 	if (h->gw == NULL)
-		fail_msg("%s", cause);
+		fail_msg("%s", first_error(&errors));
 	gw_log_configure(h->gw->config);
 	harness_fake_routes(h->gw);
 	TAILQ_FOREACH(r, &h->gw->routes, entry) {
@@ -1133,13 +1149,14 @@ struct reload_wait {
 };
 
 static void
-reload_cb(int rc, const char *cause, void *arg)
+reload_cb(int rc, const struct gw_errors *outcome, void *arg)
 {
 	struct reload_wait	*w = arg;
 
 	w->done = true;
 	w->rc = rc;
-	snprintf(w->cause, sizeof w->cause, "%s", cause != NULL ? cause : "");
+	snprintf(w->cause, sizeof w->cause, "%s", outcome != NULL ?
+	    first_error(outcome) : "");
 	/*
 	 * The reload built its routes with the transports of their specs;
 	 * before the loop turns again they get the fake ops, as harness_new
@@ -1163,7 +1180,7 @@ test_reload_handover(void **state)
 	struct fake_listener	*listener;
 	struct peer		 c1, s1;
 	struct logline		 ll;
-	char			*cause = NULL;
+	struct gw_errors	 errors = GW_ERRORS_INIT;
 	uint64_t		 id1, id2;
 
 	old = TAILQ_FIRST(&h->gw->routes);
@@ -1176,8 +1193,8 @@ test_reload_handover(void **state)
 
 	memset(&w, 0, sizeof w);
 	w.h = h;
-	if (gw_gateway_reload(h->gw, reload_cb, &w, &cause) != 0)
-		fail_msg("%s", cause);
+	if (gw_gateway_reload(h->gw, reload_cb, &w, &errors) != 0)
+		fail_msg("%s", first_error(&errors));
 	RUN_UNTIL(h, w.done, BOUND_MS);
 	if (w.rc != 0)
 		fail_msg("reload: %s", w.cause);

@@ -19,6 +19,14 @@
  * TYPE is one word, itself described in the "Value types" list
  * (".It Ar WORD").
  *
+ * A key the table marks needs_restart says so in its description, on a line
+ * of its own: "Changing it needs a restart."; no other key has that line.
+ * dbgbridge.8's SIGHUP item lists the same keys (".Cm [gateway]", "keys",
+ * one ".Cm KEY" line each, "need a restart: ...").  The "Value types" entry
+ * of an enumerated type (bool, level, destination, format, facility) names
+ * its words in the table's order, one or more per ".Cm" line; a line "to"
+ * between two words stands for the table's words from one to the other.
+ *
  * And the systemd unit (contrib/dbgbridge.service.in) gives the daemon more
  * time to stop (TimeoutStopSec=) than [gateway] stop_timeout's default, so
  * the daemon resets what is left at its deadline before systemd kills it
@@ -53,8 +61,11 @@
 #endif
 
 #define PAGE		DOC_DIR "/dbgbridge.ini.5"
+#define PAGE8		DOC_DIR "/dbgbridge.8"
 #define MAX_DOC_KEYS	256
 #define MAX_TYPES	64
+#define MAX_WORDS	32
+#define RESTART_LINE	"Changing it needs a restart."
 
 enum doc_default {
 	DOC_DEF_MISSING,	/* no default line */
@@ -72,12 +83,21 @@ struct doc_key {
 	char			 value[256];
 	int			 ndefaults;	/* default lines seen */
 	bool			 matched;	/* found in the table */
+	bool			 restart;	/* has RESTART_LINE */
+};
+
+/* The words a "Value types" entry names. */
+struct doc_words {
+	char			 word[MAX_WORDS][32];
+	bool			 range[MAX_WORDS];	/* "to" before it */
+	size_t			 n;
 };
 
 struct doc {
 	struct doc_key		 keys[MAX_DOC_KEYS];
 	size_t			 nkeys;
 	char			 types[MAX_TYPES][32];	/* "Value types" words */
+	struct doc_words	 type_words[MAX_TYPES];	/* their .Cm words */
 	size_t			 ntypes;
 	char			 errors[8192];		/* form errors */
 };
@@ -159,6 +179,42 @@ doc_default_line(struct doc_key *k, const char *rest, int line)
 	}
 }
 
+/*
+ * One line of a "Value types" entry: the words of a ".Cm" line (mdoc
+ * punctuation dropped) go to w; a line "to" makes the next word the end of a
+ * range (*range carries it to that word).
+ */
+static void
+doc_type_line(struct doc_words *w, const char *buf, bool *range)
+{
+	char	 copy[512], *tok, *save;
+
+	if (strcmp(buf, "to") == 0) {
+		*range = true;
+		return;
+	}
+	if (!starts(buf, ".Cm "))
+		return;
+	if (strlen(buf + 4) >= sizeof copy) {
+		doc_error("a .Cm line longer than %zu bytes", sizeof copy);
+		return;
+	}
+	memcpy(copy, buf + 4, strlen(buf + 4) + 1);
+	for (tok = strtok_r(copy, " \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t", &save)) {
+		if (strchr(".,;:()", tok[0]) != NULL && tok[1] == '\0')
+			continue;
+		if (w->n == MAX_WORDS) {
+			doc_error("more than %d words in a value type",
+			    MAX_WORDS);
+			return;
+		}
+		snprintf(w->word[w->n], sizeof w->word[0], "%s", tok);
+		w->range[w->n++] = *range;
+		*range = false;
+	}
+}
+
 /* Read and parse the page into doc. */
 static int
 doc_load(void **state)
@@ -166,7 +222,7 @@ doc_load(void **state)
 	FILE		*f;
 	char		 buf[4096], *p, *nl;
 	char		 section[32] = "";
-	bool		 value_types = false;
+	bool		 value_types = false, range = false;
 	struct doc_key	*cur = NULL;
 	int		 line = 0, depth = 0;
 	const char	*rest;
@@ -207,6 +263,11 @@ doc_load(void **state)
 				    sizeof doc.types[0]);
 			continue;
 		}
+		if (value_types && depth == 1 && doc.ntypes > 0) {
+			doc_type_line(&doc.type_words[doc.ntypes - 1], buf,
+			    &range);
+			continue;
+		}
 		if (section[0] == '\0')
 			continue;
 		if (starts(buf, ".It Ic ") && (p = strstr(buf,
@@ -230,6 +291,14 @@ doc_load(void **state)
 			    "form '.It Ic KEY Ns = Ns Ar TYPE': %s", line,
 			    section, buf);
 			cur = NULL;
+			continue;
+		}
+		if (strcmp(buf, RESTART_LINE) == 0) {
+			if (cur == NULL)
+				doc_error("line %d: '%s' outside a key", line,
+				    RESTART_LINE);
+			else
+				cur->restart = true;
 			continue;
 		}
 		rest = NULL;
@@ -504,6 +573,174 @@ test_types_match_table(void **state)
 		    PAGE);
 }
 
+/* The keys that say "Changing it needs a restart." are the table's. */
+static void
+test_restart_match_table(void **state)
+{
+	const struct gw_config_key	*keys, *k;
+	struct doc_key			*d;
+	size_t				 n, i;
+	int				 bad = 0;
+
+	(void)state;
+	keys = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		k = &keys[i];
+		if ((d = doc_find(k->section, k->name)) == NULL)
+			continue;
+		if (k->needs_restart && !d->restart) {
+			print_error("%s:%d: [%s] %s needs a restart in the key "
+			    "table; its description must say '%s'\n", PAGE,
+			    d->line, d->section, d->name, RESTART_LINE);
+			bad++;
+		} else if (!k->needs_restart && d->restart) {
+			print_error("%s:%d: [%s] %s says '%s'; the key table "
+			    "lets a reload change it\n", PAGE, d->line,
+			    d->section, d->name, RESTART_LINE);
+			bad++;
+		}
+	}
+	if (bad != 0)
+		fail_msg("%d restart mark(s) differ between %s and the key "
+		    "table", bad, PAGE);
+}
+
+/* dbgbridge.8's SIGHUP list of keys that need a restart is the table's. */
+static void
+test_restart_list_8(void **state)
+{
+	const struct gw_config_key	*keys;
+	FILE				*f;
+	char				 lines[2048][128], *nl;
+	char				 page[32][64];
+	size_t				 nlines = 0, npage = 0, n, i, j, at;
+	int				 bad = 0;
+
+	(void)state;
+	if ((f = fopen(PAGE8, "r")) == NULL)
+		fail_msg("cannot open %s", PAGE8);
+	while (nlines < 2048 && fgets(lines[nlines], sizeof lines[0], f) !=
+	    NULL) {
+		if ((nl = strchr(lines[nlines], '\n')) != NULL)
+			*nl = '\0';
+		nlines++;
+	}
+	fclose(f);
+	for (at = 0; at < nlines; at++)
+		if (starts(lines[at], "need a restart"))
+			break;
+	if (at == nlines)
+		fail_msg("%s: no line starting 'need a restart'", PAGE8);
+	for (i = at; i-- > 0 && strcmp(lines[i], "keys") != 0; ) {
+		if (!starts(lines[i], ".Cm ") || npage == 32)
+			continue;
+		doc_word(lines[i] + 4, page[npage++], sizeof page[0]);
+	}
+	if (i == (size_t)-1 || i == 0 ||
+	    strcmp(lines[i - 1], ".Cm [gateway]") != 0)
+		fail_msg("%s:%zu: the list of keys that need a restart does "
+		    "not start '.Cm [gateway]', 'keys'", PAGE8, at + 1);
+	keys = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		if (!keys[i].needs_restart)
+			continue;
+		if (strcmp(keys[i].section, "gateway") != 0) {
+			print_error("[%s] %s needs a restart; the list in %s "
+			    "only names [gateway] keys\n", keys[i].section,
+			    keys[i].name, PAGE8);
+			bad++;
+			continue;
+		}
+		for (j = 0; j < npage; j++)
+			if (strcmp(page[j], keys[i].name) == 0)
+				break;
+		if (j == npage) {
+			print_error("%s:%zu: [gateway] %s needs a restart but "
+			    "is not listed\n", PAGE8, at + 1, keys[i].name);
+			bad++;
+		} else
+			page[j][0] = '\0';
+	}
+	for (j = 0; j < npage; j++) {
+		if (page[j][0] != '\0') {
+			print_error("%s:%zu: '%s' is listed as needing a restart "
+			    "but the key table does not mark it\n", PAGE8,
+			    at + 1, page[j]);
+			bad++;
+		}
+	}
+	if (bad != 0)
+		fail_msg("%d difference(s) between %s's restart list and the "
+		    "key table", bad, PAGE8);
+}
+
+/* Each enumerated type's words on the page are the table's, in order. */
+static void
+test_words_match_table(void **state)
+{
+	const struct gw_config_key	*keys, *k;
+	const struct doc_words		*w;
+	const char			*type, *want[MAX_WORDS];
+	size_t				 n, i, t, j, from, to, x, nwant;
+	int				 bad = 0, checked = 0;
+
+	(void)state;
+	keys = gw_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		k = &keys[i];
+		if (k->nwords == 0)
+			continue;
+		type = doc_type_word(k->type);
+		for (t = 0; t < doc.ntypes; t++)
+			if (type != NULL && strcmp(doc.types[t], type) == 0)
+				break;
+		if (t == doc.ntypes) {
+			print_error("[%s] %s: no Value types entry for its "
+			    "words\n", k->section, k->name);
+			bad++;
+			continue;
+		}
+		w = &doc.type_words[t];
+		nwant = 0;
+		for (j = 0; j < w->n && nwant < MAX_WORDS; j++) {
+			if (!w->range[j] || j == 0) {
+				want[nwant++] = w->word[j];
+				continue;
+			}
+			/* "A to B": the table's words after A up to B. */
+			for (from = 0; from < k->nwords; from++)
+				if (strcmp(k->words[from].word,
+				    w->word[j - 1]) == 0)
+					break;
+			for (to = 0; to < k->nwords; to++)
+				if (strcmp(k->words[to].word, w->word[j]) == 0)
+					break;
+			if (from == k->nwords || to == k->nwords || to <= from) {
+				want[nwant++] = w->word[j];
+				continue;
+			}
+			for (x = from + 1; x <= to && nwant < MAX_WORDS; x++)
+				want[nwant++] = k->words[x].word;
+		}
+		checked++;
+		for (j = 0; j < nwant && j < k->nwords; j++)
+			if (strcmp(want[j], k->words[j].word) != 0)
+				break;
+		if (j != nwant || j != k->nwords) {
+			print_error("%s: Value types '%s': word %zu is '%s', "
+			    "the key table's ([%s] %s) '%s'\n", PAGE, type,
+			    j + 1, j < nwant ? want[j] : "(none)", k->section,
+			    k->name, j < k->nwords ? k->words[j].word :
+			    "(none)");
+			bad++;
+		}
+	}
+	assert_true(checked > 0);
+	if (bad != 0)
+		fail_msg("%d value type(s) name other words than the key "
+		    "table", bad);
+}
+
 int
 main(void)
 {
@@ -512,6 +749,9 @@ main(void)
 		cmocka_unit_test(test_keys_match_table),
 		cmocka_unit_test(test_defaults_match_table),
 		cmocka_unit_test(test_types_match_table),
+		cmocka_unit_test(test_restart_match_table),
+		cmocka_unit_test(test_restart_list_8),
+		cmocka_unit_test(test_words_match_table),
 		cmocka_unit_test(test_unit_stop_timeout),
 	};
 

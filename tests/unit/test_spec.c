@@ -219,6 +219,13 @@ static const struct parse_case parse_cases[] = {
 	    "'fe80::1%eth0:1'"),
 	ERR("tcp:server=lab$7,port=5005", C,
 	    "tcp: 'server' must be a host name or address, got 'lab$7'"),
+	/* One host-name rule with bind= and metrics= (transports/text.h). */
+	ERR("tcp:server=a..b,port=5005", C,
+	    "tcp: 'server' must be a host name or address, got 'a..b'"),
+	ERR("tcp:server=-lab7,port=5005", C,
+	    "tcp: 'server' must be a host name or address, got '-lab7'"),
+	ERR("tcp:server=10.0.0.999,port=5005", C,
+	    "tcp: 'server' must be a host name or address, got '10.0.0.999'"),
 	ERR("ssl:proto=tls1,machuser=M,clicon=a=b,port=51:60", C,
 	    "ssl: 'clicon' must be a host name or address, got 'a=b'"),
 	ERR("npipe:server=box:1,pipe=p", C,
