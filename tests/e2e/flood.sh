@@ -68,6 +68,9 @@ wait_listen "$ECHO"
 start_bridge b "$TMP/b.ini"
 wait_listen "$F"
 wait_log "$TMP/b.log" " info route f serving " 10
+# The control socket comes after the routes (and later still under
+# valgrind): count the descriptors once it is there.
+wait_log "$TMP/b.log" " info control socket $TMP/b.ctl" 10
 B_PID=${E2E_BRIDGE_PID[b]}
 fds() { local f=(/proc/"$1"/fd/*); echo "${#f[@]}"; }
 open_sessions() {
