@@ -107,7 +107,7 @@ relay_reading(struct gw_link *l, bool on)
 }
 
 size_t
-gw_relay_unsent(struct gw_link *l)
+gw_relay_unsent(const struct gw_link *l)
 {
 #ifdef SIOCOUTQNSD
 	int	n = 0;	/* valgrind does not know this ioctl writes it */
@@ -120,6 +120,15 @@ gw_relay_unsent(struct gw_link *l)
 	(void)l;
 	return (0);
 #endif
+}
+
+uint64_t
+gw_relay_delivered(const struct gw_link *l)
+{
+	size_t	unsent = l->ops != NULL && l->ops->plain ? gw_relay_unsent(l) : 0;
+
+	return (l->bytes_written - (unsent < l->bytes_written ? unsent :
+	    l->bytes_written));
 }
 
 /*

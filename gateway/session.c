@@ -511,7 +511,6 @@ gw_session_close(struct gw_session *s, const char *reason)
 	struct gw_gateway	*gw = route->gateway;
 	struct gw_link		*l[2] = { &s->client, &s->server };
 	struct linger		 rst = { 1, 0 };
-	size_t			 unsent;
 	bool			 cut;
 	int			 i;
 
@@ -558,9 +557,7 @@ gw_session_close(struct gw_session *s, const char *reason)
 			 * goes with the reset: not counted as delivered (plain
 			 * links; a TLS link's figure is what TLS was handed).
 			 */
-			unsent = l[i]->ops->plain ? gw_relay_unsent(l[i]) : 0;
-			l[i]->bytes_written -= unsent < l[i]->bytes_written ?
-			    unsent : l[i]->bytes_written;
+			l[i]->bytes_written = gw_relay_delivered(l[i]);
 			setsockopt(bufferevent_getfd(l[i]->bev), SOL_SOCKET,
 			    SO_LINGER, &rst, sizeof rst);
 		} else if (!l[i]->shut) {
