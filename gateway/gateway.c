@@ -1122,7 +1122,18 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 		return;
 	pthread_join(rl->thread, NULL);
 	rl->running = false;
-	if (rl->rc == 0)
+	if (gw->stopping) {
+		/*
+		 * A stop came while the file was read: nothing new listens,
+		 * and no further run starts; every waiter is told so.
+		 */
+		gw_config_free(rl->config);
+		free(rl->cause);
+		rc = -1;
+		cause = strdup("the daemon is stopping; nothing is reloaded");
+		TAILQ_FOREACH(w, &rl->waiters, entry)
+			w->started = true;
+	} else if (rl->rc == 0)
 		rc = gateway_reload_apply(gw, rl->config, &cause);
 	else {
 		rc = -1;
