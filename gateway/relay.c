@@ -67,6 +67,7 @@ static void	relay_move(struct gw_link *);
 static void	relay_link_failed(struct gw_link *, int, char *);
 #ifdef HAVE_SPLICE
 static void	relay_splice_flush(struct gw_link *);
+static void	relay_splice_rest(struct gw_link *);
 #endif
 
 static struct gw_link *
@@ -149,6 +150,19 @@ relay_check_cut(struct gw_session *s)
 		    l[i]->reading_rest))
 			return;
 	}
+#ifdef HAVE_SPLICE
+	/* The other link took the pipe: a failed link's rest comes next. */
+	for (i = 0; i < 2; i++) {
+		if (!s->spliced || !l[i]->dead || !l[i]->rest_more ||
+		    l[1 - i]->dead)
+			continue;
+		relay_splice_rest(l[i]);
+		if (l[i]->piped > 0) {
+			relay_splice_flush(l[1 - i]);
+			return;
+		}
+	}
+#endif
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && gw_relay_unsent(l[i]) != 0) {
 			/* A peer that reads slowly is polled less often. */
@@ -267,6 +281,35 @@ relay_is_reset(int err, const char *why)
 	    0);
 }
 
+#ifdef HAVE_SPLICE
+/*
+ * relay_read_rest in splice mode: into l's pipe, as much as it takes.  A
+ * full pipe leaves l->rest_more set: relay_check_cut reads on once the other
+ * link has taken what the pipe holds, up to RELAY_REST_MAX bytes in all.
+ */
+static void
+relay_splice_rest(struct gw_link *l)
+{
+	evutil_socket_t	fd = bufferevent_getfd(l->bev);
+	ssize_t		r;
+
+	l->rest_more = false;
+	while (l->rest_got < RELAY_REST_MAX) {
+		if (l->piped == l->pipe_size) {
+			l->rest_more = true;
+			return;
+		}
+		r = splice(fd, NULL, l->pipe[1], NULL, l->pipe_size - l->piped,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (r <= 0)
+			return;
+		l->bytes_read += (uint64_t)r;
+		l->piped += (size_t)r;
+		l->rest_got += (size_t)r;
+	}
+}
+#endif
+
 /*
  * What a failed plain link's socket still holds from its peer, sent before
  * the failure (a write that met the peer's reset leaves it unread): read it
@@ -288,15 +331,7 @@ relay_read_rest(struct gw_link *l)
 		return;
 #ifdef HAVE_SPLICE
 	if (l->session->spliced) {
-		while (l->piped < l->pipe_size && got < RELAY_REST_MAX) {
-			r = splice(fd, NULL, l->pipe[1], NULL, l->pipe_size -
-			    l->piped, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (r <= 0)
-				return;
-			l->bytes_read += (uint64_t)r;
-			l->piped += (size_t)r;
-			got += (size_t)r;
-		}
+		relay_splice_rest(l);
 		return;
 	}
 #endif
