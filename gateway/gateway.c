@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,13 +142,17 @@ gateway_append(char **list, const char *line)
 static int
 gateway_user_check(const struct gw_config *config, char **errors)
 {
-	char	line[160];
+	char	*line, where[PATH_MAX + 32];
 
 	if (config->user == NULL || getpwnam(config->user) != NULL)
 		return (0);
-	snprintf(line, sizeof line, "gateway.user: no such user '%s'",
-	    config->user);
-	gateway_append(errors, line);
+	/* FILE:LINE, as every configuration error (dbgbridge.ini(5)). */
+	gw_config_where(config, config->user_line, where, sizeof where);
+	if (asprintf(&line, "%sgateway.user: no such user '%s'", where,
+	    config->user) == -1)
+		line = NULL;
+	gateway_append(errors, line != NULL ? line : "out of memory");
+	free(line);
 	return (-1);
 }
 
