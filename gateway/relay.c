@@ -311,6 +311,51 @@ relay_splice_rest(struct gw_link *l)
 #endif
 
 /*
+ * One readv(2) of up to RELAY_READ_CHUNK bytes from l's socket into its
+ * input.  A socket bufferevent keeps its input's end frozen but while it
+ * reads itself (bufferevent_sock.c): it is thawed for this read.  Returns
+ * what readv(2) returned (errno set on -1); -1 with EAGAIN when the input
+ * has no room.
+ */
+static ssize_t
+relay_readv(struct gw_link *l)
+{
+	struct evbuffer		*in = bufferevent_get_input(l->bev);
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	size_t			 left;
+	ssize_t			 r;
+	int			 nv, i;
+
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0) {
+		evbuffer_freeze(in, 0);
+		errno = EAGAIN;
+		return (-1);
+	}
+	for (i = 0; i < nv; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	if ((r = readv(bufferevent_getfd(l->bev), iov, nv)) <= 0) {
+		i = errno;
+		evbuffer_commit_space(in, v, 0);
+		evbuffer_freeze(in, 0);
+		errno = i;
+		return (r);
+	}
+	left = (size_t)r;
+	for (i = 0; i < nv && left > 0; i++) {
+		if (v[i].iov_len > left)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, i);
+	evbuffer_freeze(in, 0);
+	return (r);
+}
+
+/*
  * What a failed plain link's socket still holds from its peer, sent before
  * the failure (a write that met the peer's reset leaves it unread): read it
  * for the other link, up to RELAY_REST_MAX bytes.  Not TLS: a TLS link reads
@@ -319,13 +364,8 @@ relay_splice_rest(struct gw_link *l)
 static void
 relay_read_rest(struct gw_link *l)
 {
-	evutil_socket_t		 fd = bufferevent_getfd(l->bev);
-	struct evbuffer		*in;
-	struct evbuffer_iovec	 v[2];
-	struct iovec		 iov[2];
-	size_t			 got = 0, left;
-	ssize_t			 r;
-	int			 nv, i;
+	size_t	got = 0;
+	ssize_t	r;
 
 	if (!l->ops->plain || l->eof)
 		return;
@@ -335,29 +375,8 @@ relay_read_rest(struct gw_link *l)
 		return;
 	}
 #endif
-	in = bufferevent_get_input(l->bev);
-	evbuffer_unfreeze(in, 0);
-	while (got < RELAY_REST_MAX) {
-		if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0)
-			break;
-		for (i = 0; i < nv; i++) {
-			iov[i].iov_base = v[i].iov_base;
-			iov[i].iov_len = v[i].iov_len;
-		}
-		if ((r = readv(fd, iov, nv)) <= 0) {
-			evbuffer_commit_space(in, v, 0);
-			break;
-		}
-		left = (size_t)r;
-		for (i = 0; i < nv && left > 0; i++) {
-			if (v[i].iov_len > left)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
+	while (got < RELAY_REST_MAX && (r = relay_readv(l)) > 0)
 		got += (size_t)r;
-	}
-	evbuffer_freeze(in, 0);
 }
 
 /* "client reset" or "client error: ..." into reason (size bytes). */
@@ -768,50 +787,21 @@ relay_move(struct gw_link *src)
 static int
 relay_read_more(struct gw_link *src)
 {
-	struct evbuffer		*in = bufferevent_get_input(src->bev);
-	evutil_socket_t		 fd = bufferevent_getfd(src->bev);
-	struct evbuffer_iovec	 v[2];
-	struct iovec		 iov[2];
-	ssize_t			 r;
-	size_t			 left;
-	int			 nv, i;
+	struct evbuffer	*in = bufferevent_get_input(src->bev);
+	ssize_t		 r;
 
 	while (evbuffer_get_length(in) < RELAY_READ_MAX) {
-		/*
-		 * A socket bufferevent keeps its input's end frozen but while
-		 * it reads itself (bufferevent_sock.c): thaw it for ours.
-		 */
-		evbuffer_unfreeze(in, 0);
-		nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2);
-		if (nv <= 0) {
-			evbuffer_freeze(in, 0);
-			return (0);
+		if ((r = relay_readv(src)) == 0) {
+			bufferevent_disable(src->bev, EV_READ);
+			relay_link_ended(src);
+			return (-1);
 		}
-		for (i = 0; i < nv; i++) {
-			iov[i].iov_base = v[i].iov_base;
-			iov[i].iov_len = v[i].iov_len;
-		}
-		if ((r = readv(fd, iov, nv)) <= 0) {
-			evbuffer_commit_space(in, v, 0);
-			evbuffer_freeze(in, 0);
-			if (r == 0) {
-				bufferevent_disable(src->bev, EV_READ);
-				relay_link_ended(src);
-				return (-1);
-			}
+		if (r == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return (0);
 			relay_link_failed(src, errno, NULL);
 			return (-1);
 		}
-		left = (size_t)r;
-		for (i = 0; i < nv && left > 0; i++) {
-			if (v[i].iov_len > left)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
-		evbuffer_freeze(in, 0);
 		if ((size_t)r < RELAY_READ_CHUNK)
 			return (0);	/* the socket is empty */
 	}
