@@ -1264,12 +1264,11 @@ gw_gateway_check_stopping(struct gw_gateway *gw)
 	gw_notify_stopping(n);
 }
 
-/* Sessions open over every route (retired ones too). */
-static unsigned
-gateway_nsessions(struct gw_gateway *gw)
+unsigned
+gw_gateway_nsessions(const struct gw_gateway *gw)
 {
-	struct gw_route	*r;
-	unsigned	 n = 0;
+	const struct gw_route	*r;
+	unsigned		 n = 0;
 
 	TAILQ_FOREACH(r, &gw->routes, entry)
 		n += r->nsessions;
@@ -1305,7 +1304,7 @@ gateway_stop_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	gw_log_info("stop: stop_timeout passed; resetting %u open session%s",
-	    gateway_nsessions(gw), gateway_nsessions(gw) == 1 ? "" : "s");
+	    gw_gateway_nsessions(gw), gw_gateway_nsessions(gw) == 1 ? "" : "s");
 	gateway_stop_reset(gw, "stopped: deadline");
 }
 
@@ -1323,15 +1322,15 @@ gateway_stop(struct gw_gateway *gw, int sig)
 
 	if (gw->stopping) {
 		gw_log_info("%s again: resetting %u open session%s now",
-		    strsignal(sig), gateway_nsessions(gw),
-		    gateway_nsessions(gw) == 1 ? "" : "s");
+		    strsignal(sig), gw_gateway_nsessions(gw),
+		    gw_gateway_nsessions(gw) == 1 ? "" : "s");
 		if (gw->stop_timer != NULL)
 			evtimer_del(gw->stop_timer);
 		gateway_stop_reset(gw, "stopped: signal");
 		return;
 	}
 	gw->stopping = true;
-	n = gateway_nsessions(gw);
+	n = gw_gateway_nsessions(gw);
 	gw_log_info("%s: stopping: no new sessions; %u open session%s may run "
 	    "to their end for up to %u ms (stop_timeout), then are reset",
 	    strsignal(sig), n, n == 1 ? "" : "s", ms);

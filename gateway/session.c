@@ -357,18 +357,6 @@ session_allowed(const struct gw_config_route *conf, const struct sockaddr *sa)
 	    addr));
 }
 
-/* Sessions open over every route (retired ones too): [gateway] max_sessions. */
-static unsigned
-session_count(struct gw_gateway *gw)
-{
-	struct gw_route	*r;
-	unsigned	 n = 0;
-
-	TAILQ_FOREACH(r, &gw->routes, entry)
-		n += r->nsessions;
-	return (n);
-}
-
 int
 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
     const char *peer, const struct sockaddr *sa)
@@ -414,7 +402,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
-	    session_count(gw) > gw->config->max_sessions)) {
+	    gw_gateway_nsessions(gw) > gw->config->max_sessions)) {
 		close(fd);
 		gw_session_close(s, "session limit");
 		return (0);
