@@ -826,6 +826,42 @@ gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
 }
 
 /*
+ * The [tls] keys that differ between a route's old and new files and that its
+ * TLS contexts read (ca: a route that connects over TLS; user_store,
+ * machine_store: either side over TLS), appended to keys (size bytes) after
+ * n keys already there.  Returns how many it appended.
+ */
+static int
+gateway_tls_diff(const struct gw_config *a, const struct gw_config *b,
+    const struct gw_config_route *conf, char *keys, size_t size, int n)
+{
+	const struct {
+		const char	*key;
+		const char	*a, *b;
+		bool		 used;
+	} k[] = {
+		{ "tls.ca", a->ca, b->ca, gw_spec_is_tls(conf->connect) },
+		{ "tls.user_store", a->user_store, b->user_store,
+		    gw_spec_is_tls(conf->serve) || gw_spec_is_tls(conf->connect) },
+		{ "tls.machine_store", a->machine_store, b->machine_store,
+		    gw_spec_is_tls(conf->serve) || gw_spec_is_tls(conf->connect) },
+	};
+	size_t	i, o = strlen(keys);
+	int	added = 0;
+
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		if (!k[i].used || (k[i].a == NULL ? k[i].b == NULL :
+		    k[i].b != NULL && strcmp(k[i].a, k[i].b) == 0))
+			continue;
+		if (size > o)
+			o += (size_t)snprintf(keys + o, size - o, "%s%s",
+			    n + added > 0 ? ", " : "", k[i].key);
+		added++;
+	}
+	return (added);
+}
+
+/*
  * What a reload changes, before it commits: a summary line, then one line
  * per route of the new file and per serving route it drops, in file order
  * (dbgbridge(8) "SIGHUP"):
@@ -845,6 +881,7 @@ gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
 	char				*lines = NULL, *out, line[512], keys[256];
 	size_t				 i, same = 0, changed = 0, added = 0;
 	size_t				 removed = 0;
+	int				 n;
 
 	for (i = 0; i < config->nroutes; i++) {
 		conf = &config->routes[i];
@@ -857,8 +894,14 @@ gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
 			snprintf(line, sizeof line, "route %s: added",
 			    conf->name);
 			added++;
-		} else if (gw_route_conf_diff(old->conf, conf, keys,
-		    sizeof keys) == 0) {
+			gateway_append(&lines, line);
+			continue;
+		}
+		n = gw_route_conf_diff(old->conf, conf, keys, sizeof keys);
+		/* The [tls] keys its contexts read count as its own. */
+		n += gateway_tls_diff(old->config, config, conf, keys,
+		    sizeof keys, n);
+		if (n == 0) {
 			snprintf(line, sizeof line, "route %s: unchanged",
 			    conf->name);
 			same++;
