@@ -320,7 +320,7 @@ npipe_live_diag(const struct stat *want)
 	struct unix_diag_vfs	 vfs;
 	struct rtattr		*rta;
 	ssize_t			 n;
-	int			 fd, len, found = 0, rounds;
+	int			 fd, len, left, found = 0, rounds;
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 	    NETLINK_SOCK_DIAG)) == -1)
@@ -343,7 +343,8 @@ npipe_live_diag(const struct stat *want)
 			continue;
 		if (n <= 0)
 			break;
-		for (h = &buf.h; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		left = (int)n;
+		for (h = &buf.h; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_type == NLMSG_DONE) {
 				close(fd);
 				return (found);
