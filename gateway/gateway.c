@@ -1264,7 +1264,12 @@ gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg)
 	}
 }
 
-/* Wait for a running thread and free everything (no callback runs). */
+/*
+ * Free everything (no callback runs).  A thread still reading is not waited
+ * for: its read may never end (a FIFO, a hung file system) and the stop must
+ * not wait on it (dbgbridge(8) "SIGNALS").  It is detached and keeps rl, and
+ * its descriptors, to write into until the process exits.
+ */
 static void
 gateway_reload_free(struct gw_gateway_reload *rl)
 {
@@ -1272,17 +1277,20 @@ gateway_reload_free(struct gw_gateway_reload *rl)
 
 	if (rl == NULL)
 		return;
-	if (rl->running)
-		pthread_join(rl->thread, NULL);
-	gw_config_free(rl->config);
-	free(rl->cause);
-	free(rl->path);
 	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
 		TAILQ_REMOVE(&rl->waiters, w, entry);
 		free(w);
 	}
 	if (rl->done != NULL)
 		event_free(rl->done);
+	rl->done = NULL;
+	if (rl->running) {
+		pthread_detach(rl->thread);
+		return;
+	}
+	gw_config_free(rl->config);
+	free(rl->cause);
+	free(rl->path);
 	if (rl->fds[0] != -1)
 		close(rl->fds[0]);
 	if (rl->fds[1] != -1)

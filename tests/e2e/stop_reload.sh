@@ -11,7 +11,10 @@
 #      closes; then the FIFO gets the file;
 #   3. the route's port stays closed, the log says the reload was not
 #      applied, and the daemon exits 0 once the stop deadline resets the
-#      held session.
+#      held session;
+#   4. a reload whose read never ends (nothing writes the FIFO again) does
+#      not hold up the exit: with no session open, SIGTERM ends the daemon
+#      within 5 s.
 . "$(dirname "$0")/lib.sh"
 
 need_prog python3 ss timeout
@@ -75,4 +78,21 @@ unset 'E2E_BRIDGE_PID[sr]'
 ((rc == 0)) || fail "exit status $rc: $(tail -n 5 "$TMP/sr.log")"
 grep -E -q "SIGHUP: reload.*stopping" "$TMP/sr.log" ||
 	fail "the log does not say the reload was dropped: $(grep reload "$TMP/sr.log")"
+
+# 4. The reload thread never returns: the stop does not wait for it.
+free_port R2_PORT
+sed "s/port=$R_PORT/port=$R2_PORT/; s|$TMP/sr.ctl|$TMP/sr2.ctl|" \
+	"$TMP/real.ini" >"$TMP/real2.ini"
+start_bridge sr2 "$FIFO"
+timeout 10 cp "$TMP/real2.ini" "$FIFO" || fail "the second daemon never read its file"
+wait_listen "$R2_PORT"
+pid=${E2E_BRIDGE_PID[sr2]}
+kill -HUP "$pid"
+_poll 10 threads "$pid" 2 || fail "no reload thread after SIGHUP"
+kill -TERM "$pid"
+wait_exit "$pid" 5 ||
+	fail "SIGTERM with no session: still running 5 s later, waiting for a reload that reads a FIFO nobody writes"
+reap "$pid" rc
+unset 'E2E_BRIDGE_PID[sr2]'
+((rc == 0)) || fail "second daemon: exit status $rc: $(tail -n 5 "$TMP/sr2.log")"
 note "stop_reload: all passed"
