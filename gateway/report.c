@@ -114,7 +114,8 @@ gw_report_session_json(struct gw_gateway *gw, const struct gw_session *s,
 	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"age_ms\":%" PRIu64
 	    ",\"idle_ms\":%" PRIu64 "}", gw_relay_delivered(&s->server),
-	    gw_relay_delivered(&s->client), gw_report_us_since(&now, &s->started) / 1000,
+	    gw_relay_delivered(&s->client),
+	    gw_report_us_since(&now, &s->started) / 1000,
 	    gw_report_us_since(&now, &s->active) / 1000) < 0;
 	return (rc != 0 ? -1 : 0);
 }
