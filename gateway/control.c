@@ -202,8 +202,8 @@ control_list(struct control_conn *c)
 			    " %8" PRIu64 " %8" PRIu64 "  %s\n", s->id,
 			    r->conf->name, gw_session_state_name(s->state),
 			    s->client.peer, s->server.peer, transports,
-			    s->server.bytes_written, s->client.bytes_written,
-			    control_ms_since(gw, &s->started) / 1000,
+			    gw_relay_delivered(&s->server),
+			    gw_relay_delivered(&s->client), control_ms_since(gw, &s->started) / 1000,
 			    control_ms_since(gw, &s->active) / 1000, tls);
 		}
 	}
@@ -240,7 +240,8 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 	    control_ms_since(gw, &s->active));
 	/* The figures under the names the log line gives them. */
 	evbuffer_add_printf(out, "bytes_up: %" PRIu64 "\nbytes_down: %" PRIu64
-	    "\n", s->server.bytes_written, s->client.bytes_written);
+	    "\n", gw_relay_delivered(&s->server),
+	    gw_relay_delivered(&s->client));
 	for (i = 0; i < 2; i++) {
 		evbuffer_add_printf(out, "%s: %s\n%s_transport: %s\n",
 		    l[i]->side, l[i]->peer, l[i]->side, l[i]->ops->name);

@@ -131,8 +131,9 @@ gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 {
 	if (config->user == NULL || getpwnam(config->user) != NULL)
 		return (0);
-	gw_errors_add(errors, NULL, 0, "gateway.user: no such user '%s'",
-	    config->user);
+	/* FILE:LINE, as every configuration error (dbgbridge.ini(5)). */
+	gw_errors_add(errors, config->path, config->user_line,
+	    "gateway.user: no such user '%s'", config->user);
 	return (-1);
 }
 
@@ -791,6 +792,42 @@ gateway_reload_fixed(const struct gw_config *old, const struct gw_config *new,
 }
 
 /*
+ * The [tls] keys that differ between a route's old and new files and that its
+ * TLS contexts read (ca: a route that connects over TLS; user_store,
+ * machine_store: either side over TLS), appended to keys (size bytes) after
+ * n keys already there.  Returns how many it appended.
+ */
+static int
+gateway_tls_diff(const struct gw_config *a, const struct gw_config *b,
+    const struct gw_config_route *conf, char *keys, size_t size, int n)
+{
+	const struct {
+		const char	*key;
+		const char	*a, *b;
+		bool		 used;
+	} k[] = {
+		{ "tls.ca", a->ca, b->ca, gw_spec_is_tls(conf->connect) },
+		{ "tls.user_store", a->user_store, b->user_store,
+		    gw_spec_is_tls(conf->serve) || gw_spec_is_tls(conf->connect) },
+		{ "tls.machine_store", a->machine_store, b->machine_store,
+		    gw_spec_is_tls(conf->serve) || gw_spec_is_tls(conf->connect) },
+	};
+	size_t	i, o = strlen(keys);
+	int	added = 0;
+
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		if (!k[i].used || (k[i].a == NULL ? k[i].b == NULL :
+		    k[i].b != NULL && strcmp(k[i].a, k[i].b) == 0))
+			continue;
+		if (size > o)
+			o += (size_t)snprintf(keys + o, size - o, "%s%s",
+			    n + added > 0 ? ", " : "", k[i].key);
+		added++;
+	}
+	return (added);
+}
+
+/*
  * What a reload changes, before it commits: a summary line, then one line
  * per route of the new file and per serving route it drops, in file order
  * (dbgbridge(8) "SIGHUP"), added to out:
@@ -810,6 +847,7 @@ gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
 	char				 line[512], keys[256];
 	size_t				 i, same = 0, changed = 0, added = 0;
 	size_t				 removed = 0;
+	int				 n;
 
 	for (i = 0; i < config->nroutes; i++) {
 		conf = &config->routes[i];
@@ -822,8 +860,14 @@ gateway_reload_report(struct gw_gateway *gw, const struct gw_config *config,
 			snprintf(line, sizeof line, "route %s: added",
 			    conf->name);
 			added++;
-		} else if (gw_route_conf_diff(old->conf, conf, keys,
-		    sizeof keys) == 0) {
+			gw_errors_add(&lines, NULL, 0, "%s", line);
+			continue;
+		}
+		n = gw_route_conf_diff(old->conf, conf, keys, sizeof keys);
+		/* The [tls] keys its contexts read count as its own. */
+		n += gateway_tls_diff(old->config, config, conf, keys,
+		    sizeof keys, n);
+		if (n == 0) {
 			snprintf(line, sizeof line, "route %s: unchanged",
 			    conf->name);
 			same++;
@@ -1093,7 +1137,18 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 		return;
 	pthread_join(rl->thread, NULL);
 	rl->running = false;
-	if (rl->rc == 0)
+	if (gw->stopping) {
+		/*
+		 * A stop came while the file was read: nothing new listens,
+		 * and no further run starts; every waiter is told so.
+		 */
+		gw_config_free(rl->config);
+		rc = -1;
+		gw_errors_add(&outcome, NULL, 0, "the daemon is stopping; "
+		    "nothing is reloaded");
+		TAILQ_FOREACH(w, &rl->waiters, entry)
+			w->started = true;
+	} else if (rl->rc == 0)
 		rc = gateway_reload_apply(gw, rl->config, &outcome);
 	else {
 		rc = -1;
@@ -1176,7 +1231,12 @@ gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg)
 	}
 }
 
-/* Wait for a running thread and free everything (no callback runs). */
+/*
+ * Free everything (no callback runs).  A thread still reading is not waited
+ * for: its read may never end (a FIFO, a hung file system) and the stop must
+ * not wait on it (dbgbridge(8) "SIGNALS").  It is detached and keeps rl, and
+ * its descriptors, to write into until the process exits.
+ */
 static void
 gateway_reload_free(struct gw_gateway_reload *rl)
 {
@@ -1184,17 +1244,20 @@ gateway_reload_free(struct gw_gateway_reload *rl)
 
 	if (rl == NULL)
 		return;
-	if (rl->running)
-		pthread_join(rl->thread, NULL);
-	gw_config_free(rl->config);
-	gw_errors_free(&rl->errors);
-	free(rl->path);
 	while ((w = TAILQ_FIRST(&rl->waiters)) != NULL) {
 		TAILQ_REMOVE(&rl->waiters, w, entry);
 		free(w);
 	}
 	if (rl->done != NULL)
 		event_free(rl->done);
+	rl->done = NULL;
+	if (rl->running) {
+		pthread_detach(rl->thread);
+		return;
+	}
+	gw_config_free(rl->config);
+	gw_errors_free(&rl->errors);
+	free(rl->path);
 	if (rl->fds[0] != -1)
 		close(rl->fds[0]);
 	if (rl->fds[1] != -1)
@@ -1219,12 +1282,11 @@ gw_gateway_check_stopping(struct gw_gateway *gw)
 	gw_notify_stopping(n);
 }
 
-/* Sessions open over every route (retired ones too). */
-static unsigned
-gateway_nsessions(struct gw_gateway *gw)
+unsigned
+gw_gateway_nsessions(const struct gw_gateway *gw)
 {
-	struct gw_route	*r;
-	unsigned	 n = 0;
+	const struct gw_route	*r;
+	unsigned		 n = 0;
 
 	TAILQ_FOREACH(r, &gw->routes, entry)
 		n += r->nsessions;
@@ -1261,7 +1323,7 @@ gateway_stop_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	gw_log_info("stop: stop_timeout passed; resetting %u open session%s",
-	    gateway_nsessions(gw), gateway_nsessions(gw) == 1 ? "" : "s");
+	    gw_gateway_nsessions(gw), gw_gateway_nsessions(gw) == 1 ? "" : "s");
 	gateway_stop_reset(gw, "deadline");
 }
 
@@ -1279,15 +1341,15 @@ gateway_stop(struct gw_gateway *gw, int sig)
 
 	if (gw->stopping) {
 		gw_log_info("%s again: resetting %u open session%s now",
-		    strsignal(sig), gateway_nsessions(gw),
-		    gateway_nsessions(gw) == 1 ? "" : "s");
+		    strsignal(sig), gw_gateway_nsessions(gw),
+		    gw_gateway_nsessions(gw) == 1 ? "" : "s");
 		if (gw->stop_timer != NULL)
 			evtimer_del(gw->stop_timer);
 		gateway_stop_reset(gw, "signal");
 		return;
 	}
 	gw->stopping = true;
-	n = gateway_nsessions(gw);
+	n = gw_gateway_nsessions(gw);
 	gw_log_info("%s: stopping: no new sessions; %u open session%s may run "
 	    "to their end for up to %u ms (stop_timeout), then are reset",
 	    strsignal(sig), n, n == 1 ? "" : "s", ms);

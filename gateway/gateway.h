@@ -191,6 +191,13 @@ void	 gw_gateway_reload_cancel(struct gw_gateway *gw, void *arg);
  */
 void	 gw_gateway_check_stopping(struct gw_gateway *gw);
 
+/*
+ * Sessions open over every route, retired ones too: what [gateway]
+ * max_sessions counts (dbgbridge.ini(5)) and the stop reports
+ * (dbgbridge(8) "SIGNALS").
+ */
+unsigned gw_gateway_nsessions(const struct gw_gateway *gw);
+
 /* Free the gateway, its routes and its configuration (NULL is a no-op). */
 void	 gw_gateway_free(struct gw_gateway *gw);
 

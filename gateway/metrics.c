@@ -472,10 +472,17 @@ metrics_request(struct metrics_conn *c)
 		return;
 	}
 	head = strcmp(method, "HEAD") == 0;
-	/* origin-form or absolute-form (RFC 9112 section 3.2). */
-	if ((uri = evhttp_uri_parse_with_flags(target, 0)) != NULL)
-		path = evhttp_uri_get_path(uri);
-	if (path == NULL)
+	/*
+	 * origin-form or absolute-form (RFC 9112 section 3.2).  A target the
+	 * parser refuses is the client's error (RFC 9112 section 3: 400); and
+	 * evhttp_uri_free(3) must never see the NULL it then returns.
+	 */
+	if ((uri = evhttp_uri_parse_with_flags(target, 0)) == NULL) {
+		metrics_reply_text(c, false, 400, "Bad Request", NULL,
+		    "not a valid request target");
+		return;
+	}
+	if ((path = evhttp_uri_get_path(uri)) == NULL)
 		path = "";
 	if (gw_log_enabled(GW_LOG_DEBUG)) {
 		/* The path is the peer's: escaped before it reaches a line. */

@@ -67,6 +67,7 @@ static void	relay_move(struct gw_link *);
 static void	relay_link_failed(struct gw_link *, int, char *);
 #ifdef HAVE_SPLICE
 static void	relay_splice_flush(struct gw_link *);
+static void	relay_splice_rest(struct gw_link *);
 #endif
 
 static struct gw_link *
@@ -107,7 +108,7 @@ relay_reading(struct gw_link *l, bool on)
 }
 
 size_t
-gw_relay_unsent(struct gw_link *l)
+gw_relay_unsent(const struct gw_link *l)
 {
 #ifdef SIOCOUTQNSD
 	int	n = 0;	/* valgrind does not know this ioctl writes it */
@@ -120,6 +121,15 @@ gw_relay_unsent(struct gw_link *l)
 	(void)l;
 	return (0);
 #endif
+}
+
+uint64_t
+gw_relay_delivered(const struct gw_link *l)
+{
+	size_t	unsent = l->ops != NULL && l->ops->plain ? gw_relay_unsent(l) : 0;
+
+	return (l->bytes_written - (unsent < l->bytes_written ? unsent :
+	    l->bytes_written));
 }
 
 /*
@@ -140,6 +150,19 @@ relay_check_cut(struct gw_session *s)
 		    l[i]->reading_rest))
 			return;
 	}
+#ifdef HAVE_SPLICE
+	/* The other link took the pipe: a failed link's rest comes next. */
+	for (i = 0; i < 2; i++) {
+		if (!s->spliced || !l[i]->dead || !l[i]->rest_more ||
+		    l[1 - i]->dead)
+			continue;
+		relay_splice_rest(l[i]);
+		if (l[i]->piped > 0) {
+			relay_splice_flush(l[1 - i]);
+			return;
+		}
+	}
+#endif
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && gw_relay_unsent(l[i]) != 0) {
 			/* A peer that reads slowly is polled less often. */
@@ -259,6 +282,80 @@ relay_is_reset(int err, const char *why)
 	    0);
 }
 
+#ifdef HAVE_SPLICE
+/*
+ * relay_read_rest in splice mode: into l's pipe, as much as it takes.  A
+ * full pipe leaves l->rest_more set: relay_check_cut reads on once the other
+ * link has taken what the pipe holds, up to RELAY_REST_MAX bytes in all.
+ */
+static void
+relay_splice_rest(struct gw_link *l)
+{
+	evutil_socket_t	fd = bufferevent_getfd(l->bev);
+	ssize_t		r;
+
+	l->rest_more = false;
+	while (l->rest_got < RELAY_REST_MAX) {
+		if (l->piped == l->pipe_size) {
+			l->rest_more = true;
+			return;
+		}
+		r = splice(fd, NULL, l->pipe[1], NULL, l->pipe_size - l->piped,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (r <= 0)
+			return;
+		l->bytes_read += (uint64_t)r;
+		l->piped += (size_t)r;
+		l->rest_got += (size_t)r;
+	}
+}
+#endif
+
+/*
+ * One readv(2) of up to RELAY_READ_CHUNK bytes from l's socket into its
+ * input.  A socket bufferevent keeps its input's end frozen but while it
+ * reads itself (bufferevent_sock.c): it is thawed for this read.  Returns
+ * what readv(2) returned (errno set on -1); -1 with EAGAIN when the input
+ * has no room.
+ */
+static ssize_t
+relay_readv(struct gw_link *l)
+{
+	struct evbuffer		*in = bufferevent_get_input(l->bev);
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	size_t			 left;
+	ssize_t			 r;
+	int			 nv, i;
+
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0) {
+		evbuffer_freeze(in, 0);
+		errno = EAGAIN;
+		return (-1);
+	}
+	for (i = 0; i < nv; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	if ((r = readv(bufferevent_getfd(l->bev), iov, nv)) <= 0) {
+		i = errno;
+		evbuffer_commit_space(in, v, 0);
+		evbuffer_freeze(in, 0);
+		errno = i;
+		return (r);
+	}
+	left = (size_t)r;
+	for (i = 0; i < nv && left > 0; i++) {
+		if (v[i].iov_len > left)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, i);
+	evbuffer_freeze(in, 0);
+	return (r);
+}
+
 /*
  * What a failed plain link's socket still holds from its peer, sent before
  * the failure (a write that met the peer's reset leaves it unread): read it
@@ -268,53 +365,19 @@ relay_is_reset(int err, const char *why)
 static void
 relay_read_rest(struct gw_link *l)
 {
-	evutil_socket_t		 fd = bufferevent_getfd(l->bev);
-	struct evbuffer		*in;
-	struct evbuffer_iovec	 v[2];
-	struct iovec		 iov[2];
-	size_t			 got = 0, left;
-	ssize_t			 r;
-	int			 nv, i;
+	size_t	got = 0;
+	ssize_t	r;
 
 	if (!l->ops->plain || l->eof)
 		return;
 #ifdef HAVE_SPLICE
 	if (l->session->spliced) {
-		while (l->piped < l->pipe_size && got < RELAY_REST_MAX) {
-			r = splice(fd, NULL, l->pipe[1], NULL, l->pipe_size -
-			    l->piped, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (r <= 0)
-				return;
-			l->bytes_read += (uint64_t)r;
-			l->piped += (size_t)r;
-			got += (size_t)r;
-		}
+		relay_splice_rest(l);
 		return;
 	}
 #endif
-	in = bufferevent_get_input(l->bev);
-	evbuffer_unfreeze(in, 0);
-	while (got < RELAY_REST_MAX) {
-		if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0)
-			break;
-		for (i = 0; i < nv; i++) {
-			iov[i].iov_base = v[i].iov_base;
-			iov[i].iov_len = v[i].iov_len;
-		}
-		if ((r = readv(fd, iov, nv)) <= 0) {
-			evbuffer_commit_space(in, v, 0);
-			break;
-		}
-		left = (size_t)r;
-		for (i = 0; i < nv && left > 0; i++) {
-			if (v[i].iov_len > left)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
+	while (got < RELAY_REST_MAX && (r = relay_readv(l)) > 0)
 		got += (size_t)r;
-	}
-	evbuffer_freeze(in, 0);
 }
 
 /* The reason of l's side: client_why for the client, else server_why. */
@@ -746,50 +809,21 @@ relay_move(struct gw_link *src)
 static int
 relay_read_more(struct gw_link *src)
 {
-	struct evbuffer		*in = bufferevent_get_input(src->bev);
-	evutil_socket_t		 fd = bufferevent_getfd(src->bev);
-	struct evbuffer_iovec	 v[2];
-	struct iovec		 iov[2];
-	ssize_t			 r;
-	size_t			 left;
-	int			 nv, i;
+	struct evbuffer	*in = bufferevent_get_input(src->bev);
+	ssize_t		 r;
 
 	while (evbuffer_get_length(in) < RELAY_READ_MAX) {
-		/*
-		 * A socket bufferevent keeps its input's end frozen but while
-		 * it reads itself (bufferevent_sock.c): thaw it for ours.
-		 */
-		evbuffer_unfreeze(in, 0);
-		nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2);
-		if (nv <= 0) {
-			evbuffer_freeze(in, 0);
-			return (0);
+		if ((r = relay_readv(src)) == 0) {
+			bufferevent_disable(src->bev, EV_READ);
+			relay_link_ended(src);
+			return (-1);
 		}
-		for (i = 0; i < nv; i++) {
-			iov[i].iov_base = v[i].iov_base;
-			iov[i].iov_len = v[i].iov_len;
-		}
-		if ((r = readv(fd, iov, nv)) <= 0) {
-			evbuffer_commit_space(in, v, 0);
-			evbuffer_freeze(in, 0);
-			if (r == 0) {
-				bufferevent_disable(src->bev, EV_READ);
-				relay_link_ended(src);
-				return (-1);
-			}
+		if (r == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return (0);
 			relay_link_failed(src, errno, NULL);
 			return (-1);
 		}
-		left = (size_t)r;
-		for (i = 0; i < nv && left > 0; i++) {
-			if (v[i].iov_len > left)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
-		evbuffer_freeze(in, 0);
 		if ((size_t)r < RELAY_READ_CHUNK)
 			return (0);	/* the socket is empty */
 	}

@@ -29,6 +29,7 @@
 #define GW_RELAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/util.h>
 
@@ -70,7 +71,16 @@ size_t	 gw_relay_owed(struct gw_link *dst);
  * tcp(7)): a reset throws them away.  0 where the socket cannot say (not
  * TCP, not Linux).  For a TLS link they are bytes of TLS records.
  */
-size_t	 gw_relay_unsent(struct gw_link *l);
+size_t	 gw_relay_unsent(const struct gw_link *l);
+
+/*
+ * Bytes link l's peer has been sent (bytes): what was handed to its socket
+ * (or to TLS), less what its kernel still holds unsent (gw_relay_unsent, plain
+ * links).  The figure of the session line, and of an open session in the
+ * counters, so that a reset, which throws the unsent bytes away, never makes
+ * a counter go down (dbgbridge(8) "STATISTICS").  Never decreases.
+ */
+uint64_t gw_relay_delivered(const struct gw_link *l);
 
 /*
  * The session's flush timer (session.c makes it with this callback, arg the

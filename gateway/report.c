@@ -15,6 +15,7 @@
 
 #include "gateway/gateway.h"
 #include "gateway/json.h"
+#include "gateway/relay.h"
 #include "gateway/report.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
@@ -40,8 +41,8 @@ gw_report_counters_bytes(const struct gw_gateway *gw,
 		if (route->counters != c)
 			continue;
 		TAILQ_FOREACH(s, &route->sessions, entry) {
-			*up += s->server.bytes_written;
-			*down += s->client.bytes_written;
+			*up += gw_relay_delivered(&s->server);
+			*down += gw_relay_delivered(&s->client);
 		}
 	}
 }
@@ -112,8 +113,9 @@ gw_report_session_json(struct gw_gateway *gw, const struct gw_session *s,
 	rc |= report_link(out, &s->server);
 	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"age_ms\":%" PRIu64
-	    ",\"idle_ms\":%" PRIu64 "}", s->server.bytes_written,
-	    s->client.bytes_written, gw_report_us_since(&now, &s->started) / 1000,
+	    ",\"idle_ms\":%" PRIu64 "}", gw_relay_delivered(&s->server),
+	    gw_relay_delivered(&s->client),
+	    gw_report_us_since(&now, &s->started) / 1000,
 	    gw_report_us_since(&now, &s->active) / 1000) < 0;
 	return (rc != 0 ? -1 : 0);
 }

@@ -363,18 +363,6 @@ session_allowed(const struct gw_config_route *conf, const struct sockaddr *sa)
 	    addr));
 }
 
-/* Sessions open over every route (retired ones too): [gateway] max_sessions. */
-static unsigned
-session_count(struct gw_gateway *gw)
-{
-	struct gw_route	*r;
-	unsigned	 n = 0;
-
-	TAILQ_FOREACH(r, &gw->routes, entry)
-		n += r->nsessions;
-	return (n);
-}
-
 int
 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
     const char *peer, const struct sockaddr *sa)
@@ -420,7 +408,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
-	    session_count(gw) > gw->config->max_sessions)) {
+	    gw_gateway_nsessions(gw) > gw->config->max_sessions)) {
 		close(fd);
 		gw_session_close(s, GW_CLOSE_SESSION_LIMIT, NULL);
 		return (0);
@@ -515,7 +503,6 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 	struct gw_gateway	*gw = route->gateway;
 	struct gw_link		*l[2] = { &s->client, &s->server };
 	struct linger		 rst = { 1, 0 };
-	size_t			 unsent;
 	bool			 cut;
 	int			 i;
 
@@ -562,9 +549,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			 * goes with the reset: not counted as delivered (plain
 			 * links; a TLS link's figure is what TLS was handed).
 			 */
-			unsent = l[i]->ops->plain ? gw_relay_unsent(l[i]) : 0;
-			l[i]->bytes_written -= unsent < l[i]->bytes_written ?
-			    unsent : l[i]->bytes_written;
+			l[i]->bytes_written = gw_relay_delivered(l[i]);
 			setsockopt(bufferevent_getfd(l[i]->bev), SOL_SOCKET,
 			    SO_LINGER, &rst, sizeof rst);
 		} else if (!l[i]->shut) {

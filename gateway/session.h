@@ -62,6 +62,11 @@ struct gw_link {
 	int					 pipe[2];	/* read from here, owed to the other link */
 	size_t					 piped;		/* bytes in pipe */
 	size_t					 pipe_size;	/* its capacity */
+	size_t					 rest_got;	/* failed: bytes of its
+							   rest read (relay.c) */
+	bool					 rest_more;	/* failed: its socket may
+							   hold more than its
+							   pipe took */
 	struct event				*rd, *wr;	/* readiness of our socket */
 };
 

@@ -9,6 +9,7 @@
 #endif
 
 #include <sys/fsuid.h>
+#include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,6 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include <event2/event.h>
 
@@ -289,47 +295,106 @@ struct npipe_listener {
 };
 
 /*
+ * Does this network namespace hold a listening Unix socket bound to the file
+ * want?  1 yes, 0 no, -1 cannot tell.  Asked of the kernel's socket
+ * diagnostics (sock_diag(7), unix_diag: the device and inode of each
+ * listening socket's file), never of /proc/net/unix, whose paths are printed
+ * as they are: a path with a newline in it, which any user may bind, adds a
+ * line of its owner's choosing.  The kernel gives the inode in 32 bits: a
+ * false match only makes a stale socket look live, never the reverse.
+ */
+static int
+npipe_live_diag(const struct stat *want)
+{
+	struct {
+		struct nlmsghdr		nlh;
+		struct unix_diag_req	req;
+	} ask;
+	struct sockaddr_nl	 nl = { .nl_family = AF_NETLINK };
+	union {
+		struct nlmsghdr	 h;
+		char		 b[32768];
+	} buf;
+	struct nlmsghdr		*h;
+	struct unix_diag_msg	*m;
+	struct unix_diag_vfs	 vfs;
+	struct rtattr		*rta;
+	ssize_t			 n;
+	int			 fd, len, left, found = 0, rounds;
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG)) == -1)
+		return (-1);
+	memset(&ask, 0, sizeof ask);
+	ask.nlh.nlmsg_len = sizeof ask;
+	ask.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	ask.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ask.req.sdiag_family = AF_UNIX;
+	ask.req.udiag_states = 1 << 10;		/* TCP_LISTEN */
+	ask.req.udiag_show = UDIAG_SHOW_VFS;
+	if (sendto(fd, &ask, sizeof ask, 0, (struct sockaddr *)&nl,
+	    sizeof nl) != (ssize_t)sizeof ask) {
+		close(fd);
+		return (-1);
+	}
+	/* Bounded: a dump of 100000 listening sockets fits many times over. */
+	for (rounds = 0; rounds < 100000; rounds++) {
+		if ((n = recv(fd, &buf, sizeof buf, 0)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		left = (int)n;
+		for (h = &buf.h; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				close(fd);
+				return (found);
+			}
+			if (h->nlmsg_type == NLMSG_ERROR ||
+			    h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof *m))
+				goto fail;
+			m = NLMSG_DATA(h);
+			len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+			for (rta = (struct rtattr *)(m + 1); RTA_OK(rta, len);
+			    rta = RTA_NEXT(rta, len)) {
+				if (rta->rta_type != UNIX_DIAG_VFS ||
+				    RTA_PAYLOAD(rta) < sizeof vfs)
+					continue;
+				memcpy(&vfs, RTA_DATA(rta), sizeof vfs);
+				/* The kernel's dev_t: major << 20 | minor. */
+				if (vfs.udiag_vfs_ino ==
+				    (uint32_t)want->st_ino &&
+				    vfs.udiag_vfs_dev >> 20 ==
+				    major(want->st_dev) &&
+				    (vfs.udiag_vfs_dev & 0xfffff) ==
+				    minor(want->st_dev))
+					found = 1;
+			}
+		}
+	}
+fail:
+	close(fd);
+	return (-1);
+}
+
+/*
  * Is a process listening on the socket st (at path)?  1 yes, 0 no (a
- * connection is refused: stale), -1 cannot tell (errno).  First Linux's
- * list of this network namespace's sockets, /proc/net/unix (proc(5)), with
- * __SO_ACCEPTCON (0x10000) in Flags while one listens: asking there never
- * connects, and a connection would be a session to the process that serves
- * it (gdbserver --multi even exits when one closes before its first packet).
- * That list is per network namespace, so what it does not show is asked by
- * a connect(2): refused means stale, anything else live.
+ * connection is refused: stale), -1 cannot tell (errno).  First the kernel's
+ * list of this network namespace's listening sockets (npipe_live_diag):
+ * asking there never connects, and a connection would be a session to the
+ * process that serves it (gdbserver --multi even exits when one closes
+ * before its first packet).  That list is per network namespace, so what
+ * it does not show is asked by a connect(2): refused means stale, anything
+ * else live.
  */
 static int
 npipe_live(const char *path, const struct stat *want)
 {
 	struct sockaddr_un	 sun;
-	FILE			*f;
-	char			 line[512 + sizeof sun.sun_path], *name, *nl;
-	unsigned long		 flags;
-	struct stat		 st;
-	int			 fd, r, err, skip;
+	int			 fd, r, err;
 
-	if ((f = fopen("/proc/net/unix", "r")) != NULL) {
-		while (fgets(line, sizeof line, f) != NULL) {
-			/* Num RefCount Protocol Flags Type St Inode Path */
-			if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n",
-			    &flags, &skip) != 1 || (flags & 0x10000) == 0)
-				continue;
-			/* The path is the rest of the line, blanks and all. */
-			name = line + skip;
-			if ((nl = strchr(name, '\n')) != NULL)
-				*nl = '\0';
-			/* Unbound, or abstract: not a file. */
-			if (name[0] == '\0' || name[0] == '@')
-				continue;
-			if (strcmp(name, path) == 0 || (stat(name, &st) == 0 &&
-			    st.st_dev == want->st_dev &&
-			    st.st_ino == want->st_ino)) {
-				fclose(f);
-				return (1);
-			}
-		}
-		fclose(f);
-	}
+	if (npipe_live_diag(want) == 1)
+		return (1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return (-1);

@@ -423,8 +423,9 @@ extern const char gw_npipe_remote_note[];
  * and must pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket
  * already there must pass gw_npipe_sock_check, and is removed when a connect(2)
  * to it is refused (stale), never when a process serves it (live: listed as
- * listening in /proc/net/unix, or a connect that is not refused, which also
- * finds a process in another network namespace).  The socket is made with
+ * listening in the kernel's socket diagnostics, sock_diag(7), or a connect
+ * that is not refused, which also finds a process in another network
+ * namespace).  The socket is made with
  * exactly params->pipe_mode and params->pipe_group before it listens, never
  * by a path that could be swapped (dbgbridge.ini(5) pipe_mode, pipe_group).
  * *where: the socket path (malloc'd).  Returns the listener, or NULL with a

@@ -28,7 +28,8 @@
 #      /metrics says 3 "client closed", 0 open;
 #   7. HEAD is 200 without a body, POST 405 with "Allow: GET, HEAD", another
 #      path 404, Content-Type text/plain; version=0.0.4 and application/json;
-#      a malformed request line 400, HTTP/2.0 505, a 9000-byte head 431, an
+#      a malformed request line 400, a target that is no URI (/%zz) 400,
+#      HTTP/2.0 505, a 9000-byte head 431, an
 #      HTTP/1.0 request sent in pieces then half-closed 200 with the body;
 #   8. a peer outside metrics_allow is closed at accept, before it sends
 #      anything, and logged: 5 of them one line, then "(4 more ...)";
@@ -488,6 +489,9 @@ def ask(pieces, want, body_has=None):
 ask([b"BAD\r\n\r\n"], 400)
 ask([b"GET /metrics HTTP/2.0\r\n\r\n"], 505)
 ask([b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n"], 431)
+# Targets libevent's URI parser refuses: 400, and the daemon lives on.
+ask([b"GET /%zz HTTP/1.1\r\n\r\n"], 400)
+ask([b"GET http://[::1/metrics HTTP/1.1\r\n\r\n"], 400)
 ask([b"\r\nGET /met", b"rics HTTP/1.0\r\nHo", b"st: x\r\n", b"\r\n"], 200,
     b"dbgbridge_sessions_open{")
 PY

@@ -145,7 +145,8 @@ note "ok: a key nobody cannot read is named at start and by -n"
 sed -i 's/^user = nobody$/user = no-such-user-here/' "$ETC/p.ini"
 RC=0
 "$DBGBRIDGE" -n -f "$ETC/p.ini" >/dev/null 2>"$TMP/err" || RC=$?
-[[ $RC == 1 && $(<"$TMP/err") == *"gateway.user: no such user 'no-such-user-here'"* ]] ||
+ULINE=$(grep -n '^user = no-such-user-here$' "$ETC/p.ini" | cut -d: -f1)
+[[ $RC == 1 && $(<"$TMP/err") == *"$ETC/p.ini:$ULINE: gateway.user: no such user 'no-such-user-here'"* ]] ||
 	fail "-n with an unknown user: exit $RC: $(<"$TMP/err")"
 note "ok: -n names an unknown user"
 note "privdrop: all passed"

@@ -1316,6 +1316,60 @@ test_live_netns(void **state)
 }
 
 /*
+ * Issue 10 items 2 and 4: another user cannot make a stale socket look live.
+ * /proc/net/unix prints a socket's path as it is, newlines and all, so a
+ * listening socket bound at "DIR/x\n0: 0 0 10000 1 1 1 PATH" adds a line
+ * that says PATH is listening.  The stale socket at PATH is still removed
+ * and served, not refused as "another live process".
+ */
+static void
+test_stale_forged(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct accepted		 a = { 0 };
+	struct gw_spec		 spec = serve_spec("DbgForge");
+	struct gw_listen_params	 p;
+	struct sockaddr_un	 sun;
+	char			 dir[128], path[128], forge[512], sub[512];
+	char			*where = NULL, *cause = NULL, *slash;
+	int			 fd, ffd;
+	void			*l;
+
+	(void)state;
+	mkdir_under("forged", dir, sizeof dir);
+	join(path, sizeof path, dir, "DbgForge");
+	/* Stale: bound, closed, nothing serves it. */
+	set_sun(&sun, path);
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	close(fd);
+	/* The forger's socket, with the directories its path needs. */
+	snprintf(forge, sizeof forge, "%s/x\n0: 0 0 10000 1 1 1 %s", tmpdir,
+	    path);
+	assert_true(strlen(forge) <= SUN_MAX);
+	snprintf(sub, sizeof sub, "%s", forge);
+	for (slash = strchr(sub + strlen(tmpdir) + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(sub, 0700) == -1)
+			assert_int_equal(errno, EEXIST);
+		*slash = '/';
+	}
+	ffd = listen_at(forge);
+	p = params(&spec, dir, 0600, NULL);
+	l = gw_npipe_listen(base, &p, on_accept, &a, &where, &cause);
+	if (l == NULL)
+		fail_msg("a stale socket refused as live after a forged line "
+		    "in /proc/net/unix: %s", cause != NULL ? cause : "?");
+	assert_true(served(base, path, &a));
+	gw_npipe_listen_free(l);
+	close(ffd);
+	unlink(forge);
+	free(where);
+	event_base_free(base);
+}
+
+/*
  * pipe_group: an unknown group is refused (and no socket is left behind); a
  * known one owns the socket.
  */
@@ -1396,6 +1450,7 @@ main(void)
 		cmocka_unit_test(test_live_blank),
 		cmocka_unit_test(test_live_netns),
 		cmocka_unit_test(test_live_errno),
+		cmocka_unit_test(test_stale_forged),
 		cmocka_unit_test(test_pipe_group),
 	};
 
