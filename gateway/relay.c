@@ -184,11 +184,22 @@ gw_relay_flush_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_session	*s = arg;
 	struct gw_link		*l[2] = { &s->client, &s->server };
+	struct evbuffer		*out;
 	char			*why;
 	int			 i;
 
 	(void)fd;
 	(void)what;
+	/* A failed TLS write's leftovers (relay_link_write_failed). */
+	for (i = 0; i < 2 && s->state != GW_SESSION_CLOSED; i++) {
+		if (!l[i]->drop_pending)
+			continue;
+		l[i]->drop_pending = false;
+		out = bufferevent_get_output(l[i]->bev);
+		l[i]->dropping = true;
+		evbuffer_drain(out, evbuffer_get_length(out));
+		l[i]->dropping = false;
+	}
 	for (i = 0; i < 2 && s->state != GW_SESSION_CLOSED; i++) {
 		if (!l[i]->fail_pending)
 			continue;
@@ -420,7 +431,7 @@ relay_link_write_failed(struct gw_link *l, int err, char *why)
 {
 	struct gw_link		*other = relay_other(l);
 	struct gw_session	*s = l->session;
-	struct evbuffer		*out = bufferevent_get_output(l->bev);
+	struct timeval		 now = { 0, 0 };
 	enum gw_close		 reason;
 	const char		*detail;
 
@@ -433,7 +444,14 @@ relay_link_write_failed(struct gw_link *l, int err, char *why)
 	relay_first_end(s, reason, detail);
 	free(why);
 	s->failed = true;
-	evbuffer_drain(out, evbuffer_get_length(out));
+	/*
+	 * What l still owes is dropped from the loop, not here: libevent's TLS
+	 * bufferevent reports the failed write from inside its write pass and
+	 * only then takes out of the buffer what that pass did write, which
+	 * counts as written (relay_output_cb).
+	 */
+	l->drop_pending = true;
+	evtimer_add(s->flush, &now);
 	if (!other->dead) {
 		other->paused = false;
 		relay_reading(other, false);
@@ -936,7 +954,7 @@ relay_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct gw_link	*l = arg;
 
 	(void)buf;
-	if (!l->reading_rest)	/* else dropped, not written */
+	if (!l->dropping)	/* else dropped, not written */
 		l->bytes_written += (uint64_t)info->n_deleted;
 }
 

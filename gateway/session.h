@@ -51,6 +51,11 @@ struct gw_link {
 	bool					 paused;	/* reading stopped: backpressure */
 	int					 write_err;	/* a write to this link
 							   failed (errno) */
+	bool					 drop_pending;	/* TLS: its write failed;
+							   what it still owes is
+							   dropped from the loop */
+	bool					 dropping;	/* relay.c drops its
+							   output: not written */
 	bool					 reading_rest;	/* TLS: its write failed;
 							   reading what its peer
 							   sent before (relay.c) */
