@@ -7,15 +7,12 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +126,7 @@ gateway_counters_prune(struct gw_gateway *gw)
 static int
 gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 {
-	if (config->user == NULL || getpwnam(config->user) != NULL)
+	if (config->user == NULL || gw_os_user_exists(config->user))
 		return (0);
 	gw_errors_add(errors, NULL, 0, "gateway.user: no such user '%s'",
 	    config->user);
@@ -144,7 +141,7 @@ gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 static void
 gateway_user_writes(const char *user, const char *dir, const char *what)
 {
-	if (access(dir, W_OK | X_OK) == 0)
+	if (gw_os_dir_writable(dir) == 0)
 		return;
 	gw_log_warn("gateway.user: %s cannot write %s (%s: %s): the sockets "
 	    "there stay after exit (the next start removes them as stale) and "
@@ -181,40 +178,33 @@ gateway_drop_privileges(struct gw_gateway *gw)
 {
 	const char	*user = gw->config->user;
 	struct gw_route	*r;
-	struct passwd	*pw;
-	char		*dir;
+	unsigned long	 uid, gid;
+	char		*dir, *why;
 	bool		 pipes = false;
 
 	if (user == NULL)
 		return (0);
-	if ((pw = getpwnam(user)) == NULL) {
+	if (gw_os_user_id(user, &uid) == -1) {
 		gw_log_error("gateway.user: no such user '%s'", user);
 		return (-1);
 	}
-	if (getuid() != 0 || geteuid() != 0) {
-		if (pw->pw_uid == geteuid())
+	if (!gw_os_is_root()) {
+		if (uid == gw_os_euid())
 			return (0);
 		gw_log_error("gateway.user: becoming '%s' needs root; dbgbridge "
-		    "runs as uid %lu", user, (unsigned long)geteuid());
+		    "runs as uid %lu", user, gw_os_euid());
 		return (-1);
 	}
 	/* Named while root: the default path depends on who we are. */
 	dir = gateway_control_dir(gw);
-	if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
-	    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
-		gw_log_error("gateway.user: cannot become '%s': %s", user,
-		    strerror(errno));
+	if (gw_os_become_user(user, &uid, &gid, &why) == -1) {
+		gw_log_error("gateway.user: %s", why != NULL ? why :
+		    "out of memory");
+		free(why);
 		free(dir);
 		return (-1);
 	}
-	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
-		gw_log_error("gateway.user: root could be regained after "
-		    "becoming '%s'", user);
-		free(dir);
-		return (-1);
-	}
-	gw_log_info("running as user %s (uid %lu, gid %lu)", user,
-	    (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid);
+	gw_log_info("running as user %s (uid %lu, gid %lu)", user, uid, gid);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (r->conf->serve->transport == GW_SPEC_NPIPE ||
 		    r->conf->serve->transport == GW_SPEC_SPIPE)
@@ -314,16 +304,17 @@ gateway_user_readable(struct gw_gateway *gw)
 {
 	struct gateway_file	*files = NULL;
 	struct gw_route		*r;
-	struct passwd		*pw;
-	size_t			 n = 0, i, got;
-	ssize_t			 k;
-	pid_t			 pid;
-	int			 p[2], fd, err, status;
+	const char		*user = gw->config->user;
+	const char		**paths = NULL;
+	bool			*dirs = NULL;
+	int			*errs = NULL;
+	unsigned long		 uid;
+	size_t			 n = 0, i;
 	char			*line;
 	const char		*why = NULL;
 
-	if (gw->config->user == NULL || getuid() != 0 || geteuid() != 0 ||
-	    (pw = getpwnam(gw->config->user)) == NULL || pw->pw_uid == 0)
+	if (user == NULL || !gw_os_is_root() ||
+	    gw_os_user_id(user, &uid) == -1 || uid == 0)
 		return;
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		gateway_tls_files(&files, &n, r, true);
@@ -331,55 +322,21 @@ gateway_user_readable(struct gw_gateway *gw)
 	}
 	if (n == 0)
 		goto out;
-	if (pipe(p) == -1) {
-		why = strerror(errno);
+	if ((paths = calloc(n, sizeof *paths)) == NULL ||
+	    (dirs = calloc(n, sizeof *dirs)) == NULL ||
+	    (errs = calloc(n, sizeof *errs)) == NULL) {
+		why = "out of memory";
 		goto cannot;
 	}
-	fflush(NULL);
-	if ((pid = fork()) == -1) {
-		why = strerror(errno);
-		close(p[0]);
-		close(p[1]);
-		goto cannot;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
-		    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
-			_exit(1);
-		for (i = 0; i < n; i++) {
-			fd = open(files[i].path, O_RDONLY | O_NOCTTY |
-			    O_CLOEXEC | (files[i].dir ? O_DIRECTORY : 0));
-			err = fd == -1 ? errno : 0;
-			if (fd != -1)
-				close(fd);
-			if (write(p[1], &err, sizeof err) != sizeof err)
-				_exit(1);
-		}
-		_exit(0);
-	}
-	close(p[1]);
 	for (i = 0; i < n; i++) {
-		for (got = 0; got < sizeof err; got += (size_t)k) {
-			k = read(p[0], (char *)&err + got, sizeof err - got);
-			if (k == -1 && errno == EINTR) {
-				k = 0;
-				continue;
-			}
-			if (k <= 0)
-				break;
-		}
-		if (got != sizeof err)
-			break;
-		files[i].err = err;
+		paths[i] = files[i].path;
+		dirs[i] = files[i].dir;
 	}
-	close(p[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (i < n || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		why = "the check as that user failed";
+	if (gw_os_user_can_read(gw->config->user, paths, dirs, n, errs,
+	    &why) == -1)
 		goto cannot;
-	}
+	for (i = 0; i < n; i++)
+		files[i].err = errs[i];
 	for (i = 0; i < n; i++) {
 		if (files[i].err == 0)
 			continue;
@@ -388,8 +345,8 @@ gateway_user_readable(struct gw_gateway *gw)
 		    "to '%s' every reload fails (the configuration stays "
 		    "unchanged) until '%s' can read it", files[i].route->conf->name,
 		    files[i].what, files[i].key, files[i].dir ? "the store" :
-		    "the file", files[i].path, pw->pw_name,
-		    strerror(files[i].err), pw->pw_name, pw->pw_name) != -1) {
+		    "the file", files[i].path, user,
+		    strerror(files[i].err), user, user) != -1) {
 			gw_route_warn(files[i].route, line);
 			free(line);
 		}
@@ -408,24 +365,15 @@ out:
 		free(files[i].path);
 	}
 	free(files);
+	free(paths);
+	free(dirs);
+	free(errs);
 }
 
 char *
 gw_gateway_runtime_dir(void)
 {
-	const char	*xdg = getenv("XDG_RUNTIME_DIR");
-	const char	*sd = getenv("RUNTIME_DIRECTORY");
-	char		*dir;
-
-	/* systemd's RuntimeDirectory=: the first of its paths. */
-	if (sd != NULL && sd[0] == '/')
-		return (strndup(sd, strcspn(sd, ":")));
-	if (getuid() == 0)
-		return (strdup("/run/dbgbridge"));
-	if (xdg != NULL && xdg[0] == '/')
-		return (asprintf(&dir, "%s/dbgbridge", xdg) == -1 ? NULL : dir);
-	return (asprintf(&dir, "/tmp/dbgbridge-%lu", (unsigned long)getuid()) ==
-	    -1 ? NULL : dir);
+	return (gw_os_runtime_dir());
 }
 
 /*
@@ -440,10 +388,10 @@ gw_gateway_runtime_dir(void)
 static int
 gateway_runtime_make(struct gw_gateway *gw)
 {
-	char	*dir;
-	int	 fd;
+	char	*dir, *why = NULL;
+	int	 made;
 
-	if (gw->config->user == NULL || gw->pipe_uid == 0 || geteuid() != 0 ||
+	if (gw->config->user == NULL || gw->pipe_uid == 0 || gw_os_euid() != 0 ||
 	    (gw->config->pipe_dir != NULL && gw->config->control != NULL))
 		return (0);
 	if ((dir = gw_gateway_runtime_dir()) == NULL) {
@@ -451,20 +399,18 @@ gateway_runtime_make(struct gw_gateway *gw)
 		return (-1);
 	}
 	/* Anything but a fresh directory is left to the listeners' checks. */
-	if (mkdir(dir, 0755) == -1) {
+	if ((made = gw_os_runtime_make(dir, (unsigned long)gw->pipe_uid,
+	    &why)) == 0) {
 		free(dir);
 		return (0);
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || fchown(fd, gw->pipe_uid, (gid_t)-1) == -1) {
+	if (made == -1) {
 		gw_log_error("gateway.user: %s: cannot make it %s's: %s", dir,
-		    gw->config->user, strerror(errno));
-		if (fd != -1)
-			close(fd);
+		    gw->config->user, why != NULL ? why : "out of memory");
+		free(why);
 		free(dir);
 		return (-1);
 	}
-	close(fd);
 	gw_log_info("%s: made for user %s", dir, gw->config->user);
 	free(dir);
 	return (0);
@@ -495,9 +441,8 @@ gateway_build(struct gw_config *config, char **errors,
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
-	struct passwd		*pw;
+	unsigned long		 uid;
 	char			*why;
-	struct rlimit		 rl;
 	size_t			 i;
 
 	if ((gw = calloc(1, sizeof *gw)) == NULL) {
@@ -519,8 +464,7 @@ gateway_build(struct gw_config *config, char **errors,
 	 * lower limit than we know of only makes accept(2) fail with EMFILE,
 	 * which pauses accepting (transports/transport.c).
 	 */
-	gw->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur :
-	    RLIM_INFINITY;
+	gw->fd_limit = gw_os_fd_limit();
 	if ((gw->base = event_base_new()) == NULL ||
 	    (gw->reap = event_new(gw->base, -1, 0, gateway_reap, gw)) == NULL) {
 		gw_errors_add(cause, NULL, 0, "cannot make the event loop");
@@ -529,8 +473,8 @@ gateway_build(struct gw_config *config, char **errors,
 	}
 	/* The user we become may own the directories we serve in. */
 	if (gateway_user_check(config, cause) == 0 && config->user != NULL &&
-	    (pw = getpwnam(config->user)) != NULL)
-		gw->pipe_uid = pw->pw_uid;
+	    gw_os_user_id(config->user, &uid) == 0)
+		gw->pipe_uid = (uid_t)uid;
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
 		route = gw_route_new(gw, config, &config->routes[i], &why);
@@ -1279,7 +1223,7 @@ gateway_stop(struct gw_gateway *gw, int sig)
 
 	if (gw->stopping) {
 		gw_log_info("%s again: resetting %u open session%s now",
-		    strsignal(sig), gateway_nsessions(gw),
+		    gw_os_signal_name(sig), gateway_nsessions(gw),
 		    gateway_nsessions(gw) == 1 ? "" : "s");
 		if (gw->stop_timer != NULL)
 			evtimer_del(gw->stop_timer);
@@ -1290,7 +1234,7 @@ gateway_stop(struct gw_gateway *gw, int sig)
 	n = gateway_nsessions(gw);
 	gw_log_info("%s: stopping: no new sessions; %u open session%s may run "
 	    "to their end for up to %u ms (stop_timeout), then are reset",
-	    strsignal(sig), n, n == 1 ? "" : "s", ms);
+	    gw_os_signal_name(sig), n, n == 1 ? "" : "s", ms);
 	if ((gw->stop_timer = evtimer_new(gw->base, gateway_stop_deadline,
 	    gw)) == NULL || evtimer_add(gw->stop_timer, &tv) == -1) {
 		gw_log_error("stop: cannot arm the stop deadline; resetting "
@@ -1312,7 +1256,7 @@ gateway_signal(evutil_socket_t sig, short what, void *arg)
 	struct gw_gateway	*gw = arg;
 
 	(void)what;
-	if (sig == SIGHUP) {
+	if (sig == gw_os_signal_number(GW_OS_SIGNAL_RELOAD)) {
 		gateway_reload_log(gw, sighup);
 		return;
 	}
@@ -1407,13 +1351,16 @@ gw_gateway_run(struct gw_gateway *gw)
 	struct gw_route	*route;
 	char		*cause = NULL, early[64] = "";
 
-	signal(SIGPIPE, SIG_IGN);
+	gw_os_signals_init();
 	gw->dns = evdns_base_new(gw->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	if (gw->dns == NULL)
 		gw->dns = evdns_base_new(gw->base, 0);
-	gw->sigterm = evsignal_new(gw->base, SIGTERM, gateway_signal, gw);
-	gw->sigint = evsignal_new(gw->base, SIGINT, gateway_signal, gw);
-	gw->sighup = evsignal_new(gw->base, SIGHUP, gateway_signal, gw);
+	gw->sigterm = evsignal_new(gw->base,
+	    gw_os_signal_number(GW_OS_SIGNAL_STOP), gateway_signal, gw);
+	gw->sigint = evsignal_new(gw->base,
+	    gw_os_signal_number(GW_OS_SIGNAL_INTERRUPT), gateway_signal, gw);
+	gw->sighup = evsignal_new(gw->base,
+	    gw_os_signal_number(GW_OS_SIGNAL_RELOAD), gateway_signal, gw);
 	if (gw->dns == NULL || gw->sigterm == NULL || gw->sigint == NULL ||
 	    gw->sighup == NULL || evsignal_add(gw->sigterm, NULL) == -1 ||
 	    evsignal_add(gw->sigint, NULL) == -1 ||

@@ -8,7 +8,6 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -618,18 +617,18 @@ metrics_deadline(evutil_socket_t fd, short what, void *arg)
  */
 static bool
 metrics_fd_short(const struct gw_gateway *gw, evutil_socket_t fd,
-    rlim_t *keep)
+    uint64_t *keep)
 {
-	rlim_t	reserve;
+	uint64_t	reserve;
 
 	*keep = 0;
-	if (gw->fd_limit == RLIM_INFINITY)
+	if (gw->fd_limit == GW_OS_FD_UNLIMITED)
 		return (false);
 	reserve = gw->fd_limit / 4;
 	if (reserve < METRICS_FD_RESERVE)
 		reserve = METRICS_FD_RESERVE;
 	*keep = reserve + gw->fd_pending;
-	return ((rlim_t)fd + 1 + *keep > gw->fd_limit);
+	return ((uint64_t)fd + 1 + *keep > gw->fd_limit);
 }
 
 static void
@@ -642,7 +641,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct metrics_conn		*c;
 	struct timeval			 tv;
 	char				 peer[64], addr[64];
-	rlim_t				 keep;
+	uint64_t			 keep;
 
 	(void)evl;
 	(void)salen;

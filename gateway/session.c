@@ -6,7 +6,6 @@
 #include "config.h"
 #endif
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -251,9 +250,9 @@ session_fd_settled(struct gw_session *s)
 static bool
 session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
 {
-	if (fd < 0 || gw->fd_limit == RLIM_INFINITY)
+	if (fd < 0 || gw->fd_limit == GW_OS_FD_UNLIMITED)
 		return (false);
-	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
+	return ((uint64_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
 	    gw->fd_limit);
 }
 

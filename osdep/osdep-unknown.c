@@ -1,0 +1,22 @@
+/*
+ * osdep-unknown.c: the Linux-only part of osdep.h on another Unix, where
+ * each of these does nothing or says no.  See osdep.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "osdep/osdep.h"
+
+/* The C library's defaults stand. */
+void
+gw_os_tune_allocator(void)
+{
+}
+
+/* Each accepted socket is tuned (transports/transport.c, gw_tcp_tune). */
+bool
+gw_os_accept_inherits(void)
+{
+	return (false);
+}
