@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -70,7 +69,7 @@ log_stamp(char *buf, size_t size)
 	struct tm	 tm;
 	char		 s[32];
 
-	gettimeofday(&tv, NULL);
+	evutil_gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%03dZ", s, (int)(tv.tv_usec / 1000));

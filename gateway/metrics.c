@@ -650,20 +650,20 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	snprintf(addr, sizeof addr, "%s", peer[0] == '[' ? peer + 1 : peer);
 	addr[strcspn(addr, peer[0] == '[' ? "]" : ":")] = '\0';
 	if (!metrics_allowed(conf, sa)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->refused, GW_LOG_INFO, "metrics: refused %s "
 		    "(not in gateway.metrics_allow)", addr);
 		return;
 	}
 	if (srv->nconns >= conf->metrics_max_connections) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
 		    "%u connections open (gateway.metrics_max_connections)",
 		    peer, srv->nconns);
 		return;
 	}
 	if (metrics_fd_short(gw, fd, &keep)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->short_fds, GW_LOG_WARN, "metrics: refused "
 		    "%s: descriptor %d of %llu; the last %llu are kept for "
 		    "sessions", peer, (int)fd, (unsigned long long)gw->fd_limit,
@@ -671,7 +671,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
 		    "out of memory", peer);
 		return;
@@ -684,7 +684,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	c->deadline = evtimer_new(gw->base, metrics_deadline, c);
 	if (c->bev == NULL || c->deadline == NULL) {
 		if (c->bev == NULL)
-			close(fd);
+			evutil_closesocket(fd);
 		metrics_conn_free(c);
 		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
 		    "out of memory", peer);

@@ -288,7 +288,7 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    route->connect_tls, gw_tls_peer_name(wire, host, sizeof host),
 	    &cause);
 	if (s->server.bev == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_SERVER_LINK, cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
@@ -390,7 +390,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 		if (s != NULL && s->timer != NULL)
 			event_free(s->timer);
 		free(s);
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_error("route %s: out of memory for a session",
 		    conf->name);
 		return (-1);
@@ -413,14 +413,14 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	route->counters->total_sessions++;
 
 	if (sa != NULL && !session_allowed(conf, sa)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_ACCESS_DENIED, NULL);
 		return (0);
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
 	    session_count(gw) > gw->config->max_sessions)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_SESSION_LIMIT, NULL);
 		return (0);
 	}
@@ -430,7 +430,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	 * under a burst refused every client, even those there was room for.
 	 */
 	if (session_fd_short(gw, fd)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_DESCRIPTOR_LIMIT,
 		    "Too many open files");
 		return (0);
@@ -440,7 +440,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	s->client.bev = route->serve_ops->link_new(gw->base, fd,
 	    route->serve_tls, NULL, &cause);
 	if (s->client.bev == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_CLIENT_LINK, cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
