@@ -7,6 +7,7 @@
 
 #include <malloc.h>
 
+#include "gateway/relay_accel.h"
 #include "osdep/osdep.h"
 
 /*
@@ -31,4 +32,11 @@ bool
 gw_os_accept_inherits(void)
 {
 	return (true);
+}
+
+/* gateway/relay-linux.c: splice(2), readv(2), SIOCOUTQNSD. */
+const struct gw_relay_accel *
+gw_os_relay_accel(void)
+{
+	return (&gw_relay_accel_linux);
 }

@@ -308,7 +308,9 @@ static const int os_facilities[] = {
 };
 
 /* enum gw_log_level to syslog(3)'s priorities, in the enum's order. */
-static const int os_priorities[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+static const int os_priorities[] = {
+	LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
+};
 
 void
 gw_os_syslog_open(enum gw_log_facility facility)

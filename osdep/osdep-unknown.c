@@ -20,3 +20,10 @@ gw_os_accept_inherits(void)
 {
 	return (false);
 }
+
+/* No accelerator: libevent's bufferevents alone. */
+const struct gw_relay_accel *
+gw_os_relay_accel(void)
+{
+	return (NULL);
+}

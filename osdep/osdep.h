@@ -6,7 +6,7 @@
  * host: osdep-posix.c on every Unix (users, signals, the descriptor limit,
  * the runtime directory, service notification, syslog, TCP keepalive), plus
  * osdep-linux.c on Linux or osdep-unknown.c elsewhere (allocator tuning, the
- * kernel's send queue, what accepted sockets inherit).  gateway/ and the
+ * relay accelerator, what accepted sockets inherit).  gateway/ and the
  * generic transport code include this header and no system header of their
  * own for these things; another platform is new files (doc/design.md "Adding
  * a platform").
@@ -165,6 +165,16 @@ void		 gw_os_syslog_close(void);
 void		 gw_os_syslog(enum gw_log_level level, const char *line);
 
 /* ------------------------------------------------------------ sockets */
+
+struct gw_relay_accel;
+
+/*
+ * The relay accelerator of this platform (gateway/relay_accel.h: Linux's is
+ * gateway/relay-linux.c, splice(2) and readv(2)), or NULL when there is
+ * none and the relay uses libevent's bufferevents alone.  Static; never
+ * freed.
+ */
+const struct gw_relay_accel *gw_os_relay_accel(void);
 
 /*
  * Keepalive timing on TCP socket fd: idle seconds before the first probe,
