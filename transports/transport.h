@@ -411,7 +411,7 @@ void	 gw_tcp_connect_cancel(void *attempt);
 extern const char gw_npipe_remote_note[];
 
 /*
- * npipe.c, shared with spipe (doc/design.md "npipe off Windows";
+ * npipe-unix.c, shared with spipe (doc/design.md "npipe off Windows";
  * doc/transports.md §2.2 npipe-listen / spipe-listen, §2.3 npipe-connect /
  * spipe-connect, §3.1 pipe=): a Unix-domain stream socket (unix(7)) named
  * pipe_dir/NAME.
@@ -453,6 +453,33 @@ void	*gw_npipe_listen(struct event_base *base,
  */
 int	 gw_npipe_path(const char *dir, const char *name, bool expand,
 	    char *out, size_t size, char **cause);
+
+/*
+ * npipe.c, on every platform: pipe NAME as the platform's mechanism names it
+ * (doc/transports.md §3.1 "pipe="), before any directory is put in front.
+ * name must pass the grammar's rule (gw_spec_pipe_check; server side when
+ * expand is true); with expand, its %d / %x codes become the process id
+ * (gw_spec_pipe_expand, gw_os_pid).  out: a buffer of size bytes.  Returns
+ * 0, or -1 with a malloc'd *cause (the grammar's message, or "pipe name
+ * 'NAME' does not expand").
+ */
+int	 gw_npipe_name(const char *name, bool expand, char *out, size_t size,
+	    char **cause);
+
+/*
+ * The link_new slot of npipe (the platform's file): on Unix a socket
+ * bufferevent over the connected Unix-domain socket fd, as
+ * gw_stream_link_new with up to 256 KiB per callback; tls and host unused.
+ */
+struct bufferevent *gw_npipe_link_new(struct event_base *base,
+	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
+	    char **cause);
+
+/*
+ * The half_close slot of npipe (the platform's file): on Unix
+ * gw_socket_half_close.  Returns 0, or -1 with errno.
+ */
+int	 gw_npipe_half_close(struct bufferevent *bev);
 
 /*
  * The listen_pause slot of npipe and spipe: as gw_stream_listen_pause.
