@@ -665,4 +665,65 @@ void	 gw_clicon_connect_cancel(void *attempt);
 void	 gw_clicon_backoff_range(unsigned n, unsigned *lo, unsigned *hi);
 unsigned gw_clicon_backoff(unsigned n, uint32_t (*rnd)(void *), void *arg);
 
+/*
+ * com (doc/design.md "com"; doc/transports.md §3.1 port=, baud=, channel=):
+ * com.c holds what every platform shares, com-termios.c the mechanism on
+ * Unix (a serial line under termios, opened exclusively with TIOCEXCL and
+ * flock(2), raw 8N1; see that file's opening comment).
+ */
+
+/*
+ * "comN" or "N" ("com" in any case) into *n, N 1-256 (doc/transports.md
+ * §3.1 port=).  Returns 0, or -1 when port has neither form.
+ */
+int	 gw_com_port_number(const char *port, unsigned long *n);
+
+/*
+ * The check slot of com: baud= a rate this platform has (gw_com_baud_ok)
+ * and port= a form gw_com_device maps; nothing is opened.  Returns 0, or -1
+ * with a malloc'd *cause ("com: baud=N is not a rate this platform
+ * supports", "com: port=P must be comN or N (1-256) or a device path
+ * starting with '/'").
+ */
+int	 gw_com_check(const struct gw_spec *spec, char **cause);
+
+/*
+ * The platform's file: whether baud (bits per second) is a rate the
+ * platform can set (termios: the Bxxx constants, B50 to B4000000 on Linux).
+ */
+bool	 gw_com_baud_ok(unsigned baud);
+
+/*
+ * The platform's file: port= as a device path in buf (size bytes): on Unix
+ * "comN" or "N" is /dev/ttyS(N-1) and a path starting with '/' is used as
+ * is.  Returns 0, or -1 when port has none of these forms or the path does
+ * not fit.
+ */
+int	 gw_com_device(const char *port, char *buf, size_t size);
+
+/*
+ * The platform's file: com's slots of struct gw_transport_ops, each as that
+ * slot's contract above says.  listen serves one session at a time (the
+ * first byte on the device starts it; the device is opened again when it
+ * ends, retried with bounded backoff); connect opens the device; half_close
+ * sends nothing (a line has no end of stream) and drops TIOCEXCL; after_eof
+ * logs that the device hung up; error names a failed device ("DEVICE:
+ * device failed: ERROR") or returns NULL.
+ */
+void	*gw_com_listen(struct event_base *base,
+	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    void *arg, char **where, char **cause);
+void	 gw_com_listen_pause(void *listener, bool pause);
+void	 gw_com_listen_free(void *listener);
+void	*gw_com_connect(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+	    gw_connect_cb *cb, void *arg);
+void	 gw_com_connect_cancel(void *attempt);
+struct bufferevent *gw_com_link_new(struct event_base *base,
+	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
+	    char **cause);
+int	 gw_com_half_close(struct bufferevent *bev);
+void	 gw_com_after_eof(struct bufferevent *bev);
+char	*gw_com_error(struct bufferevent *bev);
+
 #endif /* GW_TRANSPORT_H */
