@@ -5,15 +5,11 @@
 #include "config.h"
 #endif
 
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -926,16 +922,16 @@ struct gateway_waiter {
 /*
  * The reload thread and its waiters.  The thread only reads and checks the
  * file (gw_config_load, which touches nothing the loop uses); it reports by
- * writing one byte to fds[1], and the loop joins it, applies the result and
+ * sending one byte on fds[1] (a socket pair), and the loop joins it, applies the result and
  * answers every waiter that asked before the thread started.  Those who
  * asked meanwhile get a run of their own after it, which reads the file as
  * it is then.
  */
 struct gw_gateway_reload {
 	struct gw_gateway		*gw;
-	pthread_t			 thread;
+	struct gw_os_thread		*thread;
 	bool				 running;
-	int				 fds[2];
+	evutil_socket_t			 fds[2];
 	struct event			*done;
 	char				*path;		/* the thread's copy */
 	int				 rc;		/* the thread's result */
@@ -951,12 +947,36 @@ gateway_reload_main(void *arg)
 	char				 c = 0;
 
 	rl->rc = gw_config_load(rl->path, &rl->config, &rl->errors);
-	while (write(rl->fds[1], &c, 1) == -1 && errno == EINTR)
+	while (send(rl->fds[1], &c, 1, 0) == -1 && errno == EINTR)
 		;
 	return (NULL);
 }
 
 static void	gateway_reload_done(evutil_socket_t, short, void *);
+
+/*
+ * The thread's wake-up: a connected socket pair (evutil_socketpair), both
+ * ends nonblocking and closed on exec.  Returns 0, or -1 with errno.
+ */
+static int
+gateway_reload_pair(evutil_socket_t fds[2])
+{
+	int	i, err;
+
+	if (evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == -1)
+		return (-1);
+	for (i = 0; i < 2; i++) {
+		if (evutil_make_socket_nonblocking(fds[i]) == -1 ||
+		    evutil_make_socket_closeonexec(fds[i]) == -1) {
+			err = errno;
+			evutil_closesocket(fds[0]);
+			evutil_closesocket(fds[1]);
+			errno = err;
+			return (-1);
+		}
+	}
+	return (0);
+}
 
 /* Start a thread that reads the file for every waiter so far. */
 static int
@@ -964,7 +984,6 @@ gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 {
 	struct gw_gateway_reload	*rl = gw->reload;
 	struct gateway_waiter		*w;
-	sigset_t			 all, old;
 	int				 err;
 
 	if (rl == NULL) {
@@ -975,7 +994,7 @@ gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 		TAILQ_INIT(&rl->waiters);
 		gw->reload = rl;
 	}
-	if (rl->fds[0] == -1 && pipe2(rl->fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (rl->fds[0] == -1 && gateway_reload_pair(rl->fds) == -1) {
 		err = errno;
 		rl->fds[0] = rl->fds[1] = -1;
 		goto fail;
@@ -997,11 +1016,8 @@ gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 	rl->config = NULL;
 	gw_errors_free(&rl->errors);
 	/* Signals stay with the loop's thread (libevent's evsignal). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&rl->thread, NULL, gateway_reload_main, rl);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0)
+	if ((err = gw_os_thread_start(&rl->thread, gateway_reload_main,
+	    rl)) != 0)
 		goto fail;
 	rl->running = true;
 	TAILQ_FOREACH(w, &rl->waiters, entry)
@@ -1031,11 +1047,11 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 	int				 rc;
 
 	(void)what;
-	while (read(fd, buf, sizeof buf) > 0)
+	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;
 	if (!rl->running)
 		return;
-	pthread_join(rl->thread, NULL);
+	gw_os_thread_join(rl->thread);
 	rl->running = false;
 	if (rl->rc == 0)
 		rc = gateway_reload_apply(gw, rl->config, &outcome);
@@ -1129,7 +1145,7 @@ gateway_reload_free(struct gw_gateway_reload *rl)
 	if (rl == NULL)
 		return;
 	if (rl->running)
-		pthread_join(rl->thread, NULL);
+		gw_os_thread_join(rl->thread);
 	gw_config_free(rl->config);
 	gw_errors_free(&rl->errors);
 	free(rl->path);
@@ -1140,9 +1156,9 @@ gateway_reload_free(struct gw_gateway_reload *rl)
 	if (rl->done != NULL)
 		event_free(rl->done);
 	if (rl->fds[0] != -1)
-		close(rl->fds[0]);
+		evutil_closesocket(rl->fds[0]);
 	if (rl->fds[1] != -1)
-		close(rl->fds[1]);
+		evutil_closesocket(rl->fds[1]);
 	free(rl);
 }
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +81,39 @@ gw_os_monotonic_usec(uint64_t *usec)
 		return (-1);
 	*usec = (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
 	return (0);
+}
+
+struct gw_os_thread {
+	pthread_t	id;
+};
+
+int
+gw_os_thread_start(struct gw_os_thread **thread, void *(*fn)(void *),
+    void *arg)
+{
+	struct gw_os_thread	*t;
+	sigset_t		 all, old;
+	int			 err;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return (ENOMEM);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&t->id, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		free(t);
+		return (err);
+	}
+	*thread = t;
+	return (0);
+}
+
+void
+gw_os_thread_join(struct gw_os_thread *thread)
+{
+	pthread_join(thread->id, NULL);
+	free(thread);
 }
 
 /* ------------------------------------------------------------ users */

@@ -73,6 +73,21 @@ long		 gw_os_pid(void);
  */
 int		 gw_os_monotonic_usec(uint64_t *usec);
 
+/* A thread started by gw_os_thread_start (opaque). */
+struct gw_os_thread;
+
+/*
+ * Run fn(arg) on a thread of its own, with every signal blocked on it, so
+ * that signals stay with the loop's thread (libevent's evsignal;
+ * pthread_sigmask(3), pthread_create(3)).  *thread: to join.  Returns 0, or
+ * an errno value (nothing started).
+ */
+int		 gw_os_thread_start(struct gw_os_thread **thread,
+		    void *(*fn)(void *), void *arg);
+
+/* Wait for the thread to return, and free it (pthread_join(3)). */
+void		 gw_os_thread_join(struct gw_os_thread *thread);
+
 /* ------------------------------------------------------------ users */
 
 /* True when the user account exists (getpwnam(3)). */
