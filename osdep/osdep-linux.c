@@ -5,6 +5,8 @@
 #include "config.h"
 #endif
 
+#include <sys/fsuid.h>
+
 #include <malloc.h>
 
 #include "gateway/relay_accel.h"
@@ -25,6 +27,12 @@ gw_os_tune_allocator(void)
 	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 #endif
+}
+
+int
+gw_os_fsgid(unsigned long gid)
+{
+	return (setfsgid((gid_t)gid));
 }
 
 /* Linux: accepted sockets inherit TCP_NODELAY and SO_KEEPALIVE (tcp(7)). */

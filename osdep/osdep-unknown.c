@@ -14,6 +14,14 @@ gw_os_tune_allocator(void)
 {
 }
 
+/* No file-system group id: the caller uses fchownat(2) after. */
+int
+gw_os_fsgid(unsigned long gid)
+{
+	(void)gid;
+	return (-1);
+}
+
 /* Each accepted socket is tuned (transports/transport.c, gw_tcp_tune). */
 bool
 gw_os_accept_inherits(void)

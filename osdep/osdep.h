@@ -126,6 +126,14 @@ int		 gw_os_user_can_read(const char *user, const char *const *paths,
 		    const bool *dirs, size_t n, int *errs, const char **cause);
 
 /*
+ * Set the file-system group id, the group a file made from now on gets
+ * (setfsgid(2), Linux), to gid.  Returns the one in force before, to give
+ * back with another call, or -1 where the platform has no such id (the
+ * caller then changes the group of what it made afterwards).
+ */
+int		 gw_os_fsgid(unsigned long gid);
+
+/*
  * Whether this process may make and remove entries in directory dir
  * (access(2) W_OK | X_OK).  Returns 0, or -1 with errno set.
  */

@@ -9,7 +9,6 @@
 #include "config.h"
 #endif
 
-#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +24,7 @@
 #include <event2/event.h>
 
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 #define NPIPE_MAX_SINGLE_IO	(256 * 1024)
@@ -374,8 +374,9 @@ npipe_clear(int dirfd, const struct stat *dst, const char *path,
  * ours), set before anyone can connect: the mode on the descriptor before
  * bind(2) (unix(7): the new file takes the socket's mode less the umask,
  * here 0), the group by the file-system gid at bind(2) when we may take it
- * (setfsgid(2)), else by fchownat(2) without following a link before
- * listen(2).  *st: the bound socket.  *live is set when the name was taken.
+ * (gw_os_fsgid, setfsgid(2)), else by fchownat(2) without following a
+ * link before listen(2).  *st: the bound socket.  *live is set when the
+ * name was taken.
  */
 static int
 npipe_bind(int fd, int dirfd, const char *path, const char *name,
@@ -388,14 +389,14 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 	if (fchmod(fd, mode) == -1)
 		return (npipe_fail(cause, path, "fchmod", errno));
 	if (gid != (gid_t)-1 && geteuid() == 0)
-		fsgid = setfsgid(gid);
+		fsgid = gw_os_fsgid((unsigned long)gid);
 	npipe_sockaddr(path, &sun);
 	mask = umask(0);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	err = errno;
 	umask(mask);
 	if (fsgid != -1)
-		setfsgid((gid_t)fsgid);
+		gw_os_fsgid((unsigned long)fsgid);
 	/* The name was free a moment ago: another process took it since. */
 	if (r == -1 && err == EADDRINUSE) {
 		*live = true;
