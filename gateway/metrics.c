@@ -793,7 +793,8 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 	evutil_freeaddrinfo(ai);
 	if (srv->evl == NULL) {
 		if (asprintf(cause, "gateway.metrics: cannot listen on %s: %s",
-		    text, err != 0 ? strerror(err) : "out of memory") == -1)
+		    text, err != 0 ? evutil_socket_error_to_string(err) :
+		    "out of memory") == -1)
 			*cause = NULL;
 		gw_metrics_stop(gw);
 		return (-1);

@@ -193,7 +193,8 @@ session_link_failed(struct gw_link *l, enum gw_close reason, int err)
 	if (l->ops->error != NULL)
 		why = l->ops->error(l->bev);
 	gw_session_close(l->session, reason, why != NULL ? why :
-	    err != 0 ? strerror(err) : "connection closed");
+	    err != 0 ? evutil_socket_error_to_string(err) :
+	    "connection closed");
 	free(why);
 }
 
@@ -540,7 +541,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			/*
 			 * A serial line has no FIN nor RST to give: its
 			 * half_close sends nothing and gives up the device's
-			 * exclusivity (com.c).  Skipped, TIOCEXCL outlives the
+			 * exclusivity (com-termios.c).  Skipped, TIOCEXCL outlives the
 			 * fd on a pseudo-terminal and keeps a non-root daemon
 			 * from opening it again ("serial port busy").
 			 */

@@ -3,9 +3,10 @@
  * interface (doc/design.md "Platforms"), as tmux keeps its osdep-*.c.
  *
  * Every function here is defined by the files configure chooses for the
- * host: osdep-posix.c on every Unix (users, signals, the descriptor limit,
- * the runtime directory, service notification, syslog, TCP keepalive), plus
- * osdep-linux.c on Linux or osdep-unknown.c elsewhere (allocator tuning, the
+ * host: osdep-posix.c on every Unix (users and the privilege drop, signals,
+ * the descriptor limit, the runtime directory, service notification,
+ * syslog, TCP keepalive, the reload thread), plus osdep-linux.c on Linux or
+ * osdep-unknown.c elsewhere (allocator tuning, the file-system gid, the
  * relay accelerator, what accepted sockets inherit).  gateway/ and the
  * generic transport code include this header and no system header of their
  * own for these things; another platform is new files (doc/design.md "Adding

@@ -265,7 +265,7 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		    "s", d->hostport, (long long)lived.tv_sec);
 	else
 		snprintf(why, sizeof why, "standby link to %s failed: %s",
-		    d->hostport, strerror(err));
+		    d->hostport, evutil_socket_error_to_string(err));
 	clicon_link_free(l);
 	clicon_retry(d, why);
 }
@@ -597,7 +597,7 @@ clicon_server_ready(evutil_socket_t fd, short what, void *arg)
 	default:
 		gw_log_info("%s: process server %s: its link failed while "
 		    "waiting for a client: %s", p->label, s->peer,
-		    strerror(err));
+		    evutil_socket_error_to_string(err));
 		break;
 	}
 	clicon_server_free(s);

@@ -197,10 +197,11 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 		gw_transport_sockaddr((struct sockaddr *)&ss, where, sizeof where);
 		r = spec->port_hi != spec->port_lo ?
 		    asprintf(cause, "cannot listen on %s to port %u: no free "
-		    "port: %s", where, spec->port_hi, strerror(err)) :
+		    "port: %s", where, spec->port_hi,
+		    evutil_socket_error_to_string(err)) :
 		    asprintf(cause, "cannot listen on %s: %s%s", where,
-		    strerror(err), err == EADDRINUSE ? " (another program "
-		    "listens there)" : "");
+		    evutil_socket_error_to_string(err), err == EADDRINUSE ?
+		    " (another program listens there)" : "");
 		if (r == -1)
 			*cause = NULL;
 		return (NULL);
@@ -317,7 +318,8 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		c->last_err = err;
-		snprintf(c->why, sizeof c->why, "%s", strerror(err));
+		snprintf(c->why, sizeof c->why, "%s",
+		    evutil_socket_error_to_string(err));
 		evutil_closesocket(c->fd);
 		c->fd = -1;
 	}
@@ -327,11 +329,13 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 		    SOCK_CLOEXEC, 0);
 		if (c->fd == -1) {
 			c->last_err = errno;
-			snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+			snprintf(c->why, sizeof c->why, "%s",
+			    evutil_socket_error_to_string(c->last_err));
 			continue;
 		}
 		if (gw_tcp_tune(c->fd) == -1)
-			gw_log_debug("tcp: socket options: %s", strerror(errno));
+			gw_log_debug("tcp: socket options: %s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			tcp_connect_done(c, c->fd);
 			return;
@@ -345,7 +349,8 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 			errno = ENOMEM;
 		}
 		c->last_err = errno;
-		snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+		snprintf(c->why, sizeof c->why, "%s",
+		    evutil_socket_error_to_string(c->last_err));
 		evutil_closesocket(c->fd);
 		c->fd = -1;
 	}

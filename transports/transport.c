@@ -74,7 +74,8 @@ stream_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	}
 	/* Linux: inherited from the listener (gw_stream_listen). */
 	if (!gw_os_accept_inherits() && gw_tcp_tune(fd) == -1)
-		gw_log_debug("%s: socket options: %s", l->name, strerror(errno));
+		gw_log_debug("%s: socket options: %s", l->name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	l->accept(fd, gw_transport_sockaddr(sa, peer, sizeof peer), sa, l->arg);
 }
 
@@ -137,7 +138,8 @@ gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
 	 * session.  Elsewhere stream_accept sets them on every socket.
 	 */
 	if (tcp && gw_tcp_tune(fd) == -1)
-		gw_log_debug("%s: socket options: %s", name, strerror(errno));
+		gw_log_debug("%s: socket options: %s", name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	l->tcp = tcp;
 	l->accept = accept;
 	l->arg = arg;
