@@ -602,7 +602,7 @@ control_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
 	    (c->bev = bufferevent_socket_new(ctl->gw->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		free(c);
-		close(fd);
+		evutil_closesocket(fd);
 		return;
 	}
 	c->ctl = ctl;
@@ -946,13 +946,13 @@ gw_ctl_main(int argc, char **argv)
 		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
-		close(fd);
+		evutil_closesocket(fd);
 		rc = 2;
 		goto out;
 	}
 	if (write(fd, line, o) != (ssize_t)o) {
 		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", path, strerror(errno));
-		close(fd);
+		evutil_closesocket(fd);
 		rc = 2;
 		goto out;
 	}
@@ -960,7 +960,7 @@ gw_ctl_main(int argc, char **argv)
 		if (have + (size_t)n + 1 > cap) {
 			cap = (have + (size_t)n + 1) * 2;
 			if ((grown = realloc(reply, cap)) == NULL) {
-				close(fd);
+				evutil_closesocket(fd);
 				rc = 2;
 				goto out;
 			}
@@ -969,7 +969,7 @@ gw_ctl_main(int argc, char **argv)
 		memcpy(reply + have, buf, (size_t)n);
 		have += (size_t)n;
 	}
-	close(fd);
+	evutil_closesocket(fd);
 	if (reply == NULL || n < 0) {
 		fprintf(stderr, "dbgbridge: ctl: %s: the daemon closed without "
 		    "a reply\n", path);

@@ -5,18 +5,11 @@
 #include "config.h"
 #endif
 
-#include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +122,7 @@ gateway_counters_prune(struct gw_gateway *gw)
 static int
 gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 {
-	if (config->user == NULL || getpwnam(config->user) != NULL)
+	if (config->user == NULL || gw_os_user_exists(config->user))
 		return (0);
 	/* FILE:LINE, as every configuration error (dbgbridge.ini(5)). */
 	gw_errors_add(errors, config->path, config->user_line,
@@ -145,7 +138,7 @@ gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 static void
 gateway_user_writes(const char *user, const char *dir, const char *what)
 {
-	if (access(dir, W_OK | X_OK) == 0)
+	if (gw_os_dir_writable(dir) == 0)
 		return;
 	gw_log_warn("gateway.user: %s cannot write %s (%s: %s): the sockets "
 	    "there stay after exit (the next start removes them as stale) and "
@@ -182,40 +175,33 @@ gateway_drop_privileges(struct gw_gateway *gw)
 {
 	const char	*user = gw->config->user;
 	struct gw_route	*r;
-	struct passwd	*pw;
-	char		*dir;
+	unsigned long	 uid, gid;
+	char		*dir, *why;
 	bool		 pipes = false;
 
 	if (user == NULL)
 		return (0);
-	if ((pw = getpwnam(user)) == NULL) {
+	if (gw_os_user_id(user, &uid) == -1) {
 		gw_log_error("gateway.user: no such user '%s'", user);
 		return (-1);
 	}
-	if (getuid() != 0 || geteuid() != 0) {
-		if (pw->pw_uid == geteuid())
+	if (!gw_os_is_root()) {
+		if (uid == gw_os_euid())
 			return (0);
 		gw_log_error("gateway.user: becoming '%s' needs root; dbgbridge "
-		    "runs as uid %lu", user, (unsigned long)geteuid());
+		    "runs as uid %lu", user, gw_os_euid());
 		return (-1);
 	}
 	/* Named while root: the default path depends on who we are. */
 	dir = gateway_control_dir(gw);
-	if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
-	    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
-		gw_log_error("gateway.user: cannot become '%s': %s", user,
-		    strerror(errno));
+	if (gw_os_become_user(user, &uid, &gid, &why) == -1) {
+		gw_log_error("gateway.user: %s", why != NULL ? why :
+		    "out of memory");
+		free(why);
 		free(dir);
 		return (-1);
 	}
-	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
-		gw_log_error("gateway.user: root could be regained after "
-		    "becoming '%s'", user);
-		free(dir);
-		return (-1);
-	}
-	gw_log_info("running as user %s (uid %lu, gid %lu)", user,
-	    (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid);
+	gw_log_info("running as user %s (uid %lu, gid %lu)", user, uid, gid);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (r->conf->serve->transport == GW_SPEC_NPIPE ||
 		    r->conf->serve->transport == GW_SPEC_SPIPE)
@@ -315,16 +301,17 @@ gateway_user_readable(struct gw_gateway *gw)
 {
 	struct gateway_file	*files = NULL;
 	struct gw_route		*r;
-	struct passwd		*pw;
-	size_t			 n = 0, i, got;
-	ssize_t			 k;
-	pid_t			 pid;
-	int			 p[2], fd, err, status;
+	const char		*user = gw->config->user;
+	const char		**paths = NULL;
+	bool			*dirs = NULL;
+	int			*errs = NULL;
+	unsigned long		 uid;
+	size_t			 n = 0, i;
 	char			*line;
 	const char		*why = NULL;
 
-	if (gw->config->user == NULL || getuid() != 0 || geteuid() != 0 ||
-	    (pw = getpwnam(gw->config->user)) == NULL || pw->pw_uid == 0)
+	if (user == NULL || !gw_os_is_root() ||
+	    gw_os_user_id(user, &uid) == -1 || uid == 0)
 		return;
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		gateway_tls_files(&files, &n, r, true);
@@ -332,55 +319,21 @@ gateway_user_readable(struct gw_gateway *gw)
 	}
 	if (n == 0)
 		goto out;
-	if (pipe(p) == -1) {
-		why = strerror(errno);
+	if ((paths = calloc(n, sizeof *paths)) == NULL ||
+	    (dirs = calloc(n, sizeof *dirs)) == NULL ||
+	    (errs = calloc(n, sizeof *errs)) == NULL) {
+		why = "out of memory";
 		goto cannot;
 	}
-	fflush(NULL);
-	if ((pid = fork()) == -1) {
-		why = strerror(errno);
-		close(p[0]);
-		close(p[1]);
-		goto cannot;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		if (setgid(pw->pw_gid) == -1 || initgroups(pw->pw_name,
-		    pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
-			_exit(1);
-		for (i = 0; i < n; i++) {
-			fd = open(files[i].path, O_RDONLY | O_NOCTTY |
-			    O_CLOEXEC | (files[i].dir ? O_DIRECTORY : 0));
-			err = fd == -1 ? errno : 0;
-			if (fd != -1)
-				close(fd);
-			if (write(p[1], &err, sizeof err) != sizeof err)
-				_exit(1);
-		}
-		_exit(0);
-	}
-	close(p[1]);
 	for (i = 0; i < n; i++) {
-		for (got = 0; got < sizeof err; got += (size_t)k) {
-			k = read(p[0], (char *)&err + got, sizeof err - got);
-			if (k == -1 && errno == EINTR) {
-				k = 0;
-				continue;
-			}
-			if (k <= 0)
-				break;
-		}
-		if (got != sizeof err)
-			break;
-		files[i].err = err;
+		paths[i] = files[i].path;
+		dirs[i] = files[i].dir;
 	}
-	close(p[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (i < n || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		why = "the check as that user failed";
+	if (gw_os_user_can_read(gw->config->user, paths, dirs, n, errs,
+	    &why) == -1)
 		goto cannot;
-	}
+	for (i = 0; i < n; i++)
+		files[i].err = errs[i];
 	for (i = 0; i < n; i++) {
 		if (files[i].err == 0)
 			continue;
@@ -389,8 +342,8 @@ gateway_user_readable(struct gw_gateway *gw)
 		    "to '%s' every reload fails (the configuration stays "
 		    "unchanged) until '%s' can read it", files[i].route->conf->name,
 		    files[i].what, files[i].key, files[i].dir ? "the store" :
-		    "the file", files[i].path, pw->pw_name,
-		    strerror(files[i].err), pw->pw_name, pw->pw_name) != -1) {
+		    "the file", files[i].path, user,
+		    strerror(files[i].err), user, user) != -1) {
 			gw_route_warn(files[i].route, line);
 			free(line);
 		}
@@ -409,24 +362,15 @@ out:
 		free(files[i].path);
 	}
 	free(files);
+	free(paths);
+	free(dirs);
+	free(errs);
 }
 
 char *
 gw_gateway_runtime_dir(void)
 {
-	const char	*xdg = getenv("XDG_RUNTIME_DIR");
-	const char	*sd = getenv("RUNTIME_DIRECTORY");
-	char		*dir;
-
-	/* systemd's RuntimeDirectory=: the first of its paths. */
-	if (sd != NULL && sd[0] == '/')
-		return (strndup(sd, strcspn(sd, ":")));
-	if (getuid() == 0)
-		return (strdup("/run/dbgbridge"));
-	if (xdg != NULL && xdg[0] == '/')
-		return (asprintf(&dir, "%s/dbgbridge", xdg) == -1 ? NULL : dir);
-	return (asprintf(&dir, "/tmp/dbgbridge-%lu", (unsigned long)getuid()) ==
-	    -1 ? NULL : dir);
+	return (gw_os_runtime_dir());
 }
 
 /*
@@ -441,10 +385,10 @@ gw_gateway_runtime_dir(void)
 static int
 gateway_runtime_make(struct gw_gateway *gw)
 {
-	char	*dir;
-	int	 fd;
+	char	*dir, *why = NULL;
+	int	 made;
 
-	if (gw->config->user == NULL || gw->pipe_uid == 0 || geteuid() != 0 ||
+	if (gw->config->user == NULL || gw->pipe_uid == 0 || gw_os_euid() != 0 ||
 	    (gw->config->pipe_dir != NULL && gw->config->control != NULL))
 		return (0);
 	if ((dir = gw_gateway_runtime_dir()) == NULL) {
@@ -452,20 +396,18 @@ gateway_runtime_make(struct gw_gateway *gw)
 		return (-1);
 	}
 	/* Anything but a fresh directory is left to the listeners' checks. */
-	if (mkdir(dir, 0755) == -1) {
+	if ((made = gw_os_runtime_make(dir, (unsigned long)gw->pipe_uid,
+	    &why)) == 0) {
 		free(dir);
 		return (0);
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || fchown(fd, gw->pipe_uid, (gid_t)-1) == -1) {
+	if (made == -1) {
 		gw_log_error("gateway.user: %s: cannot make it %s's: %s", dir,
-		    gw->config->user, strerror(errno));
-		if (fd != -1)
-			close(fd);
+		    gw->config->user, why != NULL ? why : "out of memory");
+		free(why);
 		free(dir);
 		return (-1);
 	}
-	close(fd);
 	gw_log_info("%s: made for user %s", dir, gw->config->user);
 	free(dir);
 	return (0);
@@ -496,9 +438,8 @@ gateway_build(struct gw_config *config, char **errors,
 {
 	struct gw_gateway	*gw;
 	struct gw_route		*route;
-	struct passwd		*pw;
+	unsigned long		 uid;
 	char			*why;
-	struct rlimit		 rl;
 	size_t			 i;
 
 	if ((gw = calloc(1, sizeof *gw)) == NULL) {
@@ -520,8 +461,7 @@ gateway_build(struct gw_config *config, char **errors,
 	 * lower limit than we know of only makes accept(2) fail with EMFILE,
 	 * which pauses accepting (transports/transport.c).
 	 */
-	gw->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur :
-	    RLIM_INFINITY;
+	gw->fd_limit = gw_os_fd_limit();
 	if ((gw->base = event_base_new()) == NULL ||
 	    (gw->reap = event_new(gw->base, -1, 0, gateway_reap, gw)) == NULL) {
 		gw_errors_add(cause, NULL, 0, "cannot make the event loop");
@@ -530,8 +470,8 @@ gateway_build(struct gw_config *config, char **errors,
 	}
 	/* The user we become may own the directories we serve in. */
 	if (gateway_user_check(config, cause) == 0 && config->user != NULL &&
-	    (pw = getpwnam(config->user)) != NULL)
-		gw->pipe_uid = pw->pw_uid;
+	    gw_os_user_id(config->user, &uid) == 0)
+		gw->pipe_uid = (uid_t)uid;
 	for (i = 0; i < config->nroutes; i++) {
 		why = NULL;
 		route = gw_route_new(gw, config, &config->routes[i], &why);
@@ -1026,16 +966,16 @@ struct gateway_waiter {
 /*
  * The reload thread and its waiters.  The thread only reads and checks the
  * file (gw_config_load, which touches nothing the loop uses); it reports by
- * writing one byte to fds[1], and the loop joins it, applies the result and
+ * sending one byte on fds[1] (a socket pair), and the loop joins it, applies the result and
  * answers every waiter that asked before the thread started.  Those who
  * asked meanwhile get a run of their own after it, which reads the file as
  * it is then.
  */
 struct gw_gateway_reload {
 	struct gw_gateway		*gw;
-	pthread_t			 thread;
+	struct gw_os_thread		*thread;
 	bool				 running;
-	int				 fds[2];
+	evutil_socket_t			 fds[2];
 	struct event			*done;
 	char				*path;		/* the thread's copy */
 	int				 rc;		/* the thread's result */
@@ -1051,12 +991,36 @@ gateway_reload_main(void *arg)
 	char				 c = 0;
 
 	rl->rc = gw_config_load(rl->path, &rl->config, &rl->errors);
-	while (write(rl->fds[1], &c, 1) == -1 && errno == EINTR)
+	while (send(rl->fds[1], &c, 1, 0) == -1 && errno == EINTR)
 		;
 	return (NULL);
 }
 
 static void	gateway_reload_done(evutil_socket_t, short, void *);
+
+/*
+ * The thread's wake-up: a connected socket pair (evutil_socketpair), both
+ * ends nonblocking and closed on exec.  Returns 0, or -1 with errno.
+ */
+static int
+gateway_reload_pair(evutil_socket_t fds[2])
+{
+	int	i, err;
+
+	if (evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == -1)
+		return (-1);
+	for (i = 0; i < 2; i++) {
+		if (evutil_make_socket_nonblocking(fds[i]) == -1 ||
+		    evutil_make_socket_closeonexec(fds[i]) == -1) {
+			err = errno;
+			evutil_closesocket(fds[0]);
+			evutil_closesocket(fds[1]);
+			errno = err;
+			return (-1);
+		}
+	}
+	return (0);
+}
 
 /* Start a thread that reads the file for every waiter so far. */
 static int
@@ -1064,7 +1028,6 @@ gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 {
 	struct gw_gateway_reload	*rl = gw->reload;
 	struct gateway_waiter		*w;
-	sigset_t			 all, old;
 	int				 err;
 
 	if (rl == NULL) {
@@ -1075,7 +1038,7 @@ gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 		TAILQ_INIT(&rl->waiters);
 		gw->reload = rl;
 	}
-	if (rl->fds[0] == -1 && pipe2(rl->fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (rl->fds[0] == -1 && gateway_reload_pair(rl->fds) == -1) {
 		err = errno;
 		rl->fds[0] = rl->fds[1] = -1;
 		goto fail;
@@ -1097,11 +1060,8 @@ gateway_reload_start(struct gw_gateway *gw, struct gw_errors *cause)
 	rl->config = NULL;
 	gw_errors_free(&rl->errors);
 	/* Signals stay with the loop's thread (libevent's evsignal). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&rl->thread, NULL, gateway_reload_main, rl);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0)
+	if ((err = gw_os_thread_start(&rl->thread, gateway_reload_main,
+	    rl)) != 0)
 		goto fail;
 	rl->running = true;
 	TAILQ_FOREACH(w, &rl->waiters, entry)
@@ -1131,11 +1091,11 @@ gateway_reload_done(evutil_socket_t fd, short what, void *arg)
 	int				 rc;
 
 	(void)what;
-	while (read(fd, buf, sizeof buf) > 0)
+	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;
 	if (!rl->running)
 		return;
-	pthread_join(rl->thread, NULL);
+	gw_os_thread_join(rl->thread);
 	rl->running = false;
 	if (gw->stopping) {
 		/*
@@ -1252,16 +1212,16 @@ gateway_reload_free(struct gw_gateway_reload *rl)
 		event_free(rl->done);
 	rl->done = NULL;
 	if (rl->running) {
-		pthread_detach(rl->thread);
+		gw_os_thread_detach(rl->thread);
 		return;
 	}
 	gw_config_free(rl->config);
 	gw_errors_free(&rl->errors);
 	free(rl->path);
 	if (rl->fds[0] != -1)
-		close(rl->fds[0]);
+		evutil_closesocket(rl->fds[0]);
 	if (rl->fds[1] != -1)
-		close(rl->fds[1]);
+		evutil_closesocket(rl->fds[1]);
 	free(rl);
 }
 
@@ -1341,7 +1301,7 @@ gateway_stop(struct gw_gateway *gw, int sig)
 
 	if (gw->stopping) {
 		gw_log_info("%s again: resetting %u open session%s now",
-		    strsignal(sig), gw_gateway_nsessions(gw),
+		    gw_os_signal_name(sig), gw_gateway_nsessions(gw),
 		    gw_gateway_nsessions(gw) == 1 ? "" : "s");
 		if (gw->stop_timer != NULL)
 			evtimer_del(gw->stop_timer);
@@ -1352,7 +1312,7 @@ gateway_stop(struct gw_gateway *gw, int sig)
 	n = gw_gateway_nsessions(gw);
 	gw_log_info("%s: stopping: no new sessions; %u open session%s may run "
 	    "to their end for up to %u ms (stop_timeout), then are reset",
-	    strsignal(sig), n, n == 1 ? "" : "s", ms);
+	    gw_os_signal_name(sig), n, n == 1 ? "" : "s", ms);
 	if ((gw->stop_timer = evtimer_new(gw->base, gateway_stop_deadline,
 	    gw)) == NULL || evtimer_add(gw->stop_timer, &tv) == -1) {
 		gw_log_error("stop: cannot arm the stop deadline; resetting "
@@ -1374,7 +1334,7 @@ gateway_signal(evutil_socket_t sig, short what, void *arg)
 	struct gw_gateway	*gw = arg;
 
 	(void)what;
-	if (sig == SIGHUP) {
+	if (sig == gw_os_signal_number(GW_OS_SIGNAL_RELOAD)) {
 		gateway_reload_log(gw, sighup);
 		return;
 	}
@@ -1469,13 +1429,16 @@ gw_gateway_run(struct gw_gateway *gw)
 	struct gw_route	*route;
 	char		*cause = NULL, early[64] = "";
 
-	signal(SIGPIPE, SIG_IGN);
+	gw_os_signals_init();
 	gw->dns = evdns_base_new(gw->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	if (gw->dns == NULL)
 		gw->dns = evdns_base_new(gw->base, 0);
-	gw->sigterm = evsignal_new(gw->base, SIGTERM, gateway_signal, gw);
-	gw->sigint = evsignal_new(gw->base, SIGINT, gateway_signal, gw);
-	gw->sighup = evsignal_new(gw->base, SIGHUP, gateway_signal, gw);
+	gw->sigterm = evsignal_new(gw->base,
+	    gw_os_signal_number(GW_OS_SIGNAL_STOP), gateway_signal, gw);
+	gw->sigint = evsignal_new(gw->base,
+	    gw_os_signal_number(GW_OS_SIGNAL_INTERRUPT), gateway_signal, gw);
+	gw->sighup = evsignal_new(gw->base,
+	    gw_os_signal_number(GW_OS_SIGNAL_RELOAD), gateway_signal, gw);
 	if (gw->dns == NULL || gw->sigterm == NULL || gw->sigint == NULL ||
 	    gw->sighup == NULL || evsignal_add(gw->sigterm, NULL) == -1 ||
 	    evsignal_add(gw->sigint, NULL) == -1 ||

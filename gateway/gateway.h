@@ -11,13 +11,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
+#include <sys/types.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
 
 #include "config/config.h"
 #include "gateway/route.h"
+#include "osdep/osdep.h"
 #include "tls/tls.h"
 
 struct gw_control;
@@ -55,9 +56,9 @@ struct gw_gateway {
 							   server's descriptor */
 	TAILQ_HEAD(, gw_route_counters)	 counters;	/* per route name,
 							   till exit */
-	rlim_t				 fd_limit;	/* RLIMIT_NOFILE at start
-							   (getrlimit(2));
-							   RLIM_INFINITY: unknown */
+	uint64_t			 fd_limit;	/* at start (gw_os_fd_limit);
+							   GW_OS_FD_UNLIMITED:
+							   unknown */
 	struct gw_gateway_reload	*reload;	/* NULL: none yet */
 };
 

@@ -5,8 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -14,29 +12,23 @@
 
 #include "gateway/json.h"
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 
 static enum gw_log_level	 log_level = GW_LOG_INFO;
 static bool			 log_syslog;
 static enum gw_log_format	 log_format = GW_LOG_TEXT;
-static int			 log_facility = LOG_DAEMON;
+static enum gw_log_facility	 log_facility = GW_LOG_FACILITY_DAEMON;
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
-static const int log_priorities[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-
-/* enum gw_log_facility to syslog(3)'s facilities, in the enum's order. */
-static const int log_facilities[] = {
-	LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
-	LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7,
-};
 
 static void
 log_set(enum gw_log_level level, bool use_syslog, enum gw_log_format format,
-    int facility)
+    enum gw_log_facility facility)
 {
 	if (log_syslog && (!use_syslog || facility != log_facility))
-		closelog();
+		gw_os_syslog_close();
 	if (use_syslog && (!log_syslog || facility != log_facility))
-		openlog("dbgbridge", LOG_PID | LOG_NDELAY, facility);
+		gw_os_syslog_open(facility);
 	log_level = level;
 	log_syslog = use_syslog;
 	log_format = format;
@@ -46,18 +38,15 @@ log_set(enum gw_log_level level, bool use_syslog, enum gw_log_format format,
 void
 gw_log_init(enum gw_log_level level, bool use_syslog)
 {
-	log_set(level, use_syslog, GW_LOG_TEXT, LOG_DAEMON);
+	log_set(level, use_syslog, GW_LOG_TEXT, GW_LOG_FACILITY_DAEMON);
 }
 
 void
 gw_log_configure(const struct gw_config *config)
 {
-	size_t	f = (size_t)config->syslog_facility;
-
 	log_set(config->log_level, config->log != NULL &&
 	    strcmp(config->log, "syslog") == 0, config->log_format,
-	    f < sizeof log_facilities / sizeof log_facilities[0] ?
-	    log_facilities[f] : LOG_DAEMON);
+	    config->syslog_facility);
 }
 
 bool
@@ -80,7 +69,7 @@ log_stamp(char *buf, size_t size)
 	struct tm	 tm;
 	char		 s[32];
 
-	gettimeofday(&tv, NULL);
+	evutil_gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%03dZ", s, (int)(tv.tv_usec / 1000));
@@ -113,7 +102,7 @@ log_json(enum gw_log_level level, const char *stamp, const char *msg,
 		return (-1);
 	}
 	if (log_syslog)
-		syslog(log_priorities[level], "%s", line);
+		gw_os_syslog(level, line);
 	else
 		fwrite(line, 1, len - 1, stderr);
 	evbuffer_free(b);
@@ -134,7 +123,7 @@ log_write(enum gw_log_level level, const char *members, const char *fmt,
 	    log_json(level, stamp, msg, members) == 0)
 		return;
 	if (log_syslog) {
-		syslog(log_priorities[level], "%s", msg);
+		gw_os_syslog(level, msg);
 		return;
 	}
 	fprintf(stderr, "%s %s %s\n", stamp, log_names[level], msg);

@@ -13,9 +13,6 @@
 
 #include <getopt.h>
 #include <limits.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +24,7 @@
 #include "gateway/control.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 #include "tls/tls.h"
 #include "transports/spec.h"
 
@@ -110,23 +108,6 @@ print_errors(const char *what, const struct gw_errors *errors)
 		fprintf(stderr, "dbgbridge: %s%s%s%s\n", what != NULL ? what :
 		    "", what != NULL ? ": " : "", where, text);
 	}
-}
-
-/*
- * The relay allocates and frees buffers of up to 256 KiB on every read
- * (gateway/relay.c).  glibc hands freed memory at the top of the heap back
- * with brk(2) once 128 KiB or so is free, and serves large blocks with
- * mmap(2): either way the next read faults fresh pages in, which doubled the
- * kernel time of a TLS bulk transfer.  Keep up to 4 MiB for reuse instead
- * (mallopt(3)); elsewhere the C library's defaults stand.
- */
-static void
-main_tune_malloc(void)
-{
-#if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
-	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
-#endif
 }
 
 int
@@ -218,7 +199,7 @@ main(int argc, char **argv)
 		gw_errors_free(&errors);
 		return (rc == -1 ? 1 : 0);
 	}
-	main_tune_malloc();
+	gw_os_tune_allocator();
 	if ((gw = gw_gateway_new(config, &errors)) == NULL) {
 		print_errors(NULL, &errors);
 		gw_errors_free(&errors);

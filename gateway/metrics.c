@@ -8,7 +8,6 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -625,18 +624,18 @@ metrics_deadline(evutil_socket_t fd, short what, void *arg)
  */
 static bool
 metrics_fd_short(const struct gw_gateway *gw, evutil_socket_t fd,
-    rlim_t *keep)
+    uint64_t *keep)
 {
-	rlim_t	reserve;
+	uint64_t	reserve;
 
 	*keep = 0;
-	if (gw->fd_limit == RLIM_INFINITY)
+	if (gw->fd_limit == GW_OS_FD_UNLIMITED)
 		return (false);
 	reserve = gw->fd_limit / 4;
 	if (reserve < METRICS_FD_RESERVE)
 		reserve = METRICS_FD_RESERVE;
 	*keep = reserve + gw->fd_pending;
-	return ((rlim_t)fd + 1 + *keep > gw->fd_limit);
+	return ((uint64_t)fd + 1 + *keep > gw->fd_limit);
 }
 
 static void
@@ -649,7 +648,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct metrics_conn		*c;
 	struct timeval			 tv;
 	char				 peer[64], addr[64];
-	rlim_t				 keep;
+	uint64_t			 keep;
 
 	(void)evl;
 	(void)salen;
@@ -658,20 +657,20 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	snprintf(addr, sizeof addr, "%s", peer[0] == '[' ? peer + 1 : peer);
 	addr[strcspn(addr, peer[0] == '[' ? "]" : ":")] = '\0';
 	if (!metrics_allowed(conf, sa)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->refused, GW_LOG_INFO, "metrics: refused %s "
 		    "(not in gateway.metrics_allow)", addr);
 		return;
 	}
 	if (srv->nconns >= conf->metrics_max_connections) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
 		    "%u connections open (gateway.metrics_max_connections)",
 		    peer, srv->nconns);
 		return;
 	}
 	if (metrics_fd_short(gw, fd, &keep)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->short_fds, GW_LOG_WARN, "metrics: refused "
 		    "%s: descriptor %d of %llu; the last %llu are kept for "
 		    "sessions", peer, (int)fd, (unsigned long long)gw->fd_limit,
@@ -679,7 +678,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
 		    "out of memory", peer);
 		return;
@@ -692,7 +691,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	c->deadline = evtimer_new(gw->base, metrics_deadline, c);
 	if (c->bev == NULL || c->deadline == NULL) {
 		if (c->bev == NULL)
-			close(fd);
+			evutil_closesocket(fd);
 		metrics_conn_free(c);
 		gw_log_limited(&srv->busy, GW_LOG_WARN, "metrics: refused %s: "
 		    "out of memory", peer);
@@ -801,7 +800,8 @@ gw_metrics_start(struct gw_gateway *gw, char **cause)
 	evutil_freeaddrinfo(ai);
 	if (srv->evl == NULL) {
 		if (asprintf(cause, "gateway.metrics: cannot listen on %s: %s",
-		    text, err != 0 ? strerror(err) : "out of memory") == -1)
+		    text, err != 0 ? evutil_socket_error_to_string(err) :
+		    "out of memory") == -1)
 			*cause = NULL;
 		gw_metrics_stop(gw);
 		return (-1);

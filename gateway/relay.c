@@ -3,18 +3,18 @@
  * backpressure and half-close.  See relay.h.
  *
  * Each link's input moves to the other link's output without copying
- * (evbuffer_add_buffer); to a plain socket with nothing queued ahead, it is
- * written at once.  A link is finished when it has sent its last byte (eof)
- * and we have half-closed our writing to it (shut), or when it failed
- * (dead); the session closes when both links are finished.
+ * (evbuffer_add_buffer); with the platform's relay accelerator
+ * (relay_accel.h, gw_os_relay_accel), to a plain socket with nothing queued
+ * ahead it is written at once, and a plain socket is read in large pieces.
+ * A link is finished when it has sent its last byte (eof) and we have
+ * half-closed our writing to it (shut), or when it failed (dead); the
+ * session closes when both links are finished.
  *
- * Splice mode (Linux): when both links are TCP sockets and one of them has
- * sent RELAY_SPLICE_AFTER bytes (a session that carries bulk, not one that
- * sits idle), the session stops using its bufferevents for I/O.  Each link gets
- * a pipe; splice(2) moves what the link sends into its pipe and from there to
- * the other link's socket, inside the kernel.  Bytes already queued on a
- * link's output buffer are written first.  The pipe is the watermark: a full
- * pipe stops reading from its link until the other link has taken half of it.
+ * Splice mode (Linux, relay-linux.c): when both links are TCP sockets and one
+ * of them has sent RELAY_SPLICE_AFTER bytes (a session that carries bulk, not
+ * one that sits idle), the accelerator takes the session's I/O over from its
+ * bufferevents (gw_link's pipe, rd and wr); the steps below (relay_link_*,
+ * relay_check_*) stay the same in both modes.
  *
  * A link that fails (a reset, an error) cuts the stream both ways: nothing
  * more is read from the other link, which gets the bytes the failed link sent
@@ -27,25 +27,20 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
-#include <sys/uio.h>
-#ifdef __linux__
-#include <linux/sockios.h>
-#endif
 
 #include <event2/buffer.h>
 
 #include "gateway/gateway.h"
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/relay_accel.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 /* A link that has sent this many bytes carries bulk: splice from then on. */
@@ -55,8 +50,6 @@
 /* Our own reads from a plain socket, beyond that: bytes per readv, in all. */
 #define RELAY_READ_CHUNK	((size_t)64 * 1024)
 #define RELAY_READ_MAX		((size_t)256 * 1024)
-/* The pipe capacity asked for (bytes); the kernel's default is 64 KiB. */
-#define RELAY_PIPE_SIZE		(256 * 1024)
 /* Polling the kernel's send queue before a reset (ms): first, and at most. */
 #define RELAY_FLUSH_POLL_MS	5
 #define RELAY_FLUSH_POLL_MAX_MS	200
@@ -65,10 +58,6 @@
 
 static void	relay_move(struct gw_link *);
 static void	relay_link_failed(struct gw_link *, int, char *);
-#ifdef HAVE_SPLICE
-static void	relay_splice_flush(struct gw_link *);
-static void	relay_splice_rest(struct gw_link *);
-#endif
 
 static struct gw_link *
 relay_other(struct gw_link *l)
@@ -110,17 +99,11 @@ relay_reading(struct gw_link *l, bool on)
 size_t
 gw_relay_unsent(const struct gw_link *l)
 {
-#ifdef SIOCOUTQNSD
-	int	n = 0;	/* valgrind does not know this ioctl writes it */
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
 
-	if (l->bev == NULL || ioctl(bufferevent_getfd(l->bev), SIOCOUTQNSD,
-	    &n) == -1 || n < 0)
+	if (l->bev == NULL || accel == NULL || accel->unsent == NULL)
 		return (0);
-	return ((size_t)n);
-#else
-	(void)l;
-	return (0);
-#endif
+	return (accel->unsent(bufferevent_getfd(l->bev)));
 }
 
 uint64_t
@@ -141,28 +124,27 @@ gw_relay_delivered(const struct gw_link *l)
 static void
 relay_check_cut(struct gw_session *s)
 {
-	struct gw_link	*l[2] = { &s->client, &s->server };
-	struct timeval	 tv;
-	int		 i;
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
+	struct gw_link			*l[2] = { &s->client, &s->server };
+	struct timeval			 tv;
+	int				 i;
 
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && (gw_relay_owed(l[i]) != 0 ||
 		    l[i]->reading_rest))
 			return;
 	}
-#ifdef HAVE_SPLICE
 	/* The other link took the pipe: a failed link's rest comes next. */
-	for (i = 0; i < 2; i++) {
-		if (!s->spliced || !l[i]->dead || !l[i]->rest_more ||
-		    l[1 - i]->dead)
+	for (i = 0; s->spliced && accel != NULL && accel->splice_rest != NULL &&
+	    i < 2; i++) {
+		if (!l[i]->dead || !l[i]->rest_more || l[1 - i]->dead)
 			continue;
-		relay_splice_rest(l[i]);
+		accel->splice_rest(l[i], RELAY_REST_MAX);
 		if (l[i]->piped > 0) {
-			relay_splice_flush(l[1 - i]);
+			accel->splice_flush(l[1 - i]);
 			return;
 		}
 	}
-#endif
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && gw_relay_unsent(l[i]) != 0) {
 			/* A peer that reads slowly is polled less often. */
@@ -293,80 +275,6 @@ relay_is_reset(int err, const char *why)
 	    0);
 }
 
-#ifdef HAVE_SPLICE
-/*
- * relay_read_rest in splice mode: into l's pipe, as much as it takes.  A
- * full pipe leaves l->rest_more set: relay_check_cut reads on once the other
- * link has taken what the pipe holds, up to RELAY_REST_MAX bytes in all.
- */
-static void
-relay_splice_rest(struct gw_link *l)
-{
-	evutil_socket_t	fd = bufferevent_getfd(l->bev);
-	ssize_t		r;
-
-	l->rest_more = false;
-	while (l->rest_got < RELAY_REST_MAX) {
-		if (l->piped == l->pipe_size) {
-			l->rest_more = true;
-			return;
-		}
-		r = splice(fd, NULL, l->pipe[1], NULL, l->pipe_size - l->piped,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (r <= 0)
-			return;
-		l->bytes_read += (uint64_t)r;
-		l->piped += (size_t)r;
-		l->rest_got += (size_t)r;
-	}
-}
-#endif
-
-/*
- * One readv(2) of up to RELAY_READ_CHUNK bytes from l's socket into its
- * input.  A socket bufferevent keeps its input's end frozen but while it
- * reads itself (bufferevent_sock.c): it is thawed for this read.  Returns
- * what readv(2) returned (errno set on -1); -1 with EAGAIN when the input
- * has no room.
- */
-static ssize_t
-relay_readv(struct gw_link *l)
-{
-	struct evbuffer		*in = bufferevent_get_input(l->bev);
-	struct evbuffer_iovec	 v[2];
-	struct iovec		 iov[2];
-	size_t			 left;
-	ssize_t			 r;
-	int			 nv, i;
-
-	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0) {
-		evbuffer_freeze(in, 0);
-		errno = EAGAIN;
-		return (-1);
-	}
-	for (i = 0; i < nv; i++) {
-		iov[i].iov_base = v[i].iov_base;
-		iov[i].iov_len = v[i].iov_len;
-	}
-	if ((r = readv(bufferevent_getfd(l->bev), iov, nv)) <= 0) {
-		i = errno;
-		evbuffer_commit_space(in, v, 0);
-		evbuffer_freeze(in, 0);
-		errno = i;
-		return (r);
-	}
-	left = (size_t)r;
-	for (i = 0; i < nv && left > 0; i++) {
-		if (v[i].iov_len > left)
-			v[i].iov_len = left;
-		left -= v[i].iov_len;
-	}
-	evbuffer_commit_space(in, v, i);
-	evbuffer_freeze(in, 0);
-	return (r);
-}
-
 /*
  * What a failed plain link's socket still holds from its peer, sent before
  * the failure (a write that met the peer's reset leaves it unread): read it
@@ -376,19 +284,48 @@ relay_readv(struct gw_link *l)
 static void
 relay_read_rest(struct gw_link *l)
 {
-	size_t	got = 0;
-	ssize_t	r;
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
+	evutil_socket_t			 fd = bufferevent_getfd(l->bev);
+	struct evbuffer			*in;
+	struct evbuffer_iovec		 v[2];
+	size_t				 got = 0, left;
+	ev_ssize_t			 r;
+	int				 nv, i;
 
 	if (!l->ops->plain || l->eof)
 		return;
-#ifdef HAVE_SPLICE
 	if (l->session->spliced) {
-		relay_splice_rest(l);
+		if (accel != NULL && accel->splice_rest != NULL)
+			accel->splice_rest(l, RELAY_REST_MAX);
 		return;
 	}
-#endif
-	while (got < RELAY_REST_MAX && (r = relay_readv(l)) > 0)
+	in = bufferevent_get_input(l->bev);
+	evbuffer_unfreeze(in, 0);
+	if (accel == NULL || accel->read == NULL) {
+		/* libevent's read, 4096 bytes at a time in 2.1. */
+		while (got < RELAY_REST_MAX && (nv = evbuffer_read(in, fd,
+		    (int)RELAY_READ_CHUNK)) > 0)
+			got += (size_t)nv;
+		evbuffer_freeze(in, 0);
+		return;
+	}
+	while (got < RELAY_REST_MAX) {
+		if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0)
+			break;
+		if ((r = accel->read(fd, v, nv)) <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			break;
+		}
+		left = (size_t)r;
+		for (i = 0; i < nv && left > 0; i++) {
+			if (v[i].iov_len > left)
+				v[i].iov_len = left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, i);
 		got += (size_t)r;
+	}
+	evbuffer_freeze(in, 0);
 }
 
 /* The reason of l's side: client_why for the client, else server_why. */
@@ -473,10 +410,11 @@ relay_link_write_failed(struct gw_link *l, int err, char *why)
 static void
 relay_link_failed(struct gw_link *l, int err, char *why)
 {
-	struct gw_link		*other = relay_other(l);
-	struct gw_session	*s = l->session;
-	enum gw_close		 reason;
-	const char		*detail;
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
+	struct gw_link			*other = relay_other(l);
+	struct gw_session		*s = l->session;
+	enum gw_close			 reason;
+	const char			*detail;
 
 	if (l->dead || s->state == GW_SESSION_CLOSED) {
 		free(why);
@@ -501,11 +439,9 @@ relay_link_failed(struct gw_link *l, int err, char *why)
 	if (!other->dead) {
 		other->paused = false;
 		relay_reading(other, false);
-#ifdef HAVE_SPLICE
 		/* What waits in l's pipe goes on to other. */
-		if (s->spliced)
-			relay_splice_flush(other);
-#endif
+		if (s->spliced && accel != NULL && accel->splice_flush != NULL)
+			accel->splice_flush(other);
 	}
 	relay_check_done(s);
 }
@@ -549,222 +485,54 @@ relay_link_ended(struct gw_link *l)
 	relay_check_done(s);
 }
 
-/* ------------------------------------------------------------ splice mode */
-
-#ifdef HAVE_SPLICE
-/* Throw away what src's pipe holds: its destination can take no more. */
-static void
-relay_splice_discard(struct gw_link *src)
-{
-	char	buf[16384];
-	ssize_t	n;
-
-	while (src->piped > 0) {
-		n = read(src->pipe[0], buf, src->piped < sizeof buf ?
-		    src->piped : sizeof buf);
-		if (n <= 0)
-			break;
-		src->piped -= (size_t)n;
-	}
-}
-
-static void
-relay_splice_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct gw_link		*src = arg, *dst = relay_other(src);
-	struct gw_session	*s = src->session;
-	ssize_t			 n;
-
-	(void)what;
-	if (src->piped > 0 && (dst->shut || dst->dead)) {
-		/*
-		 * What the pipe holds can go nowhere now (dst failed while src
-		 * was paused on the full pipe): drop it and read on to src's
-		 * EOF, or the session waits for drain_timeout.
-		 */
-		relay_splice_discard(src);
-	}
-	if (src->piped == src->pipe_size) {
-		/* Full: the other link's writes resume reading (flush). */
-		src->paused = true;
-		event_del(src->rd);
-		return;
-	}
-	n = splice(fd, NULL, src->pipe[1], NULL, src->pipe_size - src->piped,
-	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (n > 0) {
-		src->bytes_read += (uint64_t)n;
-		src->piped += (size_t)n;
-		if (dst->shut || dst->dead) {
-			relay_splice_discard(src);	/* nowhere to go */
-			return;
-		}
-		relay_touch(s);
-		relay_splice_flush(dst);
-		if (s->state != GW_SESSION_CLOSED && dst->dead) {
-			/* The flush found dst failed: nothing will drain it. */
-			relay_splice_discard(src);
-			return;
-		}
-		if (s->state != GW_SESSION_CLOSED &&
-		    src->piped == src->pipe_size && !src->paused) {
-			src->paused = true;
-			event_del(src->rd);
-		}
-		return;
-	}
-	if (n == 0)
-		relay_link_ended(src);
-	else if (errno != EAGAIN && errno != EINTR)
-		relay_link_failed(src, errno, NULL);
-}
-
-/*
- * Write what is owed to dst: first its output buffer (bytes queued before the
- * session began to splice), then the other link's pipe.
- */
-static void
-relay_splice_flush(struct gw_link *dst)
-{
-	struct gw_link		*src = relay_other(dst);
-	struct gw_session	*s = dst->session;
-	struct evbuffer		*out = bufferevent_get_output(dst->bev);
-	evutil_socket_t		 fd = bufferevent_getfd(dst->bev);
-	bool			 wrote = false;
-	ssize_t			 n;
-
-	if (dst->dead || dst->shut)
-		return;
-	while (evbuffer_get_length(out) > 0) {
-		if ((n = evbuffer_write_atmost(out, fd, -1)) <= 0) {
-			if (n == 0)
-				errno = EAGAIN;
-			goto failed;
-		}
-		wrote = true;
-	}
-	while (src->piped > 0) {
-		n = splice(src->pipe[0], NULL, fd, NULL, src->piped,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n <= 0) {
-			if (n == 0)
-				errno = EAGAIN;
-			goto failed;
-		}
-		src->piped -= (size_t)n;
-		dst->bytes_written += (uint64_t)n;
-		wrote = true;
-	}
-	event_del(dst->wr);
-	if (wrote)
-		relay_touch(s);
-	if (src->paused) {
-		src->paused = false;
-		if (!src->eof && !src->dead)
-			event_add(src->rd, NULL);
-	}
-	relay_check_shut(dst);
-	relay_check_done(s);
-	return;
-
-failed:
-	if (wrote)
-		relay_touch(s);
-	if (errno == EAGAIN || errno == EINTR) {
-		event_add(dst->wr, NULL);
-		if (src->paused && src->piped <= src->pipe_size / 2 &&
-		    evbuffer_get_length(out) == 0) {
-			src->paused = false;
-			if (!src->eof && !src->dead)
-				event_add(src->rd, NULL);
-		}
-		return;
-	}
-	relay_link_failed(dst, errno, NULL);
-}
-
-static void
-relay_splice_write(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	relay_splice_flush(arg);
-}
-
-/*
- * Switch a relaying session to splice mode.  Returns quietly, the session in
- * bufferevent mode for good, when a pipe or an event cannot be had
- * (descriptors, memory).
- */
-static void
-relay_splice_begin(struct gw_session *s)
-{
-	struct gw_link		*l[2] = { &s->client, &s->server };
-	struct event_base	*base = s->route->gateway->base;
-	evutil_socket_t		 fd;
-	int			 i, size;
-
-	s->splice_off = true;		/* one try per session */
-	for (i = 0; i < 2; i++) {
-		l[i]->pipe[0] = l[i]->pipe[1] = -1;
-		l[i]->rd = l[i]->wr = NULL;
-	}
-	s->spliced = true;		/* from here gw_relay_stop undoes it */
-	for (i = 0; i < 2; i++) {
-		if (pipe2(l[i]->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
-			gw_log_debug("session %" PRIu64 ": no splice: pipe: %s",
-			    s->id, strerror(errno));
-			gw_relay_stop(s);
-			return;
-		}
-		/* A smaller pipe (the per-user page limit) only costs speed. */
-		(void)fcntl(l[i]->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-		size = fcntl(l[i]->pipe[1], F_GETPIPE_SZ);
-		l[i]->pipe_size = size > 0 ? (size_t)size : 4096;
-		l[i]->piped = 0;
-		fd = bufferevent_getfd(l[i]->bev);
-		l[i]->rd = event_new(base, fd, EV_READ | EV_PERSIST,
-		    relay_splice_read, l[i]);
-		l[i]->wr = event_new(base, fd, EV_WRITE | EV_PERSIST,
-		    relay_splice_write, l[i]);
-		if (l[i]->rd == NULL || l[i]->wr == NULL) {
-			gw_relay_stop(s);
-			return;
-		}
-	}
-	gw_log_debug("session %" PRIu64 ": splicing", s->id);
-	for (i = 0; i < 2; i++) {
-		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
-		bufferevent_setwatermark(l[i]->bev, EV_WRITE, 0, 0);
-		if (!l[i]->eof && !l[i]->dead && !l[i]->paused)
-			event_add(l[i]->rd, NULL);
-		if (!l[i]->dead && !l[i]->shut &&
-		    evbuffer_get_length(bufferevent_get_output(l[i]->bev)) > 0)
-			event_add(l[i]->wr, NULL);
-	}
-}
-#endif /* HAVE_SPLICE */
-
 void
 gw_relay_stop(struct gw_session *s)
 {
-	struct gw_link	*l[2] = { &s->client, &s->server };
-	int		 i;
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
 
 	if (!s->spliced)
 		return;
 	s->spliced = false;
-	for (i = 0; i < 2; i++) {
-		if (l[i]->rd != NULL)
-			event_free(l[i]->rd);
-		if (l[i]->wr != NULL)
-			event_free(l[i]->wr);
-		l[i]->rd = l[i]->wr = NULL;
-		if (l[i]->pipe[0] != -1) {
-			close(l[i]->pipe[0]);
-			close(l[i]->pipe[1]);
-		}
-	}
+	if (accel != NULL && accel->splice_stop != NULL)
+		accel->splice_stop(s);
+}
+
+/* ------------------------------------- for the accelerator: relay_accel.h */
+
+struct gw_link *
+gw_relay_other(struct gw_link *l)
+{
+	return (relay_other(l));
+}
+
+void
+gw_relay_touch(struct gw_session *s)
+{
+	relay_touch(s);
+}
+
+void
+gw_relay_link_ended(struct gw_link *l)
+{
+	relay_link_ended(l);
+}
+
+void
+gw_relay_link_failed(struct gw_link *l, int err, char *why)
+{
+	relay_link_failed(l, err, why);
+}
+
+void
+gw_relay_check_shut(struct gw_link *dst)
+{
+	relay_check_shut(dst);
+}
+
+void
+gw_relay_check_done(struct gw_session *s)
+{
+	relay_check_done(s);
 }
 
 /* ------------------------------------------------------ bufferevent mode */
@@ -773,10 +541,12 @@ gw_relay_stop(struct gw_session *s)
 static void
 relay_move(struct gw_link *src)
 {
-	struct gw_link		*dst = relay_other(src);
-	struct evbuffer		*in = bufferevent_get_input(src->bev), *out;
-	size_t			 n = evbuffer_get_length(in);
-	int			 w;
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
+	struct gw_link			*dst = relay_other(src);
+	struct evbuffer			*in = bufferevent_get_input(src->bev);
+	struct evbuffer			*out;
+	size_t				 n = evbuffer_get_length(in);
+	int				 w;
 
 	if (n == 0)
 		return;
@@ -787,8 +557,8 @@ relay_move(struct gw_link *src)
 	}
 	relay_touch(src->session);
 	out = bufferevent_get_output(dst->bev);
-	if (dst->ops->plain && dst->write_err == 0 &&
-	    evbuffer_get_length(out) == 0) {
+	if (dst->ops->plain && dst->write_err == 0 && accel != NULL &&
+	    accel->direct_write && evbuffer_get_length(out) == 0) {
 		/*
 		 * Nothing queued ahead of these bytes: write them now.  A
 		 * queued write costs a poll for writability and two epoll_ctl
@@ -825,23 +595,48 @@ relay_move(struct gw_link *src)
  * session may be closed).
  */
 static int
-relay_read_more(struct gw_link *src)
+relay_read_more(struct gw_link *src,
+    const struct gw_relay_accel *accel)
 {
-	struct evbuffer	*in = bufferevent_get_input(src->bev);
-	ssize_t		 r;
+	struct evbuffer		*in = bufferevent_get_input(src->bev);
+	evutil_socket_t		 fd = bufferevent_getfd(src->bev);
+	struct evbuffer_iovec	 v[2];
+	ev_ssize_t		 r;
+	size_t			 left;
+	int			 nv, i;
 
 	while (evbuffer_get_length(in) < RELAY_READ_MAX) {
-		if ((r = relay_readv(src)) == 0) {
-			bufferevent_disable(src->bev, EV_READ);
-			relay_link_ended(src);
-			return (-1);
+		/*
+		 * A socket bufferevent keeps its input's end frozen but while
+		 * it reads itself (bufferevent_sock.c): thaw it for ours.
+		 */
+		evbuffer_unfreeze(in, 0);
+		nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2);
+		if (nv <= 0) {
+			evbuffer_freeze(in, 0);
+			return (0);
 		}
-		if (r == -1) {
+		if ((r = accel->read(fd, v, nv)) <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			evbuffer_freeze(in, 0);
+			if (r == 0) {
+				bufferevent_disable(src->bev, EV_READ);
+				relay_link_ended(src);
+				return (-1);
+			}
 			if (errno == EAGAIN || errno == EINTR)
 				return (0);
 			relay_link_failed(src, errno, NULL);
 			return (-1);
 		}
+		left = (size_t)r;
+		for (i = 0; i < nv && left > 0; i++) {
+			if (v[i].iov_len > left)
+				v[i].iov_len = left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, i);
+		evbuffer_freeze(in, 0);
 		if ((size_t)r < RELAY_READ_CHUNK)
 			return (0);	/* the socket is empty */
 	}
@@ -851,22 +646,20 @@ relay_read_more(struct gw_link *src)
 static void
 relay_read(struct bufferevent *bev, void *arg)
 {
-	struct gw_link		*src = arg;
-	struct gw_session	*s = src->session;
+	const struct gw_relay_accel	*accel = gw_os_relay_accel();
+	struct gw_link			*src = arg;
+	struct gw_session		*s = src->session;
 
-	if (src->ops->plain &&
+	if (src->ops->plain && accel != NULL && accel->read != NULL &&
 	    evbuffer_get_length(bufferevent_get_input(bev)) >= RELAY_LIBEVENT_READ &&
-	    relay_read_more(src) == -1)
+	    relay_read_more(src, accel) == -1)
 		return;
 	relay_move(src);
-#ifdef HAVE_SPLICE
 	if (src->bytes_read >= RELAY_SPLICE_AFTER && !s->splice_off &&
 	    s->client.ops->splice && s->server.ops->splice &&
-	    s->state == GW_SESSION_RELAYING)
-		relay_splice_begin(s);
-#else
-	(void)s;
-#endif
+	    s->state == GW_SESSION_RELAYING && accel != NULL &&
+	    accel->splice_begin != NULL)
+		accel->splice_begin(s);
 }
 
 /* dst's output drained to its low watermark (or to empty). */

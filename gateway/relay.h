@@ -20,10 +20,11 @@
  * handed to the other link's socket and sent by its kernel, the other link
  * is reset (SO_LINGER 0, no FIN, no close_notify).
  *
- * Splice mode (Linux, splice(2)): a session between two TCP sockets that
- * turns out to carry bulk (256 KiB from one side) moves its bytes
- * through a pipe per direction inside the kernel; the pipe's capacity (256
- * KiB asked) is then the watermark.  Same order, same half-close.
+ * Splice mode (Linux, splice(2); the relay accelerator of relay_accel.h,
+ * relay-linux.c): a session between two TCP sockets that turns out to carry
+ * bulk (256 KiB from one side) moves its bytes through a pipe per direction
+ * inside the kernel; the pipe's capacity (256 KiB asked) is then the
+ * watermark.  Same order, same half-close.
  */
 #ifndef GW_RELAY_H
 #define GW_RELAY_H
@@ -68,8 +69,8 @@ size_t	 gw_relay_owed(struct gw_link *dst);
 
 /*
  * Bytes the kernel holds for link l's peer and has not yet sent (SIOCOUTQNSD,
- * tcp(7)): a reset throws them away.  0 where the socket cannot say (not
- * TCP, not Linux).  For a TLS link they are bytes of TLS records.
+ * tcp(7), through the relay accelerator's unsent slot): a reset throws them
+ * away.  0 where the socket cannot say (not TCP, no accelerator).  For a TLS link they are bytes of TLS records.
  */
 size_t	 gw_relay_unsent(const struct gw_link *l);
 

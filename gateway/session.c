@@ -6,7 +6,6 @@
 #include "config.h"
 #endif
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -194,7 +193,8 @@ session_link_failed(struct gw_link *l, enum gw_close reason, int err)
 	if (l->ops->error != NULL)
 		why = l->ops->error(l->bev);
 	gw_session_close(l->session, reason, why != NULL ? why :
-	    err != 0 ? strerror(err) : "connection closed");
+	    err != 0 ? evutil_socket_error_to_string(err) :
+	    "connection closed");
 	free(why);
 }
 
@@ -251,9 +251,9 @@ session_fd_settled(struct gw_session *s)
 static bool
 session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
 {
-	if (fd < 0 || gw->fd_limit == RLIM_INFINITY)
+	if (fd < 0 || gw->fd_limit == GW_OS_FD_UNLIMITED)
 		return (false);
-	return ((rlim_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
+	return ((uint64_t)fd + 1 + gw->fd_pending + 1 + SESSION_FD_SLACK >
 	    gw->fd_limit);
 }
 
@@ -289,7 +289,7 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    route->connect_tls, gw_tls_peer_name(wire, host, sizeof host),
 	    &cause);
 	if (s->server.bev == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_SERVER_LINK, cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
@@ -379,7 +379,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 		if (s != NULL && s->timer != NULL)
 			event_free(s->timer);
 		free(s);
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_error("route %s: out of memory for a session",
 		    conf->name);
 		return (-1);
@@ -402,14 +402,14 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	route->counters->total_sessions++;
 
 	if (sa != NULL && !session_allowed(conf, sa)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_ACCESS_DENIED, NULL);
 		return (0);
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
 	    gw_gateway_nsessions(gw) > gw->config->max_sessions)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_SESSION_LIMIT, NULL);
 		return (0);
 	}
@@ -419,7 +419,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	 * under a burst refused every client, even those there was room for.
 	 */
 	if (session_fd_short(gw, fd)) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_DESCRIPTOR_LIMIT,
 		    "Too many open files");
 		return (0);
@@ -429,7 +429,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	s->client.bev = route->serve_ops->link_new(gw->base, fd,
 	    route->serve_tls, NULL, &cause);
 	if (s->client.bev == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_session_close(s, GW_CLOSE_CLIENT_LINK, cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
@@ -528,7 +528,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			/*
 			 * A serial line has no FIN nor RST to give: its
 			 * half_close sends nothing and gives up the device's
-			 * exclusivity (com.c).  Skipped, TIOCEXCL outlives the
+			 * exclusivity (com-termios.c).  Skipped, TIOCEXCL outlives the
 			 * fd on a pseudo-terminal and keeps a non-root daemon
 			 * from opening it again ("serial port busy").
 			 */

@@ -63,7 +63,7 @@ struct gw_link {
 							   handled from the loop */
 	int					 fail_err;	/* its errno */
 	char					*fail_why;	/* its description */
-	/* splice mode (relay.c): the session moves bytes in the kernel */
+	/* splice mode (relay-linux.c): the session moves bytes in the kernel */
 	int					 pipe[2];	/* read from here, owed to the other link */
 	size_t					 piped;		/* bytes in pipe */
 	size_t					 pipe_size;	/* its capacity */

@@ -8,8 +8,8 @@
 # Exit status: 0 when every test passes and memcheck reports no error and no
 # definite or indirect leak; 1 otherwise (its reports are printed); 2 when it
 # cannot run.  Memcheck's notice that it does not model the TIOCEXCL and
-# TIOCNXCL ioctls (transports/com.c) is not an error.  --vgdb=no: a daemon
-# that drops privileges (user =) could not remove valgrind's gdb pipes.
+# TIOCNXCL ioctls (transports/com-termios.c) is not an error.  --vgdb=no: a
+# daemon that drops privileges (user =) could not remove valgrind's gdb pipes.
 set -uo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."

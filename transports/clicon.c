@@ -180,7 +180,7 @@ clicon_link_free(struct clicon_link *l)
 	if (l->watch != NULL)
 		event_free(l->watch);
 	if (l->fd != -1)
-		close(l->fd);
+		evutil_closesocket(l->fd);
 	free(l);
 }
 
@@ -265,7 +265,7 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		    "s", d->hostport, (long long)lived.tv_sec);
 	else
 		snprintf(why, sizeof why, "standby link to %s failed: %s",
-		    d->hostport, strerror(err));
+		    d->hostport, evutil_socket_error_to_string(err));
 	clicon_link_free(l);
 	clicon_retry(d, why);
 }
@@ -291,7 +291,7 @@ clicon_dialled(evutil_socket_t fd, int err, const char *why, void *arg)
 	    (l->watch = event_new(d->base, fd, EV_READ | EV_PERSIST,
 	    clicon_ready, l)) == NULL) {
 		free(l);
-		close(fd);
+		evutil_closesocket(fd);
 		clicon_retry(d, "out of memory for a standby link");
 		return;
 	}
@@ -553,7 +553,7 @@ clicon_refuse(struct clicon_pool *p, evutil_socket_t fd, const char *peer,
 {
 	gw_log_warn("%s: refused a process server link from %s: %s", p->label,
 	    peer, why);
-	close(fd);
+	evutil_closesocket(fd);
 }
 
 static void
@@ -565,7 +565,7 @@ clicon_server_free(struct clicon_server *s)
 	p->nidle--;
 	event_free(s->watch);
 	if (s->fd != -1)
-		close(s->fd);
+		evutil_closesocket(s->fd);
 	free(s);
 }
 
@@ -597,7 +597,7 @@ clicon_server_ready(evutil_socket_t fd, short what, void *arg)
 	default:
 		gw_log_info("%s: process server %s: its link failed while "
 		    "waiting for a client: %s", p->label, s->peer,
-		    strerror(err));
+		    evutil_socket_error_to_string(err));
 		break;
 	}
 	clicon_server_free(s);
@@ -851,7 +851,7 @@ gw_clicon_release(void *prepared)
 		clicon_server_free(TAILQ_FIRST(&p->idle));
 	while ((c = TAILQ_FIRST(&p->checks)) != NULL) {
 		TAILQ_REMOVE(&p->checks, c, entry);
-		close(c->fd);
+		evutil_closesocket(c->fd);
 		free(c);
 	}
 	if ((r = p->resolve) != NULL) {

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 /* listen(2) backlog; Linux caps it at net.core.somaxconn (4096 by default). */
@@ -30,20 +31,12 @@
 int
 gw_tcp_tune(evutil_socket_t fd)
 {
-	int	on = 1, idle = GW_TCP_KEEPIDLE_S, intvl = GW_TCP_KEEPINTVL_S;
-	int	cnt = GW_TCP_KEEPCNT, rc = 0;
+	int	on = 1, rc = 0;
 
 	rc |= setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	rc |= setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-#ifdef TCP_KEEPIDLE
-	rc |= setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-	rc |= setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-	rc |= setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-#else
-	(void)idle;
-	(void)intvl;
-	(void)cnt;
-#endif
+	rc |= gw_os_tcp_keepalive(fd, GW_TCP_KEEPIDLE_S, GW_TCP_KEEPINTVL_S,
+	    GW_TCP_KEEPCNT);
 	return (rc != 0 ? -1 : 0);
 }
 
@@ -118,7 +111,7 @@ tcp_bind_one(const struct sockaddr *sa, socklen_t salen, bool v6only, int *err)
 		*err = errno;
 		return (-1);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	evutil_make_listen_socket_reuseable(fd);
 	if (sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &on : &off,
 		    sizeof on);
@@ -130,7 +123,7 @@ tcp_bind_one(const struct sockaddr *sa, socklen_t salen, bool v6only, int *err)
 	 */
 	if (bind(fd, sa, salen) == -1 || listen(fd, GW_TCP_BACKLOG) == -1) {
 		*err = errno;
-		close(fd);
+		evutil_closesocket(fd);
 		return (-1);
 	}
 	return (fd);
@@ -204,10 +197,11 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 		gw_transport_sockaddr((struct sockaddr *)&ss, where, sizeof where);
 		r = spec->port_hi != spec->port_lo ?
 		    asprintf(cause, "cannot listen on %s to port %u: no free "
-		    "port: %s", where, spec->port_hi, strerror(err)) :
+		    "port: %s", where, spec->port_hi,
+		    evutil_socket_error_to_string(err)) :
 		    asprintf(cause, "cannot listen on %s: %s%s", where,
-		    strerror(err), err == EADDRINUSE ? " (another program "
-		    "listens there)" : "");
+		    evutil_socket_error_to_string(err), err == EADDRINUSE ?
+		    " (another program listens there)" : "");
 		if (r == -1)
 			*cause = NULL;
 		return (NULL);
@@ -249,7 +243,7 @@ tcp_connect_free(struct gw_tcp_connect *c)
 	if (c->ev != NULL)
 		event_free(c->ev);
 	if (c->fd != -1)
-		close(c->fd);
+		evutil_closesocket(c->fd);
 	if (c->ai_list != NULL)
 		evutil_freeaddrinfo(c->ai_list);
 	free(c);
@@ -324,8 +318,9 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		c->last_err = err;
-		snprintf(c->why, sizeof c->why, "%s", strerror(err));
-		close(c->fd);
+		snprintf(c->why, sizeof c->why, "%s",
+		    evutil_socket_error_to_string(err));
+		evutil_closesocket(c->fd);
 		c->fd = -1;
 	}
 	while ((ai = c->ai_next) != NULL) {
@@ -334,11 +329,13 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 		    SOCK_CLOEXEC, 0);
 		if (c->fd == -1) {
 			c->last_err = errno;
-			snprintf(c->why, sizeof c->why, "%s", strerror(errno));
+			snprintf(c->why, sizeof c->why, "%s",
+			    evutil_socket_error_to_string(c->last_err));
 			continue;
 		}
 		if (gw_tcp_tune(c->fd) == -1)
-			gw_log_debug("tcp: socket options: %s", strerror(errno));
+			gw_log_debug("tcp: socket options: %s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			tcp_connect_done(c, c->fd);
 			return;
@@ -352,8 +349,9 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 			errno = ENOMEM;
 		}
 		c->last_err = errno;
-		snprintf(c->why, sizeof c->why, "%s", strerror(errno));
-		close(c->fd);
+		snprintf(c->why, sizeof c->why, "%s",
+		    evutil_socket_error_to_string(c->last_err));
+		evutil_closesocket(c->fd);
 		c->fd = -1;
 	}
 	if (c->why[0] == '\0')

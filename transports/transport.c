@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 const struct gw_transport_ops *
@@ -71,11 +72,10 @@ stream_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		l->accept(fd, l->name, NULL, l->arg);
 		return;
 	}
-#ifndef __linux__
 	/* Linux: inherited from the listener (gw_stream_listen). */
-	if (gw_tcp_tune(fd) == -1)
-		gw_log_debug("%s: socket options: %s", l->name, strerror(errno));
-#endif
+	if (!gw_os_accept_inherits() && gw_tcp_tune(fd) == -1)
+		gw_log_debug("%s: socket options: %s", l->name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	l->accept(fd, gw_transport_sockaddr(sa, peer, sizeof peer), sa, l->arg);
 }
 
@@ -127,7 +127,7 @@ gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
 			free(l->name);
 		}
 		free(l);
-		close(fd);
+		evutil_closesocket(fd);
 		*cause = strdup("out of memory");
 		return (NULL);
 	}
@@ -138,14 +138,15 @@ gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
 	 * session.  Elsewhere stream_accept sets them on every socket.
 	 */
 	if (tcp && gw_tcp_tune(fd) == -1)
-		gw_log_debug("%s: socket options: %s", name, strerror(errno));
+		gw_log_debug("%s: socket options: %s", name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	l->tcp = tcp;
 	l->accept = accept;
 	l->arg = arg;
 	l->evl = evconnlistener_new(base, stream_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l->evl == NULL) {
-		close(fd);
+		evutil_closesocket(fd);
 		gw_log_limit_free(&l->warn);
 		event_free(l->resume);
 		free(l->name);

@@ -411,7 +411,7 @@ void	 gw_tcp_connect_cancel(void *attempt);
 extern const char gw_npipe_remote_note[];
 
 /*
- * npipe.c, shared with spipe (doc/design.md "npipe off Windows";
+ * npipe-unix.c, shared with spipe (doc/design.md "npipe off Windows";
  * doc/transports.md §2.2 npipe-listen / spipe-listen, §2.3 npipe-connect /
  * spipe-connect, §3.1 pipe=): a Unix-domain stream socket (unix(7)) named
  * pipe_dir/NAME.
@@ -454,6 +454,33 @@ void	*gw_npipe_listen(struct event_base *base,
  */
 int	 gw_npipe_path(const char *dir, const char *name, bool expand,
 	    char *out, size_t size, char **cause);
+
+/*
+ * npipe.c, on every platform: pipe NAME as the platform's mechanism names it
+ * (doc/transports.md §3.1 "pipe="), before any directory is put in front.
+ * name must pass the grammar's rule (gw_spec_pipe_check; server side when
+ * expand is true); with expand, its %d / %x codes become the process id
+ * (gw_spec_pipe_expand, gw_os_pid).  out: a buffer of size bytes.  Returns
+ * 0, or -1 with a malloc'd *cause (the grammar's message, or "pipe name
+ * 'NAME' does not expand").
+ */
+int	 gw_npipe_name(const char *name, bool expand, char *out, size_t size,
+	    char **cause);
+
+/*
+ * The link_new slot of npipe (the platform's file): on Unix a socket
+ * bufferevent over the connected Unix-domain socket fd, as
+ * gw_stream_link_new with up to 256 KiB per callback; tls and host unused.
+ */
+struct bufferevent *gw_npipe_link_new(struct event_base *base,
+	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
+	    char **cause);
+
+/*
+ * The half_close slot of npipe (the platform's file): on Unix
+ * gw_socket_half_close.  Returns 0, or -1 with errno.
+ */
+int	 gw_npipe_half_close(struct bufferevent *bev);
 
 /*
  * The listen_pause slot of npipe and spipe: as gw_stream_listen_pause.
@@ -638,5 +665,66 @@ void	 gw_clicon_connect_cancel(void *attempt);
 #define GW_CLICON_BACKOFF_MAX_MS	30000
 void	 gw_clicon_backoff_range(unsigned n, unsigned *lo, unsigned *hi);
 unsigned gw_clicon_backoff(unsigned n, uint32_t (*rnd)(void *), void *arg);
+
+/*
+ * com (doc/design.md "com"; doc/transports.md §3.1 port=, baud=, channel=):
+ * com.c holds what every platform shares, com-termios.c the mechanism on
+ * Unix (a serial line under termios, opened exclusively with TIOCEXCL and
+ * flock(2), raw 8N1; see that file's opening comment).
+ */
+
+/*
+ * "comN" or "N" ("com" in any case) into *n, N 1-256 (doc/transports.md
+ * §3.1 port=).  Returns 0, or -1 when port has neither form.
+ */
+int	 gw_com_port_number(const char *port, unsigned long *n);
+
+/*
+ * The check slot of com: baud= a rate this platform has (gw_com_baud_ok)
+ * and port= a form gw_com_device maps; nothing is opened.  Returns 0, or -1
+ * with a malloc'd *cause ("com: baud=N is not a rate this platform
+ * supports", "com: port=P must be comN or N (1-256) or a device path
+ * starting with '/'").
+ */
+int	 gw_com_check(const struct gw_spec *spec, char **cause);
+
+/*
+ * The platform's file: whether baud (bits per second) is a rate the
+ * platform can set (termios: the Bxxx constants, B50 to B4000000 on Linux).
+ */
+bool	 gw_com_baud_ok(unsigned baud);
+
+/*
+ * The platform's file: port= as a device path in buf (size bytes): on Unix
+ * "comN" or "N" is /dev/ttyS(N-1) and a path starting with '/' is used as
+ * is.  Returns 0, or -1 when port has none of these forms or the path does
+ * not fit.
+ */
+int	 gw_com_device(const char *port, char *buf, size_t size);
+
+/*
+ * The platform's file: com's slots of struct gw_transport_ops, each as that
+ * slot's contract above says.  listen serves one session at a time (the
+ * first byte on the device starts it; the device is opened again when it
+ * ends, retried with bounded backoff); connect opens the device; half_close
+ * sends nothing (a line has no end of stream) and drops TIOCEXCL; after_eof
+ * logs that the device hung up; error names a failed device ("DEVICE:
+ * device failed: ERROR") or returns NULL.
+ */
+void	*gw_com_listen(struct event_base *base,
+	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    void *arg, char **where, char **cause);
+void	 gw_com_listen_pause(void *listener, bool pause);
+void	 gw_com_listen_free(void *listener);
+void	*gw_com_connect(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+	    gw_connect_cb *cb, void *arg);
+void	 gw_com_connect_cancel(void *attempt);
+struct bufferevent *gw_com_link_new(struct event_base *base,
+	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
+	    char **cause);
+int	 gw_com_half_close(struct bufferevent *bev);
+void	 gw_com_after_eof(struct bufferevent *bev);
+char	*gw_com_error(struct bufferevent *bev);
 
 #endif /* GW_TRANSPORT_H */

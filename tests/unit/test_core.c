@@ -50,8 +50,10 @@
 #include "gateway/gateway.h"
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/relay_accel.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 /* Every case runs well within this (valgrind included); then it fails. */
@@ -1071,9 +1073,10 @@ test_splice_bulk(void **state)
 	RUN_UNTIL(h, h->client.eof, BOUND_MS);
 	wait_closed(h, id, &ll, BOUND_MS);
 
-#ifdef HAVE_SPLICE
-	assert_true(seen);
-#endif
+	/* Where the platform's relay accelerator splices (Linux). */
+	if (gw_os_relay_accel() != NULL &&
+	    gw_os_relay_accel()->splice_begin != NULL)
+		assert_true(seen);
 	assert_string_equal(ll.reason, "client closed");
 	assert_int_equal(ll.up, up);
 	assert_int_equal(ll.down, down);
