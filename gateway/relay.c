@@ -276,6 +276,41 @@ relay_is_reset(int err, const char *why)
 }
 
 /*
+ * One read of up to RELAY_READ_CHUNK bytes from fd into link input in, by
+ * the accelerator's read (a thawed input's end is reserved, read into and
+ * committed).  Returns the bytes read, 0 at end of file, -1 with errno (also
+ * when no space could be reserved: errno ENOMEM).
+ */
+static ev_ssize_t
+relay_accel_read(const struct gw_relay_accel *accel, evutil_socket_t fd,
+    struct evbuffer *in)
+{
+	struct evbuffer_iovec	 v[2];
+	ev_ssize_t		 r;
+	size_t			 left;
+	int			 nv, i;
+
+	if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	if ((r = accel->read(fd, v, nv)) <= 0) {
+		i = errno;
+		evbuffer_commit_space(in, v, 0);
+		errno = i;
+		return (r);
+	}
+	left = (size_t)r;
+	for (i = 0; i < nv && left > 0; i++) {
+		if (v[i].iov_len > left)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, i);
+	return (r);
+}
+
+/*
  * What a failed plain link's socket still holds from its peer, sent before
  * the failure (a write that met the peer's reset leaves it unread): read it
  * for the other link, up to RELAY_REST_MAX bytes.  Not TLS: a TLS link reads
@@ -287,10 +322,9 @@ relay_read_rest(struct gw_link *l)
 	const struct gw_relay_accel	*accel = gw_os_relay_accel();
 	evutil_socket_t			 fd = bufferevent_getfd(l->bev);
 	struct evbuffer			*in;
-	struct evbuffer_iovec		 v[2];
-	size_t				 got = 0, left;
+	size_t				 got = 0;
 	ev_ssize_t			 r;
-	int				 nv, i;
+	int				 nv;
 
 	if (!l->ops->plain || l->eof)
 		return;
@@ -309,22 +343,8 @@ relay_read_rest(struct gw_link *l)
 		evbuffer_freeze(in, 0);
 		return;
 	}
-	while (got < RELAY_REST_MAX) {
-		if ((nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2)) <= 0)
-			break;
-		if ((r = accel->read(fd, v, nv)) <= 0) {
-			evbuffer_commit_space(in, v, 0);
-			break;
-		}
-		left = (size_t)r;
-		for (i = 0; i < nv && left > 0; i++) {
-			if (v[i].iov_len > left)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
+	while (got < RELAY_REST_MAX && (r = relay_accel_read(accel, fd, in)) > 0)
 		got += (size_t)r;
-	}
 	evbuffer_freeze(in, 0);
 }
 
@@ -600,10 +620,7 @@ relay_read_more(struct gw_link *src,
 {
 	struct evbuffer		*in = bufferevent_get_input(src->bev);
 	evutil_socket_t		 fd = bufferevent_getfd(src->bev);
-	struct evbuffer_iovec	 v[2];
 	ev_ssize_t		 r;
-	size_t			 left;
-	int			 nv, i;
 
 	while (evbuffer_get_length(in) < RELAY_READ_MAX) {
 		/*
@@ -611,14 +628,10 @@ relay_read_more(struct gw_link *src,
 		 * it reads itself (bufferevent_sock.c): thaw it for ours.
 		 */
 		evbuffer_unfreeze(in, 0);
-		nv = evbuffer_reserve_space(in, RELAY_READ_CHUNK, v, 2);
-		if (nv <= 0) {
+		if ((r = relay_accel_read(accel, fd, in)) <= 0) {
 			evbuffer_freeze(in, 0);
-			return (0);
-		}
-		if ((r = accel->read(fd, v, nv)) <= 0) {
-			evbuffer_commit_space(in, v, 0);
-			evbuffer_freeze(in, 0);
+			if (r == -1 && errno == ENOMEM)
+				return (0);
 			if (r == 0) {
 				bufferevent_disable(src->bev, EV_READ);
 				relay_link_ended(src);
@@ -629,13 +642,6 @@ relay_read_more(struct gw_link *src,
 			relay_link_failed(src, errno, NULL);
 			return (-1);
 		}
-		left = (size_t)r;
-		for (i = 0; i < nv && left > 0; i++) {
-			if (v[i].iov_len > left)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
 		evbuffer_freeze(in, 0);
 		if ((size_t)r < RELAY_READ_CHUNK)
 			return (0);	/* the socket is empty */
