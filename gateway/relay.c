@@ -496,8 +496,8 @@ relay_link_ended(struct gw_link *l)
 	relay_first_end(s, reason, NULL);
 	if (s->spliced)
 		event_del(l->rd);
-	else if (l->ops->after_eof != NULL && !l->shut)
-		l->ops->after_eof(l->bev);
+	else if (!l->shut)
+		gw_transport_after_eof(l->ops, l->bev);
 	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side,
 	    gw_close_name(reason));
 	relay_check_shut(other);
@@ -722,7 +722,7 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF)
 		relay_link_ended(l);
 	else if (what & BEV_EVENT_ERROR) {
-		why = l->ops->error != NULL ? l->ops->error(bev) : NULL;
+		why = gw_transport_error(l->ops, bev);
 		if ((what & BEV_EVENT_WRITING) && !l->ops->plain &&
 		    !l->ops->no_eof && !l->eof && !l->reading_rest &&
 		    !s->spliced)

@@ -91,7 +91,7 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    "in this build yet", gw_spec_transport_name(wire->transport));
 		return (route_cause(cause, route, what, msg));
 	}
-	if (ops->check != NULL && ops->check(wire, &why) == -1) {
+	if (gw_transport_check(ops, wire, &why) == -1) {
 		route_cause(cause, route, what, why != NULL ? why :
 		    "out of memory");
 		free(why);
@@ -180,11 +180,13 @@ route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
 	struct gw_route		*route = door->route;
 
 	/* A serial line carries one session at a time (doc/design.md "com"). */
-	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
-		route->serve_ops->listen_pause(route->listener, true);
+	if (route->serve_ops->no_eof)
+		gw_transport_listen_pause(route->serve_ops, route->listener,
+		    true);
 	if (gw_session_accept(route, fd, peer, sa) == -1 &&
-	    route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
-		route->serve_ops->listen_pause(route->listener, false);
+	    route->serve_ops->no_eof)
+		gw_transport_listen_pause(route->serve_ops, route->listener,
+		    false);
 }
 
 static int
@@ -201,10 +203,10 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 	 * does so once, whenever it starts (doc/design.md "clicon= on
 	 * connect").
 	 */
-	if (prepare && route->connect_ops->connect_prepare != NULL) {
-		route->connect_state = route->connect_ops->connect_prepare(
-		    gw->base, gw->dns, wire, conf->name, &route->connect_where,
-		    &why);
+	if (prepare && gw_transport_prepares(route->connect_ops)) {
+		route->connect_state = gw_transport_connect_prepare(
+		    route->connect_ops, gw->base, gw->dns, wire, conf->name,
+		    &route->connect_where, &why);
 		if (route->connect_state == NULL) {
 			route_cause(cause, route, "connect", why != NULL ?
 			    why : "out of memory");
@@ -358,7 +360,7 @@ gw_route_same_listen(const struct gw_route *a, const struct gw_route *b)
 bool
 gw_route_same_prepare(const struct gw_route *a, const struct gw_route *b)
 {
-	return (a->connect_ops->connect_prepare != NULL &&
+	return (gw_transport_prepares(a->connect_ops) &&
 	    route_same_spec(a->conf->connect, b->conf->connect));
 }
 
@@ -450,7 +452,8 @@ route_end(struct gw_route *route, enum gw_close why, bool drain)
 	}
 	/* No session waits in connect now: stop waiting for servers. */
 	if (route->connect_state != NULL) {
-		route->connect_ops->connect_release(route->connect_state);
+		gw_transport_connect_release(route->connect_ops,
+		    route->connect_state);
 		route->connect_state = NULL;
 	}
 	route_check_ended(route);
@@ -506,9 +509,10 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 	 * route_accept, watches again, also when a reload has moved it to
 	 * the route that replaced this one.
 	 */
-	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL &&
+	if (route->serve_ops->no_eof &&
 	    (owner = route_listener_owner(route)) != NULL)
-		owner->serve_ops->listen_pause(owner->listener, false);
+		gw_transport_listen_pause(owner->serve_ops, owner->listener,
+		    false);
 	route_check_ended(route);
 }
 
@@ -527,7 +531,8 @@ gw_route_free(struct gw_route *route)
 	if (route->listener != NULL)
 		route->serve_ops->listen_free(route->listener);
 	if (route->connect_state != NULL)
-		route->connect_ops->connect_release(route->connect_state);
+		gw_transport_connect_release(route->connect_ops,
+		    route->connect_state);
 	free(route->door);
 	free(route->where);
 	free(route->connect_where);

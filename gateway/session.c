@@ -177,10 +177,9 @@ session_describe(struct gw_link *l)
 {
 	char	subject[sizeof l->tls_subject];
 
-	if (l->ops->describe == NULL)
+	if (!gw_transport_describe(l->ops, l->bev, l->tls_version,
+	    sizeof l->tls_version, subject, sizeof subject))
 		return;
-	l->ops->describe(l->bev, l->tls_version, sizeof l->tls_version,
-	    subject, sizeof subject);
 	gw_log_escape(l->tls_subject, sizeof l->tls_subject, subject);
 }
 
@@ -188,10 +187,8 @@ session_describe(struct gw_link *l)
 static void
 session_link_failed(struct gw_link *l, enum gw_close reason, int err)
 {
-	char	*why = NULL;
+	char	*why = gw_transport_error(l->ops, l->bev);
 
-	if (l->ops->error != NULL)
-		why = l->ops->error(l->bev);
 	gw_session_close(l->session, reason, why != NULL ? why :
 	    err != 0 ? evutil_socket_error_to_string(err) :
 	    "connection closed");
@@ -305,8 +302,7 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 const char *
 gw_session_connect_verb(const struct gw_session *s)
 {
-	return (s->server.ops->connect_verb != NULL ?
-	    s->server.ops->connect_verb : "connecting to");
+	return (gw_transport_connect_verb(s->server.ops));
 }
 
 static void

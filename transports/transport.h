@@ -218,6 +218,116 @@ struct gw_transport_ops {
 };
 
 /*
+ * Inline wrappers for the optional slots (Redis' connection.h): each calls
+ * the slot, or does its documented default when the transport leaves it
+ * NULL, so no caller checks a slot for NULL.  ops: a table from
+ * gw_transport_ops_for (never NULL; gw_transport_remote_note takes NULL for
+ * kdsrv).  Each takes and returns what its slot's contract above says.
+ */
+
+/* check: nothing more to check by default (returns 0). */
+static inline int
+gw_transport_check(const struct gw_transport_ops *ops,
+    const struct gw_spec *spec, char **cause)
+{
+	return (ops->check != NULL ? ops->check(spec, cause) : 0);
+}
+
+/* listen_pause: a listener that is always on ignores it. */
+static inline void
+gw_transport_listen_pause(const struct gw_transport_ops *ops, void *listener,
+    bool pause)
+{
+	if (ops->listen_pause != NULL && listener != NULL)
+		ops->listen_pause(listener, pause);
+}
+
+/*
+ * Whether the connect side prepares anything at the route's start
+ * (connect_prepare): a prepared handle outlives a reload that keeps the
+ * connect spec (gw_route_same_prepare).
+ */
+static inline bool
+gw_transport_prepares(const struct gw_transport_ops *ops)
+{
+	return (ops->connect_prepare != NULL);
+}
+
+/*
+ * connect_prepare: NULL with *where and *cause left alone when there is
+ * nothing to prepare (check gw_transport_prepares first: NULL is otherwise
+ * a failure).
+ */
+static inline void *
+gw_transport_connect_prepare(const struct gw_transport_ops *ops,
+    struct event_base *base, struct evdns_base *dns,
+    const struct gw_spec *spec, const char *name, char **where, char **cause)
+{
+	if (ops->connect_prepare == NULL)
+		return (NULL);
+	return (ops->connect_prepare(base, dns, spec, name, where, cause));
+}
+
+/* connect_release: nothing to release by default; NULL is a no-op. */
+static inline void
+gw_transport_connect_release(const struct gw_transport_ops *ops,
+    void *prepared)
+{
+	if (ops->connect_release != NULL && prepared != NULL)
+		ops->connect_release(prepared);
+}
+
+/* after_eof: nothing to resume by default. */
+static inline void
+gw_transport_after_eof(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	if (ops->after_eof != NULL)
+		ops->after_eof(bev);
+}
+
+/*
+ * describe: a plain link leaves both buffers as they are (empty strings in
+ * a fresh link).  Returns true when the slot ran.
+ */
+static inline bool
+gw_transport_describe(const struct gw_transport_ops *ops,
+    struct bufferevent *bev, char *version, size_t vsize, char *subject,
+    size_t ssize)
+{
+	if (ops->describe == NULL)
+		return (false);
+	ops->describe(bev, version, vsize, subject, ssize);
+	return (true);
+}
+
+/* error: NULL (the socket error alone says why) by default. */
+static inline char *
+gw_transport_error(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	return (ops->error != NULL ? ops->error(bev) : NULL);
+}
+
+/* connect_verb: "connecting to" by default. */
+static inline const char *
+gw_transport_connect_verb(const struct gw_transport_ops *ops)
+{
+	return (ops->connect_verb != NULL ? ops->connect_verb :
+	    "connecting to");
+}
+
+/*
+ * remote_note: NULL (a remote client can reach it) by default, and for ops
+ * NULL (kdsrv, which serves nothing).
+ */
+static inline const char *
+gw_transport_remote_note(const struct gw_transport_ops *ops)
+{
+	return (ops != NULL ? ops->remote_note : NULL);
+}
+
+/*
  * The ops tables, one per transport (doc/transports.md §2.2, §2.3;
  * doc/design.md "Layout and house style"): tcp (tcp.c), ssl and spipe (tls.c,
  * TLS over tcp and npipe), npipe (npipe.c), com (com.c), and the reverse-link
