@@ -173,20 +173,17 @@ gw_route_new(struct gw_gateway *gw, struct gw_config *config,
 }
 
 static void
-route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
-    void *arg)
+route_accept(struct gw_conn *conn, void *arg)
 {
 	struct gw_route_door	*door = arg;
 	struct gw_route		*route = door->route;
 
 	/* A serial line carries one session at a time (doc/design.md "com"). */
 	if (route->serve_ops->no_eof)
-		gw_transport_listen_pause(route->serve_ops, route->listener,
-		    true);
-	if (gw_session_accept(route, fd, peer, sa) == -1 &&
+		gw_transport_listen_pause(route->listener, true);
+	if (gw_session_accept(route, conn) == -1 &&
 	    route->serve_ops->no_eof)
-		gw_transport_listen_pause(route->serve_ops, route->listener,
-		    false);
+		gw_transport_listen_pause(route->listener, false);
 }
 
 static int
@@ -226,6 +223,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 		return (-1);
 	}
 	route->door->route = route;
+	route->door->tls = route->serve_tls;
 	memset(&params, 0, sizeof params);
 	params.spec = conf->serve;
 	params.bind = conf->bind;
@@ -236,8 +234,9 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 	params.dns = gw->dns;
 	params.name = conf->name;
 	params.standby = conf->standby;
-	route->listener = route->serve_ops->listen(gw->base, &params,
-	    route_accept, route->door, &route->where, &why);
+	route->listener = gw_transport_listen(route->serve_ops, gw->base,
+	    &params, &route->door->tls, route_accept, route->door,
+	    &route->where, &why);
 	if (route->listener == NULL) {
 		route_cause(cause, route, "serve", why != NULL ? why :
 		    "out of memory");
@@ -372,6 +371,7 @@ gw_route_take(struct gw_route *route, struct gw_route *old, bool listen,
 		route->listener = old->listener;
 		route->door = old->door;
 		route->door->route = route;
+		route->door->tls = route->serve_tls;
 		route->where = old->where;
 		old->listener = NULL;
 		old->door = NULL;
@@ -392,7 +392,7 @@ gw_route_retire(struct gw_route *route)
 		return;
 	route->state = GW_ROUTE_RETIRED;
 	if (route->listener != NULL) {
-		route->serve_ops->listen_free(route->listener);
+		gw_transport_listen_free(route->listener);
 		route->listener = NULL;
 	}
 	/* The reload's own summary says what changed; this, who goes on. */
@@ -437,7 +437,7 @@ route_end(struct gw_route *route, enum gw_close why, bool drain)
 	gw_log_info("route %s ending: %s", route->conf->name,
 	    gw_close_name(why));
 	if (route->listener != NULL) {
-		route->serve_ops->listen_free(route->listener);
+		gw_transport_listen_free(route->listener);
 		route->listener = NULL;
 	}
 	/* A session that is not relaying yet closes (and unlinks) at once. */
@@ -511,8 +511,7 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 	 */
 	if (route->serve_ops->no_eof &&
 	    (owner = route_listener_owner(route)) != NULL)
-		gw_transport_listen_pause(owner->serve_ops, owner->listener,
-		    false);
+		gw_transport_listen_pause(owner->listener, false);
 	route_check_ended(route);
 }
 
@@ -529,7 +528,7 @@ gw_route_free(struct gw_route *route)
 	if (route == NULL)
 		return;
 	if (route->listener != NULL)
-		route->serve_ops->listen_free(route->listener);
+		gw_transport_listen_free(route->listener);
 	if (route->connect_state != NULL)
 		gw_transport_connect_release(route->connect_ops,
 		    route->connect_state);

@@ -255,19 +255,15 @@ session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
 }
 
 static void
-session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
+session_connected(struct gw_conn *conn, int err, const char *why, void *arg)
 {
 	struct gw_session	*s = arg;
 	struct gw_route		*route = s->route;
-	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof ss;
 	enum gw_close		 reason;
-	char			*cause = NULL, host[256];
 
 	s->connect = NULL;
 	session_fd_settled(s);
-	if (fd == -1) {
+	if (conn == NULL) {
 		/* Typed by the transport: EBUSY, ECONNREFUSED, ... */
 		reason = gw_close_connect(err);
 		gw_session_close(s, reason, reason ==
@@ -277,19 +273,11 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 		return;
 	}
 	/* A pipe or a device keeps the name it was given before the attempt. */
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-		gw_transport_sockaddr((struct sockaddr *)&ss, s->server.peer,
-		    sizeof s->server.peer);
-	/* A pipe's server=. is this host: its name is what a CA vouches for. */
-	s->server.bev = route->connect_ops->link_new(route->gateway->base, fd,
-	    route->connect_tls, gw_tls_peer_name(wire, host, sizeof host),
-	    &cause);
-	if (s->server.bev == NULL) {
-		evutil_closesocket(fd);
-		gw_session_close(s, GW_CLOSE_SERVER_LINK, cause != NULL ? cause :
-		    "out of memory");
-		free(cause);
+	if (conn->peer != NULL)
+		snprintf(s->server.peer, sizeof s->server.peer, "%s",
+		    conn->peer);
+	if ((s->server.bev = conn->bev) == NULL) {
+		gw_session_close(s, GW_CLOSE_SERVER_LINK, conn->link_error);
 		return;
 	}
 	bufferevent_setcb(s->server.bev, NULL, NULL, session_event, &s->server);
@@ -310,6 +298,7 @@ session_start_connect(struct gw_session *s)
 {
 	struct gw_route		*route = s->route;
 	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
+	char			 host[256];
 
 	gw_session_set_state(s, GW_SESSION_CONNECTING);
 	/* Named before the attempt, so a failed one still says where. */
@@ -334,9 +323,11 @@ session_start_connect(struct gw_session *s)
 	    s->client.tls_version[0] != '\0' ? " client_tls=" : "",
 	    s->client.tls_version, gw_session_connect_verb(s),
 	    s->server.peer);
-	s->connect = route->connect_ops->connect(route->gateway->base,
-	    route->gateway->dns, wire, route->gateway->pipe_dir,
-	    route->connect_state, session_connected, s);
+	/* A pipe's server=. is this host: its name is what a CA vouches for. */
+	s->connect = gw_transport_connect(route->connect_ops,
+	    route->gateway->base, route->gateway->dns, wire,
+	    route->gateway->pipe_dir, route->connect_state, route->connect_tls,
+	    gw_tls_peer_name(wire, host, sizeof host), session_connected, s);
 	if (s->connect == NULL)
 		gw_session_close(s, GW_CLOSE_SERVER_UNREACHABLE,
 		    "out of memory");
@@ -360,13 +351,11 @@ session_allowed(const struct gw_config_route *conf, const struct sockaddr *sa)
 }
 
 int
-gw_session_accept(struct gw_route *route, evutil_socket_t fd,
-    const char *peer, const struct sockaddr *sa)
+gw_session_accept(struct gw_route *route, struct gw_conn *conn)
 {
 	struct gw_gateway		*gw = route->gateway;
 	const struct gw_config_route	*conf = route->conf;
 	struct gw_session		*s;
-	char				*cause = NULL;
 
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->timer = evtimer_new(gw->base, session_timeout, s)) == NULL ||
@@ -375,7 +364,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 		if (s != NULL && s->timer != NULL)
 			event_free(s->timer);
 		free(s);
-		evutil_closesocket(fd);
+		gw_conn_close(conn);
 		gw_log_error("route %s: out of memory for a session",
 		    conf->name);
 		return (-1);
@@ -390,22 +379,22 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	s->server.side = "server";
 	s->client.ops = route->serve_ops;
 	s->server.ops = route->connect_ops;
-	snprintf(s->client.peer, sizeof s->client.peer, "%s", peer);
+	snprintf(s->client.peer, sizeof s->client.peer, "%s", conn->peer);
 	snprintf(s->server.peer, sizeof s->server.peer, "-");
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
 	route->nsessions++;
 	route->counters->open++;
 	route->counters->total_sessions++;
 
-	if (sa != NULL && !session_allowed(conf, sa)) {
-		evutil_closesocket(fd);
+	if (conn->sa != NULL && !session_allowed(conf, conn->sa)) {
+		gw_conn_close(conn);
 		gw_session_close(s, GW_CLOSE_ACCESS_DENIED, NULL);
 		return (0);
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
 	    gw_gateway_nsessions(gw) > gw->config->max_sessions)) {
-		evutil_closesocket(fd);
+		gw_conn_close(conn);
 		gw_session_close(s, GW_CLOSE_SESSION_LIMIT, NULL);
 		return (0);
 	}
@@ -414,23 +403,19 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	 * than take clients whose server links then find none (EMFILE), which
 	 * under a burst refused every client, even those there was room for.
 	 */
-	if (session_fd_short(gw, fd)) {
-		evutil_closesocket(fd);
+	if (session_fd_short(gw, gw_conn_descriptor(conn))) {
+		gw_conn_close(conn);
 		gw_session_close(s, GW_CLOSE_DESCRIPTOR_LIMIT,
 		    "Too many open files");
 		return (0);
 	}
 	s->fd_pending = true;
 	gw->fd_pending++;
-	s->client.bev = route->serve_ops->link_new(gw->base, fd,
-	    route->serve_tls, NULL, &cause);
-	if (s->client.bev == NULL) {
-		evutil_closesocket(fd);
-		gw_session_close(s, GW_CLOSE_CLIENT_LINK, cause != NULL ? cause :
-		    "out of memory");
-		free(cause);
+	if (gw_conn_open(conn) == -1) {
+		gw_session_close(s, GW_CLOSE_CLIENT_LINK, conn->link_error);
 		return (0);
 	}
+	s->client.bev = conn->bev;
 	/* Until relaying, hold at most a high watermark of early bytes. */
 	bufferevent_setwatermark(s->client.bev, EV_READ, 0,
 	    GW_RELAY_HIGH_WATERMARK);
@@ -513,7 +498,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 	evtimer_del(s->timer);
 	evtimer_del(s->flush);
 	if (s->connect != NULL)
-		route->connect_ops->connect_cancel(s->connect);
+		gw_transport_connect_cancel(s->connect);
 	s->connect = NULL;
 	for (i = 0; i < 2; i++) {
 		if (l[i]->bev == NULL)

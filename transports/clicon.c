@@ -164,7 +164,7 @@ struct clicon_dialler {
 	TAILQ_HEAD(, clicon_link)	 waiting;
 	unsigned			 nwaiting;
 	struct timeval			 handover;	/* the last one */
-	gw_accept_cb			*accept;
+	gw_endpoint_accept_cb			*accept;
 	void				*arg;
 };
 
@@ -348,7 +348,7 @@ clicon_timer(evutil_socket_t fd, short what, void *arg)
 
 void *
 gw_clicon_listen(struct event_base *base,
-    const struct gw_listen_params *params, gw_accept_cb *accept, void *arg,
+    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept, void *arg,
     char **where, char **cause)
 {
 	const struct gw_spec	*spec = params->spec;
@@ -452,7 +452,7 @@ struct clicon_wait {
 	struct gw_connect_outcome	*taken;	/* a link, to deliver; or NULL */
 	char				 peer[128];	/* the taken link's */
 	bool				 queued;
-	gw_connect_cb			*cb;
+	gw_endpoint_connect_cb			*cb;
 	void				*arg;
 	TAILQ_ENTRY(clicon_wait)	 entry;
 };
@@ -639,7 +639,7 @@ static void
 clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 {
 	struct clicon_wait	*w;
-	gw_connect_cb		*cb;
+	gw_endpoint_connect_cb		*cb;
 	void			*arg;
 
 	gw_tcp_tune(fd);	/* keepalive finds a peer that vanished */
@@ -872,7 +872,7 @@ static void
 clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
 {
 	struct clicon_wait	*w = arg;
-	gw_connect_cb		*cb = w->cb;
+	gw_endpoint_connect_cb		*cb = w->cb;
 	void			*cbarg = w->arg;
 
 	free(w);
@@ -882,7 +882,7 @@ clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
 void *
 gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct clicon_pool		*p = prepared;
 	struct clicon_server		*s;

@@ -411,7 +411,7 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 
 static void *
 npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, bool *live, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where, bool *live, char **cause)
 {
 	struct npipe_listener	*l = NULL;
 	struct sockaddr_un	 sun;
@@ -494,7 +494,7 @@ fail:
 
 void *
 gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where, char **cause)
 {
 	void	*l;
 	bool	 live = false;
@@ -539,7 +539,7 @@ gw_npipe_listen_free(void *listener)
 void *
 gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct gw_connect_outcome	*o;
 	struct sockaddr_un		 sun;

@@ -140,7 +140,7 @@ tcp_set_port(struct sockaddr_storage *ss, uint16_t port)
 
 void *
 gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where_out, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where_out, char **cause)
 {
 	const char		*bind_to = params->bind;
 	const struct gw_spec	*spec = params->spec;
@@ -231,7 +231,7 @@ struct gw_tcp_connect {
 	char				 why[160];
 	bool				 resolved;
 	bool				 cancelled;
-	gw_connect_cb			*cb;
+	gw_endpoint_connect_cb			*cb;
 	void				*arg;
 };
 
@@ -252,7 +252,7 @@ tcp_connect_free(struct gw_tcp_connect *c)
 static void
 tcp_connect_done(struct gw_tcp_connect *c, evutil_socket_t fd)
 {
-	gw_connect_cb		*cb = c->cb;
+	gw_endpoint_connect_cb		*cb = c->cb;
 	void			*arg = c->arg;
 	int			 err = c->last_err;
 	char			 why[sizeof c->why];
@@ -362,7 +362,7 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 void *
 gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct gw_tcp_connect	*c;
 	struct evutil_addrinfo	 hints;

@@ -45,21 +45,68 @@ struct gw_listen_params {
 };
 
 /*
- * A new client link on a serving transport.  fd: nonblocking, owned by the
- * callee from this call on.  peer: "ADDR:PORT", a pipe name or a device path
+ * The endpoint's side of a new client link on a serving transport (inside
+ * transports/ only: the core gets a struct gw_conn, gw_transport_listen).
+ * fd: nonblocking, owned by the callee from this call on.  peer: "ADDR:PORT", a pipe name or a device path
  * (borrowed).  sa: the peer's address for the allow list, NULL when the
  * transport has none (pipes, serial lines).
  */
-typedef void gw_accept_cb(evutil_socket_t fd, const char *peer,
+typedef void gw_endpoint_accept_cb(evutil_socket_t fd, const char *peer,
 	    const struct sockaddr *sa, void *arg);
 
 /*
- * Outcome of a connect: fd >= 0 is a connected nonblocking link now owned by
+ * The endpoint's outcome of a connect (inside transports/ only: the core gets
+ * a struct gw_conn, gw_transport_connect): fd >= 0 is a connected nonblocking link now owned by
  * the callback; fd == -1 is a failure with err (an errno value: ECONNREFUSED
  * when nothing serves there, EBUSY for a serial port in use, 0 when the name
  * did not resolve) and a short message why (valid during the call only).
  */
-typedef void gw_connect_cb(evutil_socket_t fd, int err, const char *why,
+typedef void gw_endpoint_connect_cb(evutil_socket_t fd, int err,
+	    const char *why, void *arg);
+
+struct gw_transport_ops;
+
+/*
+ * A connection, as the core gets it (Redis' connection.h): the link's
+ * bufferevent, made by the transport however its platform needs (a socket, a
+ * TLS filter over one, a serial line), the transport's ops and the peer's
+ * name.  The struct and its strings are borrowed for the callback; bev is the
+ * callee's from the call on (free it with bufferevent_free, which closes the
+ * link).  When the transport could not make the bufferevent, bev is NULL, the
+ * link is already closed and link_error says why (doc/dbgbridge.8 LOGGING:
+ * "client link: ...", "server link: ...").  The fields after link_error are
+ * the transport's own.
+ */
+struct gw_conn {
+	struct bufferevent		*bev;
+	const struct gw_transport_ops	*ops;
+	const char			*peer;	/* "ADDR:PORT", a pipe, a device;
+						   NULL: the name it was given */
+	const struct sockaddr		*sa;	/* for the allow list, or NULL */
+	char				*link_error;	/* bev NULL: why */
+
+	evutil_socket_t			 link;	/* not yet opened, or -1 */
+	void				*owner;	/* the listener that made it */
+};
+
+/*
+ * A new client connection on a serving transport (gw_transport_listen).
+ * conn: as struct gw_conn says, with conn->peer never NULL, and not yet
+ * opened (conn->bev NULL): the callee first decides whether to take it, and
+ * then opens it (gw_conn_open) or refuses it (gw_conn_close).  A connection
+ * left neither way is closed when the callback returns.
+ */
+typedef void gw_accept_cb(struct gw_conn *conn, void *arg);
+
+/*
+ * Outcome of gw_transport_connect: conn non-NULL is a connected link (its
+ * peer the address reached, or NULL for a pipe or a device, which keep the
+ * name they were given: gw_transport_target); conn NULL is a failure with err
+ * (an errno value, as gw_endpoint_connect_cb: ECONNREFUSED, EBUSY, 0 when the
+ * name did not resolve; gateway/outcome.h gw_close_connect types it) and a
+ * short message why (valid during the call only).
+ */
+typedef void gw_connect_cb(struct gw_conn *conn, int err, const char *why,
 	    void *arg);
 
 struct gw_transport_ops {
@@ -126,7 +173,7 @@ struct gw_transport_ops {
 	 */
 	void		*(*listen)(struct event_base *base,
 			    const struct gw_listen_params *params,
-			    gw_accept_cb *accept, void *arg, char **where,
+			    gw_endpoint_accept_cb *accept, void *arg, char **where,
 			    char **cause);
 
 	/*
@@ -171,7 +218,7 @@ struct gw_transport_ops {
 	void		*(*connect)(struct event_base *base,
 			    struct evdns_base *dns, const struct gw_spec *spec,
 			    const char *pipe_dir, void *prepared,
-			    gw_connect_cb *cb, void *arg);
+			    gw_endpoint_connect_cb *cb, void *arg);
 
 	/* Abandon an attempt: its callback will not run; its fd is closed. */
 	void		 (*connect_cancel)(void *attempt);
@@ -231,15 +278,6 @@ gw_transport_check(const struct gw_transport_ops *ops,
     const struct gw_spec *spec, char **cause)
 {
 	return (ops->check != NULL ? ops->check(spec, cause) : 0);
-}
-
-/* listen_pause: a listener that is always on ignores it. */
-static inline void
-gw_transport_listen_pause(const struct gw_transport_ops *ops, void *listener,
-    bool pause)
-{
-	if (ops->listen_pause != NULL && listener != NULL)
-		ops->listen_pause(listener, pause);
 }
 
 /*
@@ -328,6 +366,73 @@ gw_transport_remote_note(const struct gw_transport_ops *ops)
 }
 
 /*
+ * Open an accepted connection: its bufferevent, from the transport's link_new
+ * with the listener's TLS context (gw_transport_listen), into conn->bev.
+ * Returns 0, or -1 with the link closed and conn->link_error saying why
+ * (owned by conn, freed after the accept callback).  Call it once.
+ */
+int	 gw_conn_open(struct gw_conn *conn);
+
+/*
+ * Refuse an accepted connection that is not yet opened: its link closes at
+ * once, saying nothing on it (as close(2) of a socket: no TLS alert).
+ * Cannot fail.
+ */
+void	 gw_conn_close(struct gw_conn *conn);
+
+/*
+ * The descriptor number an accepted, unopened connection holds, for the
+ * descriptor limit (dbgbridge(8) "descriptor limit": accept(2) gives the
+ * lowest free number), or -1 where the platform's links are not numbered.
+ */
+evutil_socket_t gw_conn_descriptor(const struct gw_conn *conn);
+
+/*
+ * Serve by ops, delivering connections (struct gw_conn) rather than
+ * descriptors: ops->listen runs with params, and each link it accepts gets
+ * its bufferevent from ops->link_new with the TLS context *tls holds at that
+ * moment (tls may be NULL: none; a reload may change *tls, doc/design.md
+ * "Reload"), before accept runs.  *where and *cause as ops->listen.  Returns
+ * the listener, to be paused and freed with gw_transport_listen_pause and
+ * gw_transport_listen_free, or NULL with a malloc'd *cause.
+ */
+struct gw_transport_listener;
+struct gw_transport_listener *gw_transport_listen(
+	    const struct gw_transport_ops *ops, struct event_base *base,
+	    const struct gw_listen_params *params,
+	    struct gw_tls_ctx *const *tls, gw_accept_cb *accept, void *arg,
+	    char **where, char **cause);
+
+/* Pause or resume a listener (ops->listen_pause; always on by default). */
+void	 gw_transport_listen_pause(struct gw_transport_listener *tl,
+	    bool pause);
+
+/* Stop serving and free the listener (ops->listen_free).  NULL is a no-op. */
+void	 gw_transport_listen_free(struct gw_transport_listener *tl);
+
+/*
+ * Connect by ops (ops->connect with base, dns, spec, pipe_dir and
+ * prepared), delivering a connection: once connected, the link's bufferevent
+ * comes from ops->link_new with tls (borrowed until the callback) and host
+ * (the name a TLS peer must prove, copied; NULL: none), and its peer name is
+ * the address reached (a TCP link; getpeername(2)).  cb runs exactly once,
+ * from the loop, unless gw_transport_connect_cancel comes first.  Returns the
+ * attempt, or NULL when out of memory.
+ */
+struct gw_transport_attempt;
+struct gw_transport_attempt *gw_transport_connect(
+	    const struct gw_transport_ops *ops, struct event_base *base,
+	    struct evdns_base *dns, const struct gw_spec *spec,
+	    const char *pipe_dir, void *prepared, struct gw_tls_ctx *tls,
+	    const char *host, gw_connect_cb *cb, void *arg);
+
+/*
+ * Abandon an attempt: its callback will not run; a link made for it is
+ * closed (ops->connect_cancel).  NULL is a no-op.
+ */
+void	 gw_transport_connect_cancel(struct gw_transport_attempt *ta);
+
+/*
  * The ops tables, one per transport (doc/transports.md §2.2, §2.3;
  * doc/design.md "Layout and house style"): tcp (tcp.c), ssl and spipe (tls.c,
  * TLS over tcp and npipe), npipe (npipe.c), com (com.c), and the reverse-link
@@ -385,7 +490,7 @@ char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
  * transport that knows the outcome at once (com, npipe: open(2) and connect(2)
  * on a local name do not wait; clicon: a server link already waiting) hands
  * it over through a zero timeout on base instead.  fd, err and why are as
- * gw_connect_cb takes them: fd >= 0 a connected nonblocking link, or -1 with
+ * gw_endpoint_connect_cb takes them: fd >= 0 a connected nonblocking link, or -1 with
  * err an errno value; why is copied (NULL is "").  cb(fd, err, why, arg) runs
  * once, on the next turn of the loop; the fd is then the callback's, and the
  * outcome is freed when the callback returns (do not cancel it from there).
@@ -394,7 +499,7 @@ char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
  */
 struct gw_connect_outcome;
 struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
-	    evutil_socket_t fd, int err, const char *why, gw_connect_cb *cb,
+	    evutil_socket_t fd, int err, const char *why, gw_endpoint_connect_cb *cb,
 	    void *arg);
 
 /*
@@ -458,7 +563,7 @@ int	 gw_socket_half_close(struct bufferevent *bev);
 struct gw_stream_listener;
 struct gw_stream_listener *gw_stream_listen(struct event_base *base,
 	    evutil_socket_t fd, bool tcp, const char *name,
-	    gw_accept_cb *accept, void *arg, char **cause);
+	    gw_endpoint_accept_cb *accept, void *arg, char **cause);
 
 /*
  * The listen_pause slot of stream listeners: pause true stops accepting
@@ -488,7 +593,7 @@ void	 gw_stream_listen_free(void *listener);
  * port: ...".
  */
 void	*gw_tcp_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
 	    void *arg, char **where, char **cause);
 
 /*
@@ -505,7 +610,7 @@ void	*gw_tcp_listen(struct event_base *base,
  */
 void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * The connect_cancel slot of tcp and ssl: the callback will not run; a
@@ -547,7 +652,7 @@ extern const char gw_npipe_remote_note[];
  * socket then), 0 for any other.
  */
 void	*gw_npipe_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
 	    void *arg, char **where, char **cause);
 
 /*
@@ -622,7 +727,7 @@ void	 gw_npipe_listen_free(void *listener);
  */
 void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * The trust rule for a directory that holds Unix-domain sockets (pipe_dir,
@@ -693,7 +798,7 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * only (an unreachable client is retried, not an error).
  */
 void	*gw_clicon_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
 	    void *arg, char **where, char **cause);
 
 /*
@@ -750,7 +855,7 @@ void	 gw_clicon_release(void *prepared);
  */
 void	*gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * The connect_cancel slot: the callback will not run; the attempt leaves the
@@ -822,13 +927,13 @@ int	 gw_com_device(const char *port, char *buf, size_t size);
  * device failed: ERROR") or returns NULL.
  */
 void	*gw_com_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
+	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
 	    void *arg, char **where, char **cause);
 void	 gw_com_listen_pause(void *listener, bool pause);
 void	 gw_com_listen_free(void *listener);
 void	*gw_com_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 void	 gw_com_connect_cancel(void *attempt);
 struct bufferevent *gw_com_link_new(struct event_base *base,
 	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,

@@ -93,14 +93,14 @@ enum connect_mode {
 };
 
 struct fake_listener {
-	gw_accept_cb	*accept;
+	gw_endpoint_accept_cb	*accept;
 	void		*arg;
 	bool		 paused;
 };
 
 struct fake_attempt {
 	struct gw_connect_outcome	*outcome;	/* NULL: never ends */
-	gw_connect_cb			*cb;
+	gw_endpoint_connect_cb			*cb;
 	void				*arg;
 };
 
@@ -164,7 +164,7 @@ make_pair(int *core, int *test)
 
 static void *
 fake_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where, char **cause)
 {
 	struct fake_listener	*fl;
 
@@ -204,7 +204,7 @@ static void
 fake_delivered(evutil_socket_t fd, int err, const char *why, void *arg)
 {
 	struct fake_attempt	*a = arg;
-	gw_connect_cb		*cb = a->cb;
+	gw_endpoint_connect_cb		*cb = a->cb;
 	void			*cbarg = a->arg;
 
 	free(a);
@@ -215,7 +215,7 @@ fake_delivered(evutil_socket_t fd, int err, const char *why, void *arg)
 static void *
 fake_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct fake_attempt	*a;
 	int			 core = -1, test = -1;
@@ -1181,6 +1181,7 @@ test_reload_handover(void **state)
 	struct reload_wait	 w;
 	struct gw_route		*old, *fresh;
 	struct fake_listener	*listener;
+	struct gw_transport_listener *held;
 	struct peer		 c1, s1;
 	struct logline		 ll;
 	struct gw_errors	 errors = GW_ERRORS_INIT;
@@ -1188,6 +1189,7 @@ test_reload_handover(void **state)
 
 	old = TAILQ_FIRST(&h->gw->routes);
 	listener = fake.listener;
+	held = old->listener;
 	id1 = dial(h);
 	take_server(h);
 	h->client.outlen = 1000;
@@ -1208,7 +1210,7 @@ test_reload_handover(void **state)
 	assert_ptr_equal(fake.listener, listener);
 	fresh = TAILQ_FIRST(&h->gw->routes);
 	assert_ptr_not_equal(fresh, old);
-	assert_ptr_equal(fresh->listener, listener);
+	assert_ptr_equal(fresh->listener, held);
 	assert_null(old->listener);
 	assert_int_equal(old->state, GW_ROUTE_RETIRED);
 	assert_int_equal(old->nsessions, 1);
