@@ -213,7 +213,7 @@ session_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (s->state == GW_SESSION_HANDSHAKE ||
-	    (l == &s->server && l->ops->handshake)) {
+	    (l == &s->server && gw_transport_handshake(l->ops))) {
 		session_link_failed(l, GW_CLOSE_HANDSHAKE_FAILED, err);
 		return;
 	}
@@ -281,7 +281,7 @@ session_connected(struct gw_conn *conn, int err, const char *why, void *arg)
 		return;
 	}
 	bufferevent_setcb(s->server.bev, NULL, NULL, session_event, &s->server);
-	if (route->connect_ops->handshake)
+	if (gw_transport_handshake(route->connect_ops))
 		bufferevent_enable(s->server.bev, EV_READ | EV_WRITE);
 	else
 		gw_relay_start(s);
@@ -421,7 +421,7 @@ gw_session_accept(struct gw_route *route, struct gw_conn *conn)
 	    GW_RELAY_HIGH_WATERMARK);
 	bufferevent_setcb(s->client.bev, NULL, NULL, session_event, &s->client);
 	bufferevent_enable(s->client.bev, EV_READ | EV_WRITE);
-	if (route->serve_ops->handshake)
+	if (gw_transport_handshake(route->serve_ops))
 		gw_session_set_state(s, GW_SESSION_HANDSHAKE);
 	else
 		session_start_connect(s);
@@ -505,7 +505,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			continue;
 		bufferevent_setcb(l[i]->bev, NULL, NULL, NULL, NULL);
 		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
-		if (l[i]->ops->no_eof) {
+		if (gw_transport_no_eof(l[i]->ops)) {
 			/*
 			 * A serial line has no FIN nor RST to give: its
 			 * half_close sends nothing and gives up the device's
@@ -514,7 +514,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			 * from opening it again ("serial port busy").
 			 */
 			if (!l[i]->shut)
-				l[i]->ops->half_close(l[i]->bev);
+				gw_transport_half_close(l[i]->ops, l[i]->bev);
 			continue;
 		}
 		if (l[i]->dead)
@@ -539,7 +539,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			 * frees a TLS link without close_notify, which its peer
 			 * would read as a truncation rather than an end.
 			 */
-			l[i]->ops->half_close(l[i]->bev);
+			gw_transport_half_close(l[i]->ops, l[i]->bev);
 		}
 	}
 	gw_relay_stop(s);

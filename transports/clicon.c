@@ -939,3 +939,20 @@ gw_clicon_connect_cancel(void *attempt)
 		    w->peer);
 	free(w);
 }
+
+/*
+ * The clicon= endpoint of tcp and ssl (transport.c composes it with the
+ * plain or the TLS stream): serving dials out (the dialler), connecting
+ * waits for a process server that dialled in (the pool).
+ */
+const struct gw_endpoint_ops gw_endpoint_clicon = {
+	.connect_verb = "waiting for a process server to dial in from",
+	.splice = true,
+	.listen = gw_clicon_listen,
+	.listen_pause = gw_clicon_listen_pause,
+	.listen_free = gw_clicon_listen_free,
+	.connect_prepare = gw_clicon_prepare,
+	.connect_release = gw_clicon_release,
+	.connect = gw_clicon_connect,
+	.connect_cancel = gw_clicon_connect_cancel,
+};

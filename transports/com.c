@@ -60,20 +60,22 @@ gw_com_check(const struct gw_spec *spec, char **cause)
 	return (0);
 }
 
-const struct gw_transport_ops gw_transport_com = {
-	.name = "com",
+/* A serial line: the endpoint of com. */
+const struct gw_endpoint_ops gw_endpoint_com = {
 	.connect_verb = "opening",
-	.handshake = false,
-	.no_eof = true,
 	.check = gw_com_check,
 	.listen = gw_com_listen,
 	.listen_pause = gw_com_listen_pause,
 	.listen_free = gw_com_listen_free,
 	.connect = gw_com_connect,
 	.connect_cancel = gw_com_connect_cancel,
+};
+
+/* What a serial line carries: bytes with no end of stream. */
+const struct gw_stream_ops gw_stream_serial = {
+	.no_eof = true,
 	.link_new = gw_com_link_new,
 	.half_close = gw_com_half_close,
 	.after_eof = gw_com_after_eof,
-	.describe = NULL,
 	.error = gw_com_error,
 };

@@ -37,21 +37,20 @@ gw_npipe_name(const char *name, bool expand, char *out, size_t size,
 	return (0);
 }
 
-const struct gw_transport_ops gw_transport_npipe = {
-	.name = "npipe",
+/* A local pipe: the endpoint of npipe and spipe. */
+const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.connect_verb = "connecting to",
-	.handshake = false,
-	.no_eof = false,
-	.plain = true,
 	.remote_note = gw_npipe_remote_note,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,
 	.connect = gw_npipe_connect,
 	.connect_cancel = gw_npipe_connect_cancel,
+};
+
+/* The bytes as they are on a pipe: npipe. */
+const struct gw_stream_ops gw_stream_npipe = {
+	.plain = true,
 	.link_new = gw_npipe_link_new,
 	.half_close = gw_npipe_half_close,
-	.after_eof = NULL,
-	.describe = NULL,
-	.error = NULL,
 };

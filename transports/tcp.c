@@ -55,47 +55,22 @@ gw_socket_half_close(struct bufferevent *bev)
 	return (shutdown(bufferevent_getfd(bev), SHUT_WR));
 }
 
-const struct gw_transport_ops gw_transport_tcp = {
-	.name = "tcp",
+/* Listening and dialling: the tcp endpoint of tcp and ssl. */
+const struct gw_endpoint_ops gw_endpoint_tcp = {
 	.connect_verb = "dialling",
-	.handshake = false,
-	.no_eof = false,
-	.plain = true,
 	.splice = true,
 	.listen = gw_tcp_listen,
 	.listen_pause = gw_stream_listen_pause,
 	.listen_free = gw_stream_listen_free,
-	.connect_prepare = NULL,
-	.connect_release = NULL,
 	.connect = gw_tcp_connect,
 	.connect_cancel = gw_tcp_connect_cancel,
-	.link_new = tcp_link_new,
-	.half_close = gw_socket_half_close,
-	.after_eof = NULL,
-	.describe = NULL,
-	.error = NULL,
 };
 
-/* tcp with clicon= (clicon.c): the same links, reached the other way round. */
-const struct gw_transport_ops gw_transport_tcp_clicon = {
-	.name = "tcp",
-	.connect_verb = "waiting for a process server to dial in from",
-	.handshake = false,
-	.no_eof = false,
+/* The bytes as they are on a socket: tcp, and a tcp spec with clicon=. */
+const struct gw_stream_ops gw_stream_socket = {
 	.plain = true,
-	.splice = true,
-	.listen = gw_clicon_listen,
-	.listen_pause = gw_clicon_listen_pause,
-	.listen_free = gw_clicon_listen_free,
-	.connect_prepare = gw_clicon_prepare,
-	.connect_release = gw_clicon_release,
-	.connect = gw_clicon_connect,
-	.connect_cancel = gw_clicon_connect_cancel,
 	.link_new = tcp_link_new,
 	.half_close = gw_socket_half_close,
-	.after_eof = NULL,
-	.describe = NULL,
-	.error = NULL,
 };
 
 /* ---------------------------------------------------------------- listen */

@@ -17,6 +17,35 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
+/* Where a link comes from, composed with what it carries. */
+const struct gw_transport_ops gw_transport_tcp = {
+	"tcp", &gw_endpoint_tcp, &gw_stream_socket
+};
+const struct gw_transport_ops gw_transport_ssl = {
+	"ssl", &gw_endpoint_tcp, &gw_stream_tls
+};
+const struct gw_transport_ops gw_transport_npipe = {
+	"npipe", &gw_endpoint_npipe, &gw_stream_npipe
+};
+const struct gw_transport_ops gw_transport_spipe = {
+	"spipe", &gw_endpoint_npipe, &gw_stream_tls
+};
+const struct gw_transport_ops gw_transport_com = {
+	"com", &gw_endpoint_com, &gw_stream_serial
+};
+/*
+ * clicon=: the same links, reached the other way round.  TLS roles follow the
+ * spec's side, not who dials: a serve spec dials out and is the TLS server, a
+ * connect spec accepts and is the TLS client (link_new takes the role from
+ * the route's context).
+ */
+const struct gw_transport_ops gw_transport_tcp_clicon = {
+	"tcp", &gw_endpoint_clicon, &gw_stream_socket
+};
+const struct gw_transport_ops gw_transport_ssl_clicon = {
+	"ssl", &gw_endpoint_clicon, &gw_stream_tls
+};
+
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
 {
@@ -64,7 +93,7 @@ gw_conn_open(struct gw_conn *conn)
 
 	if (conn->link == -1)
 		return (conn->bev != NULL ? 0 : -1);
-	conn->bev = tl->ops->link_new(tl->base, conn->link, tl->tls != NULL ?
+	conn->bev = tl->ops->stream->link_new(tl->base, conn->link, tl->tls != NULL ?
 	    *tl->tls : NULL, NULL, &conn->link_error);
 	if (conn->bev == NULL) {
 		evutil_closesocket(conn->link);
@@ -125,7 +154,7 @@ gw_transport_listen(const struct gw_transport_ops *ops,
 	tl->tls = tls;
 	tl->accept = accept;
 	tl->arg = arg;
-	if ((tl->inner = ops->listen(base, params, transport_accepted, tl,
+	if ((tl->inner = ops->endpoint->listen(base, params, transport_accepted, tl,
 	    where, cause)) == NULL) {
 		saved = errno;	/* EADDRINUSE: a live process has the name */
 		free(tl);
@@ -138,8 +167,8 @@ gw_transport_listen(const struct gw_transport_ops *ops,
 void
 gw_transport_listen_pause(struct gw_transport_listener *tl, bool pause)
 {
-	if (tl != NULL && tl->ops->listen_pause != NULL)
-		tl->ops->listen_pause(tl->inner, pause);
+	if (tl != NULL && tl->ops->endpoint->listen_pause != NULL)
+		tl->ops->endpoint->listen_pause(tl->inner, pause);
 }
 
 void
@@ -147,7 +176,7 @@ gw_transport_listen_free(struct gw_transport_listener *tl)
 {
 	if (tl == NULL)
 		return;
-	tl->ops->listen_free(tl->inner);
+	tl->ops->endpoint->listen_free(tl->inner);
 	free(tl);
 }
 
@@ -183,7 +212,7 @@ transport_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		conn.peer = gw_transport_sockaddr((struct sockaddr *)&ss, peer,
 		    sizeof peer);
-	conn.bev = ta->ops->link_new(ta->base, fd, ta->tls, ta->host,
+	conn.bev = ta->ops->stream->link_new(ta->base, fd, ta->tls, ta->host,
 	    &conn.link_error);
 	if (conn.bev == NULL) {
 		evutil_closesocket(fd);
@@ -213,7 +242,7 @@ gw_transport_connect(const struct gw_transport_ops *ops,
 	ta->cb = cb;
 	ta->arg = arg;
 	if ((host != NULL && (ta->host = strdup(host)) == NULL) ||
-	    (ta->inner = ops->connect(base, dns, spec, pipe_dir, prepared,
+	    (ta->inner = ops->endpoint->connect(base, dns, spec, pipe_dir, prepared,
 	    transport_connected, ta)) == NULL) {
 		free(ta->host);
 		free(ta);
@@ -228,7 +257,7 @@ gw_transport_connect_cancel(struct gw_transport_attempt *ta)
 	if (ta == NULL)
 		return;
 	if (ta->inner != NULL)
-		ta->ops->connect_cancel(ta->inner);
+		ta->ops->endpoint->connect_cancel(ta->inner);
 	free(ta->host);
 	free(ta);
 }

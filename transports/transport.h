@@ -109,51 +109,39 @@ typedef void gw_accept_cb(struct gw_conn *conn, void *arg);
 typedef void gw_connect_cb(struct gw_conn *conn, int err, const char *why,
 	    void *arg);
 
-struct gw_transport_ops {
-	const char	*name;		/* "tcp", "ssl", ... */
-
+/*
+ * Where a link comes from (doc/design.md "Adding a transport"): listening,
+ * dialling, a clicon= dialler or pool, a local pipe, a serial line.  An
+ * endpoint hands over descriptors (gw_endpoint_accept_cb,
+ * gw_endpoint_connect_cb); what the bytes travel in is the stream's
+ * (struct gw_stream_ops).  Optional slots may be NULL: the wrappers below
+ * give their defaults.
+ */
+struct gw_endpoint_ops {
 	/*
-	 * True when a new link must finish a handshake (BEV_EVENT_CONNECTED)
-	 * before bytes may flow.
-	 */
-	bool		 handshake;
-
-	/*
-	 * True when the link has no end-of-stream of its own (a serial line,
-	 * doc/design.md "com"): it is finished once the other side is, and a
-	 * route serving it carries one session at a time.
-	 */
-	bool		 no_eof;
-
-	/*
-	 * True when a link is a plain socket bufferevent (no TLS, no filter)
-	 * on a stream socket: the relay may write(2) to bufferevent_getfd()
-	 * itself while the link's output buffer is empty (gateway/relay.c).
-	 */
-	bool		 plain;
-
-	/*
-	 * True when splice(2) may move bytes between two links of this kind:
-	 * TCP sockets.  Not Unix-domain sockets: on Linux 6.18 their splice
-	 * read returned 0, which reads as EOF, with the peer still sending.
-	 */
-	bool		 splice;
-
-	/*
-	 * What a session of this transport does while CONNECTING, for the
-	 * log and `ctl show`, followed by the server's name: "dialling"
-	 * (tcp, ssl), "connecting to" (npipe, spipe), "opening" (com),
-	 * "waiting for a process server to dial in from" (clicon=).
+	 * What a session connecting by this endpoint does while CONNECTING,
+	 * for the log and `ctl show`, followed by the server's name:
+	 * "dialling" (tcp), "connecting to" (pipes), "opening" (com),
+	 * "waiting for a process server to dial in from" (clicon=).  NULL:
+	 * "connecting to".
 	 */
 	const char	*connect_verb;
 
 	/*
 	 * Why a smart client on another machine cannot reach what this
-	 * transport serves here, in one sentence for `dbgbridge -n`, or NULL
+	 * endpoint serves here, in one sentence for `dbgbridge -n`, or NULL
 	 * when it can.  Off Windows a pipe is a Unix-domain socket that only
 	 * local programs reach (doc/dbgbridge.8 "-n").
 	 */
 	const char	*remote_note;
+
+	/*
+	 * True when splice(2) may move bytes between two plain links of this
+	 * kind: TCP sockets.  Not Unix-domain sockets: on Linux 6.18 their
+	 * splice read returned 0, which reads as EOF, with the peer still
+	 * sending.
+	 */
+	bool		 splice;
 
 	/*
 	 * Check what the grammar cannot (doc/design.md "Interfaces", `dbgbridge
@@ -173,8 +161,8 @@ struct gw_transport_ops {
 	 */
 	void		*(*listen)(struct event_base *base,
 			    const struct gw_listen_params *params,
-			    gw_endpoint_accept_cb *accept, void *arg, char **where,
-			    char **cause);
+			    gw_endpoint_accept_cb *accept, void *arg,
+			    char **where, char **cause);
 
 	/*
 	 * Stop accepting for a while (out of descriptors; a serial route busy
@@ -212,7 +200,7 @@ struct gw_transport_ops {
 	 * callback runs exactly once, never from inside this call, unless
 	 * connect_cancel comes first.  pipe_dir: where pipe names live.
 	 * prepared: the route's handle from connect_prepare (NULL when the
-	 * transport has none).  Timeouts are the caller's.  Returns an opaque
+	 * endpoint has none).  Timeouts are the caller's.  Returns an opaque
 	 * attempt, or NULL when out of memory.
 	 */
 	void		*(*connect)(struct event_base *base,
@@ -222,12 +210,38 @@ struct gw_transport_ops {
 
 	/* Abandon an attempt: its callback will not run; its fd is closed. */
 	void		 (*connect_cancel)(void *attempt);
+};
+
+/*
+ * What a link carries (doc/design.md "Adding a transport"): the bytes as
+ * they are on a socket, a pipe or a serial line, or TLS over a socket.
+ * Optional slots may be NULL: the wrappers below give their defaults.
+ */
+struct gw_stream_ops {
+	/*
+	 * True when a new link must finish a handshake (BEV_EVENT_CONNECTED)
+	 * before bytes may flow.
+	 */
+	bool		 handshake;
+
+	/*
+	 * True when the link has no end-of-stream of its own (a serial line,
+	 * doc/design.md "com"): it is finished once the other side is.
+	 */
+	bool		 no_eof;
+
+	/*
+	 * True when a link is a plain socket bufferevent (no TLS, no filter)
+	 * on a stream socket: the relay may write(2) to bufferevent_getfd()
+	 * itself while the link's output buffer is empty (gateway/relay.c).
+	 */
+	bool		 plain;
 
 	/*
 	 * Make a link's bufferevent over a connected (client side) or accepted
 	 * (server side) link.  fd: nonblocking; owned by the bufferevent on
 	 * success (closed on free), still the caller's on failure.  tls: the
-	 * route's context for TLS transports (NULL otherwise).  host: the
+	 * route's context for TLS streams (NULL otherwise).  host: the
 	 * peer's name on the connecting side, NULL on the serving side.
 	 * Returns the bufferevent, or NULL with a malloc'd *cause.
 	 */
@@ -252,32 +266,75 @@ struct gw_transport_ops {
 
 	/*
 	 * Describe a TLS link: negotiated version and peer subject into the
-	 * caller's buffers (sizes in bytes).  NULL for plain transports.
+	 * caller's buffers (sizes in bytes).  NULL for plain streams.
 	 */
 	void		(*describe)(struct bufferevent *bev, char *version,
 			    size_t vsize, char *subject, size_t ssize);
 
 	/*
 	 * Why a link failed (BEV_EVENT_ERROR): a malloc'd string.  NULL for
-	 * transports whose failures are the socket error alone.
+	 * streams whose failures are the socket error alone.
 	 */
 	char		*(*error)(struct bufferevent *bev);
 };
 
 /*
- * Inline wrappers for the optional slots (Redis' connection.h): each calls
- * the slot, or does its documented default when the transport leaves it
- * NULL, so no caller checks a slot for NULL.  ops: a table from
+ * A transport as the core holds it: a name ("tcp", "ssl", ... for log lines)
+ * and an endpoint composed with a stream (HAProxy's split of protocol from
+ * transport): ssl is the tcp endpoint with the TLS stream, spipe the pipe
+ * endpoint with it, and a spec with clicon= the clicon endpoint with either.
+ * The relay never asks which transport it holds; the core reaches the
+ * slots through the wrappers below, never directly.
+ */
+struct gw_transport_ops {
+	const char			*name;
+	const struct gw_endpoint_ops	*endpoint;
+	const struct gw_stream_ops	*stream;
+};
+
+/*
+ * Inline wrappers (Redis' connection.h, curl's cfilters.h): each calls the
+ * slot, or does its documented default when the endpoint or stream leaves
+ * it NULL, so no caller checks a slot for NULL.  ops: a table from
  * gw_transport_ops_for (never NULL; gw_transport_remote_note takes NULL for
  * kdsrv).  Each takes and returns what its slot's contract above says.
  */
+
+/* The stream's handshake flag. */
+static inline bool
+gw_transport_handshake(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->handshake);
+}
+
+/* The stream's no_eof flag: the link has no end of stream of its own. */
+static inline bool
+gw_transport_no_eof(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->no_eof);
+}
+
+/* The stream's plain flag. */
+static inline bool
+gw_transport_plain(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->plain);
+}
+
+/* splice(2) may join two such links: a plain stream on a splice endpoint. */
+static inline bool
+gw_transport_splice(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->plain && ops->endpoint->splice);
+}
 
 /* check: nothing more to check by default (returns 0). */
 static inline int
 gw_transport_check(const struct gw_transport_ops *ops,
     const struct gw_spec *spec, char **cause)
 {
-	return (ops->check != NULL ? ops->check(spec, cause) : 0);
+	return (ops->endpoint->check != NULL ?
+	    ops->endpoint->check(spec, cause) : 0);
 }
 
 /*
@@ -288,7 +345,7 @@ gw_transport_check(const struct gw_transport_ops *ops,
 static inline bool
 gw_transport_prepares(const struct gw_transport_ops *ops)
 {
-	return (ops->connect_prepare != NULL);
+	return (ops->endpoint->connect_prepare != NULL);
 }
 
 /*
@@ -301,9 +358,10 @@ gw_transport_connect_prepare(const struct gw_transport_ops *ops,
     struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *name, char **where, char **cause)
 {
-	if (ops->connect_prepare == NULL)
+	if (ops->endpoint->connect_prepare == NULL)
 		return (NULL);
-	return (ops->connect_prepare(base, dns, spec, name, where, cause));
+	return (ops->endpoint->connect_prepare(base, dns, spec, name, where,
+	    cause));
 }
 
 /* connect_release: nothing to release by default; NULL is a no-op. */
@@ -311,8 +369,16 @@ static inline void
 gw_transport_connect_release(const struct gw_transport_ops *ops,
     void *prepared)
 {
-	if (ops->connect_release != NULL && prepared != NULL)
-		ops->connect_release(prepared);
+	if (ops->endpoint->connect_release != NULL && prepared != NULL)
+		ops->endpoint->connect_release(prepared);
+}
+
+/* half_close (required of every stream). */
+static inline int
+gw_transport_half_close(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	return (ops->stream->half_close(bev));
 }
 
 /* after_eof: nothing to resume by default. */
@@ -320,8 +386,8 @@ static inline void
 gw_transport_after_eof(const struct gw_transport_ops *ops,
     struct bufferevent *bev)
 {
-	if (ops->after_eof != NULL)
-		ops->after_eof(bev);
+	if (ops->stream->after_eof != NULL)
+		ops->stream->after_eof(bev);
 }
 
 /*
@@ -333,9 +399,9 @@ gw_transport_describe(const struct gw_transport_ops *ops,
     struct bufferevent *bev, char *version, size_t vsize, char *subject,
     size_t ssize)
 {
-	if (ops->describe == NULL)
+	if (ops->stream->describe == NULL)
 		return (false);
-	ops->describe(bev, version, vsize, subject, ssize);
+	ops->stream->describe(bev, version, vsize, subject, ssize);
 	return (true);
 }
 
@@ -344,15 +410,15 @@ static inline char *
 gw_transport_error(const struct gw_transport_ops *ops,
     struct bufferevent *bev)
 {
-	return (ops->error != NULL ? ops->error(bev) : NULL);
+	return (ops->stream->error != NULL ? ops->stream->error(bev) : NULL);
 }
 
 /* connect_verb: "connecting to" by default. */
 static inline const char *
 gw_transport_connect_verb(const struct gw_transport_ops *ops)
 {
-	return (ops->connect_verb != NULL ? ops->connect_verb :
-	    "connecting to");
+	return (ops->endpoint->connect_verb != NULL ?
+	    ops->endpoint->connect_verb : "connecting to");
 }
 
 /*
@@ -362,7 +428,7 @@ gw_transport_connect_verb(const struct gw_transport_ops *ops)
 static inline const char *
 gw_transport_remote_note(const struct gw_transport_ops *ops)
 {
-	return (ops != NULL ? ops->remote_note : NULL);
+	return (ops != NULL ? ops->endpoint->remote_note : NULL);
 }
 
 /*
@@ -433,12 +499,29 @@ struct gw_transport_attempt *gw_transport_connect(
 void	 gw_transport_connect_cancel(struct gw_transport_attempt *ta);
 
 /*
- * The ops tables, one per transport (doc/transports.md §2.2, §2.3;
- * doc/design.md "Layout and house style"): tcp (tcp.c), ssl and spipe (tls.c,
- * TLS over tcp and npipe), npipe (npipe.c), com (com.c), and the reverse-link
- * ops of tcp (tcp.c) and ssl (tls.c) that a spec with clicon= gets (clicon.c).
- * Static and immutable.  Callers reach them through gw_transport_ops and
- * gw_transport_ops_for; the unit tests may name one directly.
+ * The endpoints and streams (doc/transports.md §2.2, §2.3; doc/design.md
+ * "Layout and house style"): the tcp endpoint (tcp.c: listen, dial), the
+ * clicon= endpoint (clicon.c: its listen slots dial out to a waiting smart
+ * client, its connect slots keep a pool of process servers that dialled in),
+ * the pipe endpoint and stream (npipe.c over the platform's npipe-*.c), the
+ * serial line's endpoint and stream (com.c over com-*.c), the plain socket
+ * stream (tcp.c) and the TLS stream (tls.c).  Static and immutable.
+ */
+extern const struct gw_endpoint_ops gw_endpoint_tcp;
+extern const struct gw_endpoint_ops gw_endpoint_clicon;
+extern const struct gw_endpoint_ops gw_endpoint_npipe;
+extern const struct gw_endpoint_ops gw_endpoint_com;
+extern const struct gw_stream_ops gw_stream_socket;
+extern const struct gw_stream_ops gw_stream_npipe;
+extern const struct gw_stream_ops gw_stream_serial;
+extern const struct gw_stream_ops gw_stream_tls;
+
+/*
+ * The transports, each an endpoint and a stream (transport.c): tcp, ssl
+ * (tcp + TLS), npipe, spipe (npipe + TLS), com, and a tcp or ssl spec with
+ * clicon= (clicon + plain or TLS).  Static and immutable.  Callers reach them
+ * through gw_transport_ops and gw_transport_ops_for; the unit tests may name
+ * one directly.
  */
 extern const struct gw_transport_ops gw_transport_tcp;
 extern const struct gw_transport_ops gw_transport_ssl;

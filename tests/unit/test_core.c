@@ -3,11 +3,11 @@
  * socket pairs and a fake transport (doc/design.md "The byte stream",
  * "Semantics"; dbgbridge(8) LOGGING).
  *
- * The fake transport is a gw_transport_ops table like tcp's, but its listen
- * slot hands the core one end of a socket pair when a test dials, and its
- * connect slot gives the session one end of a new pair (the test holds the
- * other, as the process server), or fails with a chosen errno, or never
- * completes.  Routes are built from an INI text as the daemon builds them
+ * The fake transport is a gw_transport_ops table like tcp's (an endpoint and
+ * a plain stream), but its endpoint's listen slot hands the core one end of a
+ * socket pair when a test dials, and its connect slot gives the session one
+ * end of a new pair (the test holds the other, as the process server), or
+ * fails with a chosen errno, or never completes.  Routes are built from an INI text as the daemon builds them
  * (gw_gateway_new), then given the fake ops before they start.  The loop runs
  * until a condition holds, with a hard time bound; a 2 ms tick keeps each
  * turn short.  The session's one log line is read back from stderr, captured
@@ -275,24 +275,31 @@ fake_link_new(struct event_base *base, evutil_socket_t fd,
  * Plain, so the relay's direct writes and reads run as for tcp and npipe;
  * no splice, so the watermarks are the bufferevents' (relay.h).
  */
-#define FAKE_OPS(splice_ok) {						\
-	.name = "fake",							\
+#define FAKE_ENDPOINT(splice_ok) {					\
 	.connect_verb = "faking",					\
-	.handshake = false,						\
-	.no_eof = false,						\
-	.plain = true,							\
 	.splice = (splice_ok),						\
 	.listen = fake_listen,						\
 	.listen_pause = fake_listen_pause,				\
 	.listen_free = fake_listen_free,				\
 	.connect = fake_connect,					\
 	.connect_cancel = fake_connect_cancel,				\
-	.link_new = fake_link_new,					\
-	.half_close = gw_socket_half_close,				\
 }
-static const struct gw_transport_ops fake_ops = FAKE_OPS(false);
+static const struct gw_endpoint_ops fake_endpoint = FAKE_ENDPOINT(false);
 /* For TCP pairs only: splice(2) reads 0 from a Unix-domain socket. */
-static const struct gw_transport_ops fake_splice_ops = FAKE_OPS(true);
+static const struct gw_endpoint_ops fake_splice_endpoint = FAKE_ENDPOINT(true);
+static const struct gw_stream_ops fake_stream = {
+	.handshake = false,
+	.no_eof = false,
+	.plain = true,
+	.link_new = fake_link_new,
+	.half_close = gw_socket_half_close,
+};
+static const struct gw_transport_ops fake_ops = {
+	"fake", &fake_endpoint, &fake_stream
+};
+static const struct gw_transport_ops fake_splice_ops = {
+	"fake", &fake_splice_endpoint, &fake_stream
+};
 
 /* ------------------------------------------------------------- the peers */
 
