@@ -179,10 +179,10 @@ route_accept(struct gw_conn *conn, void *arg)
 	struct gw_route		*route = door->route;
 
 	/* A serial line carries one session at a time (doc/design.md "com"). */
-	if (gw_transport_no_eof(route->serve_ops))
+	if (gw_transport_one_session(route->serve_ops))
 		gw_transport_listen_pause(route->listener, true);
 	if (gw_session_accept(route, conn) == -1 &&
-	    gw_transport_no_eof(route->serve_ops))
+	    gw_transport_one_session(route->serve_ops))
 		gw_transport_listen_pause(route->listener, false);
 }
 
@@ -509,7 +509,7 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 	 * route_accept, watches again, also when a reload has moved it to
 	 * the route that replaced this one.
 	 */
-	if (gw_transport_no_eof(route->serve_ops) &&
+	if (gw_transport_one_session(route->serve_ops) &&
 	    (owner = route_listener_owner(route)) != NULL)
 		gw_transport_listen_pause(owner->listener, false);
 	route_check_ended(route);

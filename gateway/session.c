@@ -146,12 +146,8 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		break;
 	case GW_SESSION_CONNECTING:
 		/* clicon=: still waiting for a server link, not dialling one. */
-		if (s->connect != NULL &&
-		    gw_transport_wire(s->route->conf->connect)->clicon != NULL)
-			gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT,
-			    "no process server has dialled in");
-		else
-			gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT, NULL);
+		gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT, s->connect != NULL ?
+		    gw_transport_connect_timeout_why(s->server.ops) : NULL);
 		break;
 	case GW_SESSION_RELAYING:
 		if (idle_ms + 1 < limit)
@@ -302,20 +298,8 @@ session_start_connect(struct gw_session *s)
 
 	gw_session_set_state(s, GW_SESSION_CONNECTING);
 	/* Named before the attempt, so a failed one still says where. */
-	if (wire->server != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s%s%s:%u",
-		    strchr(wire->server, ':') != NULL ? "[" : "", wire->server,
-		    strchr(wire->server, ':') != NULL ? "]" : "", wire->port_lo);
-	/* clicon=: the host awaited; the link names its address and port. */
-	if (wire->clicon != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s",
-		    wire->clicon);
-	if (wire->pipe != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s/%s",
-		    route->gateway->pipe_dir, wire->pipe);
-	else if (wire->com_port != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s",
-		    wire->com_port);
+	gw_transport_target(route->connect_ops, wire, route->gateway->pipe_dir,
+	    s->server.peer, sizeof s->server.peer);
 	/* An operator watching the log sees a debugger arrive. */
 	gw_log_info("session %" PRIu64 " open route=%s client=%s "
 	    "client_transport=%s%s%s: %s %s", s->id, route->conf->name,
@@ -483,7 +467,6 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 	struct gw_route		*route = s->route;
 	struct gw_gateway	*gw = route->gateway;
 	struct gw_link		*l[2] = { &s->client, &s->server };
-	struct linger		 rst = { 1, 0 };
 	bool			 cut;
 	int			 i;
 
@@ -531,8 +514,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			 * links; a TLS link's figure is what TLS was handed).
 			 */
 			l[i]->bytes_written = gw_relay_delivered(l[i]);
-			setsockopt(bufferevent_getfd(l[i]->bev), SOL_SOCKET,
-			    SO_LINGER, &rst, sizeof rst);
+			gw_transport_abort(l[i]->ops, l[i]->bev);
 		} else if (!l[i]->shut) {
 			/*
 			 * Say goodbye properly where we have not yet: libevent

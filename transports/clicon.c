@@ -940,6 +940,16 @@ gw_clicon_connect_cancel(void *attempt)
 	free(w);
 }
 
+/* The host awaited; the link, once there, names its address and port. */
+static void
+clicon_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	gw_tcp_target(spec, pipe_dir, buf, size);
+	if (spec->clicon != NULL)
+		snprintf(buf, size, "%s", spec->clicon);
+}
+
 /*
  * The clicon= endpoint of tcp and ssl (transport.c composes it with the
  * plain or the TLS stream): serving dials out (the dialler), connecting
@@ -947,7 +957,9 @@ gw_clicon_connect_cancel(void *attempt)
  */
 const struct gw_endpoint_ops gw_endpoint_clicon = {
 	.connect_verb = "waiting for a process server to dial in from",
+	.connect_timeout_why = "no process server has dialled in",
 	.splice = true,
+	.target = clicon_target,
 	.listen = gw_clicon_listen,
 	.listen_pause = gw_clicon_listen_pause,
 	.listen_free = gw_clicon_listen_free,

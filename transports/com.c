@@ -60,9 +60,21 @@ gw_com_check(const struct gw_spec *spec, char **cause)
 	return (0);
 }
 
-/* A serial line: the endpoint of com. */
+/* The port= given: the device a session opens. */
+static void
+com_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	(void)pipe_dir;
+	if (spec->com_port != NULL)
+		snprintf(buf, size, "%s", spec->com_port);
+}
+
+/* A serial line: the endpoint of com, one session at a time. */
 const struct gw_endpoint_ops gw_endpoint_com = {
 	.connect_verb = "opening",
+	.one_session = true,
+	.target = com_target,
 	.check = gw_com_check,
 	.listen = gw_com_listen,
 	.listen_pause = gw_com_listen_pause,

@@ -55,10 +55,32 @@ gw_socket_half_close(struct bufferevent *bev)
 	return (shutdown(bufferevent_getfd(bev), SHUT_WR));
 }
 
+void
+gw_socket_abort(struct bufferevent *bev)
+{
+	struct linger	rst = { 1, 0 };
+
+	(void)setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &rst,
+	    sizeof rst);
+}
+
+void
+gw_tcp_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	bool	v6 = spec->server != NULL && strchr(spec->server, ':') != NULL;
+
+	(void)pipe_dir;
+	if (spec->server != NULL)
+		snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", spec->server,
+		    v6 ? "]" : "", spec->port_lo);
+}
+
 /* Listening and dialling: the tcp endpoint of tcp and ssl. */
 const struct gw_endpoint_ops gw_endpoint_tcp = {
 	.connect_verb = "dialling",
 	.splice = true,
+	.target = gw_tcp_target,
 	.listen = gw_tcp_listen,
 	.listen_pause = gw_stream_listen_pause,
 	.listen_free = gw_stream_listen_free,
@@ -71,6 +93,7 @@ const struct gw_stream_ops gw_stream_socket = {
 	.plain = true,
 	.link_new = tcp_link_new,
 	.half_close = gw_socket_half_close,
+	.abort = gw_socket_abort,
 };
 
 /* ---------------------------------------------------------------- listen */

@@ -30,6 +30,7 @@ const struct gw_stream_ops gw_stream_tls = {
 	.handshake = true,
 	.link_new = ssl_link_new,
 	.half_close = gw_tls_half_close,
+	.abort = gw_socket_abort,
 	.after_eof = gw_tls_resume_writing,
 	.describe = gw_tls_describe,
 	.error = gw_tls_error,

@@ -144,6 +144,31 @@ struct gw_endpoint_ops {
 	bool		 splice;
 
 	/*
+	 * True when a route serving by this endpoint carries one session at a
+	 * time (a serial line, doc/design.md "com"): the core pauses the
+	 * listener from an accept until that session ends.
+	 */
+	bool		 one_session;
+
+	/*
+	 * The detail of a connect timeout while the attempt still waits
+	 * (dbgbridge(8) LOGGING "connect timeout: ..."): "no process server
+	 * has dialled in" for the clicon= pool.  NULL: none.
+	 */
+	const char	*connect_timeout_why;
+
+	/*
+	 * The server's name before a connect attempt, for the log line
+	 * "open ... dialling TARGET" and for a session whose attempt fails
+	 * (doc/design.md "Semantics"): "HOST:PORT" ("[V6]:PORT"), the clicon=
+	 * host awaited, "PIPE_DIR/NAME", the port= given.  spec: the client-side
+	 * wire spec; pipe_dir: where pipe names live.  buf: the caller's, size
+	 * bytes, left as it is when the spec names none.  May be NULL: "-".
+	 */
+	void		 (*target)(const struct gw_spec *spec,
+			    const char *pipe_dir, char *buf, size_t size);
+
+	/*
 	 * Check what the grammar cannot (doc/design.md "Interfaces", `dbgbridge
 	 * -n`): a baud rate this platform supports, a device path's form.
 	 * Nothing is opened.  Returns 0, or -1 with a malloc'd *cause naming
@@ -258,6 +283,16 @@ struct gw_stream_ops {
 	int		(*half_close)(struct bufferevent *bev);
 
 	/*
+	 * Abort: make the link's close a reset, never an orderly end (TCP:
+	 * SO_LINGER {1, 0}, socket(7), so close sends RST), for a peer whose
+	 * stream was cut (doc/design.md "The byte stream").  Call it just
+	 * before the bufferevent is freed.  May be NULL: the link has no reset
+	 * (a Unix-domain socket, doc/design.md "npipe off Windows"; a serial
+	 * line), and it closes as it closes.
+	 */
+	void		(*abort)(struct bufferevent *bev);
+
+	/*
 	 * Called after BEV_EVENT_EOF so the link can keep writing what is
 	 * still owed to its peer (a half-closed peer still reads).  May be
 	 * NULL.
@@ -326,6 +361,42 @@ static inline bool
 gw_transport_splice(const struct gw_transport_ops *ops)
 {
 	return (ops->stream->plain && ops->endpoint->splice);
+}
+
+/* The endpoint's one_session flag: one session at a time. */
+static inline bool
+gw_transport_one_session(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->one_session);
+}
+
+/* connect_timeout_why: NULL by default. */
+static inline const char *
+gw_transport_connect_timeout_why(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->connect_timeout_why);
+}
+
+/* target: buf is "-" by default, or when the spec names nothing. */
+static inline void
+gw_transport_target(const struct gw_transport_ops *ops,
+    const struct gw_spec *spec, const char *pipe_dir, char *buf, size_t size)
+{
+	if (size > 1) {
+		buf[0] = '-';
+		buf[1] = '\0';
+	}
+	if (ops->endpoint->target != NULL)
+		ops->endpoint->target(spec, pipe_dir, buf, size);
+}
+
+/* abort: nothing by default (the link has no reset). */
+static inline void
+gw_transport_abort(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	if (ops->stream->abort != NULL)
+		ops->stream->abort(bev);
 }
 
 /* check: nothing more to check by default (returns 0). */
@@ -627,6 +698,20 @@ struct bufferevent *gw_stream_link_new(struct event_base *base,
  * shutdown(2) sets it (ENOTCONN when the peer is already gone).
  */
 int	 gw_socket_half_close(struct bufferevent *bev);
+
+/*
+ * The abort slot of streams over a TCP socket (tcp, ssl): SO_LINGER {1, 0}
+ * on bev's fd (socket(7)), so that freeing it sends a reset.  bev: borrowed.
+ * Errors are ignored (the close that follows still ends the link).
+ */
+void	 gw_socket_abort(struct bufferevent *bev);
+
+/*
+ * The target slot of the tcp endpoint: "HOST:PORT", "[V6]:PORT" for a name
+ * with ':' (RFC 3986 §3.2.2), from spec->server and spec->port_lo.
+ */
+void	 gw_tcp_target(const struct gw_spec *spec, const char *pipe_dir,
+	    char *buf, size_t size);
 
 /*
  * A listening stream socket (tcp, ssl, npipe, spipe) on libevent's

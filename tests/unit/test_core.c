@@ -293,6 +293,7 @@ static const struct gw_stream_ops fake_stream = {
 	.plain = true,
 	.link_new = fake_link_new,
 	.half_close = gw_socket_half_close,
+	.abort = gw_socket_abort,
 };
 static const struct gw_transport_ops fake_ops = {
 	"fake", &fake_endpoint, &fake_stream
