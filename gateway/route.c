@@ -228,6 +228,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 	params.spec = conf->serve;
 	params.bind = conf->bind;
 	params.pipe_dir = gw->pipe_dir;
+	params.pipe = conf->serve->pipe;
 	params.pipe_mode = conf->pipe_mode;
 	params.pipe_group = conf->pipe_group;
 	params.pipe_uid = gw->pipe_uid;

@@ -153,7 +153,7 @@ struct clicon_dialler {
 	struct evdns_base		*dns;
 	char				*label;	/* "route NAME" */
 	char				*host;	/* clicon= */
-	struct gw_spec			 target;	/* host, port: for gw_tcp_connect */
+	struct gw_dial_params		 target;	/* host, port: gw_tcp_dial */
 	char				 hostport[128];
 	unsigned			 standby;
 	unsigned			 failures;	/* in a row */
@@ -332,8 +332,8 @@ clicon_fill(struct clicon_dialler *d)
 	if (d->paused || d->attempt != NULL || d->nwaiting >= d->standby ||
 	    evtimer_pending(d->timer, NULL))
 		return;
-	d->attempt = gw_tcp_connect(d->base, d->dns, &d->target, NULL, NULL,
-	    clicon_dialled, d);
+	d->attempt = gw_tcp_dial(d->base, d->dns, &d->target, clicon_dialled,
+	    d);
 	if (d->attempt == NULL)
 		clicon_retry(d, "out of memory for a dial");
 }
@@ -377,10 +377,8 @@ gw_clicon_listen(struct event_base *base,
 	d->accept = accept;
 	d->arg = arg;
 	TAILQ_INIT(&d->waiting);
-	d->target.transport = GW_SPEC_TCP;
-	d->target.side = GW_SPEC_CLIENT;
-	d->target.server = d->host;
-	d->target.port_lo = d->target.port_hi = spec->port_lo;
+	d->target.host = d->host;
+	d->target.port = spec->port_lo;
 	d->target.ipv6 = spec->ipv6;
 	v6 = strchr(d->host, ':') != NULL;
 	snprintf(d->hostport, sizeof d->hostport, "%s%s%s:%u", v6 ? "[" : "",

@@ -422,7 +422,7 @@ npipe_listen(struct event_base *base, const struct gw_listen_params *params,
 	gid_t			 gid = (gid_t)-1;
 	int			 fd = -1, dirfd;
 
-	if (gw_npipe_path(params->pipe_dir, params->spec->pipe, true, path,
+	if (gw_npipe_path(params->pipe_dir, params->pipe, true, path,
 	    sizeof path, cause) == -1)
 		return (NULL);
 	name = strrchr(path, '/') + 1;

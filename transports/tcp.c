@@ -362,13 +362,26 @@ gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
     gw_endpoint_connect_cb *cb, void *arg)
 {
+	struct gw_dial_params	params;
+
+	(void)pipe_dir;
+	(void)prepared;
+	params.host = spec->server;
+	params.port = spec->port_lo;
+	params.ipv6 = spec->ipv6;
+	return (gw_tcp_dial(base, dns, &params, cb, arg));
+}
+
+void *
+gw_tcp_dial(struct event_base *base, struct evdns_base *dns,
+    const struct gw_dial_params *params, gw_endpoint_connect_cb *cb,
+    void *arg)
+{
 	struct gw_tcp_connect	*c;
 	struct evutil_addrinfo	 hints;
 	struct evdns_getaddrinfo_request *req;
 	char			 service[8];
 
-	(void)pipe_dir;
-	(void)prepared;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return (NULL);
 	c->base = base;
@@ -376,11 +389,11 @@ gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	c->cb = cb;
 	c->arg = arg;
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = spec->ipv6 ? AF_INET6 : AF_UNSPEC;
+	hints.ai_family = params->ipv6 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	snprintf(service, sizeof service, "%u", spec->port_lo);
-	req = evdns_getaddrinfo(dns, spec->server, service, &hints,
+	snprintf(service, sizeof service, "%u", params->port);
+	req = evdns_getaddrinfo(dns, params->host, service, &hints,
 	    tcp_connect_resolved, c);
 	/* A numeric host resolves inside the call: req is then NULL. */
 	if (!c->resolved)

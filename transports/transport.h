@@ -34,6 +34,8 @@ struct gw_listen_params {
 	const struct gw_spec	*spec;		/* the route's serve spec */
 	const char		*bind;		/* tcp/ssl: address, NULL: every one */
 	const char		*pipe_dir;	/* npipe/spipe: where names live */
+	const char		*pipe;		/* npipe/spipe: NAME as served
+						   (pipe=, codes unexpanded) */
 	unsigned		 pipe_mode;	/* npipe/spipe: socket file mode */
 	const char		*pipe_group;	/* npipe/spipe: group, NULL: ours */
 	uid_t			 pipe_uid;	/* npipe/spipe: an owner trusted
@@ -765,6 +767,28 @@ void	*gw_tcp_listen(struct event_base *base,
 	    void *arg, char **where, char **cause);
 
 /*
+ * Where to dial: a host name or numeric address (borrowed), a port, and
+ * whether to use IPv6 only (ipversion=6).
+ */
+struct gw_dial_params {
+	const char	*host;
+	unsigned	 port;
+	bool		 ipv6;
+};
+
+/*
+ * Dial params->host:params->port as gw_tcp_connect does (every address the
+ * name resolves to in turn; each socket tuned), for an endpoint that dials
+ * without a client spec of its own (the clicon= dialler).  params: borrowed
+ * for the call.  cb runs once, from the loop, as gw_tcp_connect's.  Returns
+ * the attempt (cancel it with gw_tcp_connect_cancel), or NULL when out of
+ * memory.
+ */
+void	*gw_tcp_dial(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_dial_params *params, gw_endpoint_connect_cb *cb,
+	    void *arg);
+
+/*
  * The connect slot of tcp and ssl (doc/transports.md §2.3 tcp-connect /
  * ssl-connect, §3.1 server=, port=): spec->server:spec->port_lo, trying every
  * address the name resolves to (through dns, evdns_getaddrinfo) in turn, IPv6
@@ -799,10 +823,11 @@ extern const char gw_npipe_remote_note[];
  * spipe-connect, §3.1 pipe=): a Unix-domain stream socket (unix(7)) named
  * pipe_dir/NAME.
  *
- * gw_npipe_listen is the listen slot: params->pipe_dir/NAME, the first two
- * %d / %x of NAME replaced by the process id and "%%" by "%" (doc/transports.md
- * §3.1: the first code is the process id, a second the thread id, which is the
- * process id of our main thread).  The directory is made (0755) when missing
+ * gw_npipe_listen is the listen slot: params->pipe_dir/NAME (NAME is
+ * params->pipe; params->spec is unused, so the control socket needs none),
+ * the first two %d / %x of NAME replaced by the process id and "%%" by "%"
+ * (doc/transports.md §3.1: the first code is the process id, a second the
+ * thread id, which is the process id of our main thread).  The directory is made (0755) when missing
  * and must pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket
  * already there must pass gw_npipe_sock_check, and is removed when a connect(2)
  * to it is refused (stale), never when a process serves it (live: listed as
