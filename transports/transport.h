@@ -1,11 +1,14 @@
 /*
- * transport.h: the transport ops table and the socket plumbing shared by the
- * stream transports.
+ * transport.h: the transport ops (an endpoint composed with a stream), the
+ * connection the core gets, and the socket plumbing shared by the stream
+ * transports.
  *
  * A transport builds and configures bufferevents (doc/design.md "Layout and
- * house style"); libevent does every byte of I/O.  Like Redis' connection.h,
- * each transport is a small documented ops struct; the relay never asks which
- * transport it holds.
+ * house style", "Adding a transport"); libevent does every byte of I/O.  Like
+ * Redis' connection.h, each endpoint and stream is a small documented ops
+ * struct behind inline wrappers; the core gets a struct gw_conn (a
+ * bufferevent, the peer's name, the ops), never a descriptor, and never asks
+ * which transport it holds.
  */
 #ifndef GW_TRANSPORT_H
 #define GW_TRANSPORT_H
@@ -614,10 +617,10 @@ const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
 /*
  * The ops for one side of a route: gw_transport_ops of the spec's transport,
- * except that a tcp or ssl spec with clicon= gets the reverse-link ops of that
- * transport (doc/transports.md §2.2 tcp-reverse / ssl-reverse, §2.3
- * tcp-accept / ssl-accept; clicon.c: its listen slot dials out, its connect
- * slot waits for the process server to dial in).  spec: the wire spec
+ * except that a tcp or ssl spec with clicon= gets the clicon= endpoint with
+ * that transport's stream (doc/transports.md §2.2 tcp-reverse / ssl-reverse,
+ * §2.3 tcp-accept / ssl-accept; clicon.c: its listen slot dials out, its
+ * connect slot waits for the process server to dial in).  spec: the wire spec
  * (gw_transport_wire), borrowed for the call.  Returns a static table, or NULL
  * for kdsrv.
  */
