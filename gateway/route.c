@@ -6,7 +6,6 @@
 #endif
 
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -53,24 +52,6 @@ route_cause(char **cause, const struct gw_route *route, const char *what,
 	return (-1);
 }
 
-/*
- * npipe server=: ".", "localhost" or this host's name (doc/design.md "npipe off
- * Windows").
- */
-static bool
-route_local_host(const char *host)
-{
-	char	name[256];
-
-	if (host == NULL || strcmp(host, ".") == 0 ||
-	    strcasecmp(host, "localhost") == 0)
-		return (true);
-	if (gethostname(name, sizeof name) != 0)
-		return (false);
-	name[sizeof name - 1] = '\0';
-	return (strcasecmp(host, name) == 0);
-}
-
 /* The ops and, for ssl and spipe, the TLS context of one side of a route. */
 static int
 route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
@@ -83,7 +64,6 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	struct gw_tls_ctx		*tls = NULL;
 	struct gw_tls_stores		 stores;
 	char				*why = NULL, msg[320];
-	char				 path[sizeof ((struct sockaddr_un *)0)->sun_path];
 
 	/* With clicon=, tcp and ssl links are reached the other way round. */
 	if ((ops = gw_transport_ops_for(wire)) == NULL) {
@@ -91,25 +71,9 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    "in this build yet", gw_spec_transport_name(wire->transport));
 		return (route_cause(cause, route, what, msg));
 	}
-	if (gw_transport_check(ops, wire, &why) == -1) {
-		route_cause(cause, route, what, why != NULL ? why :
-		    "out of memory");
-		free(why);
-		return (-1);
-	}
-	if (!serve && (wire->transport == GW_SPEC_NPIPE ||
-	    wire->transport == GW_SPEC_SPIPE) && !route_local_host(wire->server)) {
-		snprintf(msg, sizeof msg, "%s: server '%s' is another host; off "
-		    "Windows a pipe is a local socket: reach a remote process "
-		    "server with tcp or ssl", gw_spec_transport_name(
-		    wire->transport), wire->server);
-		return (route_cause(cause, route, what, msg));
-	}
-	/* The socket path must fit with this pipe_dir: -n says so too. */
-	if ((wire->transport == GW_SPEC_NPIPE ||
-	    wire->transport == GW_SPEC_SPIPE) &&
-	    gw_npipe_path(route->gateway->pipe_dir, wire->pipe, serve, path,
-	    sizeof path, &why) == -1) {
+	/* What the grammar cannot say: a baud rate, a pipe this host has. */
+	if (gw_transport_check(ops, wire, serve, route->gateway->pipe_dir,
+	    &why) == -1) {
 		route_cause(cause, route, what, why != NULL ? why :
 		    "out of memory");
 		free(why);

@@ -70,12 +70,22 @@ com_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
 		snprintf(buf, size, "%s", spec->com_port);
 }
 
+/* The check slot: the same on both sides of a route. */
+static int
+com_check(const struct gw_spec *spec, bool serve, const char *pipe_dir,
+    char **cause)
+{
+	(void)serve;
+	(void)pipe_dir;
+	return (gw_com_check(spec, cause));
+}
+
 /* A serial line: the endpoint of com, one session at a time. */
 const struct gw_endpoint_ops gw_endpoint_com = {
 	.connect_verb = "opening",
 	.one_session = true,
 	.target = com_target,
-	.check = gw_com_check,
+	.check = com_check,
 	.listen = gw_com_listen,
 	.listen_pause = gw_com_listen_pause,
 	.listen_free = gw_com_listen_free,

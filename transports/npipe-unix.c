@@ -51,6 +51,46 @@ gw_npipe_path(const char *dir, const char *name, bool expand, char *out,
 	return (0);
 }
 
+/* server=: ".", "localhost" or this host's name. */
+static bool
+npipe_local_host(const char *host)
+{
+	char	name[256];
+
+	if (host == NULL || strcmp(host, ".") == 0 ||
+	    strcasecmp(host, "localhost") == 0)
+		return (true);
+	if (gethostname(name, sizeof name) != 0)
+		return (false);
+	name[sizeof name - 1] = '\0';
+	return (strcasecmp(host, name) == 0);
+}
+
+int
+gw_npipe_check(const struct gw_spec *spec, bool serve, const char *pipe_dir,
+    char **cause)
+{
+	struct sockaddr_un	sun;
+	char			path[sizeof sun.sun_path];
+
+	if (!serve && !npipe_local_host(spec->server)) {
+		if (asprintf(cause, "%s: server '%s' is another host; off "
+		    "Windows a pipe is a local socket: reach a remote process "
+		    "server with tcp or ssl", gw_spec_transport_name(
+		    spec->transport), spec->server) == -1)
+			*cause = NULL;
+		return (-1);
+	}
+	/* The socket path must fit with this pipe_dir: -n says so too. */
+	if (gw_npipe_path(pipe_dir, spec->pipe, serve, path, sizeof path,
+	    cause) == -1) {
+		if (*cause == NULL)
+			*cause = strdup("out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 npipe_sockaddr(const char *path, struct sockaddr_un *sun)
 {

@@ -51,6 +51,7 @@ const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.connect_verb = "connecting to",
 	.remote_note = gw_npipe_remote_note,
 	.target = npipe_target,
+	.check = gw_npipe_check,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,

@@ -175,12 +175,15 @@ struct gw_endpoint_ops {
 
 	/*
 	 * Check what the grammar cannot (doc/design.md "Interfaces", `dbgbridge
-	 * -n`): a baud rate this platform supports, a device path's form.
+	 * -n`): a baud rate this platform supports, a device path's form, a
+	 * pipe this platform can reach and whose name fits pipe_dir.  spec: the
+	 * wire spec of one side of a route (serve: true for the serving side).
 	 * Nothing is opened.  Returns 0, or -1 with a malloc'd *cause naming
 	 * the key and value ("com: baud=12345 is not a rate this platform
 	 * supports").  May be NULL: nothing more to check.
 	 */
-	int		 (*check)(const struct gw_spec *spec, char **cause);
+	int		 (*check)(const struct gw_spec *spec, bool serve,
+			    const char *pipe_dir, char **cause);
 
 	/*
 	 * Start serving a server-side spec.  accept runs for every new client
@@ -407,10 +410,11 @@ gw_transport_abort(const struct gw_transport_ops *ops,
 /* check: nothing more to check by default (returns 0). */
 static inline int
 gw_transport_check(const struct gw_transport_ops *ops,
-    const struct gw_spec *spec, char **cause)
+    const struct gw_spec *spec, bool serve, const char *pipe_dir,
+    char **cause)
 {
 	return (ops->endpoint->check != NULL ?
-	    ops->endpoint->check(spec, cause) : 0);
+	    ops->endpoint->check(spec, serve, pipe_dir, cause) : 0);
 }
 
 /*
@@ -850,6 +854,18 @@ extern const char gw_npipe_remote_note[];
 void	*gw_npipe_listen(struct event_base *base,
 	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
 	    void *arg, char **where, char **cause);
+
+/*
+ * The check slot of npipe and spipe (the platform's file; doc/design.md
+ * "npipe off Windows"): on Unix, a client spec's server= must be ".",
+ * "localhost" or this host's name, since a Unix-domain socket does not cross
+ * machines ("npipe: server 'lab7' is another host; off Windows a pipe is a
+ * local socket: reach a remote process server with tcp or ssl"), and the
+ * socket path must fit with pipe_dir (gw_npipe_path, expanded on the serving
+ * side).  Returns 0, or -1 with a malloc'd *cause.
+ */
+int	 gw_npipe_check(const struct gw_spec *spec, bool serve,
+	    const char *pipe_dir, char **cause);
 
 /*
  * The socket path of pipe NAME in dir (dbgbridge.ini(5) "pipe="): the

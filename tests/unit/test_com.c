@@ -395,20 +395,22 @@ test_check_baud(void **state)
 	(void)state;
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
 		spec = parse("com:port=com1,baud=%u,channel=0", good[i]);
-		if (ops->endpoint->check(spec, &cause) != 0)
+		if (gw_transport_check(ops, spec, false, "/tmp", &cause) != 0)
 			fail_msg("baud=%u refused: %s", good[i], cause);
 		gw_spec_free(spec);
 	}
 
 	spec = parse("com:port=com1,baud=12345,channel=0");
-	assert_int_equal(ops->endpoint->check(spec, &cause), -1);
+	assert_int_equal(gw_transport_check(ops, spec, false, "/tmp",
+	    &cause), -1);
 	assert_string_equal(cause, "com: baud=12345 is not a rate this "
 	    "platform supports");
 	free(cause);
 	gw_spec_free(spec);
 
 	spec = parse("com:port=/dev/ttyUSB0,baud=115201,channel=3");
-	assert_int_equal(ops->endpoint->check(spec, &cause), -1);
+	assert_int_equal(gw_transport_check(ops, spec, false, "/tmp",
+	    &cause), -1);
 	assert_string_equal(cause, "com: baud=115201 is not a rate this "
 	    "platform supports");
 	free(cause);
@@ -429,7 +431,7 @@ test_check_port(void **state)
 	(void)state;
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
 		spec = parse("com:port=%s,baud=9600,channel=0", good[i]);
-		if (ops->endpoint->check(spec, &cause) != 0)
+		if (gw_transport_check(ops, spec, false, "/tmp", &cause) != 0)
 			fail_msg("port=%s refused: %s", good[i], cause);
 		gw_spec_free(spec);
 	}
@@ -439,7 +441,8 @@ test_check_port(void **state)
 	bad.side = GW_SPEC_CLIENT;
 	bad.com_port = port;
 	bad.baud = 9600;
-	assert_int_equal(ops->endpoint->check(&bad, &cause), -1);
+	assert_int_equal(gw_transport_check(ops, &bad, false, "/tmp",
+	    &cause), -1);
 	assert_string_equal(cause, "com: port=ttyS0 must be comN or N (1-256) "
 	    "or a device path starting with '/'");
 	free(cause);

@@ -116,6 +116,41 @@ test_compositions(void **state)
 	assert_null(gw_transport_remote_note(NULL));
 }
 
+/*
+ * The pipe endpoint's check (doc/design.md "npipe off Windows"): what route.c
+ * used to ask by transport, now the endpoint's own slot.
+ */
+static void
+test_npipe_check(void **state)
+{
+	struct gw_spec	*spec;
+	char		*cause = NULL, dir[200];
+
+	(void)state;
+	spec = parse("npipe:server=lab7,pipe=dbg", GW_SPEC_CLIENT);
+	assert_int_equal(gw_transport_check(&gw_transport_npipe, spec, false,
+	    "/tmp", &cause), -1);
+	assert_string_equal(cause, "npipe: server 'lab7' is another host; off "
+	    "Windows a pipe is a local socket: reach a remote process server "
+	    "with tcp or ssl");
+	free(cause);
+	cause = NULL;
+	gw_spec_free(spec);
+
+	spec = parse("spipe:server=localhost,pipe=dbg,proto=tls1.2,"
+	    "machuser=m", GW_SPEC_CLIENT);
+	assert_int_equal(gw_transport_check(&gw_transport_spipe, spec, false,
+	    "/tmp", &cause), 0);
+	memset(dir, 'd', sizeof dir);
+	dir[0] = '/';
+	dir[sizeof dir - 1] = '\0';
+	assert_int_equal(gw_transport_check(&gw_transport_spipe, spec, false,
+	    dir, &cause), -1);
+	assert_non_null(strstr(cause, "socket path too long: "));
+	free(cause);
+	gw_spec_free(spec);
+}
+
 static int
 bare_half_close(struct bufferevent *bev)
 {
@@ -140,7 +175,7 @@ test_defaults(void **state)
 
 	(void)state;
 	spec = parse("tcp:server=h,port=1", GW_SPEC_CLIENT);
-	assert_int_equal(gw_transport_check(&bare, spec, &cause), 0);
+	assert_int_equal(gw_transport_check(&bare, spec, false, "/d", &cause), 0);
 	assert_null(cause);
 	gw_transport_target(&bare, spec, "/d", buf, sizeof buf);
 	assert_string_equal(buf, "-");
@@ -214,6 +249,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_compositions),
+		cmocka_unit_test(test_npipe_check),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_abort_resets),
 	};
