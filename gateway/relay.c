@@ -579,7 +579,8 @@ relay_move(struct gw_link *src)
 	relay_touch(src->session);
 	out = bufferevent_get_output(dst->bev);
 	if (gw_transport_plain(dst->ops) && dst->write_err == 0 &&
-	    accel != NULL && accel->direct_write && evbuffer_get_length(out) == 0) {
+	    accel != NULL && accel->direct_write &&
+	    evbuffer_get_length(out) == 0) {
 		/*
 		 * Nothing queued ahead of these bytes: write them now.  A
 		 * queued write costs a poll for writability and two epoll_ctl

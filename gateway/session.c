@@ -146,7 +146,8 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		break;
 	case GW_SESSION_CONNECTING:
 		/* clicon=: still waiting for a server link, not dialling one. */
-		gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT, s->connect != NULL ?
+		gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT,
+		    s->connect != NULL ?
 		    gw_transport_connect_timeout_why(s->server.ops) : NULL);
 		break;
 	case GW_SESSION_RELAYING:

@@ -86,7 +86,7 @@ struct gw_session {
 	bool				 spliced;	/* relay.c: splice mode */
 	bool				 splice_off;	/* never splice (it failed) */
 	bool				 fd_pending;	/* counted in gw->fd_pending */
-	struct gw_transport_attempt	*connect;	/* connect_ops' attempt */
+	struct gw_transport_attempt	*connect;	/* connect_ops' */
 	struct event			*timer;	/* the current state's timeout */
 	struct event			*flush;	/* relay.c: waits for the kernel
 						   to send what a link is owed

@@ -153,7 +153,7 @@ struct clicon_dialler {
 	struct evdns_base		*dns;
 	char				*label;	/* "route NAME" */
 	char				*host;	/* clicon= */
-	struct gw_dial_params		 target;	/* host, port: gw_tcp_dial */
+	struct gw_dial_params		 target;	/* for gw_tcp_dial */
 	char				 hostport[128];
 	unsigned			 standby;
 	unsigned			 failures;	/* in a row */
@@ -348,8 +348,8 @@ clicon_timer(evutil_socket_t fd, short what, void *arg)
 
 void *
 gw_clicon_listen(struct event_base *base,
-    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept, void *arg,
-    char **where, char **cause)
+    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
+    void *arg, char **where, char **cause)
 {
 	const struct gw_spec	*spec = params->spec;
 	struct clicon_dialler	*d;

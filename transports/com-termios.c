@@ -430,7 +430,8 @@ com_listen_reopen(evutil_socket_t fd, short what, void *arg)
  */
 void *
 gw_com_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_endpoint_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where,
+    char **cause)
 {
 	const struct gw_spec	*spec = params->spec;
 	struct com_listener	*l;

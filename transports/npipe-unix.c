@@ -451,7 +451,8 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 
 static void *
 npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_endpoint_accept_cb *accept, void *arg, char **where, bool *live, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where, bool *live,
+    char **cause)
 {
 	struct npipe_listener	*l = NULL;
 	struct sockaddr_un	 sun;
@@ -534,7 +535,8 @@ fail:
 
 void *
 gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_endpoint_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where,
+    char **cause)
 {
 	void	*l;
 	bool	 live = false;

@@ -68,9 +68,10 @@ void
 gw_tcp_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
     size_t size)
 {
-	bool	v6 = spec->server != NULL && strchr(spec->server, ':') != NULL;
+	bool	v6;
 
 	(void)pipe_dir;
+	v6 = spec->server != NULL && strchr(spec->server, ':') != NULL;
 	if (spec->server != NULL)
 		snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", spec->server,
 		    v6 ? "]" : "", spec->port_lo);
@@ -138,7 +139,8 @@ tcp_set_port(struct sockaddr_storage *ss, uint16_t port)
 
 void *
 gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_endpoint_accept_cb *accept, void *arg, char **where_out, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where_out,
+    char **cause)
 {
 	const char		*bind_to = params->bind;
 	const struct gw_spec	*spec = params->spec;

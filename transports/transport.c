@@ -93,8 +93,8 @@ gw_conn_open(struct gw_conn *conn)
 
 	if (conn->link == -1)
 		return (conn->bev != NULL ? 0 : -1);
-	conn->bev = tl->ops->stream->link_new(tl->base, conn->link, tl->tls != NULL ?
-	    *tl->tls : NULL, NULL, &conn->link_error);
+	conn->bev = tl->ops->stream->link_new(tl->base, conn->link,
+	    tl->tls != NULL ? *tl->tls : NULL, NULL, &conn->link_error);
 	if (conn->bev == NULL) {
 		evutil_closesocket(conn->link);
 		if (conn->link_error == NULL)
@@ -154,8 +154,8 @@ gw_transport_listen(const struct gw_transport_ops *ops,
 	tl->tls = tls;
 	tl->accept = accept;
 	tl->arg = arg;
-	if ((tl->inner = ops->endpoint->listen(base, params, transport_accepted, tl,
-	    where, cause)) == NULL) {
+	if ((tl->inner = ops->endpoint->listen(base, params,
+	    transport_accepted, tl, where, cause)) == NULL) {
 		saved = errno;	/* EADDRINUSE: a live process has the name */
 		free(tl);
 		errno = saved;
@@ -242,8 +242,8 @@ gw_transport_connect(const struct gw_transport_ops *ops,
 	ta->cb = cb;
 	ta->arg = arg;
 	if ((host != NULL && (ta->host = strdup(host)) == NULL) ||
-	    (ta->inner = ops->endpoint->connect(base, dns, spec, pipe_dir, prepared,
-	    transport_connected, ta)) == NULL) {
+	    (ta->inner = ops->endpoint->connect(base, dns, spec, pipe_dir,
+	    prepared, transport_connected, ta)) == NULL) {
 		free(ta->host);
 		free(ta);
 		return (NULL);

@@ -51,20 +51,21 @@ struct gw_listen_params {
 
 /*
  * The endpoint's side of a new client link on a serving transport (inside
- * transports/ only: the core gets a struct gw_conn, gw_transport_listen).
- * fd: nonblocking, owned by the callee from this call on.  peer: "ADDR:PORT", a pipe name or a device path
- * (borrowed).  sa: the peer's address for the allow list, NULL when the
- * transport has none (pipes, serial lines).
+ * transports/ only: the core gets a struct gw_conn, gw_transport_listen).  fd:
+ * nonblocking, owned by the callee from this call on.  peer: "ADDR:PORT", a
+ * pipe name or a device path (borrowed).  sa: the peer's address for the allow
+ * list, NULL when the transport has none (pipes, serial lines).
  */
 typedef void gw_endpoint_accept_cb(evutil_socket_t fd, const char *peer,
 	    const struct sockaddr *sa, void *arg);
 
 /*
  * The endpoint's outcome of a connect (inside transports/ only: the core gets
- * a struct gw_conn, gw_transport_connect): fd >= 0 is a connected nonblocking link now owned by
- * the callback; fd == -1 is a failure with err (an errno value: ECONNREFUSED
- * when nothing serves there, EBUSY for a serial port in use, 0 when the name
- * did not resolve) and a short message why (valid during the call only).
+ * a struct gw_conn, gw_transport_connect): fd >= 0 is a connected nonblocking
+ * link now owned by the callback; fd == -1 is a failure with err (an errno
+ * value: ECONNREFUSED when nothing serves there, EBUSY for a serial port in
+ * use, 0 when the name did not resolve) and a short message why (valid during
+ * the call only).
  */
 typedef void gw_endpoint_connect_cb(evutil_socket_t fd, int err,
 	    const char *why, void *arg);
@@ -163,12 +164,13 @@ struct gw_endpoint_ops {
 	const char	*connect_timeout_why;
 
 	/*
-	 * The server's name before a connect attempt, for the log line
-	 * "open ... dialling TARGET" and for a session whose attempt fails
+	 * The server's name before a connect attempt, for the log line "open
+	 * ... dialling TARGET" and for a session whose attempt fails
 	 * (doc/design.md "Semantics"): "HOST:PORT" ("[V6]:PORT"), the clicon=
-	 * host awaited, "PIPE_DIR/NAME", the port= given.  spec: the client-side
-	 * wire spec; pipe_dir: where pipe names live.  buf: the caller's, size
-	 * bytes, left as it is when the spec names none.  May be NULL: "-".
+	 * host awaited, "PIPE_DIR/NAME", the port= given.  spec: the
+	 * client-side wire spec; pipe_dir: where pipe names live.  buf: the
+	 * caller's, size bytes, left as it is when the spec names none.  May be
+	 * NULL: "-".
 	 */
 	void		 (*target)(const struct gw_spec *spec,
 			    const char *pipe_dir, char *buf, size_t size);
@@ -649,21 +651,21 @@ char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
 
 /*
  * A connect outcome delivered from the loop.  The connect slot's callback
- * must never run from inside the connect call (gw_transport_ops.connect); a
+ * must never run from inside the connect call (gw_endpoint_ops.connect); a
  * transport that knows the outcome at once (com, npipe: open(2) and connect(2)
  * on a local name do not wait; clicon: a server link already waiting) hands
  * it over through a zero timeout on base instead.  fd, err and why are as
- * gw_endpoint_connect_cb takes them: fd >= 0 a connected nonblocking link, or -1 with
- * err an errno value; why is copied (NULL is "").  cb(fd, err, why, arg) runs
- * once, on the next turn of the loop; the fd is then the callback's, and the
- * outcome is freed when the callback returns (do not cancel it from there).
- * Returns the pending outcome, or NULL when out of memory (nothing is
+ * gw_endpoint_connect_cb takes them: fd >= 0 a connected nonblocking link, or
+ * -1 with err an errno value; why is copied (NULL is "").  cb(fd, err, why,
+ * arg) runs once, on the next turn of the loop; the fd is then the callback's,
+ * and the outcome is freed when the callback returns (do not cancel it from
+ * there).  Returns the pending outcome, or NULL when out of memory (nothing is
  * scheduled; fd is still the caller's).
  */
 struct gw_connect_outcome;
 struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
-	    evutil_socket_t fd, int err, const char *why, gw_endpoint_connect_cb *cb,
-	    void *arg);
+	    evutil_socket_t fd, int err, const char *why,
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * Cancel an outcome not yet delivered (a connect_cancel slot): the callback
@@ -770,8 +772,9 @@ void	 gw_stream_listen_free(void *listener);
  * port: ...".
  */
 void	*gw_tcp_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
 
 /*
  * Where to dial: a host name or numeric address (borrowed), a port, and
@@ -801,7 +804,7 @@ void	*gw_tcp_dial(struct event_base *base, struct evdns_base *dns,
  * address the name resolves to (through dns, evdns_getaddrinfo) in turn, IPv6
  * only with ipversion=6 (doc/design.md "hidden, IcfEnable, ipversion=6").  Each
  * socket is tuned (gw_tcp_tune).  spec: borrowed for the call.  pipe_dir and
- * prepared are unused.  cb runs once, from the loop (gw_transport_ops.connect),
+ * prepared are unused.  cb runs once, from the loop (gw_endpoint_ops.connect),
  * with the connected fd, or with -1 and the last address's errno (ECONNREFUSED,
  * ETIMEDOUT, ...) or err 0 and "cannot resolve: ..." when the name did not
  * resolve.  Timeouts are the caller's.  Returns the attempt, or NULL when out
@@ -831,18 +834,18 @@ extern const char gw_npipe_remote_note[];
  * pipe_dir/NAME.
  *
  * gw_npipe_listen is the listen slot: params->pipe_dir/NAME (NAME is
- * params->pipe; params->spec is unused, so the control socket needs none),
- * the first two %d / %x of NAME replaced by the process id and "%%" by "%"
+ * params->pipe; params->spec is unused, so the control socket needs none), the
+ * first two %d / %x of NAME replaced by the process id and "%%" by "%"
  * (doc/transports.md §3.1: the first code is the process id, a second the
- * thread id, which is the process id of our main thread).  The directory is made (0755) when missing
- * and must pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket
- * already there must pass gw_npipe_sock_check, and is removed when a connect(2)
- * to it is refused (stale), never when a process serves it (live: listed as
- * listening in the kernel's socket diagnostics, sock_diag(7), or a connect
- * that is not refused, which also finds a process in another network
- * namespace).  The socket is made with
- * exactly params->pipe_mode and params->pipe_group before it listens, never
- * by a path that could be swapped (dbgbridge.ini(5) pipe_mode, pipe_group).
+ * thread id, which is the process id of our main thread).  The directory is
+ * made (0755) when missing and must pass gw_npipe_dir_open (params->pipe_uid
+ * trusted too); a socket already there must pass gw_npipe_sock_check, and is
+ * removed when a connect(2) to it is refused (stale), never when a process
+ * serves it (live: listed as listening in the kernel's socket diagnostics,
+ * sock_diag(7), or a connect that is not refused, which also finds a process in
+ * another network namespace).  The socket is made with exactly
+ * params->pipe_mode and params->pipe_group before it listens, never by a path
+ * that could be swapped (dbgbridge.ini(5) pipe_mode, pipe_group).
  * *where: the socket path (malloc'd).  Returns the listener, or NULL with a
  * malloc'd *cause naming the path ("PATH: another live process serves this
  * pipe", "socket path too long: ...", "pipe name 'NAME' may not contain '/'
@@ -852,8 +855,9 @@ extern const char gw_npipe_remote_note[];
  * socket then), 0 for any other.
  */
 void	*gw_npipe_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
 
 /*
  * The check slot of npipe and spipe (the platform's file; doc/design.md
@@ -1010,8 +1014,9 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * only (an unreachable client is retried, not an error).
  */
 void	*gw_clicon_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
 
 /*
  * The listen_pause slot of the dialler: pause true stops dialling and stops
@@ -1130,7 +1135,8 @@ bool	 gw_com_baud_ok(unsigned baud);
 int	 gw_com_device(const char *port, char *buf, size_t size);
 
 /*
- * The platform's file: com's slots of struct gw_transport_ops, each as that
+ * The platform's file: com's slots of struct gw_endpoint_ops and struct
+ * gw_stream_ops, each as that
  * slot's contract above says.  listen serves one session at a time (the
  * first byte on the device starts it; the device is opened again when it
  * ends, retried with bounded backoff); connect opens the device; half_close
@@ -1139,8 +1145,9 @@ int	 gw_com_device(const char *port, char *buf, size_t size);
  * device failed: ERROR") or returns NULL.
  */
 void	*gw_com_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
 void	 gw_com_listen_pause(void *listener, bool pause);
 void	 gw_com_listen_free(void *listener);
 void	*gw_com_connect(struct event_base *base, struct evdns_base *dns,

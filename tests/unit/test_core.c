@@ -7,12 +7,12 @@
  * a plain stream), but its endpoint's listen slot hands the core one end of a
  * socket pair when a test dials, and its connect slot gives the session one
  * end of a new pair (the test holds the other, as the process server), or
- * fails with a chosen errno, or never completes.  Routes are built from an INI text as the daemon builds them
- * (gw_gateway_new), then given the fake ops before they start.  The loop runs
- * until a condition holds, with a hard time bound; a 2 ms tick keeps each
- * turn short.  The session's one log line is read back from stderr, captured
- * in a file, and every case asserts its reason and its bytes_up / bytes_down
- * against what the peers actually received.
+ * fails with a chosen errno, or never completes.  Routes are built from an INI
+ * text as the daemon builds them (gw_gateway_new), then given the fake ops
+ * before they start.  The loop runs until a condition holds, with a hard time
+ * bound; a 2 ms tick keeps each turn short.  The session's one log line is read
+ * back from stderr, captured in a file, and every case asserts its reason and
+ * its bytes_up / bytes_down against what the peers actually received.
  *
  * Pairs are AF_UNIX socketpair(2)s, or TCP connections on 127.0.0.1 where a
  * case needs splice(2) or a reset that its peer can see: a Unix-domain socket

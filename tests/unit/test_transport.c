@@ -41,10 +41,11 @@ parse(const char *text, enum gw_spec_side side)
 static void
 target_of(const char *text, const char *want)
 {
-	struct gw_spec			*spec = parse(text, GW_SPEC_CLIENT);
 	const struct gw_transport_ops	*ops;
+	struct gw_spec			*spec;
 	char				 buf[256];
 
+	spec = parse(text, GW_SPEC_CLIENT);
 	ops = gw_transport_ops_for(gw_transport_wire(spec));
 	assert_non_null(ops);
 	memset(buf, 'x', sizeof buf);
@@ -162,7 +163,9 @@ bare_half_close(struct bufferevent *bev)
 static void
 test_defaults(void **state)
 {
-	static const struct gw_endpoint_ops	 endpoint = { .splice = true };
+	static const struct gw_endpoint_ops	 endpoint = {
+		.splice = true,
+	};
 	static const struct gw_stream_ops	 stream = {
 		.half_close = bare_half_close,
 	};
@@ -175,7 +178,8 @@ test_defaults(void **state)
 
 	(void)state;
 	spec = parse("tcp:server=h,port=1", GW_SPEC_CLIENT);
-	assert_int_equal(gw_transport_check(&bare, spec, false, "/d", &cause), 0);
+	assert_int_equal(gw_transport_check(&bare, spec, false, "/d", &cause),
+	    0);
 	assert_null(cause);
 	gw_transport_target(&bare, spec, "/d", buf, sizeof buf);
 	assert_string_equal(buf, "-");
