@@ -1136,13 +1136,12 @@ int	 gw_com_device(const char *port, char *buf, size_t size);
 
 /*
  * The platform's file: com's slots of struct gw_endpoint_ops and struct
- * gw_stream_ops, each as that
- * slot's contract above says.  listen serves one session at a time (the
- * first byte on the device starts it; the device is opened again when it
- * ends, retried with bounded backoff); connect opens the device; half_close
- * sends nothing (a line has no end of stream) and drops TIOCEXCL; after_eof
- * logs that the device hung up; error names a failed device ("DEVICE:
- * device failed: ERROR") or returns NULL.
+ * gw_stream_ops, each as that slot's contract above says.  listen serves one
+ * session at a time (the first byte on the device starts it; the device is
+ * opened again when it ends, retried with bounded backoff); connect opens the
+ * device; half_close sends nothing (a line has no end of stream) and drops
+ * TIOCEXCL; after_eof logs that the device hung up; error names a failed device
+ * ("DEVICE: device failed: ERROR") or returns NULL.
  */
 void	*gw_com_listen(struct event_base *base,
 	    const struct gw_listen_params *params,
