@@ -617,7 +617,6 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 {
 	struct gw_control	*ctl;
 	struct gw_listen_params	 params;
-	struct gw_spec		 spec;
 	char			*dir, *name, *where = NULL;
 
 	*busy = false;
@@ -639,12 +638,8 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 		return (NULL);
 	}
 	*name++ = '\0';
-	memset(&spec, 0, sizeof spec);
-	spec.transport = GW_SPEC_NPIPE;
-	spec.side = GW_SPEC_SERVER;
-	spec.pipe = name;
 	memset(&params, 0, sizeof params);
-	params.spec = &spec;
+	params.pipe = name;
 	params.pipe_dir = dir[0] != '\0' ? dir : "/";
 	params.pipe_mode = 0600;
 	params.pipe_uid = gw->pipe_uid;

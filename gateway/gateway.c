@@ -639,11 +639,12 @@ gateway_print_route(struct gw_gateway *gw, const struct gw_config_route *conf,
 	    conf->bind != NULL ? " on " : "", conf->bind != NULL ? conf->bind :
 	    "");
 	fprintf(out, "  connect  %s\n", connect != NULL ? connect : "?");
-	if (ops != NULL && ops->remote_note != NULL)
-		fprintf(out, "  client   none: %s\n", ops->remote_note);
+	if (gw_transport_remote_note(ops) != NULL)
+		fprintf(out, "  client   none: %s\n",
+		    gw_transport_remote_note(ops));
 	else
 		fprintf(out, "  client   %s\n", client != NULL ? client : "?");
-	if (note != NULL && (ops == NULL || ops->remote_note == NULL))
+	if (note != NULL && gw_transport_remote_note(ops) == NULL)
 		fprintf(out, "  #        %s\n", note);
 	if (route != NULL)
 		gateway_print_verify(route, out);

@@ -109,7 +109,8 @@ gw_relay_unsent(const struct gw_link *l)
 uint64_t
 gw_relay_delivered(const struct gw_link *l)
 {
-	size_t	unsent = l->ops != NULL && l->ops->plain ? gw_relay_unsent(l) : 0;
+	size_t	unsent = l->ops != NULL && gw_transport_plain(l->ops) ?
+	    gw_relay_unsent(l) : 0;
 
 	return (l->bytes_written - (unsent < l->bytes_written ? unsent :
 	    l->bytes_written));
@@ -235,14 +236,14 @@ relay_check_shut(struct gw_link *dst)
 	dst->shut = true;
 	gw_log_debug("session %" PRIu64 " %s: half-close", dst->session->id,
 	    dst->side);
-	if (dst->ops->half_close(dst->bev) == -1) {
+	if (gw_transport_half_close(dst->ops, dst->bev) == -1) {
 		/* Nothing more can be said to this peer: it failed. */
 		err = errno == ENOTCONN ? ECONNRESET : errno;
 		dst->shut = false;
 		relay_link_failed(dst, err, NULL);
 		return;
 	}
-	if (dst->ops->no_eof && !dst->eof) {
+	if (gw_transport_no_eof(dst->ops) && !dst->eof) {
 		/*
 		 * A serial line has no end of its own: it ends with the other
 		 * side (doc/design.md "com"), so what it sent is all there is.
@@ -326,7 +327,7 @@ relay_read_rest(struct gw_link *l)
 	ev_ssize_t			 r;
 	int				 nv;
 
-	if (!l->ops->plain || l->eof)
+	if (!gw_transport_plain(l->ops) || l->eof)
 		return;
 	if (l->session->spliced) {
 		if (accel != NULL && accel->splice_rest != NULL)
@@ -483,7 +484,7 @@ relay_link_ended(struct gw_link *l)
 	}
 	relay_move(l);
 	l->eof = true;
-	if (l->ops->no_eof) {
+	if (gw_transport_no_eof(l->ops)) {
 		/* A serial line has no EOF: reading 0 is a hang-up. */
 		reason = relay_side(l, GW_CLOSE_CLIENT_HUNG_UP,
 		    GW_CLOSE_SERVER_HUNG_UP);
@@ -496,8 +497,8 @@ relay_link_ended(struct gw_link *l)
 	relay_first_end(s, reason, NULL);
 	if (s->spliced)
 		event_del(l->rd);
-	else if (l->ops->after_eof != NULL && !l->shut)
-		l->ops->after_eof(l->bev);
+	else if (!l->shut)
+		gw_transport_after_eof(l->ops, l->bev);
 	gw_log_debug("session %" PRIu64 " %s: %s", s->id, l->side,
 	    gw_close_name(reason));
 	relay_check_shut(other);
@@ -577,8 +578,9 @@ relay_move(struct gw_link *src)
 	}
 	relay_touch(src->session);
 	out = bufferevent_get_output(dst->bev);
-	if (dst->ops->plain && dst->write_err == 0 && accel != NULL &&
-	    accel->direct_write && evbuffer_get_length(out) == 0) {
+	if (gw_transport_plain(dst->ops) && dst->write_err == 0 &&
+	    accel != NULL && accel->direct_write &&
+	    evbuffer_get_length(out) == 0) {
 		/*
 		 * Nothing queued ahead of these bytes: write them now.  A
 		 * queued write costs a poll for writability and two epoll_ctl
@@ -656,13 +658,15 @@ relay_read(struct bufferevent *bev, void *arg)
 	struct gw_link			*src = arg;
 	struct gw_session		*s = src->session;
 
-	if (src->ops->plain && accel != NULL && accel->read != NULL &&
+	if (gw_transport_plain(src->ops) && accel != NULL &&
+	    accel->read != NULL &&
 	    evbuffer_get_length(bufferevent_get_input(bev)) >= RELAY_LIBEVENT_READ &&
 	    relay_read_more(src, accel) == -1)
 		return;
 	relay_move(src);
 	if (src->bytes_read >= RELAY_SPLICE_AFTER && !s->splice_off &&
-	    s->client.ops->splice && s->server.ops->splice &&
+	    gw_transport_splice(s->client.ops) &&
+	    gw_transport_splice(s->server.ops) &&
 	    s->state == GW_SESSION_RELAYING && accel != NULL &&
 	    accel->splice_begin != NULL)
 		accel->splice_begin(s);
@@ -722,13 +726,15 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF)
 		relay_link_ended(l);
 	else if (what & BEV_EVENT_ERROR) {
-		why = l->ops->error != NULL ? l->ops->error(bev) : NULL;
-		if ((what & BEV_EVENT_WRITING) && !l->ops->plain &&
-		    !l->ops->no_eof && !l->eof && !l->reading_rest &&
-		    !s->spliced)
+		why = gw_transport_error(l->ops, bev);
+		if ((what & BEV_EVENT_WRITING) &&
+		    !gw_transport_plain(l->ops) &&
+		    !gw_transport_no_eof(l->ops) && !l->eof &&
+		    !l->reading_rest && !s->spliced)
 			relay_link_write_failed(l, err, why);
-		else if ((what & BEV_EVENT_READING) && !l->ops->plain &&
-		    !s->spliced && !l->fail_pending) {
+		else if ((what & BEV_EVENT_READING) &&
+		    !gw_transport_plain(l->ops) && !s->spliced &&
+		    !l->fail_pending) {
 			/*
 			 * libevent's TLS bufferevent reports a read error
 			 * before it adds the records it read in the same

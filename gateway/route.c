@@ -6,7 +6,6 @@
 #endif
 
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -53,24 +52,6 @@ route_cause(char **cause, const struct gw_route *route, const char *what,
 	return (-1);
 }
 
-/*
- * npipe server=: ".", "localhost" or this host's name (doc/design.md "npipe off
- * Windows").
- */
-static bool
-route_local_host(const char *host)
-{
-	char	name[256];
-
-	if (host == NULL || strcmp(host, ".") == 0 ||
-	    strcasecmp(host, "localhost") == 0)
-		return (true);
-	if (gethostname(name, sizeof name) != 0)
-		return (false);
-	name[sizeof name - 1] = '\0';
-	return (strcasecmp(host, name) == 0);
-}
-
 /* The ops and, for ssl and spipe, the TLS context of one side of a route. */
 static int
 route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
@@ -83,7 +64,6 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 	struct gw_tls_ctx		*tls = NULL;
 	struct gw_tls_stores		 stores;
 	char				*why = NULL, msg[320];
-	char				 path[sizeof ((struct sockaddr_un *)0)->sun_path];
 
 	/* With clicon=, tcp and ssl links are reached the other way round. */
 	if ((ops = gw_transport_ops_for(wire)) == NULL) {
@@ -91,25 +71,9 @@ route_side(struct gw_route *route, const struct gw_spec *spec, bool serve,
 		    "in this build yet", gw_spec_transport_name(wire->transport));
 		return (route_cause(cause, route, what, msg));
 	}
-	if (ops->check != NULL && ops->check(wire, &why) == -1) {
-		route_cause(cause, route, what, why != NULL ? why :
-		    "out of memory");
-		free(why);
-		return (-1);
-	}
-	if (!serve && (wire->transport == GW_SPEC_NPIPE ||
-	    wire->transport == GW_SPEC_SPIPE) && !route_local_host(wire->server)) {
-		snprintf(msg, sizeof msg, "%s: server '%s' is another host; off "
-		    "Windows a pipe is a local socket: reach a remote process "
-		    "server with tcp or ssl", gw_spec_transport_name(
-		    wire->transport), wire->server);
-		return (route_cause(cause, route, what, msg));
-	}
-	/* The socket path must fit with this pipe_dir: -n says so too. */
-	if ((wire->transport == GW_SPEC_NPIPE ||
-	    wire->transport == GW_SPEC_SPIPE) &&
-	    gw_npipe_path(route->gateway->pipe_dir, wire->pipe, serve, path,
-	    sizeof path, &why) == -1) {
+	/* What the grammar cannot say: a baud rate, a pipe this host has. */
+	if (gw_transport_check(ops, wire, serve, route->gateway->pipe_dir,
+	    &why) == -1) {
 		route_cause(cause, route, what, why != NULL ? why :
 		    "out of memory");
 		free(why);
@@ -173,18 +137,17 @@ gw_route_new(struct gw_gateway *gw, struct gw_config *config,
 }
 
 static void
-route_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
-    void *arg)
+route_accept(struct gw_conn *conn, void *arg)
 {
 	struct gw_route_door	*door = arg;
 	struct gw_route		*route = door->route;
 
 	/* A serial line carries one session at a time (doc/design.md "com"). */
-	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
-		route->serve_ops->listen_pause(route->listener, true);
-	if (gw_session_accept(route, fd, peer, sa) == -1 &&
-	    route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL)
-		route->serve_ops->listen_pause(route->listener, false);
+	if (gw_transport_one_session(route->serve_ops))
+		gw_transport_listen_pause(route->listener, true);
+	if (gw_session_accept(route, conn) == -1 &&
+	    gw_transport_one_session(route->serve_ops))
+		gw_transport_listen_pause(route->listener, false);
 }
 
 static int
@@ -201,10 +164,10 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 	 * does so once, whenever it starts (doc/design.md "clicon= on
 	 * connect").
 	 */
-	if (prepare && route->connect_ops->connect_prepare != NULL) {
-		route->connect_state = route->connect_ops->connect_prepare(
-		    gw->base, gw->dns, wire, conf->name, &route->connect_where,
-		    &why);
+	if (prepare && gw_transport_prepares(route->connect_ops)) {
+		route->connect_state = gw_transport_connect_prepare(
+		    route->connect_ops, gw->base, gw->dns, wire, conf->name,
+		    &route->connect_where, &why);
 		if (route->connect_state == NULL) {
 			route_cause(cause, route, "connect", why != NULL ?
 			    why : "out of memory");
@@ -224,18 +187,21 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 		return (-1);
 	}
 	route->door->route = route;
+	route->door->tls = route->serve_tls;
 	memset(&params, 0, sizeof params);
 	params.spec = conf->serve;
 	params.bind = conf->bind;
 	params.pipe_dir = gw->pipe_dir;
+	params.pipe = conf->serve->pipe;
 	params.pipe_mode = conf->pipe_mode;
 	params.pipe_group = conf->pipe_group;
 	params.pipe_uid = gw->pipe_uid;
 	params.dns = gw->dns;
 	params.name = conf->name;
 	params.standby = conf->standby;
-	route->listener = route->serve_ops->listen(gw->base, &params,
-	    route_accept, route->door, &route->where, &why);
+	route->listener = gw_transport_listen(route->serve_ops, gw->base,
+	    &params, &route->door->tls, route_accept, route->door,
+	    &route->where, &why);
 	if (route->listener == NULL) {
 		route_cause(cause, route, "serve", why != NULL ? why :
 		    "out of memory");
@@ -358,7 +324,7 @@ gw_route_same_listen(const struct gw_route *a, const struct gw_route *b)
 bool
 gw_route_same_prepare(const struct gw_route *a, const struct gw_route *b)
 {
-	return (a->connect_ops->connect_prepare != NULL &&
+	return (gw_transport_prepares(a->connect_ops) &&
 	    route_same_spec(a->conf->connect, b->conf->connect));
 }
 
@@ -370,6 +336,7 @@ gw_route_take(struct gw_route *route, struct gw_route *old, bool listen,
 		route->listener = old->listener;
 		route->door = old->door;
 		route->door->route = route;
+		route->door->tls = route->serve_tls;
 		route->where = old->where;
 		old->listener = NULL;
 		old->door = NULL;
@@ -390,7 +357,7 @@ gw_route_retire(struct gw_route *route)
 		return;
 	route->state = GW_ROUTE_RETIRED;
 	if (route->listener != NULL) {
-		route->serve_ops->listen_free(route->listener);
+		gw_transport_listen_free(route->listener);
 		route->listener = NULL;
 	}
 	/* The reload's own summary says what changed; this, who goes on. */
@@ -435,7 +402,7 @@ route_end(struct gw_route *route, enum gw_close why, bool drain)
 	gw_log_info("route %s ending: %s", route->conf->name,
 	    gw_close_name(why));
 	if (route->listener != NULL) {
-		route->serve_ops->listen_free(route->listener);
+		gw_transport_listen_free(route->listener);
 		route->listener = NULL;
 	}
 	/* A session that is not relaying yet closes (and unlinks) at once. */
@@ -450,7 +417,8 @@ route_end(struct gw_route *route, enum gw_close why, bool drain)
 	}
 	/* No session waits in connect now: stop waiting for servers. */
 	if (route->connect_state != NULL) {
-		route->connect_ops->connect_release(route->connect_state);
+		gw_transport_connect_release(route->connect_ops,
+		    route->connect_state);
 		route->connect_state = NULL;
 	}
 	route_check_ended(route);
@@ -506,9 +474,9 @@ gw_route_session_closed(struct gw_route *route, struct gw_session *s)
 	 * route_accept, watches again, also when a reload has moved it to
 	 * the route that replaced this one.
 	 */
-	if (route->serve_ops->no_eof && route->serve_ops->listen_pause != NULL &&
+	if (gw_transport_one_session(route->serve_ops) &&
 	    (owner = route_listener_owner(route)) != NULL)
-		owner->serve_ops->listen_pause(owner->listener, false);
+		gw_transport_listen_pause(owner->listener, false);
 	route_check_ended(route);
 }
 
@@ -525,9 +493,10 @@ gw_route_free(struct gw_route *route)
 	if (route == NULL)
 		return;
 	if (route->listener != NULL)
-		route->serve_ops->listen_free(route->listener);
+		gw_transport_listen_free(route->listener);
 	if (route->connect_state != NULL)
-		route->connect_ops->connect_release(route->connect_state);
+		gw_transport_connect_release(route->connect_ops,
+		    route->connect_state);
 	free(route->door);
 	free(route->where);
 	free(route->connect_where);

@@ -34,6 +34,7 @@ enum gw_route_state {
  */
 struct gw_route_door {
 	struct gw_route		*route;
+	struct gw_tls_ctx	*tls;	/* the route's serve_tls, for new links */
 };
 
 /*
@@ -92,7 +93,7 @@ struct gw_route {
 	const struct gw_transport_ops		*connect_ops;
 	struct gw_tls_ctx			*serve_tls;	/* ssl serve */
 	struct gw_tls_ctx			*connect_tls;	/* ssl connect */
-	void					*listener;	/* serve_ops' */
+	struct gw_transport_listener		*listener;
 	struct gw_route_door			*door;	/* the listener's owner */
 	struct gw_config			*config;	/* conf belongs to it */
 	bool					 reaped;	/* retired and empty */

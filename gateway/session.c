@@ -146,12 +146,9 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		break;
 	case GW_SESSION_CONNECTING:
 		/* clicon=: still waiting for a server link, not dialling one. */
-		if (s->connect != NULL &&
-		    gw_transport_wire(s->route->conf->connect)->clicon != NULL)
-			gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT,
-			    "no process server has dialled in");
-		else
-			gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT, NULL);
+		gw_session_close(s, GW_CLOSE_CONNECT_TIMEOUT,
+		    s->connect != NULL ?
+		    gw_transport_connect_timeout_why(s->server.ops) : NULL);
 		break;
 	case GW_SESSION_RELAYING:
 		if (idle_ms + 1 < limit)
@@ -177,10 +174,9 @@ session_describe(struct gw_link *l)
 {
 	char	subject[sizeof l->tls_subject];
 
-	if (l->ops->describe == NULL)
+	if (!gw_transport_describe(l->ops, l->bev, l->tls_version,
+	    sizeof l->tls_version, subject, sizeof subject))
 		return;
-	l->ops->describe(l->bev, l->tls_version, sizeof l->tls_version,
-	    subject, sizeof subject);
 	gw_log_escape(l->tls_subject, sizeof l->tls_subject, subject);
 }
 
@@ -188,10 +184,8 @@ session_describe(struct gw_link *l)
 static void
 session_link_failed(struct gw_link *l, enum gw_close reason, int err)
 {
-	char	*why = NULL;
+	char	*why = gw_transport_error(l->ops, l->bev);
 
-	if (l->ops->error != NULL)
-		why = l->ops->error(l->bev);
 	gw_session_close(l->session, reason, why != NULL ? why :
 	    err != 0 ? evutil_socket_error_to_string(err) :
 	    "connection closed");
@@ -216,7 +210,7 @@ session_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (s->state == GW_SESSION_HANDSHAKE ||
-	    (l == &s->server && l->ops->handshake)) {
+	    (l == &s->server && gw_transport_handshake(l->ops))) {
 		session_link_failed(l, GW_CLOSE_HANDSHAKE_FAILED, err);
 		return;
 	}
@@ -258,19 +252,15 @@ session_fd_short(const struct gw_gateway *gw, evutil_socket_t fd)
 }
 
 static void
-session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
+session_connected(struct gw_conn *conn, int err, const char *why, void *arg)
 {
 	struct gw_session	*s = arg;
 	struct gw_route		*route = s->route;
-	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof ss;
 	enum gw_close		 reason;
-	char			*cause = NULL, host[256];
 
 	s->connect = NULL;
 	session_fd_settled(s);
-	if (fd == -1) {
+	if (conn == NULL) {
 		/* Typed by the transport: EBUSY, ECONNREFUSED, ... */
 		reason = gw_close_connect(err);
 		gw_session_close(s, reason, reason ==
@@ -280,23 +270,15 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 		return;
 	}
 	/* A pipe or a device keeps the name it was given before the attempt. */
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-		gw_transport_sockaddr((struct sockaddr *)&ss, s->server.peer,
-		    sizeof s->server.peer);
-	/* A pipe's server=. is this host: its name is what a CA vouches for. */
-	s->server.bev = route->connect_ops->link_new(route->gateway->base, fd,
-	    route->connect_tls, gw_tls_peer_name(wire, host, sizeof host),
-	    &cause);
-	if (s->server.bev == NULL) {
-		evutil_closesocket(fd);
-		gw_session_close(s, GW_CLOSE_SERVER_LINK, cause != NULL ? cause :
-		    "out of memory");
-		free(cause);
+	if (conn->peer != NULL)
+		snprintf(s->server.peer, sizeof s->server.peer, "%s",
+		    conn->peer);
+	if ((s->server.bev = conn->bev) == NULL) {
+		gw_session_close(s, GW_CLOSE_SERVER_LINK, conn->link_error);
 		return;
 	}
 	bufferevent_setcb(s->server.bev, NULL, NULL, session_event, &s->server);
-	if (route->connect_ops->handshake)
+	if (gw_transport_handshake(route->connect_ops))
 		bufferevent_enable(s->server.bev, EV_READ | EV_WRITE);
 	else
 		gw_relay_start(s);
@@ -305,8 +287,7 @@ session_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 const char *
 gw_session_connect_verb(const struct gw_session *s)
 {
-	return (s->server.ops->connect_verb != NULL ?
-	    s->server.ops->connect_verb : "connecting to");
+	return (gw_transport_connect_verb(s->server.ops));
 }
 
 static void
@@ -314,23 +295,12 @@ session_start_connect(struct gw_session *s)
 {
 	struct gw_route		*route = s->route;
 	const struct gw_spec	*wire = gw_transport_wire(route->conf->connect);
+	char			 host[256];
 
 	gw_session_set_state(s, GW_SESSION_CONNECTING);
 	/* Named before the attempt, so a failed one still says where. */
-	if (wire->server != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s%s%s:%u",
-		    strchr(wire->server, ':') != NULL ? "[" : "", wire->server,
-		    strchr(wire->server, ':') != NULL ? "]" : "", wire->port_lo);
-	/* clicon=: the host awaited; the link names its address and port. */
-	if (wire->clicon != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s",
-		    wire->clicon);
-	if (wire->pipe != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s/%s",
-		    route->gateway->pipe_dir, wire->pipe);
-	else if (wire->com_port != NULL)
-		snprintf(s->server.peer, sizeof s->server.peer, "%s",
-		    wire->com_port);
+	gw_transport_target(route->connect_ops, wire, route->gateway->pipe_dir,
+	    s->server.peer, sizeof s->server.peer);
 	/* An operator watching the log sees a debugger arrive. */
 	gw_log_info("session %" PRIu64 " open route=%s client=%s "
 	    "client_transport=%s%s%s: %s %s", s->id, route->conf->name,
@@ -338,9 +308,11 @@ session_start_connect(struct gw_session *s)
 	    s->client.tls_version[0] != '\0' ? " client_tls=" : "",
 	    s->client.tls_version, gw_session_connect_verb(s),
 	    s->server.peer);
-	s->connect = route->connect_ops->connect(route->gateway->base,
-	    route->gateway->dns, wire, route->gateway->pipe_dir,
-	    route->connect_state, session_connected, s);
+	/* A pipe's server=. is this host: its name is what a CA vouches for. */
+	s->connect = gw_transport_connect(route->connect_ops,
+	    route->gateway->base, route->gateway->dns, wire,
+	    route->gateway->pipe_dir, route->connect_state, route->connect_tls,
+	    gw_tls_peer_name(wire, host, sizeof host), session_connected, s);
 	if (s->connect == NULL)
 		gw_session_close(s, GW_CLOSE_SERVER_UNREACHABLE,
 		    "out of memory");
@@ -364,13 +336,11 @@ session_allowed(const struct gw_config_route *conf, const struct sockaddr *sa)
 }
 
 int
-gw_session_accept(struct gw_route *route, evutil_socket_t fd,
-    const char *peer, const struct sockaddr *sa)
+gw_session_accept(struct gw_route *route, struct gw_conn *conn)
 {
 	struct gw_gateway		*gw = route->gateway;
 	const struct gw_config_route	*conf = route->conf;
 	struct gw_session		*s;
-	char				*cause = NULL;
 
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->timer = evtimer_new(gw->base, session_timeout, s)) == NULL ||
@@ -379,7 +349,7 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 		if (s != NULL && s->timer != NULL)
 			event_free(s->timer);
 		free(s);
-		evutil_closesocket(fd);
+		gw_conn_close(conn);
 		gw_log_error("route %s: out of memory for a session",
 		    conf->name);
 		return (-1);
@@ -394,22 +364,22 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	s->server.side = "server";
 	s->client.ops = route->serve_ops;
 	s->server.ops = route->connect_ops;
-	snprintf(s->client.peer, sizeof s->client.peer, "%s", peer);
+	snprintf(s->client.peer, sizeof s->client.peer, "%s", conn->peer);
 	snprintf(s->server.peer, sizeof s->server.peer, "-");
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
 	route->nsessions++;
 	route->counters->open++;
 	route->counters->total_sessions++;
 
-	if (sa != NULL && !session_allowed(conf, sa)) {
-		evutil_closesocket(fd);
+	if (conn->sa != NULL && !session_allowed(conf, conn->sa)) {
+		gw_conn_close(conn);
 		gw_session_close(s, GW_CLOSE_ACCESS_DENIED, NULL);
 		return (0);
 	}
 	if ((conf->max_sessions != 0 && route->nsessions > conf->max_sessions) ||
 	    (gw->config->max_sessions != 0 &&
 	    gw_gateway_nsessions(gw) > gw->config->max_sessions)) {
-		evutil_closesocket(fd);
+		gw_conn_close(conn);
 		gw_session_close(s, GW_CLOSE_SESSION_LIMIT, NULL);
 		return (0);
 	}
@@ -418,29 +388,25 @@ gw_session_accept(struct gw_route *route, evutil_socket_t fd,
 	 * than take clients whose server links then find none (EMFILE), which
 	 * under a burst refused every client, even those there was room for.
 	 */
-	if (session_fd_short(gw, fd)) {
-		evutil_closesocket(fd);
+	if (session_fd_short(gw, gw_conn_descriptor(conn))) {
+		gw_conn_close(conn);
 		gw_session_close(s, GW_CLOSE_DESCRIPTOR_LIMIT,
 		    "Too many open files");
 		return (0);
 	}
 	s->fd_pending = true;
 	gw->fd_pending++;
-	s->client.bev = route->serve_ops->link_new(gw->base, fd,
-	    route->serve_tls, NULL, &cause);
-	if (s->client.bev == NULL) {
-		evutil_closesocket(fd);
-		gw_session_close(s, GW_CLOSE_CLIENT_LINK, cause != NULL ? cause :
-		    "out of memory");
-		free(cause);
+	if (gw_conn_open(conn) == -1) {
+		gw_session_close(s, GW_CLOSE_CLIENT_LINK, conn->link_error);
 		return (0);
 	}
+	s->client.bev = conn->bev;
 	/* Until relaying, hold at most a high watermark of early bytes. */
 	bufferevent_setwatermark(s->client.bev, EV_READ, 0,
 	    GW_RELAY_HIGH_WATERMARK);
 	bufferevent_setcb(s->client.bev, NULL, NULL, session_event, &s->client);
 	bufferevent_enable(s->client.bev, EV_READ | EV_WRITE);
-	if (route->serve_ops->handshake)
+	if (gw_transport_handshake(route->serve_ops))
 		gw_session_set_state(s, GW_SESSION_HANDSHAKE);
 	else
 		session_start_connect(s);
@@ -502,7 +468,6 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 	struct gw_route		*route = s->route;
 	struct gw_gateway	*gw = route->gateway;
 	struct gw_link		*l[2] = { &s->client, &s->server };
-	struct linger		 rst = { 1, 0 };
 	bool			 cut;
 	int			 i;
 
@@ -517,14 +482,14 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 	evtimer_del(s->timer);
 	evtimer_del(s->flush);
 	if (s->connect != NULL)
-		route->connect_ops->connect_cancel(s->connect);
+		gw_transport_connect_cancel(s->connect);
 	s->connect = NULL;
 	for (i = 0; i < 2; i++) {
 		if (l[i]->bev == NULL)
 			continue;
 		bufferevent_setcb(l[i]->bev, NULL, NULL, NULL, NULL);
 		bufferevent_disable(l[i]->bev, EV_READ | EV_WRITE);
-		if (l[i]->ops->no_eof) {
+		if (gw_transport_no_eof(l[i]->ops)) {
 			/*
 			 * A serial line has no FIN nor RST to give: its
 			 * half_close sends nothing and gives up the device's
@@ -533,7 +498,7 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			 * from opening it again ("serial port busy").
 			 */
 			if (!l[i]->shut)
-				l[i]->ops->half_close(l[i]->bev);
+				gw_transport_half_close(l[i]->ops, l[i]->bev);
 			continue;
 		}
 		if (l[i]->dead)
@@ -550,15 +515,14 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 			 * links; a TLS link's figure is what TLS was handed).
 			 */
 			l[i]->bytes_written = gw_relay_delivered(l[i]);
-			setsockopt(bufferevent_getfd(l[i]->bev), SOL_SOCKET,
-			    SO_LINGER, &rst, sizeof rst);
+			gw_transport_abort(l[i]->ops, l[i]->bev);
 		} else if (!l[i]->shut) {
 			/*
 			 * Say goodbye properly where we have not yet: libevent
 			 * frees a TLS link without close_notify, which its peer
 			 * would read as a truncation rather than an end.
 			 */
-			l[i]->ops->half_close(l[i]->bev);
+			gw_transport_half_close(l[i]->ops, l[i]->bev);
 		}
 	}
 	gw_relay_stop(s);

@@ -20,7 +20,9 @@
 
 #include "gateway/outcome.h"
 
+struct gw_conn;
 struct gw_route;
+struct gw_transport_attempt;
 struct gw_session;
 
 enum gw_session_state {
@@ -84,7 +86,7 @@ struct gw_session {
 	bool				 spliced;	/* relay.c: splice mode */
 	bool				 splice_off;	/* never splice (it failed) */
 	bool				 fd_pending;	/* counted in gw->fd_pending */
-	void				*connect;	/* connect_ops' attempt */
+	struct gw_transport_attempt	*connect;	/* connect_ops' */
 	struct event			*timer;	/* the current state's timeout */
 	struct event			*flush;	/* relay.c: waits for the kernel
 						   to send what a link is owed
@@ -109,17 +111,19 @@ struct gw_session {
 };
 
 /*
- * Open a session for a socket accepted on the route's serve spec.
- * fd: accepted nonblocking link, owned by the session from this call on
- * (closed on every failure path).  peer: the client's address, pipe name or
- * device (copied).  sa: its socket address for the allow list, NULL where
- * the transport has none (the allow list then does not apply).
- * Returns 0, or -1 when the session could not even be made (logged, fd
+ * Open a session for a connection accepted on the route's serve spec
+ * (transports/transport.h struct gw_conn, not yet opened): the session
+ * checks the allow list, the session limits and the descriptor limit, then
+ * refuses it (gw_conn_close) or opens it (gw_conn_open; a link the transport
+ * cannot make closes the session with "client link: ...") and owns its
+ * bufferevent.  conn->peer: the client's address, pipe
+ * name or device (copied).  conn->sa: its socket address for the allow list,
+ * NULL where the transport has none (the allow list then does not apply).
+ * Returns 0, or -1 when the session could not even be made (logged, the link
  * closed).  The session then runs by itself and removes itself from the
  * route when it ends.
  */
-int	 gw_session_accept(struct gw_route *route, evutil_socket_t fd,
-	    const char *peer, const struct sockaddr *sa);
+int	 gw_session_accept(struct gw_route *route, struct gw_conn *conn);
 
 /*
  * What the session does while CONNECTING, to be followed by its server's name

@@ -153,7 +153,7 @@ struct clicon_dialler {
 	struct evdns_base		*dns;
 	char				*label;	/* "route NAME" */
 	char				*host;	/* clicon= */
-	struct gw_spec			 target;	/* host, port: for gw_tcp_connect */
+	struct gw_dial_params		 target;	/* for gw_tcp_dial */
 	char				 hostport[128];
 	unsigned			 standby;
 	unsigned			 failures;	/* in a row */
@@ -164,7 +164,7 @@ struct clicon_dialler {
 	TAILQ_HEAD(, clicon_link)	 waiting;
 	unsigned			 nwaiting;
 	struct timeval			 handover;	/* the last one */
-	gw_accept_cb			*accept;
+	gw_endpoint_accept_cb			*accept;
 	void				*arg;
 };
 
@@ -332,8 +332,8 @@ clicon_fill(struct clicon_dialler *d)
 	if (d->paused || d->attempt != NULL || d->nwaiting >= d->standby ||
 	    evtimer_pending(d->timer, NULL))
 		return;
-	d->attempt = gw_tcp_connect(d->base, d->dns, &d->target, NULL, NULL,
-	    clicon_dialled, d);
+	d->attempt = gw_tcp_dial(d->base, d->dns, &d->target, clicon_dialled,
+	    d);
 	if (d->attempt == NULL)
 		clicon_retry(d, "out of memory for a dial");
 }
@@ -348,8 +348,8 @@ clicon_timer(evutil_socket_t fd, short what, void *arg)
 
 void *
 gw_clicon_listen(struct event_base *base,
-    const struct gw_listen_params *params, gw_accept_cb *accept, void *arg,
-    char **where, char **cause)
+    const struct gw_listen_params *params, gw_endpoint_accept_cb *accept,
+    void *arg, char **where, char **cause)
 {
 	const struct gw_spec	*spec = params->spec;
 	struct clicon_dialler	*d;
@@ -377,10 +377,8 @@ gw_clicon_listen(struct event_base *base,
 	d->accept = accept;
 	d->arg = arg;
 	TAILQ_INIT(&d->waiting);
-	d->target.transport = GW_SPEC_TCP;
-	d->target.side = GW_SPEC_CLIENT;
-	d->target.server = d->host;
-	d->target.port_lo = d->target.port_hi = spec->port_lo;
+	d->target.host = d->host;
+	d->target.port = spec->port_lo;
 	d->target.ipv6 = spec->ipv6;
 	v6 = strchr(d->host, ':') != NULL;
 	snprintf(d->hostport, sizeof d->hostport, "%s%s%s:%u", v6 ? "[" : "",
@@ -452,7 +450,7 @@ struct clicon_wait {
 	struct gw_connect_outcome	*taken;	/* a link, to deliver; or NULL */
 	char				 peer[128];	/* the taken link's */
 	bool				 queued;
-	gw_connect_cb			*cb;
+	gw_endpoint_connect_cb			*cb;
 	void				*arg;
 	TAILQ_ENTRY(clicon_wait)	 entry;
 };
@@ -639,7 +637,7 @@ static void
 clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 {
 	struct clicon_wait	*w;
-	gw_connect_cb		*cb;
+	gw_endpoint_connect_cb		*cb;
 	void			*arg;
 
 	gw_tcp_tune(fd);	/* keepalive finds a peer that vanished */
@@ -872,7 +870,7 @@ static void
 clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
 {
 	struct clicon_wait	*w = arg;
-	gw_connect_cb		*cb = w->cb;
+	gw_endpoint_connect_cb		*cb = w->cb;
 	void			*cbarg = w->arg;
 
 	free(w);
@@ -882,7 +880,7 @@ clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
 void *
 gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct clicon_pool		*p = prepared;
 	struct clicon_server		*s;
@@ -939,3 +937,32 @@ gw_clicon_connect_cancel(void *attempt)
 		    w->peer);
 	free(w);
 }
+
+/* The host awaited; the link, once there, names its address and port. */
+static void
+clicon_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	gw_tcp_target(spec, pipe_dir, buf, size);
+	if (spec->clicon != NULL)
+		snprintf(buf, size, "%s", spec->clicon);
+}
+
+/*
+ * The clicon= endpoint of tcp and ssl (transport.c composes it with the
+ * plain or the TLS stream): serving dials out (the dialler), connecting
+ * waits for a process server that dialled in (the pool).
+ */
+const struct gw_endpoint_ops gw_endpoint_clicon = {
+	.connect_verb = "waiting for a process server to dial in from",
+	.connect_timeout_why = "no process server has dialled in",
+	.splice = true,
+	.target = clicon_target,
+	.listen = gw_clicon_listen,
+	.listen_pause = gw_clicon_listen_pause,
+	.listen_free = gw_clicon_listen_free,
+	.connect_prepare = gw_clicon_prepare,
+	.connect_release = gw_clicon_release,
+	.connect = gw_clicon_connect,
+	.connect_cancel = gw_clicon_connect_cancel,
+};

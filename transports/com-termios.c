@@ -305,7 +305,7 @@ struct com_listener {
 	unsigned		 failures;	/* opens failed in this streak */
 	bool			 lost;		/* hung up or failed to open */
 	bool			 paused;	/* by the owner */
-	gw_accept_cb		*accept;
+	gw_endpoint_accept_cb		*accept;
 	void			*arg;
 };
 
@@ -430,7 +430,8 @@ com_listen_reopen(evutil_socket_t fd, short what, void *arg)
  */
 void *
 gw_com_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where,
+    char **cause)
 {
 	const struct gw_spec	*spec = params->spec;
 	struct com_listener	*l;
@@ -539,7 +540,7 @@ com_connect_close(int fd)
 void *
 gw_com_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct gw_connect_outcome	*o;
 	char				 path[PATH_MAX], why[COM_WHY_SIZE] = "";

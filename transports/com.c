@@ -60,20 +60,44 @@ gw_com_check(const struct gw_spec *spec, char **cause)
 	return (0);
 }
 
-const struct gw_transport_ops gw_transport_com = {
-	.name = "com",
+/* The port= given: the device a session opens. */
+static void
+com_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	(void)pipe_dir;
+	if (spec->com_port != NULL)
+		snprintf(buf, size, "%s", spec->com_port);
+}
+
+/* The check slot: the same on both sides of a route. */
+static int
+com_check(const struct gw_spec *spec, bool serve, const char *pipe_dir,
+    char **cause)
+{
+	(void)serve;
+	(void)pipe_dir;
+	return (gw_com_check(spec, cause));
+}
+
+/* A serial line: the endpoint of com, one session at a time. */
+const struct gw_endpoint_ops gw_endpoint_com = {
 	.connect_verb = "opening",
-	.handshake = false,
-	.no_eof = true,
-	.check = gw_com_check,
+	.one_session = true,
+	.target = com_target,
+	.check = com_check,
 	.listen = gw_com_listen,
 	.listen_pause = gw_com_listen_pause,
 	.listen_free = gw_com_listen_free,
 	.connect = gw_com_connect,
 	.connect_cancel = gw_com_connect_cancel,
+};
+
+/* What a serial line carries: bytes with no end of stream. */
+const struct gw_stream_ops gw_stream_serial = {
+	.no_eof = true,
 	.link_new = gw_com_link_new,
 	.half_close = gw_com_half_close,
 	.after_eof = gw_com_after_eof,
-	.describe = NULL,
 	.error = gw_com_error,
 };

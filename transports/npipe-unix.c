@@ -51,6 +51,46 @@ gw_npipe_path(const char *dir, const char *name, bool expand, char *out,
 	return (0);
 }
 
+/* server=: ".", "localhost" or this host's name. */
+static bool
+npipe_local_host(const char *host)
+{
+	char	name[256];
+
+	if (host == NULL || strcmp(host, ".") == 0 ||
+	    strcasecmp(host, "localhost") == 0)
+		return (true);
+	if (gethostname(name, sizeof name) != 0)
+		return (false);
+	name[sizeof name - 1] = '\0';
+	return (strcasecmp(host, name) == 0);
+}
+
+int
+gw_npipe_check(const struct gw_spec *spec, bool serve, const char *pipe_dir,
+    char **cause)
+{
+	struct sockaddr_un	sun;
+	char			path[sizeof sun.sun_path];
+
+	if (!serve && !npipe_local_host(spec->server)) {
+		if (asprintf(cause, "%s: server '%s' is another host; off "
+		    "Windows a pipe is a local socket: reach a remote process "
+		    "server with tcp or ssl", gw_spec_transport_name(
+		    spec->transport), spec->server) == -1)
+			*cause = NULL;
+		return (-1);
+	}
+	/* The socket path must fit with this pipe_dir: -n says so too. */
+	if (gw_npipe_path(pipe_dir, spec->pipe, serve, path, sizeof path,
+	    cause) == -1) {
+		if (*cause == NULL)
+			*cause = strdup("out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 npipe_sockaddr(const char *path, struct sockaddr_un *sun)
 {
@@ -411,7 +451,8 @@ npipe_bind(int fd, int dirfd, const char *path, const char *name,
 
 static void *
 npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, bool *live, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where, bool *live,
+    char **cause)
 {
 	struct npipe_listener	*l = NULL;
 	struct sockaddr_un	 sun;
@@ -422,7 +463,7 @@ npipe_listen(struct event_base *base, const struct gw_listen_params *params,
 	gid_t			 gid = (gid_t)-1;
 	int			 fd = -1, dirfd;
 
-	if (gw_npipe_path(params->pipe_dir, params->spec->pipe, true, path,
+	if (gw_npipe_path(params->pipe_dir, params->pipe, true, path,
 	    sizeof path, cause) == -1)
 		return (NULL);
 	name = strrchr(path, '/') + 1;
@@ -494,7 +535,8 @@ fail:
 
 void *
 gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where,
+    char **cause)
 {
 	void	*l;
 	bool	 live = false;
@@ -539,7 +581,7 @@ gw_npipe_listen_free(void *listener)
 void *
 gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct gw_connect_outcome	*o;
 	struct sockaddr_un		 sun;

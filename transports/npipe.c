@@ -37,21 +37,34 @@ gw_npipe_name(const char *name, bool expand, char *out, size_t size,
 	return (0);
 }
 
-const struct gw_transport_ops gw_transport_npipe = {
-	.name = "npipe",
+/* pipe_dir/NAME: the pipe a session connects to, before the attempt. */
+static void
+npipe_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	if (spec->pipe != NULL)
+		snprintf(buf, size, "%s/%s", pipe_dir, spec->pipe);
+}
+
+/* A local pipe: the endpoint of npipe and spipe. */
+const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.connect_verb = "connecting to",
-	.handshake = false,
-	.no_eof = false,
-	.plain = true,
 	.remote_note = gw_npipe_remote_note,
+	.target = npipe_target,
+	.check = gw_npipe_check,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,
 	.connect = gw_npipe_connect,
 	.connect_cancel = gw_npipe_connect_cancel,
+};
+
+/*
+ * The bytes as they are on a pipe: npipe.  No abort: off Windows a pipe is a
+ * Unix-domain socket, which has no reset (doc/design.md "npipe off Windows").
+ */
+const struct gw_stream_ops gw_stream_npipe = {
+	.plain = true,
 	.link_new = gw_npipe_link_new,
 	.half_close = gw_npipe_half_close,
-	.after_eof = NULL,
-	.describe = NULL,
-	.error = NULL,
 };

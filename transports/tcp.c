@@ -55,47 +55,46 @@ gw_socket_half_close(struct bufferevent *bev)
 	return (shutdown(bufferevent_getfd(bev), SHUT_WR));
 }
 
-const struct gw_transport_ops gw_transport_tcp = {
-	.name = "tcp",
+void
+gw_socket_abort(struct bufferevent *bev)
+{
+	struct linger	rst = { 1, 0 };
+
+	(void)setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &rst,
+	    sizeof rst);
+}
+
+void
+gw_tcp_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	bool	v6;
+
+	(void)pipe_dir;
+	v6 = spec->server != NULL && strchr(spec->server, ':') != NULL;
+	if (spec->server != NULL)
+		snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", spec->server,
+		    v6 ? "]" : "", spec->port_lo);
+}
+
+/* Listening and dialling: the tcp endpoint of tcp and ssl. */
+const struct gw_endpoint_ops gw_endpoint_tcp = {
 	.connect_verb = "dialling",
-	.handshake = false,
-	.no_eof = false,
-	.plain = true,
 	.splice = true,
+	.target = gw_tcp_target,
 	.listen = gw_tcp_listen,
 	.listen_pause = gw_stream_listen_pause,
 	.listen_free = gw_stream_listen_free,
-	.connect_prepare = NULL,
-	.connect_release = NULL,
 	.connect = gw_tcp_connect,
 	.connect_cancel = gw_tcp_connect_cancel,
-	.link_new = tcp_link_new,
-	.half_close = gw_socket_half_close,
-	.after_eof = NULL,
-	.describe = NULL,
-	.error = NULL,
 };
 
-/* tcp with clicon= (clicon.c): the same links, reached the other way round. */
-const struct gw_transport_ops gw_transport_tcp_clicon = {
-	.name = "tcp",
-	.connect_verb = "waiting for a process server to dial in from",
-	.handshake = false,
-	.no_eof = false,
+/* The bytes as they are on a socket: tcp, and a tcp spec with clicon=. */
+const struct gw_stream_ops gw_stream_socket = {
 	.plain = true,
-	.splice = true,
-	.listen = gw_clicon_listen,
-	.listen_pause = gw_clicon_listen_pause,
-	.listen_free = gw_clicon_listen_free,
-	.connect_prepare = gw_clicon_prepare,
-	.connect_release = gw_clicon_release,
-	.connect = gw_clicon_connect,
-	.connect_cancel = gw_clicon_connect_cancel,
 	.link_new = tcp_link_new,
 	.half_close = gw_socket_half_close,
-	.after_eof = NULL,
-	.describe = NULL,
-	.error = NULL,
+	.abort = gw_socket_abort,
 };
 
 /* ---------------------------------------------------------------- listen */
@@ -140,7 +139,8 @@ tcp_set_port(struct sockaddr_storage *ss, uint16_t port)
 
 void *
 gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where_out, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where_out,
+    char **cause)
 {
 	const char		*bind_to = params->bind;
 	const struct gw_spec	*spec = params->spec;
@@ -231,7 +231,7 @@ struct gw_tcp_connect {
 	char				 why[160];
 	bool				 resolved;
 	bool				 cancelled;
-	gw_connect_cb			*cb;
+	gw_endpoint_connect_cb			*cb;
 	void				*arg;
 };
 
@@ -252,7 +252,7 @@ tcp_connect_free(struct gw_tcp_connect *c)
 static void
 tcp_connect_done(struct gw_tcp_connect *c, evutil_socket_t fd)
 {
-	gw_connect_cb		*cb = c->cb;
+	gw_endpoint_connect_cb		*cb = c->cb;
 	void			*arg = c->arg;
 	int			 err = c->last_err;
 	char			 why[sizeof c->why];
@@ -362,15 +362,28 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 void *
 gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
+{
+	struct gw_dial_params	params;
+
+	(void)pipe_dir;
+	(void)prepared;
+	params.host = spec->server;
+	params.port = spec->port_lo;
+	params.ipv6 = spec->ipv6;
+	return (gw_tcp_dial(base, dns, &params, cb, arg));
+}
+
+void *
+gw_tcp_dial(struct event_base *base, struct evdns_base *dns,
+    const struct gw_dial_params *params, gw_endpoint_connect_cb *cb,
+    void *arg)
 {
 	struct gw_tcp_connect	*c;
 	struct evutil_addrinfo	 hints;
 	struct evdns_getaddrinfo_request *req;
 	char			 service[8];
 
-	(void)pipe_dir;
-	(void)prepared;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return (NULL);
 	c->base = base;
@@ -378,11 +391,11 @@ gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	c->cb = cb;
 	c->arg = arg;
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = spec->ipv6 ? AF_INET6 : AF_UNSPEC;
+	hints.ai_family = params->ipv6 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	snprintf(service, sizeof service, "%u", spec->port_lo);
-	req = evdns_getaddrinfo(dns, spec->server, service, &hints,
+	snprintf(service, sizeof service, "%u", params->port);
+	req = evdns_getaddrinfo(dns, params->host, service, &hints,
 	    tcp_connect_resolved, c);
 	/* A numeric host resolves inside the call: req is then NULL. */
 	if (!c->resolved)

@@ -17,6 +17,35 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
+/* Where a link comes from, composed with what it carries. */
+const struct gw_transport_ops gw_transport_tcp = {
+	"tcp", &gw_endpoint_tcp, &gw_stream_socket
+};
+const struct gw_transport_ops gw_transport_ssl = {
+	"ssl", &gw_endpoint_tcp, &gw_stream_tls
+};
+const struct gw_transport_ops gw_transport_npipe = {
+	"npipe", &gw_endpoint_npipe, &gw_stream_npipe
+};
+const struct gw_transport_ops gw_transport_spipe = {
+	"spipe", &gw_endpoint_npipe, &gw_stream_tls
+};
+const struct gw_transport_ops gw_transport_com = {
+	"com", &gw_endpoint_com, &gw_stream_serial
+};
+/*
+ * clicon=: the same links, reached the other way round.  TLS roles follow the
+ * spec's side, not who dials: a serve spec dials out and is the TLS server, a
+ * connect spec accepts and is the TLS client (link_new takes the role from
+ * the route's context).
+ */
+const struct gw_transport_ops gw_transport_tcp_clicon = {
+	"tcp", &gw_endpoint_clicon, &gw_stream_socket
+};
+const struct gw_transport_ops gw_transport_ssl_clicon = {
+	"ssl", &gw_endpoint_clicon, &gw_stream_tls
+};
+
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
 {
@@ -46,6 +75,193 @@ gw_transport_ops_for(const struct gw_spec *spec)
 	return (gw_transport_ops(spec->transport));
 }
 
+/* ------------------------------------------------------- connections */
+
+struct gw_transport_listener {
+	const struct gw_transport_ops	*ops;
+	struct event_base		*base;
+	void				*inner;		/* ops->listen's */
+	struct gw_tls_ctx *const	*tls;
+	gw_accept_cb			*accept;
+	void				*arg;
+};
+
+int
+gw_conn_open(struct gw_conn *conn)
+{
+	struct gw_transport_listener	*tl = conn->owner;
+
+	if (conn->link == -1)
+		return (conn->bev != NULL ? 0 : -1);
+	conn->bev = tl->ops->stream->link_new(tl->base, conn->link,
+	    tl->tls != NULL ? *tl->tls : NULL, NULL, &conn->link_error);
+	if (conn->bev == NULL) {
+		evutil_closesocket(conn->link);
+		if (conn->link_error == NULL)
+			conn->link_error = strdup("out of memory");
+	}
+	conn->link = -1;
+	return (conn->bev != NULL ? 0 : -1);
+}
+
+void
+gw_conn_close(struct gw_conn *conn)
+{
+	if (conn->link != -1)
+		evutil_closesocket(conn->link);
+	conn->link = -1;
+}
+
+evutil_socket_t
+gw_conn_descriptor(const struct gw_conn *conn)
+{
+	return (conn->link);
+}
+
+static void
+transport_accepted(evutil_socket_t fd, const char *peer,
+    const struct sockaddr *sa, void *arg)
+{
+	struct gw_transport_listener	*tl = arg;
+	struct gw_conn			 conn;
+
+	memset(&conn, 0, sizeof conn);
+	conn.ops = tl->ops;
+	conn.peer = peer;
+	conn.sa = sa;
+	conn.link = fd;
+	conn.owner = tl;
+	tl->accept(&conn, tl->arg);
+	gw_conn_close(&conn);
+	free(conn.link_error);
+}
+
+struct gw_transport_listener *
+gw_transport_listen(const struct gw_transport_ops *ops,
+    struct event_base *base, const struct gw_listen_params *params,
+    struct gw_tls_ctx *const *tls, gw_accept_cb *accept, void *arg,
+    char **where, char **cause)
+{
+	struct gw_transport_listener	*tl;
+	int				 saved;
+
+	if ((tl = calloc(1, sizeof *tl)) == NULL) {
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
+	tl->ops = ops;
+	tl->base = base;
+	tl->tls = tls;
+	tl->accept = accept;
+	tl->arg = arg;
+	if ((tl->inner = ops->endpoint->listen(base, params,
+	    transport_accepted, tl, where, cause)) == NULL) {
+		saved = errno;	/* EADDRINUSE: a live process has the name */
+		free(tl);
+		errno = saved;
+		return (NULL);
+	}
+	return (tl);
+}
+
+void
+gw_transport_listen_pause(struct gw_transport_listener *tl, bool pause)
+{
+	if (tl != NULL && tl->ops->endpoint->listen_pause != NULL)
+		tl->ops->endpoint->listen_pause(tl->inner, pause);
+}
+
+void
+gw_transport_listen_free(struct gw_transport_listener *tl)
+{
+	if (tl == NULL)
+		return;
+	tl->ops->endpoint->listen_free(tl->inner);
+	free(tl);
+}
+
+struct gw_transport_attempt {
+	const struct gw_transport_ops	*ops;
+	struct event_base		*base;
+	void				*inner;		/* ops->connect's */
+	struct gw_tls_ctx		*tls;
+	char				*host;
+	gw_connect_cb			*cb;
+	void				*arg;
+};
+
+static void
+transport_connected(evutil_socket_t fd, int err, const char *why, void *arg)
+{
+	struct gw_transport_attempt	*ta = arg;
+	struct gw_conn			 conn;
+	struct sockaddr_storage		 ss;
+	socklen_t			 len = sizeof ss;
+	char				 peer[64];
+
+	ta->inner = NULL;
+	if (fd == -1) {
+		ta->cb(NULL, err, why, ta->arg);
+		goto out;
+	}
+	memset(&conn, 0, sizeof conn);
+	conn.ops = ta->ops;
+	conn.link = -1;
+	/* A pipe or a device keeps the name it was given before the attempt. */
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		conn.peer = gw_transport_sockaddr((struct sockaddr *)&ss, peer,
+		    sizeof peer);
+	conn.bev = ta->ops->stream->link_new(ta->base, fd, ta->tls, ta->host,
+	    &conn.link_error);
+	if (conn.bev == NULL) {
+		evutil_closesocket(fd);
+		if (conn.link_error == NULL)
+			conn.link_error = strdup("out of memory");
+	}
+	ta->cb(&conn, 0, NULL, ta->arg);
+	free(conn.link_error);
+out:
+	free(ta->host);
+	free(ta);
+}
+
+struct gw_transport_attempt *
+gw_transport_connect(const struct gw_transport_ops *ops,
+    struct event_base *base, struct evdns_base *dns,
+    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
+    struct gw_tls_ctx *tls, const char *host, gw_connect_cb *cb, void *arg)
+{
+	struct gw_transport_attempt	*ta;
+
+	if ((ta = calloc(1, sizeof *ta)) == NULL)
+		return (NULL);
+	ta->ops = ops;
+	ta->base = base;
+	ta->tls = tls;
+	ta->cb = cb;
+	ta->arg = arg;
+	if ((host != NULL && (ta->host = strdup(host)) == NULL) ||
+	    (ta->inner = ops->endpoint->connect(base, dns, spec, pipe_dir,
+	    prepared, transport_connected, ta)) == NULL) {
+		free(ta->host);
+		free(ta);
+		return (NULL);
+	}
+	return (ta);
+}
+
+void
+gw_transport_connect_cancel(struct gw_transport_attempt *ta)
+{
+	if (ta == NULL)
+		return;
+	if (ta->inner != NULL)
+		ta->ops->endpoint->connect_cancel(ta->inner);
+	free(ta->host);
+	free(ta);
+}
+
 /* ---------------------------------------------------------------- listen */
 
 struct gw_stream_listener {
@@ -55,7 +271,7 @@ struct gw_stream_listener {
 	bool			 tcp;
 	bool			 paused;	/* by the owner */
 	char			*name;
-	gw_accept_cb		*accept;
+	gw_endpoint_accept_cb		*accept;
 	void			*arg;
 };
 
@@ -113,7 +329,7 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 
 struct gw_stream_listener *
 gw_stream_listen(struct event_base *base, evutil_socket_t fd, bool tcp,
-    const char *name, gw_accept_cb *accept, void *arg, char **cause)
+    const char *name, gw_endpoint_accept_cb *accept, void *arg, char **cause)
 {
 	struct gw_stream_listener	*l;
 
@@ -208,7 +424,7 @@ struct gw_connect_outcome {
 	struct event	*ev;
 	evutil_socket_t	 fd;
 	int		 err;
-	gw_connect_cb	*cb;
+	gw_endpoint_connect_cb	*cb;
 	void		*arg;
 	char		 why[];
 };
@@ -227,7 +443,7 @@ connect_outcome_deliver(evutil_socket_t fd, short what, void *arg)
 
 struct gw_connect_outcome *
 gw_connect_outcome(struct event_base *base, evutil_socket_t fd, int err,
-    const char *why, gw_connect_cb *cb, void *arg)
+    const char *why, gw_endpoint_connect_cb *cb, void *arg)
 {
 	static const struct timeval	 now = { 0, 0 };
 	struct gw_connect_outcome	*o;

@@ -1,11 +1,14 @@
 /*
- * transport.h: the transport ops table and the socket plumbing shared by the
- * stream transports.
+ * transport.h: the transport ops (an endpoint composed with a stream), the
+ * connection the core gets, and the socket plumbing shared by the stream
+ * transports.
  *
  * A transport builds and configures bufferevents (doc/design.md "Layout and
- * house style"); libevent does every byte of I/O.  Like Redis' connection.h,
- * each transport is a small documented ops struct; the relay never asks which
- * transport it holds.
+ * house style", "Adding a transport"); libevent does every byte of I/O.  Like
+ * Redis' connection.h, each endpoint and stream is a small documented ops
+ * struct behind inline wrappers; the core gets a struct gw_conn (a
+ * bufferevent, the peer's name, the ops), never a descriptor, and never asks
+ * which transport it holds.
  */
 #ifndef GW_TRANSPORT_H
 #define GW_TRANSPORT_H
@@ -34,6 +37,8 @@ struct gw_listen_params {
 	const struct gw_spec	*spec;		/* the route's serve spec */
 	const char		*bind;		/* tcp/ssl: address, NULL: every one */
 	const char		*pipe_dir;	/* npipe/spipe: where names live */
+	const char		*pipe;		/* npipe/spipe: NAME as served
+						   (pipe=, codes unexpanded) */
 	unsigned		 pipe_mode;	/* npipe/spipe: socket file mode */
 	const char		*pipe_group;	/* npipe/spipe: group, NULL: ours */
 	uid_t			 pipe_uid;	/* npipe/spipe: an owner trusted
@@ -45,77 +50,142 @@ struct gw_listen_params {
 };
 
 /*
- * A new client link on a serving transport.  fd: nonblocking, owned by the
- * callee from this call on.  peer: "ADDR:PORT", a pipe name or a device path
- * (borrowed).  sa: the peer's address for the allow list, NULL when the
- * transport has none (pipes, serial lines).
+ * The endpoint's side of a new client link on a serving transport (inside
+ * transports/ only: the core gets a struct gw_conn, gw_transport_listen).  fd:
+ * nonblocking, owned by the callee from this call on.  peer: "ADDR:PORT", a
+ * pipe name or a device path (borrowed).  sa: the peer's address for the allow
+ * list, NULL when the transport has none (pipes, serial lines).
  */
-typedef void gw_accept_cb(evutil_socket_t fd, const char *peer,
+typedef void gw_endpoint_accept_cb(evutil_socket_t fd, const char *peer,
 	    const struct sockaddr *sa, void *arg);
 
 /*
- * Outcome of a connect: fd >= 0 is a connected nonblocking link now owned by
- * the callback; fd == -1 is a failure with err (an errno value: ECONNREFUSED
- * when nothing serves there, EBUSY for a serial port in use, 0 when the name
- * did not resolve) and a short message why (valid during the call only).
+ * The endpoint's outcome of a connect (inside transports/ only: the core gets
+ * a struct gw_conn, gw_transport_connect): fd >= 0 is a connected nonblocking
+ * link now owned by the callback; fd == -1 is a failure with err (an errno
+ * value: ECONNREFUSED when nothing serves there, EBUSY for a serial port in
+ * use, 0 when the name did not resolve) and a short message why (valid during
+ * the call only).
  */
-typedef void gw_connect_cb(evutil_socket_t fd, int err, const char *why,
+typedef void gw_endpoint_connect_cb(evutil_socket_t fd, int err,
+	    const char *why, void *arg);
+
+struct gw_transport_ops;
+
+/*
+ * A connection, as the core gets it (Redis' connection.h): the link's
+ * bufferevent, made by the transport however its platform needs (a socket, a
+ * TLS filter over one, a serial line), the transport's ops and the peer's
+ * name.  The struct and its strings are borrowed for the callback; bev is the
+ * callee's from the call on (free it with bufferevent_free, which closes the
+ * link).  When the transport could not make the bufferevent, bev is NULL, the
+ * link is already closed and link_error says why (doc/dbgbridge.8 LOGGING:
+ * "client link: ...", "server link: ...").  The fields after link_error are
+ * the transport's own.
+ */
+struct gw_conn {
+	struct bufferevent		*bev;
+	const struct gw_transport_ops	*ops;
+	const char			*peer;	/* "ADDR:PORT", a pipe, a device;
+						   NULL: the name it was given */
+	const struct sockaddr		*sa;	/* for the allow list, or NULL */
+	char				*link_error;	/* bev NULL: why */
+
+	evutil_socket_t			 link;	/* not yet opened, or -1 */
+	void				*owner;	/* the listener that made it */
+};
+
+/*
+ * A new client connection on a serving transport (gw_transport_listen).
+ * conn: as struct gw_conn says, with conn->peer never NULL, and not yet
+ * opened (conn->bev NULL): the callee first decides whether to take it, and
+ * then opens it (gw_conn_open) or refuses it (gw_conn_close).  A connection
+ * left neither way is closed when the callback returns.
+ */
+typedef void gw_accept_cb(struct gw_conn *conn, void *arg);
+
+/*
+ * Outcome of gw_transport_connect: conn non-NULL is a connected link (its
+ * peer the address reached, or NULL for a pipe or a device, which keep the
+ * name they were given: gw_transport_target); conn NULL is a failure with err
+ * (an errno value, as gw_endpoint_connect_cb: ECONNREFUSED, EBUSY, 0 when the
+ * name did not resolve; gateway/outcome.h gw_close_connect types it) and a
+ * short message why (valid during the call only).
+ */
+typedef void gw_connect_cb(struct gw_conn *conn, int err, const char *why,
 	    void *arg);
 
-struct gw_transport_ops {
-	const char	*name;		/* "tcp", "ssl", ... */
-
+/*
+ * Where a link comes from (doc/design.md "Adding a transport"): listening,
+ * dialling, a clicon= dialler or pool, a local pipe, a serial line.  An
+ * endpoint hands over descriptors (gw_endpoint_accept_cb,
+ * gw_endpoint_connect_cb); what the bytes travel in is the stream's
+ * (struct gw_stream_ops).  Optional slots may be NULL: the wrappers below
+ * give their defaults.
+ */
+struct gw_endpoint_ops {
 	/*
-	 * True when a new link must finish a handshake (BEV_EVENT_CONNECTED)
-	 * before bytes may flow.
-	 */
-	bool		 handshake;
-
-	/*
-	 * True when the link has no end-of-stream of its own (a serial line,
-	 * doc/design.md "com"): it is finished once the other side is, and a
-	 * route serving it carries one session at a time.
-	 */
-	bool		 no_eof;
-
-	/*
-	 * True when a link is a plain socket bufferevent (no TLS, no filter)
-	 * on a stream socket: the relay may write(2) to bufferevent_getfd()
-	 * itself while the link's output buffer is empty (gateway/relay.c).
-	 */
-	bool		 plain;
-
-	/*
-	 * True when splice(2) may move bytes between two links of this kind:
-	 * TCP sockets.  Not Unix-domain sockets: on Linux 6.18 their splice
-	 * read returned 0, which reads as EOF, with the peer still sending.
-	 */
-	bool		 splice;
-
-	/*
-	 * What a session of this transport does while CONNECTING, for the
-	 * log and `ctl show`, followed by the server's name: "dialling"
-	 * (tcp, ssl), "connecting to" (npipe, spipe), "opening" (com),
-	 * "waiting for a process server to dial in from" (clicon=).
+	 * What a session connecting by this endpoint does while CONNECTING,
+	 * for the log and `ctl show`, followed by the server's name:
+	 * "dialling" (tcp), "connecting to" (pipes), "opening" (com),
+	 * "waiting for a process server to dial in from" (clicon=).  NULL:
+	 * "connecting to".
 	 */
 	const char	*connect_verb;
 
 	/*
 	 * Why a smart client on another machine cannot reach what this
-	 * transport serves here, in one sentence for `dbgbridge -n`, or NULL
+	 * endpoint serves here, in one sentence for `dbgbridge -n`, or NULL
 	 * when it can.  Off Windows a pipe is a Unix-domain socket that only
 	 * local programs reach (doc/dbgbridge.8 "-n").
 	 */
 	const char	*remote_note;
 
 	/*
+	 * True when splice(2) may move bytes between two plain links of this
+	 * kind: TCP sockets.  Not Unix-domain sockets: on Linux 6.18 their
+	 * splice read returned 0, which reads as EOF, with the peer still
+	 * sending.
+	 */
+	bool		 splice;
+
+	/*
+	 * True when a route serving by this endpoint carries one session at a
+	 * time (a serial line, doc/design.md "com"): the core pauses the
+	 * listener from an accept until that session ends.
+	 */
+	bool		 one_session;
+
+	/*
+	 * The detail of a connect timeout while the attempt still waits
+	 * (dbgbridge(8) LOGGING "connect timeout: ..."): "no process server
+	 * has dialled in" for the clicon= pool.  NULL: none.
+	 */
+	const char	*connect_timeout_why;
+
+	/*
+	 * The server's name before a connect attempt, for the log line "open
+	 * ... dialling TARGET" and for a session whose attempt fails
+	 * (doc/design.md "Semantics"): "HOST:PORT" ("[V6]:PORT"), the clicon=
+	 * host awaited, "PIPE_DIR/NAME", the port= given.  spec: the
+	 * client-side wire spec; pipe_dir: where pipe names live.  buf: the
+	 * caller's, size bytes, left as it is when the spec names none.  May be
+	 * NULL: "-".
+	 */
+	void		 (*target)(const struct gw_spec *spec,
+			    const char *pipe_dir, char *buf, size_t size);
+
+	/*
 	 * Check what the grammar cannot (doc/design.md "Interfaces", `dbgbridge
-	 * -n`): a baud rate this platform supports, a device path's form.
+	 * -n`): a baud rate this platform supports, a device path's form, a
+	 * pipe this platform can reach and whose name fits pipe_dir.  spec: the
+	 * wire spec of one side of a route (serve: true for the serving side).
 	 * Nothing is opened.  Returns 0, or -1 with a malloc'd *cause naming
 	 * the key and value ("com: baud=12345 is not a rate this platform
 	 * supports").  May be NULL: nothing more to check.
 	 */
-	int		 (*check)(const struct gw_spec *spec, char **cause);
+	int		 (*check)(const struct gw_spec *spec, bool serve,
+			    const char *pipe_dir, char **cause);
 
 	/*
 	 * Start serving a server-side spec.  accept runs for every new client
@@ -126,8 +196,8 @@ struct gw_transport_ops {
 	 */
 	void		*(*listen)(struct event_base *base,
 			    const struct gw_listen_params *params,
-			    gw_accept_cb *accept, void *arg, char **where,
-			    char **cause);
+			    gw_endpoint_accept_cb *accept, void *arg,
+			    char **where, char **cause);
 
 	/*
 	 * Stop accepting for a while (out of descriptors; a serial route busy
@@ -165,22 +235,48 @@ struct gw_transport_ops {
 	 * callback runs exactly once, never from inside this call, unless
 	 * connect_cancel comes first.  pipe_dir: where pipe names live.
 	 * prepared: the route's handle from connect_prepare (NULL when the
-	 * transport has none).  Timeouts are the caller's.  Returns an opaque
+	 * endpoint has none).  Timeouts are the caller's.  Returns an opaque
 	 * attempt, or NULL when out of memory.
 	 */
 	void		*(*connect)(struct event_base *base,
 			    struct evdns_base *dns, const struct gw_spec *spec,
 			    const char *pipe_dir, void *prepared,
-			    gw_connect_cb *cb, void *arg);
+			    gw_endpoint_connect_cb *cb, void *arg);
 
 	/* Abandon an attempt: its callback will not run; its fd is closed. */
 	void		 (*connect_cancel)(void *attempt);
+};
+
+/*
+ * What a link carries (doc/design.md "Adding a transport"): the bytes as
+ * they are on a socket, a pipe or a serial line, or TLS over a socket.
+ * Optional slots may be NULL: the wrappers below give their defaults.
+ */
+struct gw_stream_ops {
+	/*
+	 * True when a new link must finish a handshake (BEV_EVENT_CONNECTED)
+	 * before bytes may flow.
+	 */
+	bool		 handshake;
+
+	/*
+	 * True when the link has no end-of-stream of its own (a serial line,
+	 * doc/design.md "com"): it is finished once the other side is.
+	 */
+	bool		 no_eof;
+
+	/*
+	 * True when a link is a plain socket bufferevent (no TLS, no filter)
+	 * on a stream socket: the relay may write(2) to bufferevent_getfd()
+	 * itself while the link's output buffer is empty (gateway/relay.c).
+	 */
+	bool		 plain;
 
 	/*
 	 * Make a link's bufferevent over a connected (client side) or accepted
 	 * (server side) link.  fd: nonblocking; owned by the bufferevent on
 	 * success (closed on free), still the caller's on failure.  tls: the
-	 * route's context for TLS transports (NULL otherwise).  host: the
+	 * route's context for TLS streams (NULL otherwise).  host: the
 	 * peer's name on the connecting side, NULL on the serving side.
 	 * Returns the bufferevent, or NULL with a malloc'd *cause.
 	 */
@@ -197,6 +293,16 @@ struct gw_transport_ops {
 	int		(*half_close)(struct bufferevent *bev);
 
 	/*
+	 * Abort: make the link's close a reset, never an orderly end (TCP:
+	 * SO_LINGER {1, 0}, socket(7), so close sends RST), for a peer whose
+	 * stream was cut (doc/design.md "The byte stream").  Call it just
+	 * before the bufferevent is freed.  May be NULL: the link has no reset
+	 * (a Unix-domain socket, doc/design.md "npipe off Windows"; a serial
+	 * line), and it closes as it closes.
+	 */
+	void		(*abort)(struct bufferevent *bev);
+
+	/*
 	 * Called after BEV_EVENT_EOF so the link can keep writing what is
 	 * still owed to its peer (a half-closed peer still reads).  May be
 	 * NULL.
@@ -205,25 +311,299 @@ struct gw_transport_ops {
 
 	/*
 	 * Describe a TLS link: negotiated version and peer subject into the
-	 * caller's buffers (sizes in bytes).  NULL for plain transports.
+	 * caller's buffers (sizes in bytes).  NULL for plain streams.
 	 */
 	void		(*describe)(struct bufferevent *bev, char *version,
 			    size_t vsize, char *subject, size_t ssize);
 
 	/*
 	 * Why a link failed (BEV_EVENT_ERROR): a malloc'd string.  NULL for
-	 * transports whose failures are the socket error alone.
+	 * streams whose failures are the socket error alone.
 	 */
 	char		*(*error)(struct bufferevent *bev);
 };
 
 /*
- * The ops tables, one per transport (doc/transports.md §2.2, §2.3;
- * doc/design.md "Layout and house style"): tcp (tcp.c), ssl and spipe (tls.c,
- * TLS over tcp and npipe), npipe (npipe.c), com (com.c), and the reverse-link
- * ops of tcp (tcp.c) and ssl (tls.c) that a spec with clicon= gets (clicon.c).
- * Static and immutable.  Callers reach them through gw_transport_ops and
- * gw_transport_ops_for; the unit tests may name one directly.
+ * A transport as the core holds it: a name ("tcp", "ssl", ... for log lines)
+ * and an endpoint composed with a stream (HAProxy's split of protocol from
+ * transport): ssl is the tcp endpoint with the TLS stream, spipe the pipe
+ * endpoint with it, and a spec with clicon= the clicon endpoint with either.
+ * The relay never asks which transport it holds; the core reaches the
+ * slots through the wrappers below, never directly.
+ */
+struct gw_transport_ops {
+	const char			*name;
+	const struct gw_endpoint_ops	*endpoint;
+	const struct gw_stream_ops	*stream;
+};
+
+/*
+ * Inline wrappers (Redis' connection.h, curl's cfilters.h): each calls the
+ * slot, or does its documented default when the endpoint or stream leaves
+ * it NULL, so no caller checks a slot for NULL.  ops: a table from
+ * gw_transport_ops_for (never NULL; gw_transport_remote_note takes NULL for
+ * kdsrv).  Each takes and returns what its slot's contract above says.
+ */
+
+/* The stream's handshake flag. */
+static inline bool
+gw_transport_handshake(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->handshake);
+}
+
+/* The stream's no_eof flag: the link has no end of stream of its own. */
+static inline bool
+gw_transport_no_eof(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->no_eof);
+}
+
+/* The stream's plain flag. */
+static inline bool
+gw_transport_plain(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->plain);
+}
+
+/* splice(2) may join two such links: a plain stream on a splice endpoint. */
+static inline bool
+gw_transport_splice(const struct gw_transport_ops *ops)
+{
+	return (ops->stream->plain && ops->endpoint->splice);
+}
+
+/* The endpoint's one_session flag: one session at a time. */
+static inline bool
+gw_transport_one_session(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->one_session);
+}
+
+/* connect_timeout_why: NULL by default. */
+static inline const char *
+gw_transport_connect_timeout_why(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->connect_timeout_why);
+}
+
+/* target: buf is "-" by default, or when the spec names nothing. */
+static inline void
+gw_transport_target(const struct gw_transport_ops *ops,
+    const struct gw_spec *spec, const char *pipe_dir, char *buf, size_t size)
+{
+	if (size > 1) {
+		buf[0] = '-';
+		buf[1] = '\0';
+	}
+	if (ops->endpoint->target != NULL)
+		ops->endpoint->target(spec, pipe_dir, buf, size);
+}
+
+/* abort: nothing by default (the link has no reset). */
+static inline void
+gw_transport_abort(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	if (ops->stream->abort != NULL)
+		ops->stream->abort(bev);
+}
+
+/* check: nothing more to check by default (returns 0). */
+static inline int
+gw_transport_check(const struct gw_transport_ops *ops,
+    const struct gw_spec *spec, bool serve, const char *pipe_dir,
+    char **cause)
+{
+	return (ops->endpoint->check != NULL ?
+	    ops->endpoint->check(spec, serve, pipe_dir, cause) : 0);
+}
+
+/*
+ * Whether the connect side prepares anything at the route's start
+ * (connect_prepare): a prepared handle outlives a reload that keeps the
+ * connect spec (gw_route_same_prepare).
+ */
+static inline bool
+gw_transport_prepares(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->connect_prepare != NULL);
+}
+
+/*
+ * connect_prepare: NULL with *where and *cause left alone when there is
+ * nothing to prepare (check gw_transport_prepares first: NULL is otherwise
+ * a failure).
+ */
+static inline void *
+gw_transport_connect_prepare(const struct gw_transport_ops *ops,
+    struct event_base *base, struct evdns_base *dns,
+    const struct gw_spec *spec, const char *name, char **where, char **cause)
+{
+	if (ops->endpoint->connect_prepare == NULL)
+		return (NULL);
+	return (ops->endpoint->connect_prepare(base, dns, spec, name, where,
+	    cause));
+}
+
+/* connect_release: nothing to release by default; NULL is a no-op. */
+static inline void
+gw_transport_connect_release(const struct gw_transport_ops *ops,
+    void *prepared)
+{
+	if (ops->endpoint->connect_release != NULL && prepared != NULL)
+		ops->endpoint->connect_release(prepared);
+}
+
+/* half_close (required of every stream). */
+static inline int
+gw_transport_half_close(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	return (ops->stream->half_close(bev));
+}
+
+/* after_eof: nothing to resume by default. */
+static inline void
+gw_transport_after_eof(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	if (ops->stream->after_eof != NULL)
+		ops->stream->after_eof(bev);
+}
+
+/*
+ * describe: a plain link leaves both buffers as they are (empty strings in
+ * a fresh link).  Returns true when the slot ran.
+ */
+static inline bool
+gw_transport_describe(const struct gw_transport_ops *ops,
+    struct bufferevent *bev, char *version, size_t vsize, char *subject,
+    size_t ssize)
+{
+	if (ops->stream->describe == NULL)
+		return (false);
+	ops->stream->describe(bev, version, vsize, subject, ssize);
+	return (true);
+}
+
+/* error: NULL (the socket error alone says why) by default. */
+static inline char *
+gw_transport_error(const struct gw_transport_ops *ops,
+    struct bufferevent *bev)
+{
+	return (ops->stream->error != NULL ? ops->stream->error(bev) : NULL);
+}
+
+/* connect_verb: "connecting to" by default. */
+static inline const char *
+gw_transport_connect_verb(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->connect_verb != NULL ?
+	    ops->endpoint->connect_verb : "connecting to");
+}
+
+/*
+ * remote_note: NULL (a remote client can reach it) by default, and for ops
+ * NULL (kdsrv, which serves nothing).
+ */
+static inline const char *
+gw_transport_remote_note(const struct gw_transport_ops *ops)
+{
+	return (ops != NULL ? ops->endpoint->remote_note : NULL);
+}
+
+/*
+ * Open an accepted connection: its bufferevent, from the transport's link_new
+ * with the listener's TLS context (gw_transport_listen), into conn->bev.
+ * Returns 0, or -1 with the link closed and conn->link_error saying why
+ * (owned by conn, freed after the accept callback).  Call it once.
+ */
+int	 gw_conn_open(struct gw_conn *conn);
+
+/*
+ * Refuse an accepted connection that is not yet opened: its link closes at
+ * once, saying nothing on it (as close(2) of a socket: no TLS alert).
+ * Cannot fail.
+ */
+void	 gw_conn_close(struct gw_conn *conn);
+
+/*
+ * The descriptor number an accepted, unopened connection holds, for the
+ * descriptor limit (dbgbridge(8) "descriptor limit": accept(2) gives the
+ * lowest free number), or -1 where the platform's links are not numbered.
+ */
+evutil_socket_t gw_conn_descriptor(const struct gw_conn *conn);
+
+/*
+ * Serve by ops, delivering connections (struct gw_conn) rather than
+ * descriptors: ops->listen runs with params, and each link it accepts gets
+ * its bufferevent from ops->link_new with the TLS context *tls holds at that
+ * moment (tls may be NULL: none; a reload may change *tls, doc/design.md
+ * "Reload"), before accept runs.  *where and *cause as ops->listen.  Returns
+ * the listener, to be paused and freed with gw_transport_listen_pause and
+ * gw_transport_listen_free, or NULL with a malloc'd *cause.
+ */
+struct gw_transport_listener;
+struct gw_transport_listener *gw_transport_listen(
+	    const struct gw_transport_ops *ops, struct event_base *base,
+	    const struct gw_listen_params *params,
+	    struct gw_tls_ctx *const *tls, gw_accept_cb *accept, void *arg,
+	    char **where, char **cause);
+
+/* Pause or resume a listener (ops->listen_pause; always on by default). */
+void	 gw_transport_listen_pause(struct gw_transport_listener *tl,
+	    bool pause);
+
+/* Stop serving and free the listener (ops->listen_free).  NULL is a no-op. */
+void	 gw_transport_listen_free(struct gw_transport_listener *tl);
+
+/*
+ * Connect by ops (ops->connect with base, dns, spec, pipe_dir and
+ * prepared), delivering a connection: once connected, the link's bufferevent
+ * comes from ops->link_new with tls (borrowed until the callback) and host
+ * (the name a TLS peer must prove, copied; NULL: none), and its peer name is
+ * the address reached (a TCP link; getpeername(2)).  cb runs exactly once,
+ * from the loop, unless gw_transport_connect_cancel comes first.  Returns the
+ * attempt, or NULL when out of memory.
+ */
+struct gw_transport_attempt;
+struct gw_transport_attempt *gw_transport_connect(
+	    const struct gw_transport_ops *ops, struct event_base *base,
+	    struct evdns_base *dns, const struct gw_spec *spec,
+	    const char *pipe_dir, void *prepared, struct gw_tls_ctx *tls,
+	    const char *host, gw_connect_cb *cb, void *arg);
+
+/*
+ * Abandon an attempt: its callback will not run; a link made for it is
+ * closed (ops->connect_cancel).  NULL is a no-op.
+ */
+void	 gw_transport_connect_cancel(struct gw_transport_attempt *ta);
+
+/*
+ * The endpoints and streams (doc/transports.md §2.2, §2.3; doc/design.md
+ * "Layout and house style"): the tcp endpoint (tcp.c: listen, dial), the
+ * clicon= endpoint (clicon.c: its listen slots dial out to a waiting smart
+ * client, its connect slots keep a pool of process servers that dialled in),
+ * the pipe endpoint and stream (npipe.c over the platform's npipe-*.c), the
+ * serial line's endpoint and stream (com.c over com-*.c), the plain socket
+ * stream (tcp.c) and the TLS stream (tls.c).  Static and immutable.
+ */
+extern const struct gw_endpoint_ops gw_endpoint_tcp;
+extern const struct gw_endpoint_ops gw_endpoint_clicon;
+extern const struct gw_endpoint_ops gw_endpoint_npipe;
+extern const struct gw_endpoint_ops gw_endpoint_com;
+extern const struct gw_stream_ops gw_stream_socket;
+extern const struct gw_stream_ops gw_stream_npipe;
+extern const struct gw_stream_ops gw_stream_serial;
+extern const struct gw_stream_ops gw_stream_tls;
+
+/*
+ * The transports, each an endpoint and a stream (transport.c): tcp, ssl
+ * (tcp + TLS), npipe, spipe (npipe + TLS), com, and a tcp or ssl spec with
+ * clicon= (clicon + plain or TLS).  Static and immutable.  Callers reach them
+ * through gw_transport_ops and gw_transport_ops_for; the unit tests may name
+ * one directly.
  */
 extern const struct gw_transport_ops gw_transport_tcp;
 extern const struct gw_transport_ops gw_transport_ssl;
@@ -243,10 +623,10 @@ const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
 /*
  * The ops for one side of a route: gw_transport_ops of the spec's transport,
- * except that a tcp or ssl spec with clicon= gets the reverse-link ops of that
- * transport (doc/transports.md §2.2 tcp-reverse / ssl-reverse, §2.3
- * tcp-accept / ssl-accept; clicon.c: its listen slot dials out, its connect
- * slot waits for the process server to dial in).  spec: the wire spec
+ * except that a tcp or ssl spec with clicon= gets the clicon= endpoint with
+ * that transport's stream (doc/transports.md §2.2 tcp-reverse / ssl-reverse,
+ * §2.3 tcp-accept / ssl-accept; clicon.c: its listen slot dials out, its
+ * connect slot waits for the process server to dial in).  spec: the wire spec
  * (gw_transport_wire), borrowed for the call.  Returns a static table, or NULL
  * for kdsrv.
  */
@@ -271,21 +651,21 @@ char	*gw_transport_sockaddr(const struct sockaddr *sa, char *buf, size_t size);
 
 /*
  * A connect outcome delivered from the loop.  The connect slot's callback
- * must never run from inside the connect call (gw_transport_ops.connect); a
+ * must never run from inside the connect call (gw_endpoint_ops.connect); a
  * transport that knows the outcome at once (com, npipe: open(2) and connect(2)
  * on a local name do not wait; clicon: a server link already waiting) hands
  * it over through a zero timeout on base instead.  fd, err and why are as
- * gw_connect_cb takes them: fd >= 0 a connected nonblocking link, or -1 with
- * err an errno value; why is copied (NULL is "").  cb(fd, err, why, arg) runs
- * once, on the next turn of the loop; the fd is then the callback's, and the
- * outcome is freed when the callback returns (do not cancel it from there).
- * Returns the pending outcome, or NULL when out of memory (nothing is
+ * gw_endpoint_connect_cb takes them: fd >= 0 a connected nonblocking link, or
+ * -1 with err an errno value; why is copied (NULL is "").  cb(fd, err, why,
+ * arg) runs once, on the next turn of the loop; the fd is then the callback's,
+ * and the outcome is freed when the callback returns (do not cancel it from
+ * there).  Returns the pending outcome, or NULL when out of memory (nothing is
  * scheduled; fd is still the caller's).
  */
 struct gw_connect_outcome;
 struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
-	    evutil_socket_t fd, int err, const char *why, gw_connect_cb *cb,
-	    void *arg);
+	    evutil_socket_t fd, int err, const char *why,
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * Cancel an outcome not yet delivered (a connect_cancel slot): the callback
@@ -331,6 +711,20 @@ struct bufferevent *gw_stream_link_new(struct event_base *base,
 int	 gw_socket_half_close(struct bufferevent *bev);
 
 /*
+ * The abort slot of streams over a TCP socket (tcp, ssl): SO_LINGER {1, 0}
+ * on bev's fd (socket(7)), so that freeing it sends a reset.  bev: borrowed.
+ * Errors are ignored (the close that follows still ends the link).
+ */
+void	 gw_socket_abort(struct bufferevent *bev);
+
+/*
+ * The target slot of the tcp endpoint: "HOST:PORT", "[V6]:PORT" for a name
+ * with ':' (RFC 3986 §3.2.2), from spec->server and spec->port_lo.
+ */
+void	 gw_tcp_target(const struct gw_spec *spec, const char *pipe_dir,
+	    char *buf, size_t size);
+
+/*
  * A listening stream socket (tcp, ssl, npipe, spipe) on libevent's
  * evconnlistener, which drains the accept backlog on each wake-up.  When
  * accept(2) fails for want of descriptors or memory, accepting pauses for
@@ -348,7 +742,7 @@ int	 gw_socket_half_close(struct bufferevent *bev);
 struct gw_stream_listener;
 struct gw_stream_listener *gw_stream_listen(struct event_base *base,
 	    evutil_socket_t fd, bool tcp, const char *name,
-	    gw_accept_cb *accept, void *arg, char **cause);
+	    gw_endpoint_accept_cb *accept, void *arg, char **cause);
 
 /*
  * The listen_pause slot of stream listeners: pause true stops accepting
@@ -378,8 +772,31 @@ void	 gw_stream_listen_free(void *listener);
  * port: ...".
  */
 void	*gw_tcp_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
+
+/*
+ * Where to dial: a host name or numeric address (borrowed), a port, and
+ * whether to use IPv6 only (ipversion=6).
+ */
+struct gw_dial_params {
+	const char	*host;
+	unsigned	 port;
+	bool		 ipv6;
+};
+
+/*
+ * Dial params->host:params->port as gw_tcp_connect does (every address the
+ * name resolves to in turn; each socket tuned), for an endpoint that dials
+ * without a client spec of its own (the clicon= dialler).  params: borrowed
+ * for the call.  cb runs once, from the loop, as gw_tcp_connect's.  Returns
+ * the attempt (cancel it with gw_tcp_connect_cancel), or NULL when out of
+ * memory.
+ */
+void	*gw_tcp_dial(struct event_base *base, struct evdns_base *dns,
+	    const struct gw_dial_params *params, gw_endpoint_connect_cb *cb,
+	    void *arg);
 
 /*
  * The connect slot of tcp and ssl (doc/transports.md §2.3 tcp-connect /
@@ -387,7 +804,7 @@ void	*gw_tcp_listen(struct event_base *base,
  * address the name resolves to (through dns, evdns_getaddrinfo) in turn, IPv6
  * only with ipversion=6 (doc/design.md "hidden, IcfEnable, ipversion=6").  Each
  * socket is tuned (gw_tcp_tune).  spec: borrowed for the call.  pipe_dir and
- * prepared are unused.  cb runs once, from the loop (gw_transport_ops.connect),
+ * prepared are unused.  cb runs once, from the loop (gw_endpoint_ops.connect),
  * with the connected fd, or with -1 and the last address's errno (ECONNREFUSED,
  * ETIMEDOUT, ...) or err 0 and "cannot resolve: ..." when the name did not
  * resolve.  Timeouts are the caller's.  Returns the attempt, or NULL when out
@@ -395,7 +812,7 @@ void	*gw_tcp_listen(struct event_base *base,
  */
 void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * The connect_cancel slot of tcp and ssl: the callback will not run; a
@@ -416,18 +833,19 @@ extern const char gw_npipe_remote_note[];
  * spipe-connect, §3.1 pipe=): a Unix-domain stream socket (unix(7)) named
  * pipe_dir/NAME.
  *
- * gw_npipe_listen is the listen slot: params->pipe_dir/NAME, the first two
- * %d / %x of NAME replaced by the process id and "%%" by "%" (doc/transports.md
- * §3.1: the first code is the process id, a second the thread id, which is the
- * process id of our main thread).  The directory is made (0755) when missing
- * and must pass gw_npipe_dir_open (params->pipe_uid trusted too); a socket
- * already there must pass gw_npipe_sock_check, and is removed when a connect(2)
- * to it is refused (stale), never when a process serves it (live: listed as
- * listening in the kernel's socket diagnostics, sock_diag(7), or a connect
- * that is not refused, which also finds a process in another network
- * namespace).  The socket is made with
- * exactly params->pipe_mode and params->pipe_group before it listens, never
- * by a path that could be swapped (dbgbridge.ini(5) pipe_mode, pipe_group).
+ * gw_npipe_listen is the listen slot: params->pipe_dir/NAME (NAME is
+ * params->pipe; params->spec is unused, so the control socket needs none), the
+ * first two %d / %x of NAME replaced by the process id and "%%" by "%"
+ * (doc/transports.md §3.1: the first code is the process id, a second the
+ * thread id, which is the process id of our main thread).  The directory is
+ * made (0755) when missing and must pass gw_npipe_dir_open (params->pipe_uid
+ * trusted too); a socket already there must pass gw_npipe_sock_check, and is
+ * removed when a connect(2) to it is refused (stale), never when a process
+ * serves it (live: listed as listening in the kernel's socket diagnostics,
+ * sock_diag(7), or a connect that is not refused, which also finds a process in
+ * another network namespace).  The socket is made with exactly
+ * params->pipe_mode and params->pipe_group before it listens, never by a path
+ * that could be swapped (dbgbridge.ini(5) pipe_mode, pipe_group).
  * *where: the socket path (malloc'd).  Returns the listener, or NULL with a
  * malloc'd *cause naming the path ("PATH: another live process serves this
  * pipe", "socket path too long: ...", "pipe name 'NAME' may not contain '/'
@@ -437,8 +855,21 @@ extern const char gw_npipe_remote_note[];
  * socket then), 0 for any other.
  */
 void	*gw_npipe_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
+
+/*
+ * The check slot of npipe and spipe (the platform's file; doc/design.md
+ * "npipe off Windows"): on Unix, a client spec's server= must be ".",
+ * "localhost" or this host's name, since a Unix-domain socket does not cross
+ * machines ("npipe: server 'lab7' is another host; off Windows a pipe is a
+ * local socket: reach a remote process server with tcp or ssl"), and the
+ * socket path must fit with pipe_dir (gw_npipe_path, expanded on the serving
+ * side).  Returns 0, or -1 with a malloc'd *cause.
+ */
+int	 gw_npipe_check(const struct gw_spec *spec, bool serve,
+	    const char *pipe_dir, char **cause);
 
 /*
  * The socket path of pipe NAME in dir (dbgbridge.ini(5) "pipe="): the
@@ -512,7 +943,7 @@ void	 gw_npipe_listen_free(void *listener);
  */
 void	*gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * The trust rule for a directory that holds Unix-domain sockets (pipe_dir,
@@ -583,8 +1014,9 @@ void	 gw_npipe_connect_cancel(void *attempt);
  * only (an unreachable client is retried, not an error).
  */
 void	*gw_clicon_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
 
 /*
  * The listen_pause slot of the dialler: pause true stops dialling and stops
@@ -640,7 +1072,7 @@ void	 gw_clicon_release(void *prepared);
  */
 void	*gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 
 /*
  * The connect_cancel slot: the callback will not run; the attempt leaves the
@@ -703,22 +1135,23 @@ bool	 gw_com_baud_ok(unsigned baud);
 int	 gw_com_device(const char *port, char *buf, size_t size);
 
 /*
- * The platform's file: com's slots of struct gw_transport_ops, each as that
- * slot's contract above says.  listen serves one session at a time (the
- * first byte on the device starts it; the device is opened again when it
- * ends, retried with bounded backoff); connect opens the device; half_close
- * sends nothing (a line has no end of stream) and drops TIOCEXCL; after_eof
- * logs that the device hung up; error names a failed device ("DEVICE:
- * device failed: ERROR") or returns NULL.
+ * The platform's file: com's slots of struct gw_endpoint_ops and struct
+ * gw_stream_ops, each as that slot's contract above says.  listen serves one
+ * session at a time (the first byte on the device starts it; the device is
+ * opened again when it ends, retried with bounded backoff); connect opens the
+ * device; half_close sends nothing (a line has no end of stream) and drops
+ * TIOCEXCL; after_eof logs that the device hung up; error names a failed device
+ * ("DEVICE: device failed: ERROR") or returns NULL.
  */
 void	*gw_com_listen(struct event_base *base,
-	    const struct gw_listen_params *params, gw_accept_cb *accept,
-	    void *arg, char **where, char **cause);
+	    const struct gw_listen_params *params,
+	    gw_endpoint_accept_cb *accept, void *arg, char **where,
+	    char **cause);
 void	 gw_com_listen_pause(void *listener, bool pause);
 void	 gw_com_listen_free(void *listener);
 void	*gw_com_connect(struct event_base *base, struct evdns_base *dns,
 	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_connect_cb *cb, void *arg);
+	    gw_endpoint_connect_cb *cb, void *arg);
 void	 gw_com_connect_cancel(void *attempt);
 struct bufferevent *gw_com_link_new(struct event_base *base,
 	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,

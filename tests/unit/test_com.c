@@ -164,7 +164,7 @@ connect_wait(struct event_base *base, struct outcome *o, const char *fmt, ...)
 	spec = parse("%s", text);
 	memset(o, 0, sizeof *o);
 	o->fd = -2;
-	attempt = ops->connect(base, NULL, spec, "/nonexistent", NULL,
+	attempt = ops->endpoint->connect(base, NULL, spec, "/nonexistent", NULL,
 	    connected, o);
 	assert_non_null(attempt);
 	/* Never from inside the call. */
@@ -262,7 +262,7 @@ listen_on(struct event_base *base, const char *port, struct accepted *a,
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
 	*where = NULL;
-	l = ops->listen(base, &params, accepted_cb, a, where, &cause);
+	l = ops->endpoint->listen(base, &params, accepted_cb, a, where, &cause);
 	if (l == NULL)
 		fail_msg("listen on %s: %s", port, cause);
 	gw_spec_free(spec);
@@ -372,10 +372,10 @@ test_ops(void **state)
 {
 	(void)state;
 	assert_string_equal(ops->name, "com");
-	assert_false(ops->handshake);
-	assert_true(ops->no_eof);
-	assert_non_null(ops->check);
-	assert_non_null(ops->listen_pause);
+	assert_false(ops->stream->handshake);
+	assert_true(ops->stream->no_eof);
+	assert_non_null(ops->endpoint->check);
+	assert_non_null(ops->endpoint->listen_pause);
 }
 
 /* baud=: every standard Linux rate passes, others fail by name. */
@@ -395,20 +395,22 @@ test_check_baud(void **state)
 	(void)state;
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
 		spec = parse("com:port=com1,baud=%u,channel=0", good[i]);
-		if (ops->check(spec, &cause) != 0)
+		if (gw_transport_check(ops, spec, false, "/tmp", &cause) != 0)
 			fail_msg("baud=%u refused: %s", good[i], cause);
 		gw_spec_free(spec);
 	}
 
 	spec = parse("com:port=com1,baud=12345,channel=0");
-	assert_int_equal(ops->check(spec, &cause), -1);
+	assert_int_equal(gw_transport_check(ops, spec, false, "/tmp",
+	    &cause), -1);
 	assert_string_equal(cause, "com: baud=12345 is not a rate this "
 	    "platform supports");
 	free(cause);
 	gw_spec_free(spec);
 
 	spec = parse("com:port=/dev/ttyUSB0,baud=115201,channel=3");
-	assert_int_equal(ops->check(spec, &cause), -1);
+	assert_int_equal(gw_transport_check(ops, spec, false, "/tmp",
+	    &cause), -1);
 	assert_string_equal(cause, "com: baud=115201 is not a rate this "
 	    "platform supports");
 	free(cause);
@@ -429,7 +431,7 @@ test_check_port(void **state)
 	(void)state;
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
 		spec = parse("com:port=%s,baud=9600,channel=0", good[i]);
-		if (ops->check(spec, &cause) != 0)
+		if (gw_transport_check(ops, spec, false, "/tmp", &cause) != 0)
 			fail_msg("port=%s refused: %s", good[i], cause);
 		gw_spec_free(spec);
 	}
@@ -439,7 +441,8 @@ test_check_port(void **state)
 	bad.side = GW_SPEC_CLIENT;
 	bad.com_port = port;
 	bad.baud = 9600;
-	assert_int_equal(ops->check(&bad, &cause), -1);
+	assert_int_equal(gw_transport_check(ops, &bad, false, "/tmp",
+	    &cause), -1);
 	assert_string_equal(cause, "com: port=ttyS0 must be comN or N (1-256) "
 	    "or a device path starting with '/'");
 	free(cause);
@@ -485,8 +488,8 @@ test_port_mapping(void **state)
 	spec = parse("com:port=com200,baud=115200,channel=0");
 	memset(&params, 0, sizeof params);
 	params.spec = spec;
-	assert_null(ops->listen(base, &params, accepted_cb, NULL, &where,
-	    &cause));
+	assert_null(ops->endpoint->listen(base, &params, accepted_cb, NULL,
+	    &where, &cause));
 	assert_string_equal(cause, "/dev/ttyS199: No such file or directory");
 	assert_null(where);
 	free(cause);
@@ -560,10 +563,10 @@ test_connect_busy(void **state)
 	close(third.fd);
 	spec = parse("com:port=%s,baud=115200,channel=0", p.name);
 	memset(&cancelled, 0, sizeof cancelled);
-	attempt = ops->connect(base, NULL, spec, "/nonexistent", NULL,
+	attempt = ops->endpoint->connect(base, NULL, spec, "/nonexistent", NULL,
 	    connected, &cancelled);
 	assert_non_null(attempt);
-	ops->connect_cancel(attempt);
+	ops->endpoint->connect_cancel(attempt);
 	run_for(base, 100);
 	assert_false(cancelled.done);
 	connect_wait(base, &third, "com:port=%s,baud=115200,channel=0", p.name);
@@ -600,7 +603,7 @@ test_exclusive(void **state)
 	pty_open(&p);
 	connect_wait(base, &o, "com:port=%s,baud=9600,channel=0", p.name);
 	assert_true(o.fd >= 0);
-	bev = ops->link_new(base, o.fd, NULL, NULL, &cause);
+	bev = ops->stream->link_new(base, o.fd, NULL, NULL, &cause);
 	assert_non_null(bev);
 
 	assert_int_equal(seteuid(NOBODY), 0);
@@ -612,7 +615,7 @@ test_exclusive(void **state)
 	assert_int_equal(fd, -1);
 	assert_int_equal(err, EBUSY);
 
-	assert_int_equal(ops->half_close(bev), 0);
+	assert_int_equal(ops->stream->half_close(bev), 0);
 	bufferevent_free(bev);
 	assert_int_equal(seteuid(NOBODY), 0);
 	fd = open(p.name, O_RDWR | O_NOCTTY | O_NONBLOCK);
@@ -781,7 +784,7 @@ test_listen_cycle(void **state)
 	assert_true(a.sa_null);
 	assert_true(a.fd >= 0);
 	/* What route_accept does. */
-	ops->listen_pause(l, true);
+	ops->endpoint->listen_pause(l, true);
 	n = read_some(a.fd, buf, sizeof buf, 1000);
 	assert_int_equal(n, 1);
 	assert_memory_equal(buf, "x", 1);
@@ -794,7 +797,7 @@ test_listen_cycle(void **state)
 	/* The session ends, then gw_route_session_closed resumes us. */
 	close(a.fd);
 	assert_false(held_by_us(p.name));
-	ops->listen_pause(l, false);
+	ops->endpoint->listen_pause(l, false);
 	assert_false(held_by_us(p.name));	/* from the loop, not the call */
 	assert_true(run_cond(base, held_by_us, p.name, 2000));
 	run_for(base, 100);
@@ -808,8 +811,8 @@ test_listen_cycle(void **state)
 	assert_memory_equal(buf, "z", 1);
 
 	/* listen_free while a session owns the fd leaves the fd alone. */
-	ops->listen_pause(l, true);
-	ops->listen_free(l);
+	ops->endpoint->listen_pause(l, true);
+	ops->endpoint->listen_free(l);
 	assert_int_equal(fcntl(a.fd, F_GETFD) != -1, 1);
 	close(a.fd);
 	close(p.master);
@@ -880,7 +883,7 @@ test_listen_retry(void **state)
 	assert_int_equal(read_some(a.fd, buf, sizeof buf, 1000), 1);
 	assert_int_equal(buf[0], 'r');
 	close(a.fd);
-	ops->listen_free(l);
+	ops->endpoint->listen_free(l);
 
 	if (count_lines(log, " warn com: ") != 2 ||
 	    count_lines(log, " info com: ") != 1) {
@@ -995,7 +998,7 @@ test_link_bytes(void **state)
 	pty_open(&p);
 	connect_wait(base, &o, "com:port=%s,baud=115200,channel=0", p.name);
 	assert_true(o.fd >= 0);
-	bev = ops->link_new(base, o.fd, NULL, NULL, &cause);
+	bev = ops->stream->link_new(base, o.fd, NULL, NULL, &cause);
 	assert_non_null(bev);
 
 	memset(&s, 0, sizeof s);
@@ -1025,7 +1028,7 @@ test_link_bytes(void **state)
 	assert_memory_equal(evbuffer_pullup(m.got, -1), down, SIZE);
 
 	/* half_close says nothing on the line, and the link goes on. */
-	assert_int_equal(ops->half_close(bev), 0);
+	assert_int_equal(ops->stream->half_close(bev), 0);
 	assert_int_equal(read(p.master, &ch, 1), -1);
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(bufferevent_write(bev, "after", 5), 0);
@@ -1033,7 +1036,7 @@ test_link_bytes(void **state)
 	assert_int_equal(read_some(p.master, buf, sizeof buf, 1000), 5);
 	assert_memory_equal(buf, "after", 5);
 	/* No error to explain while the device is well. */
-	assert_null(ops->error(bev));
+	assert_null(ops->stream->error(bev));
 
 	bufferevent_free(bev);
 	evbuffer_free(s.got);
@@ -1063,7 +1066,7 @@ test_link_hangup(void **state)
 	pty_open(&p);
 	connect_wait(base, &o, "com:port=%s,baud=115200,channel=0", p.name);
 	assert_true(o.fd >= 0);
-	bev = ops->link_new(base, o.fd, NULL, NULL, &cause);
+	bev = ops->stream->link_new(base, o.fd, NULL, NULL, &cause);
 	assert_non_null(bev);
 	memset(&s, 0, sizeof s);
 	s.got = evbuffer_new();
@@ -1076,11 +1079,12 @@ test_link_hangup(void **state)
 	close(p.master);
 	assert_true(run_until(base, &s.done, 2000));
 	assert_true(s.events & (BEV_EVENT_EOF | BEV_EVENT_ERROR));
-	why = ops->error(bev);
+	why = ops->stream->error(bev);
 	assert_non_null(why);
 	assert_non_null(strstr(why, ": device failed: Input/output error"));
 	free(why);
-	ops->after_eof(bev);	/* logs the hang-up; must not fail */
+	/* Logs the hang-up; must not fail. */
+	ops->stream->after_eof(bev);
 	bufferevent_free(bev);
 	evbuffer_free(s.got);
 	event_base_free(base);

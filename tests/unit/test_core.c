@@ -3,16 +3,16 @@
  * socket pairs and a fake transport (doc/design.md "The byte stream",
  * "Semantics"; dbgbridge(8) LOGGING).
  *
- * The fake transport is a gw_transport_ops table like tcp's, but its listen
- * slot hands the core one end of a socket pair when a test dials, and its
- * connect slot gives the session one end of a new pair (the test holds the
- * other, as the process server), or fails with a chosen errno, or never
- * completes.  Routes are built from an INI text as the daemon builds them
- * (gw_gateway_new), then given the fake ops before they start.  The loop runs
- * until a condition holds, with a hard time bound; a 2 ms tick keeps each
- * turn short.  The session's one log line is read back from stderr, captured
- * in a file, and every case asserts its reason and its bytes_up / bytes_down
- * against what the peers actually received.
+ * The fake transport is a gw_transport_ops table like tcp's (an endpoint and
+ * a plain stream), but its endpoint's listen slot hands the core one end of a
+ * socket pair when a test dials, and its connect slot gives the session one
+ * end of a new pair (the test holds the other, as the process server), or
+ * fails with a chosen errno, or never completes.  Routes are built from an INI
+ * text as the daemon builds them (gw_gateway_new), then given the fake ops
+ * before they start.  The loop runs until a condition holds, with a hard time
+ * bound; a 2 ms tick keeps each turn short.  The session's one log line is read
+ * back from stderr, captured in a file, and every case asserts its reason and
+ * its bytes_up / bytes_down against what the peers actually received.
  *
  * Pairs are AF_UNIX socketpair(2)s, or TCP connections on 127.0.0.1 where a
  * case needs splice(2) or a reset that its peer can see: a Unix-domain socket
@@ -93,14 +93,14 @@ enum connect_mode {
 };
 
 struct fake_listener {
-	gw_accept_cb	*accept;
+	gw_endpoint_accept_cb	*accept;
 	void		*arg;
 	bool		 paused;
 };
 
 struct fake_attempt {
 	struct gw_connect_outcome	*outcome;	/* NULL: never ends */
-	gw_connect_cb			*cb;
+	gw_endpoint_connect_cb			*cb;
 	void				*arg;
 };
 
@@ -164,7 +164,7 @@ make_pair(int *core, int *test)
 
 static void *
 fake_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_accept_cb *accept, void *arg, char **where, char **cause)
+    gw_endpoint_accept_cb *accept, void *arg, char **where, char **cause)
 {
 	struct fake_listener	*fl;
 
@@ -204,7 +204,7 @@ static void
 fake_delivered(evutil_socket_t fd, int err, const char *why, void *arg)
 {
 	struct fake_attempt	*a = arg;
-	gw_connect_cb		*cb = a->cb;
+	gw_endpoint_connect_cb		*cb = a->cb;
 	void			*cbarg = a->arg;
 
 	free(a);
@@ -215,7 +215,7 @@ fake_delivered(evutil_socket_t fd, int err, const char *why, void *arg)
 static void *
 fake_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_connect_cb *cb, void *arg)
+    gw_endpoint_connect_cb *cb, void *arg)
 {
 	struct fake_attempt	*a;
 	int			 core = -1, test = -1;
@@ -275,24 +275,32 @@ fake_link_new(struct event_base *base, evutil_socket_t fd,
  * Plain, so the relay's direct writes and reads run as for tcp and npipe;
  * no splice, so the watermarks are the bufferevents' (relay.h).
  */
-#define FAKE_OPS(splice_ok) {						\
-	.name = "fake",							\
+#define FAKE_ENDPOINT(splice_ok) {					\
 	.connect_verb = "faking",					\
-	.handshake = false,						\
-	.no_eof = false,						\
-	.plain = true,							\
 	.splice = (splice_ok),						\
 	.listen = fake_listen,						\
 	.listen_pause = fake_listen_pause,				\
 	.listen_free = fake_listen_free,				\
 	.connect = fake_connect,					\
 	.connect_cancel = fake_connect_cancel,				\
-	.link_new = fake_link_new,					\
-	.half_close = gw_socket_half_close,				\
 }
-static const struct gw_transport_ops fake_ops = FAKE_OPS(false);
+static const struct gw_endpoint_ops fake_endpoint = FAKE_ENDPOINT(false);
 /* For TCP pairs only: splice(2) reads 0 from a Unix-domain socket. */
-static const struct gw_transport_ops fake_splice_ops = FAKE_OPS(true);
+static const struct gw_endpoint_ops fake_splice_endpoint = FAKE_ENDPOINT(true);
+static const struct gw_stream_ops fake_stream = {
+	.handshake = false,
+	.no_eof = false,
+	.plain = true,
+	.link_new = fake_link_new,
+	.half_close = gw_socket_half_close,
+	.abort = gw_socket_abort,
+};
+static const struct gw_transport_ops fake_ops = {
+	"fake", &fake_endpoint, &fake_stream
+};
+static const struct gw_transport_ops fake_splice_ops = {
+	"fake", &fake_splice_endpoint, &fake_stream
+};
 
 /* ------------------------------------------------------------- the peers */
 
@@ -1181,6 +1189,7 @@ test_reload_handover(void **state)
 	struct reload_wait	 w;
 	struct gw_route		*old, *fresh;
 	struct fake_listener	*listener;
+	struct gw_transport_listener *held;
 	struct peer		 c1, s1;
 	struct logline		 ll;
 	struct gw_errors	 errors = GW_ERRORS_INIT;
@@ -1188,6 +1197,7 @@ test_reload_handover(void **state)
 
 	old = TAILQ_FIRST(&h->gw->routes);
 	listener = fake.listener;
+	held = old->listener;
 	id1 = dial(h);
 	take_server(h);
 	h->client.outlen = 1000;
@@ -1208,7 +1218,7 @@ test_reload_handover(void **state)
 	assert_ptr_equal(fake.listener, listener);
 	fresh = TAILQ_FIRST(&h->gw->routes);
 	assert_ptr_not_equal(fresh, old);
-	assert_ptr_equal(fresh->listener, listener);
+	assert_ptr_equal(fresh->listener, held);
 	assert_null(old->listener);
 	assert_int_equal(old->state, GW_ROUTE_RETIRED);
 	assert_int_equal(old->nsessions, 1);

@@ -170,6 +170,7 @@ params(const struct gw_spec *spec, const char *dir, unsigned mode,
 
 	memset(&p, 0, sizeof p);
 	p.spec = spec;
+	p.pipe = spec->pipe;
 	p.pipe_dir = dir;
 	p.pipe_mode = mode;
 	p.pipe_group = group;

@@ -167,7 +167,7 @@ test_dial(void **state)
 	}
 }
 
-/* A failed connect's errno (gw_connect_cb) is its reason. */
+/* A failed connect's errno (gw_endpoint_connect_cb) is its reason. */
 static void
 test_connect(void **state)
 {

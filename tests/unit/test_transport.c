@@ -1,0 +1,262 @@
+/*
+ * test_transport.c: the transport ops as compositions of an endpoint and a
+ * stream, the defaults of the inline wrappers, and the slots that took over
+ * what the core did by hand (transports/transport.h; doc/design.md "Adding a
+ * transport"): the server's name before a connect, one session at a time,
+ * the connect timeout's detail, abort with a reset.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <event2/event.h>
+
+#include "transports/spec.h"
+#include "transports/transport.h"
+
+static struct gw_spec *
+parse(const char *text, enum gw_spec_side side)
+{
+	struct gw_spec	*spec = NULL;
+	char		*cause = NULL;
+
+	if (gw_spec_parse(text, side, &spec, &cause) != 0)
+		fail_msg("%s: %s", text, cause != NULL ? cause : "?");
+	return (spec);
+}
+
+/* The server's name a connecting session shows, by the spec's transport. */
+static void
+target_of(const char *text, const char *want)
+{
+	const struct gw_transport_ops	*ops;
+	struct gw_spec			*spec;
+	char				 buf[256];
+
+	spec = parse(text, GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(gw_transport_wire(spec));
+	assert_non_null(ops);
+	memset(buf, 'x', sizeof buf);
+	gw_transport_target(ops, gw_transport_wire(spec), "/run/dbgb", buf,
+	    sizeof buf);
+	assert_string_equal(buf, want);
+	gw_spec_free(spec);
+}
+
+static void
+test_target(void **state)
+{
+	(void)state;
+	target_of("tcp:server=lab7,port=5005", "lab7:5005");
+	target_of("tcp:server=::1,port=5005", "[::1]:5005");
+	target_of("ssl:server=127.0.0.1,port=5006,proto=tls1.2,machuser=m",
+	    "127.0.0.1:5006");
+	target_of("tcp:port=7000,clicon=lab7", "lab7");
+	target_of("npipe:server=.,pipe=dbg", "/run/dbgb/dbg");
+	target_of("com:port=com1,baud=115200,channel=0", "com1");
+	target_of("kdsrv:server=@{tcp:server=k1,port=5007},"
+	    "trans=@{com:port=com1,baud=115200}", "k1:5007");
+}
+
+/* ssl, spipe and clicon= are compositions, not tables of their own. */
+static void
+test_compositions(void **state)
+{
+	struct gw_spec	*spec;
+
+	(void)state;
+	assert_ptr_equal(gw_transport_ssl.endpoint, gw_transport_tcp.endpoint);
+	assert_ptr_equal(gw_transport_ssl.stream, &gw_stream_tls);
+	assert_ptr_equal(gw_transport_spipe.endpoint,
+	    gw_transport_npipe.endpoint);
+	assert_ptr_equal(gw_transport_spipe.stream, &gw_stream_tls);
+	assert_ptr_equal(gw_transport_tcp_clicon.endpoint, &gw_endpoint_clicon);
+	assert_ptr_equal(gw_transport_tcp_clicon.stream, &gw_stream_socket);
+	assert_ptr_equal(gw_transport_ssl_clicon.endpoint, &gw_endpoint_clicon);
+	assert_ptr_equal(gw_transport_ssl_clicon.stream, &gw_stream_tls);
+
+	spec = parse("ssl:port=7000,clicon=lab7,proto=tls1.2,machuser=m",
+	    GW_SPEC_CLIENT);
+	assert_ptr_equal(gw_transport_ops_for(spec), &gw_transport_ssl_clicon);
+	assert_string_equal(gw_transport_ops_for(spec)->name, "ssl");
+	gw_spec_free(spec);
+
+	/* The flags the core reads, each from the half that owns it. */
+	assert_true(gw_transport_splice(&gw_transport_tcp));
+	assert_true(gw_transport_splice(&gw_transport_tcp_clicon));
+	assert_false(gw_transport_splice(&gw_transport_ssl));
+	assert_false(gw_transport_splice(&gw_transport_npipe));
+	assert_true(gw_transport_plain(&gw_transport_npipe));
+	assert_false(gw_transport_plain(&gw_transport_spipe));
+	assert_true(gw_transport_handshake(&gw_transport_spipe));
+	assert_true(gw_transport_no_eof(&gw_transport_com));
+	assert_true(gw_transport_one_session(&gw_transport_com));
+	assert_false(gw_transport_one_session(&gw_transport_tcp));
+	assert_false(gw_transport_one_session(&gw_transport_npipe));
+	assert_string_equal(gw_transport_connect_timeout_why(
+	    &gw_transport_tcp_clicon), "no process server has dialled in");
+	assert_null(gw_transport_connect_timeout_why(&gw_transport_tcp));
+	assert_string_equal(gw_transport_connect_verb(&gw_transport_ssl),
+	    "dialling");
+	assert_string_equal(gw_transport_connect_verb(&gw_transport_com),
+	    "opening");
+	assert_non_null(gw_transport_remote_note(&gw_transport_spipe));
+	assert_null(gw_transport_remote_note(&gw_transport_ssl));
+	assert_null(gw_transport_remote_note(NULL));
+}
+
+/*
+ * The pipe endpoint's check (doc/design.md "npipe off Windows"): what route.c
+ * used to ask by transport, now the endpoint's own slot.
+ */
+static void
+test_npipe_check(void **state)
+{
+	struct gw_spec	*spec;
+	char		*cause = NULL, dir[200];
+
+	(void)state;
+	spec = parse("npipe:server=lab7,pipe=dbg", GW_SPEC_CLIENT);
+	assert_int_equal(gw_transport_check(&gw_transport_npipe, spec, false,
+	    "/tmp", &cause), -1);
+	assert_string_equal(cause, "npipe: server 'lab7' is another host; off "
+	    "Windows a pipe is a local socket: reach a remote process server "
+	    "with tcp or ssl");
+	free(cause);
+	cause = NULL;
+	gw_spec_free(spec);
+
+	spec = parse("spipe:server=localhost,pipe=dbg,proto=tls1.2,"
+	    "machuser=m", GW_SPEC_CLIENT);
+	assert_int_equal(gw_transport_check(&gw_transport_spipe, spec, false,
+	    "/tmp", &cause), 0);
+	memset(dir, 'd', sizeof dir);
+	dir[0] = '/';
+	dir[sizeof dir - 1] = '\0';
+	assert_int_equal(gw_transport_check(&gw_transport_spipe, spec, false,
+	    dir, &cause), -1);
+	assert_non_null(strstr(cause, "socket path too long: "));
+	free(cause);
+	gw_spec_free(spec);
+}
+
+static int
+bare_half_close(struct bufferevent *bev)
+{
+	(void)bev;
+	return (0);
+}
+
+/* A transport that fills no optional slot: every wrapper's default. */
+static void
+test_defaults(void **state)
+{
+	static const struct gw_endpoint_ops	 endpoint = {
+		.splice = true,
+	};
+	static const struct gw_stream_ops	 stream = {
+		.half_close = bare_half_close,
+	};
+	static const struct gw_transport_ops	 bare = {
+		"bare", &endpoint, &stream
+	};
+	struct gw_spec				*spec;
+	char					*cause = NULL, buf[8];
+	char					 v[8] = "", subj[8] = "";
+
+	(void)state;
+	spec = parse("tcp:server=h,port=1", GW_SPEC_CLIENT);
+	assert_int_equal(gw_transport_check(&bare, spec, false, "/d", &cause),
+	    0);
+	assert_null(cause);
+	gw_transport_target(&bare, spec, "/d", buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	assert_false(gw_transport_prepares(&bare));
+	assert_null(gw_transport_connect_prepare(&bare, NULL, NULL, spec, "r",
+	    NULL, &cause));
+	assert_null(cause);
+	gw_transport_connect_release(&bare, NULL);
+	assert_string_equal(gw_transport_connect_verb(&bare), "connecting to");
+	assert_null(gw_transport_remote_note(&bare));
+	assert_null(gw_transport_connect_timeout_why(&bare));
+	assert_false(gw_transport_one_session(&bare));
+	/* Not plain: no splice whatever the endpoint says. */
+	assert_false(gw_transport_splice(&bare));
+	assert_null(gw_transport_error(&bare, NULL));
+	assert_false(gw_transport_describe(&bare, NULL, v, sizeof v, subj,
+	    sizeof subj));
+	assert_string_equal(v, "");
+	gw_transport_after_eof(&bare, NULL);
+	gw_transport_abort(&bare, NULL);
+	assert_int_equal(gw_transport_half_close(&bare, NULL), 0);
+	gw_spec_free(spec);
+}
+
+/*
+ * The abort slot of a TCP stream: freeing the link then resets it, and the
+ * peer reads ECONNRESET, not an end of stream (socket(7) SO_LINGER).
+ */
+static void
+test_abort_resets(void **state)
+{
+	struct event_base	*base;
+	struct bufferevent	*bev;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 lfd, cfd, afd, on = 1;
+	char			*cause = NULL, c;
+	ssize_t			 n;
+
+	(void)state;
+	assert_non_null(base = event_base_new());
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	(void)setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	assert_true((cfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_true((afd = accept(lfd, NULL, NULL)) != -1);
+	assert_int_equal(evutil_make_socket_nonblocking(afd), 0);
+	bev = gw_transport_tcp.stream->link_new(base, afd, NULL, NULL, &cause);
+	assert_non_null(bev);
+	gw_transport_abort(&gw_transport_tcp, bev);
+	bufferevent_free(bev);
+	/* bufferevent_free closes from the loop (libevent's finalizers). */
+	(void)event_base_loop(base, EVLOOP_NONBLOCK);
+	n = read(cfd, &c, 1);
+	assert_int_equal(n, -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(cfd);
+	close(lfd);
+	event_base_free(base);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_target),
+		cmocka_unit_test(test_compositions),
+		cmocka_unit_test(test_npipe_check),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_abort_resets),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
