@@ -38,9 +38,9 @@ int	 gw_report_json_string(struct evbuffer *out, const char *s);
  * Bytes a route name has relayed since the daemon started (route.h, struct
  * gw_route_counters): its closed sessions (c->bytes_up, bytes_down) and the
  * open ones of every route object of that name, a route a reload retired
- * included (each link's bytes_written: what reached
- * its peer): *up client to server, *down server to
- * client, in bytes.
+ * included (gw_relay_delivered: what each link's kernel has sent, so the
+ * figure never goes down when a reset throws unsent bytes away): *up client
+ * to server, *down server to client, in bytes.
  */
 struct gw_route_counters;
 void	 gw_report_counters_bytes(const struct gw_gateway *gw,

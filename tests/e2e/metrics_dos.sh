@@ -29,31 +29,13 @@
 . "$(dirname "$0")/lib.sh"
 
 need_prog python3 ss timeout prlimit
-need_bin "$DBGBRIDGE"
+need_bin "$DBGBRIDGE" "$E2E_BIN/loadpeer"
 
 free_port MA_PORT
 free_port MB_PORT
 free_port S_PORT
 free_port E_PORT
 REAL=$DBGBRIDGE
-
-cat >"$TMP/echo.py" <<'PY'
-import socket, sys, threading
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", int(sys.argv[1])))
-ls.listen(16)
-def serve(c):
-    with c:
-        while True:
-            b = c.recv(65536)
-            if not b:
-                break
-            c.sendall(b)
-while True:
-    c, _ = ls.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
 
 # slow.py PORT: part 1 and 2; prints one line per finding, exits 1 on a
 # broken expectation.
@@ -185,7 +167,7 @@ bind = 127.0.0.1
 connect = tcp:server=127.0.0.1,port=$S_PORT
 EOF
 
-spawn echo python3 "$TMP/echo.py" "$S_PORT"
+spawn echo "$E2E_BIN/loadpeer" echo "$S_PORT" 120
 wait_listen "$S_PORT"
 start_bridge a "$TMP/a.ini"
 wait_listen "$MA_PORT"

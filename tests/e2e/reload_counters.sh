@@ -25,7 +25,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_prog python3 ss timeout
-need_bin "$DBGBRIDGE"
+need_bin "$DBGBRIDGE" "$E2E_BIN/loadpeer"
 
 free_port M_PORT
 free_port S_PORT
@@ -33,24 +33,6 @@ free_port A_PORT
 free_port B_PORT
 SOCK=$TMP/rc.ctl
 N=1000
-
-cat >"$TMP/echo.py" <<'PY'
-import socket, sys, threading
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", int(sys.argv[1])))
-ls.listen(16)
-def serve(c):
-    with c:
-        while True:
-            b = c.recv(65536)
-            if not b:
-                break
-            c.sendall(b)
-while True:
-    c, _ = ls.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
 
 # client.py PORT NBYTES [READY RELEASE]: one session; sends NBYTES, reads
 # them back; with READY, says so and waits for the file RELEASE; then
@@ -182,7 +164,7 @@ connect = tcp:server=127.0.0.1,port=$S_PORT
 EOF
 }
 
-spawn echo python3 "$TMP/echo.py" "$S_PORT"
+spawn echo "$E2E_BIN/loadpeer" echo "$S_PORT" 120
 wait_listen "$S_PORT"
 write_ini "" yes
 start_bridge rc "$TMP/rc.ini"
