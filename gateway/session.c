@@ -501,10 +501,13 @@ gw_session_close(struct gw_session *s, enum gw_close why, const char *detail)
 				gw_transport_half_close(l[i]->ops, l[i]->bev);
 			continue;
 		}
-		if (l[i]->dead)
-			continue;
-		if (gw_relay_owed(l[i]) != 0 || (cut && (s->failed ||
-		    !l[i]->shut || !l[i]->eof))) {
+		/*
+		 * A failed link's stream was cut too: its peer may still be
+		 * there (a TLS protocol error, a write that failed for another
+		 * cause than its reset) and must not read an end of stream.
+		 */
+		if (l[i]->dead || gw_relay_owed(l[i]) != 0 || (cut &&
+		    (s->failed || !l[i]->shut || !l[i]->eof))) {
 			/*
 			 * This peer's stream was cut: bytes owed to it are
 			 * lost, or what it still sends can go nowhere (the
