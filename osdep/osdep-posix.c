@@ -579,27 +579,6 @@ gw_os_control_dial(const char *path, char **cause)
 	return (fd);
 }
 
-/* ------------------------------------------------------------ paths */
-
-char *
-gw_os_machine_dir(void)
-{
-	return (strdup(GW_SYSCONFDIR "/dbgbridge"));
-}
-
-char *
-gw_os_user_config_dir(void)
-{
-	const char	*env;
-	char		*dir;
-
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
-		return (strdup(env));
-	if ((env = getenv("HOME")) != NULL && *env != '\0')
-		return (asprintf(&dir, "%s/.config", env) == -1 ? NULL : dir);
-	return (NULL);
-}
-
 const char *
 gw_os_platform_lacks_users(void)
 {
