@@ -590,3 +590,14 @@ gw_os_connect_pending(int err)
 {
 	return (err == EINPROGRESS);
 }
+
+int
+gw_os_file_shared(const char *path, unsigned *mode)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return (0);
+	*mode = (unsigned)(st.st_mode & 07777);
+	return ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0);
+}
