@@ -129,6 +129,14 @@ test_npipe_check(void **state)
 	char		*cause = NULL, dir[200];
 
 	(void)state;
+#ifdef _WIN32
+	/*
+	 * The rule below is npipe-unix.c's (a Unix-domain socket does not
+	 * cross machines); on Windows server= names a machine whose pipe
+	 * \\HOST\pipe\NAME is opened (transports/npipe-win32.c).
+	 */
+	skip();
+#endif
 	spec = parse("npipe:server=lab7,pipe=dbg", GW_SPEC_CLIENT);
 	assert_int_equal(gw_transport_check(&gw_transport_npipe, spec, false,
 	    "/tmp", &cause), -1);
