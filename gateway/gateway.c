@@ -203,8 +203,7 @@ gateway_drop_privileges(struct gw_gateway *gw)
 	}
 	gw_log_info("running as user %s (uid %lu, gid %lu)", user, uid, gid);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
-		if (r->conf->serve->transport == GW_SPEC_NPIPE ||
-		    r->conf->serve->transport == GW_SPEC_SPIPE)
+		if (gw_transport_in_pipe_dir(r->serve_ops))
 			pipes = true;
 	}
 	if (pipes)
@@ -554,8 +553,9 @@ gateway_host(const struct gw_config_route *conf, char *host, size_t size)
 }
 
 /*
- * With [tls] ca, a pipe's server=. is verified against this host's name
- * (gw_tls_peer_name): say which, so the certificate can be made to match.
+ * With [tls] ca, a spec whose server= stands for this host (a pipe's
+ * server=.) is verified against this host's name (gw_transport_local_name):
+ * say which, so the certificate can be made to match.
  */
 static void
 gateway_print_verify(const struct gw_route *route, FILE *out)
@@ -564,10 +564,10 @@ gateway_print_verify(const struct gw_route *route, FILE *out)
 	char			 name[256];
 	const char		*host;
 
-	if (route->config->ca == NULL || !gw_spec_is_tls(wire) ||
-	    wire->server == NULL || strcmp(wire->server, ".") != 0)
+	if (route->config->ca == NULL || !gw_spec_is_tls(wire))
 		return;
-	if ((host = gw_tls_peer_name(wire, name, sizeof name)) == NULL)
+	if ((host = gw_transport_local_name(route->connect_ops, wire, name,
+	    sizeof name)) == NULL)
 		return;
 	fprintf(out, "  verify   the server's certificate must name this host, "
 	    "'%s' (server=. with [tls] ca)\n", host);

@@ -308,11 +308,11 @@ session_start_connect(struct gw_session *s)
 	    s->client.tls_version[0] != '\0' ? " client_tls=" : "",
 	    s->client.tls_version, gw_session_connect_verb(s),
 	    s->server.peer);
-	/* A pipe's server=. is this host: its name is what a CA vouches for. */
 	s->connect = gw_transport_connect(route->connect_ops,
 	    route->gateway->base, route->gateway->dns, wire,
 	    route->gateway->pipe_dir, route->connect_state, route->connect_tls,
-	    gw_tls_peer_name(wire, host, sizeof host), session_connected, s);
+	    gw_transport_peer_name(route->connect_ops, wire, host, sizeof host),
+	    session_connected, s);
 	if (s->connect == NULL)
 		gw_session_close(s, GW_CLOSE_SERVER_UNREACHABLE,
 		    "out of memory");

@@ -70,6 +70,63 @@ test_target(void **state)
 	    "trans=@{com:port=com1,baud=115200}", "k1:5007");
 }
 
+/* The name a connecting spec's server must show, by the spec's transport. */
+static void
+peer_name_of(const char *text, const char *want)
+{
+	const struct gw_transport_ops	*ops;
+	struct gw_spec			*spec;
+	const char			*name;
+	char				 buf[256];
+
+	spec = parse(text, GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(gw_transport_wire(spec));
+	assert_non_null(ops);
+	name = gw_transport_peer_name(ops, gw_transport_wire(spec), buf,
+	    sizeof buf);
+	if (want == NULL)
+		assert_null(name);
+	else
+		assert_string_equal(name, want);
+	gw_spec_free(spec);
+}
+
+/* server=. of a pipe is this machine: its name is the one verified. */
+static void
+test_peer_name(void **state)
+{
+	const struct gw_transport_ops	*ops;
+	struct gw_spec			*spec;
+	char				 buf[256], host[256];
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof host), 0);
+	host[sizeof host - 1] = '\0';
+	if (host[0] == '\0')
+		snprintf(host, sizeof host, "localhost");
+	peer_name_of("spipe:server=.,pipe=p,proto=tls1.2,machuser=m", host);
+	peer_name_of("npipe:server=.,pipe=p", host);
+	peer_name_of("spipe:server=lab7,pipe=p,proto=tls1.2,machuser=m",
+	    "lab7");
+	/* Only a pipe's "." means this machine. */
+	peer_name_of("ssl:server=.,port=5006,proto=tls1.2,machuser=m", ".");
+	peer_name_of("ssl:port=5006,clicon=client7,proto=tls1.2,machuser=m",
+	    "client7");
+
+	/* The name is in the caller's buffer; -n says it only for a pipe. */
+	spec = parse("npipe:server=.,pipe=p", GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(spec);
+	assert_ptr_equal(gw_transport_local_name(ops, spec, buf, sizeof buf),
+	    buf);
+	assert_null(gw_transport_local_name(ops, spec, buf, 0));
+	gw_spec_free(spec);
+	spec = parse("ssl:server=.,port=5006,proto=tls1.2,machuser=m",
+	    GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(spec);
+	assert_null(gw_transport_local_name(ops, spec, buf, sizeof buf));
+	gw_spec_free(spec);
+}
+
 /* ssl, spipe and clicon= are compositions, not tables of their own. */
 static void
 test_compositions(void **state)
@@ -252,6 +309,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target),
+		cmocka_unit_test(test_peer_name),
 		cmocka_unit_test(test_compositions),
 		cmocka_unit_test(test_npipe_check),
 		cmocka_unit_test(test_defaults),
