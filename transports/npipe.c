@@ -17,6 +17,18 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
+/* server=. is this machine: its host name is what a certificate shows. */
+static const char *
+npipe_local_name(const struct gw_spec *spec, char *buf, size_t size)
+{
+	if (spec->server == NULL || strcmp(spec->server, ".") != 0)
+		return (NULL);
+	if (gethostname(buf, size) != 0 || buf[0] == '\0')
+		snprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+	return (buf);
+}
+
 int
 gw_npipe_name(const char *name, bool expand, char *out, size_t size,
     char **cause)
@@ -47,31 +59,19 @@ npipe_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
 		snprintf(buf, size, "%s/%s", pipe_dir, spec->pipe);
 }
 
-/* server=. is this machine: its host name is what a certificate shows. */
-static const char *
-npipe_local_name(const struct gw_spec *spec, char *buf, size_t size)
-{
-	if (spec->server == NULL || strcmp(spec->server, ".") != 0)
-		return (NULL);
-	if (gethostname(buf, size) != 0 || buf[0] == '\0')
-		snprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
-	return (buf);
-}
-
 /* A local pipe: the endpoint of npipe and spipe. */
 const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.connect_verb = "connecting to",
 	.remote_note = gw_npipe_remote_note,
-	.in_pipe_dir = true,
 	.target = npipe_target,
-	.local_name = npipe_local_name,
 	.check = gw_npipe_check,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
 	.listen_free = gw_npipe_listen_free,
 	.connect = gw_npipe_connect,
 	.connect_cancel = gw_npipe_connect_cancel,
+	.in_pipe_dir = true,
+	.local_name = npipe_local_name,
 };
 
 /*
