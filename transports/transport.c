@@ -86,22 +86,46 @@ struct gw_transport_listener {
 	void				*arg;
 };
 
+struct bufferevent *
+gw_transport_link_new(const struct gw_transport_ops *ops,
+    struct event_base *base, evutil_socket_t fd, struct gw_tls_ctx *tls,
+    const char *host, char **cause)
+{
+	if (ops->stream->link_new != NULL)
+		return (ops->stream->link_new(base, fd, tls, host, cause));
+	return (gw_stream_link_new(base, fd, ops->stream->max_io, cause));
+}
+
+/*
+ * A link's bufferevent (gw_transport_link_new) into conn->bev.  On failure
+ * fd is closed and conn->link_error says why.  Returns 0 or -1.
+ */
+static int
+transport_link_new(const struct gw_transport_ops *ops,
+    struct event_base *base, evutil_socket_t fd, struct gw_tls_ctx *tls,
+    const char *host, struct gw_conn *conn)
+{
+	conn->bev = gw_transport_link_new(ops, base, fd, tls, host,
+	    &conn->link_error);
+	if (conn->bev != NULL)
+		return (0);
+	evutil_closesocket(fd);
+	if (conn->link_error == NULL)
+		conn->link_error = strdup("out of memory");
+	return (-1);
+}
+
 int
 gw_conn_open(struct gw_conn *conn)
 {
 	struct gw_transport_listener	*tl = conn->owner;
+	evutil_socket_t			 fd = conn->link;
 
-	if (conn->link == -1)
+	if (fd == -1)
 		return (conn->bev != NULL ? 0 : -1);
-	conn->bev = tl->ops->stream->link_new(tl->base, conn->link,
-	    tl->tls != NULL ? *tl->tls : NULL, NULL, &conn->link_error);
-	if (conn->bev == NULL) {
-		evutil_closesocket(conn->link);
-		if (conn->link_error == NULL)
-			conn->link_error = strdup("out of memory");
-	}
 	conn->link = -1;
-	return (conn->bev != NULL ? 0 : -1);
+	return (transport_link_new(tl->ops, tl->base, fd, tl->tls != NULL ?
+	    *tl->tls : NULL, NULL, conn));
 }
 
 void
@@ -212,13 +236,8 @@ transport_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		conn.peer = gw_transport_sockaddr((struct sockaddr *)&ss, peer,
 		    sizeof peer);
-	conn.bev = ta->ops->stream->link_new(ta->base, fd, ta->tls, ta->host,
-	    &conn.link_error);
-	if (conn.bev == NULL) {
-		evutil_closesocket(fd);
-		if (conn.link_error == NULL)
-			conn.link_error = strdup("out of memory");
-	}
+	(void)transport_link_new(ta->ops, ta->base, fd, ta->tls, ta->host,
+	    &conn);
 	ta->cb(&conn, 0, NULL, ta->arg);
 	free(conn.link_error);
 out:

@@ -303,12 +303,20 @@ struct gw_stream_ops {
 	bool		 plain;
 
 	/*
+	 * The most bytes a link made by the default link_new reads or writes
+	 * per callback (doc/design.md "The byte stream": large for bulk
+	 * transfers near line rate).  Unused with a link_new of its own.
+	 */
+	size_t		 max_io;
+
+	/*
 	 * Make a link's bufferevent over a connected (client side) or accepted
 	 * (server side) link.  fd: nonblocking; owned by the bufferevent on
 	 * success (closed on free), still the caller's on failure.  tls: the
 	 * route's context for TLS streams (NULL otherwise).  host: the
 	 * peer's name on the connecting side, NULL on the serving side.
-	 * Returns the bufferevent, or NULL with a malloc'd *cause.
+	 * Returns the bufferevent, or NULL with a malloc'd *cause.  May be
+	 * NULL: a socket bufferevent over fd, gw_stream_link_new with max_io.
 	 */
 	struct bufferevent *(*link_new)(struct event_base *base,
 			    evutil_socket_t fd, struct gw_tls_ctx *tls,
@@ -765,8 +773,9 @@ evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 int	 gw_tcp_tune(evutil_socket_t fd);
 
 /*
- * The link_new of plain stream links (tcp, npipe, com): a socket bufferevent
- * over fd (nonblocking; a socket or a terminal) that closes fd when freed,
+ * The link_new of plain stream links (the default of gw_stream_ops.link_new,
+ * as tcp's; npipe and com call it from their own): a socket bufferevent over
+ * fd (nonblocking; a socket or a terminal) that closes fd when freed,
  * reading and writing at most max_io bytes per callback (the transport's
  * choice: large for bulk transfers near line rate, doc/design.md "The byte
  * stream").  Socket options such as gw_tcp_tune are the caller's.  fd is the
@@ -775,6 +784,14 @@ int	 gw_tcp_tune(evutil_socket_t fd);
  */
 struct bufferevent *gw_stream_link_new(struct event_base *base,
 	    evutil_socket_t fd, size_t max_io, char **cause);
+
+/*
+ * link_new: the stream's slot, or by default gw_stream_link_new with the
+ * stream's max_io.  Takes and returns what the slot's contract says.
+ */
+struct bufferevent *gw_transport_link_new(const struct gw_transport_ops *ops,
+	    struct event_base *base, evutil_socket_t fd, struct gw_tls_ctx *tls,
+	    const char *host, char **cause);
 
 /*
  * The half_close slot of plain stream sockets (tcp, npipe): shutdown(2)

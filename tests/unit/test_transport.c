@@ -290,8 +290,13 @@ test_abort_resets(void **state)
 	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
 	assert_true((afd = accept(lfd, NULL, NULL)) != -1);
 	assert_int_equal(evutil_make_socket_nonblocking(afd), 0);
-	bev = gw_transport_tcp.stream->link_new(base, afd, NULL, NULL, &cause);
+	bev = gw_transport_link_new(&gw_transport_tcp, base, afd, NULL, NULL,
+	    &cause);
 	assert_non_null(bev);
+	/* tcp's link is the default link_new's, with tcp's max_io. */
+	assert_int_equal(bufferevent_get_max_single_read(bev),
+	    gw_transport_tcp.stream->max_io);
+	assert_int_equal(bufferevent_get_max_single_write(bev), 256 * 1024);
 	gw_transport_abort(&gw_transport_tcp, bev);
 	bufferevent_free(bev);
 	/* bufferevent_free closes from the loop (libevent's finalizers). */
