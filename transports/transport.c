@@ -17,62 +17,56 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
-/* Where a link comes from, composed with what it carries. */
-const struct gw_transport_ops gw_transport_tcp = {
-	"tcp", &gw_endpoint_tcp, &gw_stream_socket
+/*
+ * Where a link comes from, composed with what it carries, by the spec's
+ * transport.  kdsrv has no row: it is no wire transport of its own.
+ */
+static const struct gw_transport_ops transport_table[] = {
+	[GW_SPEC_TCP] = { "tcp", &gw_endpoint_tcp, &gw_stream_socket },
+	[GW_SPEC_SSL] = { "ssl", &gw_endpoint_tcp, &gw_stream_tls },
+	[GW_SPEC_NPIPE] = { "npipe", &gw_endpoint_npipe, &gw_stream_npipe },
+	[GW_SPEC_SPIPE] = { "spipe", &gw_endpoint_npipe, &gw_stream_tls },
+	[GW_SPEC_COM] = { "com", &gw_endpoint_com, &gw_stream_serial },
 };
-const struct gw_transport_ops gw_transport_ssl = {
-	"ssl", &gw_endpoint_tcp, &gw_stream_tls
-};
-const struct gw_transport_ops gw_transport_npipe = {
-	"npipe", &gw_endpoint_npipe, &gw_stream_npipe
-};
-const struct gw_transport_ops gw_transport_spipe = {
-	"spipe", &gw_endpoint_npipe, &gw_stream_tls
-};
-const struct gw_transport_ops gw_transport_com = {
-	"com", &gw_endpoint_com, &gw_stream_serial
-};
+
 /*
  * clicon=: the same links, reached the other way round.  TLS roles follow the
  * spec's side, not who dials: a serve spec dials out and is the TLS server, a
  * connect spec accepts and is the TLS client (link_new takes the role from
  * the route's context).
  */
-const struct gw_transport_ops gw_transport_tcp_clicon = {
-	"tcp", &gw_endpoint_clicon, &gw_stream_socket
+static const struct gw_transport_ops transport_clicon_table[] = {
+	[GW_SPEC_TCP] = { "tcp", &gw_endpoint_clicon, &gw_stream_socket },
+	[GW_SPEC_SSL] = { "ssl", &gw_endpoint_clicon, &gw_stream_tls },
 };
-const struct gw_transport_ops gw_transport_ssl_clicon = {
-	"ssl", &gw_endpoint_clicon, &gw_stream_tls
-};
+
+/* The row for t in table (n rows), or NULL where it has none. */
+static const struct gw_transport_ops *
+transport_row(const struct gw_transport_ops *table, size_t n,
+    enum gw_spec_transport t)
+{
+	if ((size_t)t >= n || table[t].name == NULL)
+		return (NULL);
+	return (&table[t]);
+}
 
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
 {
-	switch (t) {
-	case GW_SPEC_TCP:
-		return (&gw_transport_tcp);
-	case GW_SPEC_SSL:
-		return (&gw_transport_ssl);
-	case GW_SPEC_NPIPE:
-		return (&gw_transport_npipe);
-	case GW_SPEC_SPIPE:
-		return (&gw_transport_spipe);
-	case GW_SPEC_COM:
-		return (&gw_transport_com);
-	default:
-		return (NULL);
-	}
+	return (transport_row(transport_table, sizeof transport_table /
+	    sizeof transport_table[0], t));
 }
 
 const struct gw_transport_ops *
 gw_transport_ops_for(const struct gw_spec *spec)
 {
-	if (spec->clicon != NULL && spec->transport == GW_SPEC_TCP)
-		return (&gw_transport_tcp_clicon);
-	if (spec->clicon != NULL && spec->transport == GW_SPEC_SSL)
-		return (&gw_transport_ssl_clicon);
-	return (gw_transport_ops(spec->transport));
+	const struct gw_transport_ops	*ops = NULL;
+
+	if (spec->clicon != NULL)
+		ops = transport_row(transport_clicon_table,
+		    sizeof transport_clicon_table /
+		    sizeof transport_clicon_table[0], spec->transport);
+	return (ops != NULL ? ops : gw_transport_ops(spec->transport));
 }
 
 /* ------------------------------------------------------- connections */

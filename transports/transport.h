@@ -682,25 +682,12 @@ extern const struct gw_stream_ops gw_stream_serial;
 extern const struct gw_stream_ops gw_stream_tls;
 
 /*
- * The transports, each an endpoint and a stream (transport.c): tcp, ssl
- * (tcp + TLS), npipe, spipe (npipe + TLS), com, and a tcp or ssl spec with
- * clicon= (clicon + plain or TLS).  Static and immutable.  Callers reach them
- * through gw_transport_ops and gw_transport_ops_for; the unit tests may name
- * one directly.
- */
-extern const struct gw_transport_ops gw_transport_tcp;
-extern const struct gw_transport_ops gw_transport_ssl;
-extern const struct gw_transport_ops gw_transport_npipe;
-extern const struct gw_transport_ops gw_transport_spipe;
-extern const struct gw_transport_ops gw_transport_com;
-extern const struct gw_transport_ops gw_transport_tcp_clicon;
-extern const struct gw_transport_ops gw_transport_ssl_clicon;
-
-/*
- * The ops for a transport (doc/transports.md §2.2, §2.3): a pointer to one of
- * the static tables above, never to be freed.  Returns NULL for kdsrv, which is
- * no wire transport of its own (doc/transports.md §2.5: pass the inner spec's
- * transport, gw_transport_wire), and for a value that is no transport.
+ * The ops for a transport (doc/transports.md §2.2, §2.3), each an endpoint
+ * and a stream (transport.c's table): tcp, ssl (tcp + TLS), npipe, spipe
+ * (npipe + TLS), com.  Returns a pointer to a static, immutable table, never
+ * to be freed, or NULL for kdsrv, which is no wire transport of its own
+ * (doc/transports.md §2.5: pass the inner spec's transport,
+ * gw_transport_wire), and for a value that is no transport.
  */
 const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
