@@ -7,6 +7,7 @@
 # purges an installed dbgbridge package first, so it may be run again.
 # Each step prints how long it took.
 set -euo pipefail
+shopt -s extglob
 cd "$(dirname "$0")/../.."
 top=$PWD
 t=$SECONDS
@@ -18,11 +19,13 @@ sudo=""
 apt_get() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get -y "$@"; }
 
 # The package's own processes: any whose program is the installed binary
-# (other dbgbridge processes, a test's build of it, are not the package's).
+# (other dbgbridge processes, a test's build of it, are not the package's),
+# also after the package's removal deleted it.
 pkg_pids() {
 	local p
 	for p in /proc/[0-9]*; do
-		[[ $($sudo readlink "$p/exe" 2>/dev/null) == /usr/bin/dbgbridge ]] &&
+		[[ $($sudo readlink "$p/exe" 2>/dev/null) == \
+			/usr/bin/dbgbridge?(" (deleted)") ]] &&
 			echo "${p#/proc/}"
 	done
 	return 0
@@ -39,7 +42,9 @@ copy_tree() {
 	local f
 	mkdir -p "$1"
 	while IFS= read -r -d '' f; do
-		[[ -e $f || -L $f ]] && printf '%s\0' "$f"
+		if [[ -e $f || -L $f ]]; then
+			printf '%s\0' "$f"
+		fi
 	done < <(git ls-files -z --cached --others --exclude-standard) |
 		tar --null -T - -cf - | tar -xf - -C "$1"
 }
@@ -99,7 +104,7 @@ grep -qx 'ExecStart=/usr/bin/dbgbridge -f /etc/dbgbridge/dbgbridge.ini' "$unit" 
 # Nothing enabled, nothing started: no symlink to the unit under
 # /etc/systemd/system (what systemctl enable makes; systemctl itself may
 # have no systemd to ask in a container), no process of the package.
-links=$(find /etc/systemd/system -name 'dbgbridge*' 2>/dev/null)
+links=$(find /etc/systemd/system -name 'dbgbridge*' 2>/dev/null) || :
 [[ -z $links ]] || fail "the unit is enabled: $links"
 [[ -z $(pkg_pids) ]] || fail "dbgbridge runs: pid $(pkg_pids)"
 took "checking the installed package"
@@ -114,22 +119,67 @@ if command -v runuser >/dev/null; then
 fi
 took "dbgbridge -n on /etc/dbgbridge/dbgbridge.ini"
 
+# The daemon as the unit runs it, without systemd (a container may have
+# none): the user dbgbridge, the installed configuration, a runtime
+# directory of the user's with mode 0750 (RuntimeDirectory=,
+# RuntimeDirectoryMode=).  It serves when dbgbridge ctl list answers; then
+# SIGTERM stops it with status 0.  (No systemd here: setpriv is in
+# util-linux, which every Debian system has.)
+# setpriv execs the program (runuser would stay its parent, and take the
+# signal).
+as_user() {
+	$sudo setpriv --reuid=dbgbridge --regid=dbgbridge --init-groups \
+		env RUNTIME_DIRECTORY="$work/run" "$@"
+}
+if command -v setpriv >/dev/null; then
+	$sudo install -d -o dbgbridge -g dbgbridge -m 0750 "$work/run"
+	# Not through as_user: $! would be a subshell's, not the daemon's.
+	$sudo setpriv --reuid=dbgbridge --regid=dbgbridge --init-groups \
+		env RUNTIME_DIRECTORY="$work/run" \
+		dbgbridge -f /etc/dbgbridge/dbgbridge.ini 2>"$work/daemon.log" &
+	daemon=$!
+	trap 'kill "$daemon" 2>/dev/null; rm -rf -- "$work"' EXIT
+	for ((i = 0; i < 100; i++)); do
+		as_user dbgbridge ctl list >"$work/list.out" 2>/dev/null && break
+		kill -0 "$daemon" 2>/dev/null ||
+			{ cat "$work/daemon.log"; fail "the daemon exited"; }
+		sleep 0.1
+	done
+	((i < 100)) || { cat "$work/daemon.log"; fail "no answer to dbgbridge ctl list in 10 s"; }
+	kill -TERM "$daemon"
+	rc=0
+	wait "$daemon" || rc=$?
+	trap 'rm -rf -- "$work"' EXIT
+	cat "$work/daemon.log"
+	((rc == 0)) || fail "the daemon exited with status $rc after SIGTERM"
+	took "running the daemon as the user dbgbridge"
+fi
+
 files=$(dpkg -L dbgbridge | sort -r)
 $sudo dpkg --purge dbgbridge
 # Nothing left: the package's record, its configuration, and its files (a
 # directory may stay when another package shares it).  The user stays:
 # Debian removes no system user on purge, since files it owns may remain
 # (README.md "Debian package").
-! dpkg-query -W dbgbridge >/dev/null 2>&1 ||
-	[[ $(dpkg-query -W -f='${Status}' dbgbridge) == *not-installed ]] ||
-	fail "dpkg still knows dbgbridge: $(dpkg-query -W -f='${Status}' dbgbridge)"
-dpkg -L dbgbridge >/dev/null 2>&1 && fail "dpkg -L still lists files"
+status=$(dpkg-query -W -f='${Status}' dbgbridge 2>/dev/null) || :
+[[ -z $status || $status == *not-installed ]] ||
+	fail "dpkg still knows dbgbridge: $status"
+if dpkg -L dbgbridge >/dev/null 2>&1; then
+	fail "dpkg -L still lists files"
+fi
 [[ ! -e /etc/dbgbridge ]] || fail "/etc/dbgbridge is left"
 left=""
 while IFS= read -r f; do
-	[[ -e $f && ! -d $f ]] && left+=" $f"
+	if [[ -e $f && ! -d $f ]]; then
+		left+=" $f"
+	fi
 done <<<"$files"
 [[ -z $left ]] || fail "left after purge:$left"
 [[ -z $(pkg_pids) ]] || fail "dbgbridge runs after purge: pid $(pkg_pids)"
+# dh_installsystemd's record of the unit (deb-systemd-helper) is gone too.
+state=$(find /var/lib/systemd/deb-systemd-helper-enabled \
+	/var/lib/systemd/deb-systemd-helper-masked /etc/systemd/system \
+	-name 'dbgbridge*' 2>/dev/null) || :
+[[ -z $state ]] || fail "left after purge: $state"
 took "dpkg --purge dbgbridge"
 echo "deb: ok"
