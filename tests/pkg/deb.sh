@@ -9,7 +9,6 @@
 set -euo pipefail
 shopt -s extglob
 cd "$(dirname "$0")/../.."
-top=$PWD
 t=$SECONDS
 took() { echo "deb: $1 took $((SECONDS - t)) s"; t=$SECONDS; }
 fail() { echo "deb: FAIL: $*" >&2; exit 1; }
