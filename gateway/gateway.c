@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "osdep/compat.h"
+
 #include "gateway/control.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
@@ -122,6 +124,40 @@ gateway_counters_prune(struct gw_gateway *gw)
 static int
 gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 {
+	const char	*platform = gw_os_platform_lacks_users();
+	size_t		 i;
+	int		 rc = 0;
+
+	/*
+	 * Where there are no users, user, pipe_group and pipe_mode have no
+	 * meaning: say so rather than ignore them (doc/design.md "Building
+	 * for Windows").
+	 */
+	if (platform != NULL) {
+		if (config->user != NULL) {
+			gw_errors_add(errors, config->path, config->user_line,
+			    "gateway.user: has no meaning on %s (there is no "
+			    "user to become); remove it", platform);
+			rc = -1;
+		}
+		for (i = 0; i < config->nroutes; i++) {
+			if (config->routes[i].pipe_group != NULL) {
+				gw_errors_add(errors, config->path,
+				    config->routes[i].line, "route %s: "
+				    "pipe_group has no meaning on %s; remove it",
+				    config->routes[i].name, platform);
+				rc = -1;
+			}
+			if (config->routes[i].pipe_mode != 0600) {
+				gw_errors_add(errors, config->path,
+				    config->routes[i].line, "route %s: "
+				    "pipe_mode has no meaning on %s; remove it",
+				    config->routes[i].name, platform);
+				rc = -1;
+			}
+		}
+		return (rc);
+	}
 	if (config->user == NULL || gw_os_user_exists(config->user))
 		return (0);
 	/* FILE:LINE, as every configuration error (dbgbridge.ini(5)). */
@@ -1441,6 +1477,7 @@ gw_gateway_run(struct gw_gateway *gw)
 {
 	struct gw_route	*route;
 	char		*cause = NULL, early[64] = "";
+	int		 reload;
 
 	gw_os_signals_init();
 	gw->dns = evdns_base_new(gw->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
@@ -1450,12 +1487,15 @@ gw_gateway_run(struct gw_gateway *gw)
 	    gw_os_signal_number(GW_OS_SIGNAL_STOP), gateway_signal, gw);
 	gw->sigint = evsignal_new(gw->base,
 	    gw_os_signal_number(GW_OS_SIGNAL_INTERRUPT), gateway_signal, gw);
-	gw->sighup = evsignal_new(gw->base,
-	    gw_os_signal_number(GW_OS_SIGNAL_RELOAD), gateway_signal, gw);
+	/* No reload signal on some platforms (osdep.h): ctl reload only. */
+	reload = gw_os_signal_number(GW_OS_SIGNAL_RELOAD);
+	gw->sighup = reload == -1 ? NULL : evsignal_new(gw->base, reload,
+	    gateway_signal, gw);
 	if (gw->dns == NULL || gw->sigterm == NULL || gw->sigint == NULL ||
-	    gw->sighup == NULL || evsignal_add(gw->sigterm, NULL) == -1 ||
+	    (reload != -1 && gw->sighup == NULL) ||
+	    evsignal_add(gw->sigterm, NULL) == -1 ||
 	    evsignal_add(gw->sigint, NULL) == -1 ||
-	    evsignal_add(gw->sighup, NULL) == -1) {
+	    (gw->sighup != NULL && evsignal_add(gw->sighup, NULL) == -1)) {
 		gw_log_error("cannot set up the event loop");
 		return (1);
 	}

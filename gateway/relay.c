@@ -153,7 +153,7 @@ relay_check_cut(struct gw_session *s)
 			    s->flush_ms * 2 > RELAY_FLUSH_POLL_MAX_MS ?
 			    RELAY_FLUSH_POLL_MAX_MS : s->flush_ms * 2;
 			tv.tv_sec = 0;
-			tv.tv_usec = (suseconds_t)s->flush_ms * 1000;
+			tv.tv_usec = (long)s->flush_ms * 1000;
 			evtimer_add(s->flush, &tv);
 			return;
 		}
@@ -270,7 +270,9 @@ relay_first_end(struct gw_session *s, enum gw_close why, const char *detail)
 static bool
 relay_is_reset(int err, const char *why)
 {
-	if (err != ECONNRESET && err != EPIPE && err != ECONNABORTED)
+	int	e = gw_os_socket_errno(err);	/* WSAECONNRESET, ... */
+
+	if (e != ECONNRESET && e != EPIPE && e != ECONNABORTED)
 		return (false);
 	return (why == NULL || strcmp(why, evutil_socket_error_to_string(err)) ==
 	    0);

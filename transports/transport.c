@@ -3,8 +3,6 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "osdep/net.h"
 #include "gateway/log.h"
 #include "osdep/osdep.h"
 #include "transports/transport.h"
@@ -334,6 +333,7 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 
 	gw_log_limited(&l->warn, GW_LOG_WARN, "%s: accept: %s", l->name,
 	    evutil_socket_error_to_string(err));
+	err = gw_os_socket_errno(err);	/* WSAEMFILE is EMFILE, ... */
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return;
 	evconnlistener_disable(evl);
