@@ -27,6 +27,7 @@
 #include "config/config.h"
 #include "gateway/control.h"
 #include "gateway/gateway.h"
+#include "gateway/json.h"
 #include "gateway/log.h"
 #include "gateway/relay.h"
 #include "gateway/report.h"
@@ -89,9 +90,9 @@ conn_error(struct control_conn *c, const char *fmt, ...)
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	va_list		 ap;
 
-	evbuffer_add_printf(out, "error ");
+	gw_buf_printf(out, "error ");
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(out, fmt, ap);
+	gw_buf_vprintf(out, fmt, ap);
 	va_end(ap);
 	evbuffer_add(out, "\n", 1);
 	conn_done(c);
@@ -154,11 +155,11 @@ control_list_json(struct control_conn *c)
 	struct gw_gateway	*gw = c->ctl->gw;
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
 
-	evbuffer_add_printf(out, "ok\n{\"routes\":");
+	gw_buf_printf(out, "ok\n{\"routes\":");
 	gw_report_routes_json(gw, out);
-	evbuffer_add_printf(out, ",\"sessions\":");
+	gw_buf_printf(out, ",\"sessions\":");
 	gw_report_sessions_json(gw, out);
-	evbuffer_add_printf(out, "}\n");
+	gw_buf_printf(out, "}\n");
 	conn_done(c);
 }
 
@@ -172,13 +173,13 @@ control_list(struct control_conn *c)
 	char			*serve, tls[300], transports[32];
 	uint64_t		 up, down;
 
-	evbuffer_add_printf(out, "ok\n%-16s %-8s %8s %8s %12s %12s  %s\n",
+	gw_buf_printf(out, "ok\n%-16s %-8s %8s %8s %12s %12s  %s\n",
 	    "ROUTE", "STATE", "SESSIONS", "TOTAL", "BYTES_UP", "BYTES_DOWN",
 	    "SERVE");
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		gw_report_counters_bytes(gw, r->counters, &up, &down);
 		serve = gw_spec_canonical(r->conf->serve);
-		evbuffer_add_printf(out, "%-16s %-8s %8u %8" PRIu64 " %12" PRIu64
+		gw_buf_printf(out, "%-16s %-8s %8u %8" PRIu64 " %12" PRIu64
 		    " %12" PRIu64 "  %s%s%s%s\n", r->conf->name,
 		    gw_route_state_name(r->state), r->nsessions,
 		    r->counters->total_sessions, up, down, serve != NULL ? serve : "?",
@@ -186,7 +187,7 @@ control_list(struct control_conn *c)
 		    "", r->where != NULL ? ")" : "");
 		free(serve);
 	}
-	evbuffer_add_printf(out, "\n%-6s %-16s %-10s %-22s %-22s %-12s %10s %10s "
+	gw_buf_printf(out, "\n%-6s %-16s %-10s %-22s %-22s %-12s %10s %10s "
 	    "%8s %8s  %s\n", "ID", "ROUTE", "STATE", "CLIENT", "SERVER",
 	    "TRANSPORTS", "BYTES_UP", "BYTES_DOWN", "AGE_S", "IDLE_S",
 	    "TLS_PEER");
@@ -196,7 +197,7 @@ control_list(struct control_conn *c)
 			    s->client.ops->name, s->server.ops->name);
 			control_tls(s->server.tls_version[0] != '\0' ?
 			    &s->server : &s->client, tls, sizeof tls);
-			evbuffer_add_printf(out, "%-6" PRIu64 " %-16s %-10s "
+			gw_buf_printf(out, "%-6" PRIu64 " %-16s %-10s "
 			    "%-22s %-22s %-12s %10" PRIu64 " %10" PRIu64
 			    " %8" PRIu64 " %8" PRIu64 "  %s\n", s->id,
 			    r->conf->name, gw_session_state_name(s->state),
@@ -224,36 +225,36 @@ control_show(struct control_conn *c, const struct gw_control_req *req)
 		return;
 	}
 	if (req->json) {
-		evbuffer_add_printf(out, "ok\n");
+		gw_buf_printf(out, "ok\n");
 		gw_report_session_json(gw, s, out);
-		evbuffer_add_printf(out, "\n");
+		gw_buf_printf(out, "\n");
 		conn_done(c);
 		return;
 	}
 	l[0] = &s->client;
 	l[1] = &s->server;
-	evbuffer_add_printf(out, "ok\nid: %" PRIu64 "\nroute: %s\nstate: %s\n"
+	gw_buf_printf(out, "ok\nid: %" PRIu64 "\nroute: %s\nstate: %s\n"
 	    "age_ms: %" PRIu64 "\nidle_ms: %" PRIu64 "\n", s->id,
 	    s->route->conf->name, gw_session_state_name(s->state),
 	    control_ms_since(gw, &s->started),
 	    control_ms_since(gw, &s->active));
 	/* The figures under the names the log line gives them. */
-	evbuffer_add_printf(out, "bytes_up: %" PRIu64 "\nbytes_down: %" PRIu64
+	gw_buf_printf(out, "bytes_up: %" PRIu64 "\nbytes_down: %" PRIu64
 	    "\n", gw_relay_delivered(&s->server),
 	    gw_relay_delivered(&s->client));
 	for (i = 0; i < 2; i++) {
-		evbuffer_add_printf(out, "%s: %s\n%s_transport: %s\n",
+		gw_buf_printf(out, "%s: %s\n%s_transport: %s\n",
 		    l[i]->side, l[i]->peer, l[i]->side, l[i]->ops->name);
 		if (l[i]->tls_version[0] != '\0')
-			evbuffer_add_printf(out, "%s_tls: %s\n%s_tls_peer: %s\n",
+			gw_buf_printf(out, "%s_tls: %s\n%s_tls_peer: %s\n",
 			    l[i]->side, l[i]->tls_version, l[i]->side,
 			    l[i]->tls_subject);
 	}
 	if (s->state == GW_SESSION_CONNECTING)
-		evbuffer_add_printf(out, "connecting: %s %s\n",
+		gw_buf_printf(out, "connecting: %s %s\n",
 		    gw_session_connect_verb(s), s->server.peer);
 	if (gw_session_reason_text(s) != NULL)
-		evbuffer_add_printf(out, "ending: %s\n",
+		gw_buf_printf(out, "ending: %s\n",
 		    gw_session_reason_text(s));
 	conn_done(c);
 }
@@ -271,7 +272,7 @@ control_disconnect(struct control_conn *c, const struct gw_control_req *req)
 		return;
 	}
 	id = s->id;
-	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	gw_buf_printf(bufferevent_get_output(c->bev),
 	    "ok\nsession %" PRIu64 " disconnecting\n", id);
 	gw_log_info("control: disconnect session %" PRIu64, id);
 	conn_done(c);
@@ -289,10 +290,10 @@ control_end(struct control_conn *c, const struct gw_control_req *req)
 		conn_error(c, "no such route '%s'", req->arg);
 		return;
 	}
-	evbuffer_add_printf(out, "ok\n");
+	gw_buf_printf(out, "ok\n");
 	TAILQ_FOREACH(r, &gw->routes, entry) {
 		if (req->arg == NULL || strcmp(r->conf->name, req->arg) == 0)
-			evbuffer_add_printf(out, "route %s %s\n", r->conf->name,
+			gw_buf_printf(out, "route %s %s\n", r->conf->name,
 			    r->state == GW_ROUTE_SERVING ? "ending" :
 			    gw_route_state_name(r->state));
 	}
@@ -328,7 +329,7 @@ control_wait_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evbuffer_add_printf(bufferevent_get_output(c->bev), "ok\ntimeout\n");
+	gw_buf_printf(bufferevent_get_output(c->bev), "ok\ntimeout\n");
 	conn_done(c);
 }
 
@@ -343,7 +344,7 @@ control_wait(struct control_conn *c, const struct gw_control_req *req)
 		return;
 	}
 	if (control_ended(gw, req->arg)) {
-		evbuffer_add_printf(bufferevent_get_output(c->bev),
+		gw_buf_printf(bufferevent_get_output(c->bev),
 		    "ok\nended\n");
 		conn_done(c);
 		return;
@@ -391,7 +392,7 @@ control_stats(struct control_conn *c, bool json)
 		up += rup;
 		down += rdown;
 	}
-	evbuffer_add_printf(bufferevent_get_output(c->bev), json ?
+	gw_buf_printf(bufferevent_get_output(c->bev), json ?
 	    "ok\n{\"routes\":%u,\"sessions_open\":%u,\"sessions_total\":%"
 	    PRIu64 ",\"bytes_up\":%" PRIu64 ",\"bytes_down\":%" PRIu64
 	    ",\"uptime_ms\":%" PRIu64 "}\n" : "ok\nroutes: %u\n"
@@ -420,14 +421,14 @@ control_reloaded(int rc, const struct gw_errors *outcome, void *arg)
 		    "%s%s", where, text);
 	}
 	if (rc == 0) {
-		evbuffer_add_printf(out, "ok\n");
+		gw_buf_printf(out, "ok\n");
 		for (i = 0; i < n; i++) {
 			text = gw_errors_line(outcome, i, &where, buf,
 			    sizeof buf);
-			evbuffer_add_printf(out, "%s%s\n", where, text);
+			gw_buf_printf(out, "%s%s\n", where, text);
 		}
 		if (n == 0)
-			evbuffer_add_printf(out, "reloaded\n");
+			gw_buf_printf(out, "reloaded\n");
 		conn_done(c);
 		return;
 	}
@@ -643,7 +644,7 @@ gw_control_route_ended(struct gw_control *ctl)
 			continue;
 		if (c->timer != NULL)
 			evtimer_del(c->timer);
-		evbuffer_add_printf(bufferevent_get_output(c->bev), "ok\nended\n");
+		gw_buf_printf(bufferevent_get_output(c->bev), "ok\nended\n");
 		conn_done(c);
 	}
 }

@@ -5,7 +5,9 @@
 #include "config.h"
 #endif
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -99,4 +101,45 @@ gw_json_string(struct evbuffer *out, const char *s)
 	}
 	rc |= evbuffer_add(out, "\"", 1);
 	return (rc != 0 ? -1 : 0);
+}
+
+int
+gw_buf_vprintf(struct evbuffer *out, const char *fmt, va_list ap)
+{
+	char	 small[256], *big;
+	va_list	 again;
+	int	 n, rc;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	if (n < 0) {
+		va_end(again);
+		return (-1);
+	}
+	if ((size_t)n < sizeof small) {
+		va_end(again);
+		return (evbuffer_add(out, small, (size_t)n) == 0 ? n : -1);
+	}
+	if ((big = malloc((size_t)n + 1)) == NULL) {
+		va_end(again);
+		return (-1);
+	}
+	rc = vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (rc == n && evbuffer_add(out, big, (size_t)n) != 0)
+		rc = -1;
+	free(big);
+	return (rc == n ? n : -1);
+}
+
+int
+gw_buf_printf(struct evbuffer *out, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = gw_buf_vprintf(out, fmt, ap);
+	va_end(ap);
+	return (n);
 }

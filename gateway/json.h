@@ -2,11 +2,28 @@
  * json.h: JSON strings (RFC 8259) for everything dbgbridge writes as JSON:
  * the session and route reports (report.h), and log lines with
  * log_format = json (log.h).  One escaper, so the rules are the same in all.
+ * Also the one formatter every text dbgbridge writes into a buffer goes
+ * through (gw_buf_printf).
  */
 #ifndef GW_JSON_H
 #define GW_JSON_H
 
+#include <stdarg.h>
+
 struct evbuffer;
+
+/*
+ * Append to out what vsnprintf(3) makes of fmt and its arguments: the C
+ * library's C99 formatter this program is built with.  libevent's
+ * evbuffer_add_printf is not used for this because on Windows it calls the
+ * system C runtime's _vsnprintf, which lacks C99's %zu (doc/design.md
+ * "Building for Windows").  Returns the number of bytes appended, or -1
+ * when formatting failed or memory ran out (out is then unchanged).
+ */
+int	 gw_buf_printf(struct evbuffer *out, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 gw_buf_vprintf(struct evbuffer *out, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 
 /*
  * Append s to out as a JSON string (RFC 8259 section 7): quoted, with '"'

@@ -92,11 +92,11 @@ log_json(enum gw_log_level level, const char *stamp, const char *msg,
 
 	if ((b = evbuffer_new()) == NULL)
 		return (-1);
-	rc |= evbuffer_add_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":",
+	rc |= gw_buf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":",
 	    stamp, log_names[level]) < 0;
 	rc |= gw_json_string(b, msg);
 	if (members != NULL && *members != '\0')
-		rc |= evbuffer_add_printf(b, ",%s", members) < 0;
+		rc |= gw_buf_printf(b, ",%s", members) < 0;
 	rc |= evbuffer_add(b, log_syslog ? "}" : "}\n", log_syslog ? 2 : 3);
 	len = evbuffer_get_length(b);
 	if (rc != 0 || (line = (char *)evbuffer_pullup(b, -1)) == NULL) {

@@ -27,6 +27,7 @@
 
 #include "config/config.h"
 #include "gateway/gateway.h"
+#include "gateway/json.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/report.h"
@@ -148,7 +149,7 @@ metrics_series(struct evbuffer *out, const char *name, const char *route)
 {
 	int	rc = 0;
 
-	rc |= evbuffer_add_printf(out, "%s{route=\"", name) < 0;
+	rc |= gw_buf_printf(out, "%s{route=\"", name) < 0;
 	rc |= metrics_label(out, route);
 	rc |= evbuffer_add(out, "\"", 1);
 	return (rc != 0 ? -1 : 0);
@@ -158,14 +159,14 @@ metrics_series(struct evbuffer *out, const char *name, const char *route)
 static int
 metrics_end(struct evbuffer *out, uint64_t v)
 {
-	return (evbuffer_add_printf(out, "} %" PRIu64 "\n", v) < 0 ? -1 : 0);
+	return (gw_buf_printf(out, "} %" PRIu64 "\n", v) < 0 ? -1 : 0);
 }
 
 static int
 metrics_family(struct evbuffer *out, const char *name, const char *type,
     const char *help)
 {
-	return (evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name,
+	return (gw_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name,
 	    help, name, type) < 0 ? -1 : 0);
 }
 
@@ -194,12 +195,12 @@ metrics_histogram(struct evbuffer *out, const char *name, const char *route,
 	for (i = 0; i < GW_ROUTE_NBUCKETS; i++) {
 		cum += h->bucket[i];
 		rc |= metrics_series(out, series, route);
-		rc |= evbuffer_add_printf(out, ",le=\"%s\"", metrics_le[i]) < 0;
+		rc |= gw_buf_printf(out, ",le=\"%s\"", metrics_le[i]) < 0;
 		rc |= metrics_end(out, cum);
 	}
 	snprintf(series, sizeof series, "%s_sum", name);
 	rc |= metrics_series(out, series, route);
-	rc |= evbuffer_add_printf(out, "} %" PRIu64 ".%06" PRIu64 "\n",
+	rc |= gw_buf_printf(out, "} %" PRIu64 ".%06" PRIu64 "\n",
 	    h->sum_us / 1000000, h->sum_us % 1000000) < 0;
 	snprintf(series, sizeof series, "%s_count", name);
 	rc |= metrics_sample(out, series, route, h->count);
@@ -411,10 +412,10 @@ metrics_reply(struct metrics_conn *c, bool head, int code, const char *reason,
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
 		date[0] = '\0';
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", code, reason);
+	gw_buf_printf(out, "HTTP/1.1 %d %s\r\n", code, reason);
 	if (date[0] != '\0')
-		evbuffer_add_printf(out, "Date: %s\r\n", date);
-	evbuffer_add_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n"
+		gw_buf_printf(out, "Date: %s\r\n", date);
+	gw_buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "%sConnection: close\r\n\r\n", type, evbuffer_get_length(body),
 	    extra != NULL ? extra : "");
 	/* HEAD: the headers a GET gets, no body (RFC 9110 section 9.3.2). */
@@ -432,7 +433,7 @@ metrics_reply_text(struct metrics_conn *c, bool head, int code,
 	struct evbuffer	*body = evbuffer_new();
 
 	if (body != NULL)
-		evbuffer_add_printf(body, "%d %s: %s\n", code, reason, text);
+		gw_buf_printf(body, "%d %s: %s\n", code, reason, text);
 	if (body == NULL) {
 		/* Out of memory: nothing sensible to say; close. */
 		metrics_conn_free(c);

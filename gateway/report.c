@@ -64,14 +64,14 @@ report_link(struct evbuffer *out, const struct gw_link *l)
 {
 	int	rc = 0;
 
-	rc |= evbuffer_add_printf(out, ",\"%s\":", l->side) < 0;
+	rc |= gw_buf_printf(out, ",\"%s\":", l->side) < 0;
 	rc |= gw_report_json_string(out, l->peer);
-	rc |= evbuffer_add_printf(out, ",\"%s_transport\":", l->side) < 0;
+	rc |= gw_buf_printf(out, ",\"%s_transport\":", l->side) < 0;
 	rc |= gw_report_json_string(out, l->ops->name);
-	rc |= evbuffer_add_printf(out, ",\"%s_tls\":", l->side) < 0;
+	rc |= gw_buf_printf(out, ",\"%s_tls\":", l->side) < 0;
 	rc |= gw_report_json_string(out, l->tls_version[0] != '\0' ?
 	    l->tls_version : NULL);
-	rc |= evbuffer_add_printf(out, ",\"%s_tls_peer\":", l->side) < 0;
+	rc |= gw_buf_printf(out, ",\"%s_tls_peer\":", l->side) < 0;
 	rc |= gw_report_json_string(out, l->tls_subject[0] != '\0' ?
 	    l->tls_subject : NULL);
 	return (rc != 0 ? -1 : 0);
@@ -83,12 +83,12 @@ gw_report_session_log_fields(const struct gw_session *s, uint64_t duration_ms,
 {
 	int	rc = 0;
 
-	rc |= evbuffer_add_printf(out, "\"session\":%" PRIu64 ",\"route\":",
+	rc |= gw_buf_printf(out, "\"session\":%" PRIu64 ",\"route\":",
 	    s->id) < 0;
 	rc |= gw_json_string(out, s->route->conf->name);
 	rc |= report_link(out, &s->client);
 	rc |= report_link(out, &s->server);
-	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
+	rc |= gw_buf_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"duration_ms\":%" PRIu64
 	    ",\"reason\":", s->server.bytes_written, s->client.bytes_written,
 	    duration_ms) < 0;
@@ -104,14 +104,14 @@ gw_report_session_json(struct gw_gateway *gw, const struct gw_session *s,
 	int		rc = 0;
 
 	event_base_gettimeofday_cached(gw->base, &now);
-	rc |= evbuffer_add_printf(out, "{\"id\":%" PRIu64 ",\"route\":",
+	rc |= gw_buf_printf(out, "{\"id\":%" PRIu64 ",\"route\":",
 	    s->id) < 0;
 	rc |= gw_report_json_string(out, s->route->conf->name);
-	rc |= evbuffer_add_printf(out, ",\"state\":\"%s\"",
+	rc |= gw_buf_printf(out, ",\"state\":\"%s\"",
 	    gw_session_state_name(s->state)) < 0;
 	rc |= report_link(out, &s->client);
 	rc |= report_link(out, &s->server);
-	rc |= evbuffer_add_printf(out, ",\"bytes_up\":%" PRIu64
+	rc |= gw_buf_printf(out, ",\"bytes_up\":%" PRIu64
 	    ",\"bytes_down\":%" PRIu64 ",\"age_ms\":%" PRIu64
 	    ",\"idle_ms\":%" PRIu64 "}", gw_relay_delivered(&s->server),
 	    gw_relay_delivered(&s->client),
@@ -131,7 +131,7 @@ gw_report_sessions_json(struct gw_gateway *gw, struct evbuffer *out)
 	rc |= evbuffer_add(out, "[", 1);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
 		TAILQ_FOREACH(s, &route->sessions, entry) {
-			rc |= evbuffer_add_printf(out, "%s\n", first ? "" :
+			rc |= gw_buf_printf(out, "%s\n", first ? "" :
 			    ",") < 0;
 			first = false;
 			rc |= gw_report_session_json(gw, s, out);
@@ -150,7 +150,7 @@ report_spec(struct evbuffer *out, const char *key, const struct gw_spec *spec)
 
 	if ((canon = gw_spec_canonical(spec)) == NULL)
 		return (-1);
-	rc |= evbuffer_add_printf(out, ",\"%s\":", key) < 0;
+	rc |= gw_buf_printf(out, ",\"%s\":", key) < 0;
 	rc |= gw_report_json_string(out, canon);
 	free(canon);
 	return (rc != 0 ? -1 : 0);
@@ -166,18 +166,18 @@ gw_report_routes_json(struct gw_gateway *gw, struct evbuffer *out)
 
 	rc |= evbuffer_add(out, "[", 1);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
-		rc |= evbuffer_add_printf(out, "%s\n{\"name\":",
+		rc |= gw_buf_printf(out, "%s\n{\"name\":",
 		    first ? "" : ",") < 0;
 		first = false;
 		rc |= gw_report_json_string(out, route->conf->name);
-		rc |= evbuffer_add_printf(out, ",\"state\":\"%s\"",
+		rc |= gw_buf_printf(out, ",\"state\":\"%s\"",
 		    gw_route_state_name(route->state)) < 0;
 		rc |= report_spec(out, "serve", route->conf->serve);
 		rc |= report_spec(out, "connect", route->conf->connect);
 		rc |= evbuffer_add(out, ",\"where\":", 9);
 		rc |= gw_report_json_string(out, route->where);
 		gw_report_counters_bytes(gw, route->counters, &up, &down);
-		rc |= evbuffer_add_printf(out, ",\"sessions_open\":%u"
+		rc |= gw_buf_printf(out, ",\"sessions_open\":%u"
 		    ",\"sessions_total\":%" PRIu64 ",\"bytes_up\":%" PRIu64
 		    ",\"bytes_down\":%" PRIu64 ",\"dial_failures\":%" PRIu64 "}",
 		    route->nsessions, route->counters->total_sessions, up, down,

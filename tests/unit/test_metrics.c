@@ -4,6 +4,7 @@
  * cumulative buckets), and the JSON reports (RFC 8259 escaping, the session
  * and route lists).
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +25,7 @@
 #include "osdep/net.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
+#include "gateway/json.h"
 #include "gateway/metrics.h"
 #include "gateway/report.h"
 #include "gateway/route.h"
@@ -704,6 +706,44 @@ test_render_reloaded(void **state)
 	evbuffer_free(b);
 }
 
+/*
+ * gw_buf_printf formats with the C99 formatter this program is built with,
+ * whatever its length: %zu and PRIu64 at their largest, and a line longer
+ * than the formatter's stack buffer (json.h).
+ */
+static void
+test_buf_printf(void **state)
+{
+	struct evbuffer	*b;
+	char		 want[1200], *got;
+	size_t		 len;
+	int		 n;
+
+	(void)state;
+	assert_non_null(b = evbuffer_new());
+	n = gw_buf_printf(b, "%zu %" PRIu64 " %s", (size_t)SIZE_MAX,
+	    (uint64_t)UINT64_MAX, "x");
+	snprintf(want, sizeof want, "%zu 18446744073709551615 x",
+	    (size_t)SIZE_MAX);
+	assert_int_equal(n, (int)strlen(want));
+	len = evbuffer_get_length(b);
+	got = (char *)evbuffer_pullup(b, -1);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(got, want, len);
+	evbuffer_drain(b, len);
+
+	memset(want, 'a', 1000);
+	want[1000] = '\0';
+	n = gw_buf_printf(b, "[%s]%d", want, 7);
+	assert_int_equal(n, 1003);
+	assert_int_equal(evbuffer_get_length(b), 1003);
+	got = (char *)evbuffer_pullup(b, -1);
+	assert_int_equal(got[0], '[');
+	assert_memory_equal(got + 1, want, 1000);
+	assert_memory_equal(got + 1001, "]7", 2);
+	evbuffer_free(b);
+}
+
 int
 main(void)
 {
@@ -715,6 +755,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hooks, fixture_setup,
 		    fixture_teardown),
 		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_buf_printf),
 		cmocka_unit_test_setup_teardown(test_sessions_json,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_render_gateway,
