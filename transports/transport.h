@@ -504,13 +504,17 @@ gw_transport_connect_verb(const struct gw_transport_ops *ops)
 }
 
 /*
- * remote_note: NULL (a remote client can reach it) by default, and for ops
- * NULL (kdsrv, which serves nothing).
+ * remote_note: NULL (a remote client can reach it) by default, for an empty
+ * note (a slot filled by a platform whose pipes other machines reach), and
+ * for ops NULL (kdsrv, which serves nothing).
  */
 static inline const char *
 gw_transport_remote_note(const struct gw_transport_ops *ops)
 {
-	return (ops != NULL ? ops->endpoint->remote_note : NULL);
+	if (ops == NULL || ops->endpoint->remote_note == NULL ||
+	    ops->endpoint->remote_note[0] == '\0')
+		return (NULL);
+	return (ops->endpoint->remote_note);
 }
 
 /*
@@ -822,10 +826,20 @@ void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 void	 gw_tcp_connect_cancel(void *attempt);
 
 /*
- * The remote_note of npipe and spipe served here: the pipe is a local
- * socket, out of reach of a Windows smart client on another machine.
+ * The remote_note of npipe and spipe served here (the platform's file): off
+ * Windows the pipe is a local socket, out of reach of a Windows smart client
+ * on another machine; on Windows a real named pipe, which other machines
+ * reach: "" (none, gw_transport_remote_note).
  */
 extern const char gw_npipe_remote_note[];
+
+/*
+ * The target slot of npipe and spipe (the platform's file): the pipe a
+ * session connects to, before the attempt: "PIPE_DIR/NAME" off Windows,
+ * "\\HOST\pipe\NAME" on Windows.  spec: the client-side spec.
+ */
+void	 gw_npipe_target(const struct gw_spec *spec, const char *pipe_dir,
+	    char *buf, size_t size);
 
 /*
  * npipe-unix.c, shared with spipe (doc/design.md "npipe off Windows";
