@@ -359,6 +359,22 @@ gw_win_pipe_listen(struct event_base *base, const char *path,
 	l->sa.lpSecurityDescriptor = l->sd;
 	l->sa.bInheritHandle = FALSE;
 
+	/*
+	 * Is the name served already?  WaitNamedPipe asks without connecting
+	 * (a connection would be a session to that server): only
+	 * ERROR_FILE_NOT_FOUND says no instance exists.  The flag below
+	 * closes the race on Windows; wine 8.0 ignores it (a second
+	 * CreateNamedPipe with FILE_FLAG_FIRST_PIPE_INSTANCE succeeded in
+	 * tests/windows/test_pump.c), so this look is what refuses there.
+	 */
+	if (WaitNamedPipeW(l->wpath, 1) ||
+	    GetLastError() != ERROR_FILE_NOT_FOUND) {
+		eaddrinuse = 1;
+		if (asprintf(cause, "%s: another process serves this pipe",
+		    path) == -1)
+			*cause = NULL;
+		goto fail;
+	}
 	if ((l->first = pipe_instance(l, true)) == INVALID_HANDLE_VALUE) {
 		err = GetLastError();
 		/*
