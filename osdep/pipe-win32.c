@@ -112,9 +112,9 @@ struct gw_win_pipe_listener {
 	HANDLE			 thread;
 	HANDLE			 stop;		/* manual reset: free */
 	HANDLE			 room;		/* auto reset: queue shrank */
-	HANDLE			 first;		/* the instance made in listen */
+	HANDLE			 first;		/* made in listen */
 
-	evutil_socket_t		 notify[2];	/* [0] the loop's, [1] thread's */
+	evutil_socket_t		 notify[2];	/* [0] loop, [1] thread */
 	struct event		*ev;
 	bool			 paused;
 
@@ -274,7 +274,7 @@ pipe_listen_main(void *arg)
 			    WAIT_OBJECT_0)
 				break;
 		}
-		if ((fd = gw_win_pump_start(h, GW_WIN_PUMP_PIPE_SERVER,
+		if ((fd = gw_win_pump_start(h, NULL, GW_WIN_PUMP_PIPE_SERVER,
 		    l->path, &cause)) == -1) {
 			pipe_warn(l, cause);
 			DisconnectNamedPipe(h);
@@ -501,8 +501,8 @@ pipe_open(const char *path, unsigned timeout_ms, volatile LONG *stop,
 	}
 	for (;;) {
 		h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, 0, NULL,
-		    OPEN_EXISTING, FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
-		    SECURITY_IDENTIFICATION, NULL);
+		    OPEN_EXISTING, FILE_FLAG_OVERLAPPED |
+		    SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
 		if (h != INVALID_HANDLE_VALUE)
 			break;
 		err = GetLastError();
@@ -511,8 +511,8 @@ pipe_open(const char *path, unsigned timeout_ms, volatile LONG *stop,
 			case ERROR_FILE_NOT_FOUND:
 			case ERROR_PATH_NOT_FOUND:
 				errno = ECONNREFUSED;
-				pipe_cause(cause, path, "no process serves this "
-				    "pipe", 0);
+				pipe_cause(cause, path, "no process serves "
+				    "this pipe", 0);
 				break;
 			case ERROR_ACCESS_DENIED:
 				errno = EACCES;
@@ -562,7 +562,7 @@ gw_win_pipe_dial(const char *path, unsigned timeout_ms, char **cause)
 	if ((h = pipe_open(path, timeout_ms, NULL, cause)) ==
 	    INVALID_HANDLE_VALUE)
 		return (-1);
-	if ((fd = gw_win_pump_start(h, GW_WIN_PUMP_PIPE_CLIENT, path,
+	if ((fd = gw_win_pump_start(h, NULL, GW_WIN_PUMP_PIPE_CLIENT, path,
 	    cause)) == -1) {
 		CloseHandle(h);
 		errno = EIO;
@@ -615,8 +615,8 @@ pipe_dial_main(void *arg)
 	    &cause);
 	if (h == INVALID_HANDLE_VALUE)
 		err = errno;
-	else if ((fd = gw_win_pump_start(h, GW_WIN_PUMP_PIPE_CLIENT, d->path,
-	    &cause)) == -1) {
+	else if ((fd = gw_win_pump_start(h, NULL, GW_WIN_PUMP_PIPE_CLIENT,
+	    d->path, &cause)) == -1) {
 		CloseHandle(h);
 		err = EIO;
 	}

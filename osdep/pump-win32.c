@@ -34,6 +34,7 @@
 /* What the pump thread holds. */
 struct pump {
 	HANDLE			 h;
+	HANDLE			 hold;		/* closed with h, or NULL */
 	enum gw_win_pump_kind	 kind;
 	SOCKET			 s;		/* the pump's end */
 	WSAEVENT		 sev;		/* s's network events */
@@ -181,6 +182,9 @@ pump_close_handle(struct pump *p, bool discard)
 		DisconnectNamedPipe(p->h);
 	CloseHandle(p->h);
 	p->h = INVALID_HANDLE_VALUE;
+	if (p->hold != NULL)
+		CloseHandle(p->hold);
+	p->hold = NULL;
 	p->closed = true;
 	p->up_end = true;
 }
@@ -434,8 +438,8 @@ pump_nodelay(evutil_socket_t fd)
 }
 
 evutil_socket_t
-gw_win_pump_start(HANDLE h, enum gw_win_pump_kind kind, const char *name,
-    char **cause)
+gw_win_pump_start(HANDLE h, HANDLE hold, enum gw_win_pump_kind kind,
+    const char *name, char **cause)
 {
 	struct pump		*p;
 	struct pump_entry	*e = NULL;
@@ -479,6 +483,7 @@ gw_win_pump_start(HANDLE h, enum gw_win_pump_kind kind, const char *name,
 		goto fail;
 	}
 	p->h = h;
+	p->hold = hold;
 	p->kind = kind;
 	p->s = sv[1];
 	p->entry = e;

@@ -53,7 +53,7 @@ enum gw_win_pump_kind {
 	 * bytes are discarded (DisconnectNamedPipe) before it is closed.
 	 */
 	GW_WIN_PUMP_PIPE_SERVER,
-	/* The client end of a named pipe (CreateFile): as above, no disconnect. */
+	/* A named pipe's client end (CreateFile): as above, no disconnect. */
 	GW_WIN_PUMP_PIPE_CLIENT,
 	/*
 	 * A serial port: no end of stream.  A read that returns no bytes is a
@@ -67,14 +67,16 @@ enum gw_win_pump_kind {
 /*
  * Start a pump over h.  h: opened with FILE_FLAG_OVERLAPPED, connected (a
  * pipe) or configured (a serial port); the pump's from a successful call on
- * (it closes it), still the caller's on failure.  name: for messages ("\\.\COM5",
- * "\\.\pipe\NAME"), copied.  Returns the core's end of the pair: a connected,
- * nonblocking socket with TCP_NODELAY, the caller's to close
+ * (it closes it), still the caller's on failure.  hold: another handle that
+ * lives as long as h (a serial port's lock, com-win32.c), closed right after
+ * it, or NULL; the pump's on success like h.  name: for messages
+ * ("\\.\COM5", "\\.\pipe\NAME"), copied.  Returns the core's end of the
+ * pair: a connected, nonblocking socket with TCP_NODELAY, the caller's to close
  * (evutil_closesocket); or -1 with a malloc'd *cause (socketpair or thread
  * creation failed).  The pump frees itself once both directions are done.
  */
-evutil_socket_t	gw_win_pump_start(HANDLE h, enum gw_win_pump_kind kind,
-		    const char *name, char **cause);
+evutil_socket_t	gw_win_pump_start(HANDLE h, HANDLE hold,
+		    enum gw_win_pump_kind kind, const char *name, char **cause);
 
 /*
  * Why the handle behind the core's socket fd failed, once it has (for com's

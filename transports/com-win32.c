@@ -8,16 +8,24 @@
  * port= is "comN" or "N" (N 1-256), which is \\.\COMN: the \\.\ prefix is
  * needed from COM10 up and harmless below (Win32 "Naming Files, Paths, and
  * Namespaces"), so every port gets it; a value starting with \\.\ is used as
- * is.  The port is opened exclusively (CreateFile's share mode 0: a second
- * open, ours or another program's, fails with ERROR_ACCESS_DENIED, which is
- * EBUSY, "serial port busy") and overlapped, runs raw 8N1 at baud= with no
- * flow control (SetCommState; DTR and RTS left as the driver has them unless
- * they were set to handshake), and reads return as soon as a byte is there
- * (SetCommTimeouts, Win32 "COMMTIMEOUTS": ReadIntervalTimeout and
- * ReadTotalTimeoutMultiplier MAXDWORD with a constant: a read with nothing
- * there waits up to that constant for the first byte, then returns it at
- * once).  The port reaches the core through a pump (osdep/pump-win32.h);
- * a failed device resets the core's socket, and com's error slot names it.
+ * is.  The port is opened exclusively, twice over as on Unix: CreateFile's
+ * share mode 0 keeps out other programs (a second open fails with
+ * ERROR_ACCESS_DENIED, Win32 "Communications Resources"), and a named event
+ * per port (Local\dbgbridge-serial-COMN, made before the open and closed
+ * with the port) keeps out a second open by dbgbridge, in this or another
+ * process of the session, as flock(2) does on Unix: either is EBUSY, "serial
+ * port busy".  (Wine 8.0 ignores the share mode of a serial port: a second
+ * CreateFile succeeded; the event is what refuses there.)  It runs raw 8N1 at
+ * baud= with no flow control (SetCommState; DTR and RTS left as the driver
+ * has them unless they were set to handshake), and reads return soon after
+ * the bytes there stop coming (SetCommTimeouts, Win32 "COMMTIMEOUTS": an
+ * interval timeout of COM_READ_GAP_MS and no total timeout: a read waits for
+ * its first byte as long as it takes, then returns once no byte has come for
+ * the interval, or its buffer is full; wine 8.0 keeps a read with the
+ * documented "return at the first byte" setting, MAXDWORD interval and
+ * multiplier, waiting for the whole count).  The port reaches the core
+ * through a pump (osdep/pump-win32.h); a failed device resets the core's
+ * socket, and com's error slot names it.
  *
  * A serving route carries one session at a time, as on Unix: the port is
  * opened and its pump started; the first byte that arrives (the pump's
@@ -57,8 +65,11 @@
  */
 #define COM_QUIET_BUSY		8
 
-/* How long an idle read waits for its first byte (then it is issued again). */
-#define COM_READ_WAIT_MS	60000
+/*
+ * A read returns once no byte has come for this long after its first
+ * (ReadIntervalTimeout): a debugger packet arrives without such a gap.
+ */
+#define COM_READ_GAP_MS		2
 
 #define COM_PATH_MAX		64
 #define COM_WHY_SIZE		(COM_PATH_MAX + 320)
@@ -175,9 +186,7 @@ com_configure(HANDLE h, const char *path, unsigned baud, char *why,
 		return (-1);
 	}
 	memset(&to, 0, sizeof to);
-	to.ReadIntervalTimeout = MAXDWORD;
-	to.ReadTotalTimeoutMultiplier = MAXDWORD;
-	to.ReadTotalTimeoutConstant = COM_READ_WAIT_MS;
+	to.ReadIntervalTimeout = COM_READ_GAP_MS;
 	if (!SetCommTimeouts(h, &to)) {
 		com_why(why, size, path, "SetCommTimeouts", GetLastError());
 		return (-1);
@@ -192,11 +201,50 @@ com_configure(HANDLE h, const char *path, unsigned baud, char *why,
  * with *err (an errno value: EBUSY when another holder has the port) and a
  * message in why naming the device.
  */
+/*
+ * The lock that keeps a second open by dbgbridge out (see the top): a named
+ * event, Local\dbgbridge-serial-NAME with NAME the path after \\.\ in upper
+ * case ('\' is not allowed in the name).  Returns the event, or NULL with
+ * *err EBUSY when it exists already (another open holds the port) or
+ * another errno, and a message in why.
+ */
+static HANDLE
+com_lock(const char *path, int *err, char *why, size_t size)
+{
+	static const wchar_t	 prefix[] = L"Local\\dbgbridge-serial-";
+	wchar_t			 name[COM_PATH_MAX + 32];
+	const char		*p = path;
+	HANDLE			 ev;
+	size_t			 n;
+
+	if (strncmp(p, "\\\\.\\", 4) == 0)
+		p += 4;
+	n = wcslen(prefix);
+	memcpy(name, prefix, n * sizeof name[0]);
+	for (; *p != '\0' && n < sizeof name / sizeof name[0] - 1; p++)
+		name[n++] = *p == '\\' ? L'_' : (wchar_t)(unsigned char)
+		    (*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	name[n] = L'\0';
+	if ((ev = CreateEventW(NULL, TRUE, FALSE, name)) == NULL) {
+		*err = EIO;
+		com_why(why, size, path, "cannot make its lock",
+		    GetLastError());
+		return (NULL);
+	}
+	if (GetLastError() == ERROR_ALREADY_EXISTS) {
+		CloseHandle(ev);
+		*err = EBUSY;
+		snprintf(why, size, "serial port busy: %s", path);
+		return (NULL);
+	}
+	return (ev);
+}
+
 static evutil_socket_t
 com_open(const char *path, unsigned baud, int *err, char *why, size_t size)
 {
 	wchar_t		 wpath[COM_PATH_MAX];
-	HANDLE		 h;
+	HANDLE		 h, lock;
 	DWORD		 e;
 	evutil_socket_t	 fd;
 	char		*cause = NULL;
@@ -207,10 +255,14 @@ com_open(const char *path, unsigned baud, int *err, char *why, size_t size)
 		snprintf(why, size, "%s: not a valid device name", path);
 		return (-1);
 	}
+	/* First the lock: nothing is changed on a port someone else holds. */
+	if ((lock = com_lock(path, err, why, size)) == NULL)
+		return (-1);
 	h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL,
 	    OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		e = GetLastError();
+		CloseHandle(lock);
 		switch (e) {
 		case ERROR_ACCESS_DENIED:
 		case ERROR_SHARING_VIOLATION:
@@ -233,24 +285,26 @@ com_open(const char *path, unsigned baud, int *err, char *why, size_t size)
 	if (GetFileType(h) != FILE_TYPE_CHAR) {
 		*err = ENOTTY;
 		snprintf(why, size, "%s: not a serial device", path);
-		CloseHandle(h);
-		return (-1);
+		goto fail;
 	}
 	if (com_configure(h, path, baud, why, size) == -1) {
 		*err = EINVAL;
-		CloseHandle(h);
-		return (-1);
+		goto fail;
 	}
 	PurgeComm(h, PURGE_RXCLEAR | PURGE_RXABORT);
-	if ((fd = gw_win_pump_start(h, GW_WIN_PUMP_COM, path, &cause)) == -1) {
+	if ((fd = gw_win_pump_start(h, lock, GW_WIN_PUMP_COM, path,
+	    &cause)) == -1) {
 		*err = EIO;
 		snprintf(why, size, "%s", cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
-		CloseHandle(h);
-		return (-1);
+		goto fail;
 	}
 	return (fd);
+fail:
+	CloseHandle(h);
+	CloseHandle(lock);
+	return (-1);
 }
 
 /* ---------------------------------------------------------------- listen */
@@ -259,11 +313,11 @@ struct com_listener {
 	struct event_base	*base;
 	char			*path;
 	unsigned		 baud;
-	evutil_socket_t		 fd;		/* the pump's, ours while watching */
+	evutil_socket_t		 fd;		/* ours while watching */
 	struct event		*watch;		/* EV_READ on fd */
 	struct event		*retry;		/* timer: open the port again */
 	unsigned		 backoff_ms;
-	unsigned		 failures;	/* opens failed in this streak */
+	unsigned		 failures;	/* failed opens in a row */
 	bool			 lost;		/* failed, or failed to open */
 	bool			 paused;
 	gw_endpoint_accept_cb	*accept;

@@ -37,7 +37,7 @@
 /* The whole name, \\HOST\pipe\NAME, at most (Win32 "Pipe Names"). */
 #define NPIPE_PATH_MAX		256
 
-/* pipe_mode's default (config/keys.c): anything else is a setting to warn of. */
+/* pipe_mode's default (config/keys.c): another is a setting to warn of. */
 #define NPIPE_MODE_DEFAULT	0600
 
 /* How often a listener's thread is asked for warnings to log. */
@@ -120,15 +120,15 @@ gw_npipe_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
 {
 	(void)pipe_dir;
 	if (spec->pipe != NULL)
-		snprintf(buf, size, "\\\\%s\\pipe\\%s", npipe_host(spec->server),
-		    spec->pipe);
+		snprintf(buf, size, "\\\\%s\\pipe\\%s",
+		    npipe_host(spec->server), spec->pipe);
 }
 
 /* ---------------------------------------------------------------- listen */
 
 struct npipe_listener {
 	struct gw_win_pipe_listener	*wl;
-	struct event			*warn;	/* timer: the thread's warnings */
+	struct event			*warn;	/* timer: thread warnings */
 	char				*path;
 	gw_endpoint_accept_cb		*accept;
 	void				*arg;

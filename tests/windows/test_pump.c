@@ -172,7 +172,7 @@ pump(HANDLE srv)
 	evutil_socket_t	 s;
 	char		*cause = NULL;
 
-	s = gw_win_pump_start(srv, GW_WIN_PUMP_PIPE_SERVER, "test pipe",
+	s = gw_win_pump_start(srv, NULL, GW_WIN_PUMP_PIPE_SERVER, "test pipe",
 	    &cause);
 	if (s == -1)
 		fail_msg("gw_win_pump_start: %s", cause);
