@@ -9,10 +9,6 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "osdep/net.h"
 #include "config/config_int.h"
 #include "transports/text.h"
 

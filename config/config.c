@@ -12,10 +12,6 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +24,7 @@
 
 #include <ini.h>
 
+#include "osdep/net.h"
 #include "config/config_int.h"
 #include "transports/text.h"
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "osdep/compat.h"
+
 #include "config/errors.h"
 
 void

@@ -11,10 +11,6 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,6 +22,9 @@
 #include <strings.h>
 
 #include <ini.h>
+
+#include "osdep/net.h"
+#include "osdep/compat.h"
 
 #include "config/config_int.h"
 #include "transports/text.h"
@@ -278,7 +277,7 @@ config_section_open(struct config_parse *p, const char *text, size_t len)
 	size_t			 i;
 	enum config_kind	 kind;
 	int			 found = -1;
-	const char		*near;
+	const char		*closest;
 
 	p->in_section = true;
 	p->cur = NULL;
@@ -312,11 +311,11 @@ config_section_open(struct config_parse *p, const char *text, size_t len)
 			found = (int)i;
 	}
 	if (found == -1) {
-		near = gw_text_nearest(word, gw_config_kind_names,
+		closest = gw_text_nearest(word, gw_config_kind_names,
 		    CONFIG_NITEMS(gw_config_kind_names));
-		for (i = 0; near != NULL &&
+		for (i = 0; closest != NULL &&
 		    i < CONFIG_NITEMS(gw_config_kind_names); i++) {
-			if (near == gw_config_kind_names[i])
+			if (closest == gw_config_kind_names[i])
 				found = (int)i;
 		}
 		if (found == CONFIG_ROUTE) {

@@ -9,10 +9,6 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "osdep/net.h"
+#include "osdep/compat.h"
 
 #include "config/config_int.h"
 #include "transports/text.h"

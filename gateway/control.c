@@ -8,9 +8,6 @@
 #endif
 
 #include <sys/queue.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "osdep/net.h"
 #include "config/config.h"
 #include "gateway/control.h"
 #include "gateway/gateway.h"
@@ -34,6 +32,7 @@
 #include "gateway/report.h"
 #include "gateway/route.h"
 #include "gateway/session.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 struct control_conn {
@@ -48,7 +47,7 @@ struct control_conn {
 
 struct gw_control {
 	struct gw_gateway		*gw;
-	void				*listener;	/* npipe's */
+	struct gw_os_control		*listener;	/* osdep.h's */
 	TAILQ_HEAD(, control_conn)	 conns;
 };
 
@@ -590,14 +589,11 @@ control_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-control_accept(evutil_socket_t fd, const char *peer, const struct sockaddr *sa,
-    void *arg)
+control_accept(evutil_socket_t fd, void *arg)
 {
 	struct gw_control	*ctl = arg;
 	struct control_conn	*c;
 
-	(void)peer;
-	(void)sa;
 	if ((c = calloc(1, sizeof *c)) == NULL ||
 	    (c->bev = bufferevent_socket_new(ctl->gw->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -616,39 +612,17 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
     char **cause)
 {
 	struct gw_control	*ctl;
-	struct gw_listen_params	 params;
-	char			*dir, *name, *where = NULL;
 
 	*busy = false;
-	if ((ctl = calloc(1, sizeof *ctl)) == NULL || (dir = strdup(path)) ==
-	    NULL) {
-		free(ctl);
+	if ((ctl = calloc(1, sizeof *ctl)) == NULL) {
 		*cause = strdup("out of memory");
 		return (NULL);
 	}
 	ctl->gw = gw;
 	TAILQ_INIT(&ctl->conns);
-	/* The control socket is a pipe of our own: DIR/NAME, mode 0600. */
-	if ((name = strrchr(dir, '/')) == NULL || name[1] == '\0') {
-		if (asprintf(cause, "%s: needs a directory and a name", path) ==
-		    -1)
-			*cause = NULL;
-		free(dir);
-		free(ctl);
-		return (NULL);
-	}
-	*name++ = '\0';
-	memset(&params, 0, sizeof params);
-	params.pipe = name;
-	params.pipe_dir = dir[0] != '\0' ? dir : "/";
-	params.pipe_mode = 0600;
-	params.pipe_uid = gw->pipe_uid;
-	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
-	    &where, cause);
-	/* Typed by the transport: the name is taken by a live process. */
-	*busy = ctl->listener == NULL && errno == EADDRINUSE;
-	free(dir);
-	free(where);
+	/* The platform's channel (osdep.h): a Unix-domain socket, a pipe. */
+	ctl->listener = gw_os_control_listen(gw->base, path,
+	    (unsigned long)gw->pipe_uid, control_accept, ctl, busy, cause);
 	if (ctl->listener == NULL) {
 		free(ctl);
 		return (NULL);
@@ -703,7 +677,7 @@ gw_control_free(struct gw_control *ctl)
 		free(c->wait_route);
 		free(c);
 	}
-	gw_npipe_listen_free(ctl->listener);
+	gw_os_control_listen_free(ctl->listener);
 	free(ctl);
 }
 
@@ -721,61 +695,6 @@ gw_control_default_path(void)
 }
 
 /* ---------------------------------------------------------------- client */
-
-/*
- * Talk only to a socket that no other user could have put there
- * (dbgbridge(8) "dbgbridge ctl"): its directory passes gw_npipe_dir_open
- * (placed: a directory root gave to a service's user, as systemd's
- * RuntimeDirectory= is, is accepted), the socket gw_npipe_sock_check;
- * *dst: the directory's fstat, for gw_npipe_peer_check once connected.
- * Returns 0, or -1 said on standard error.
- */
-static int
-ctl_trust(const char *path, struct stat *dst)
-{
-	struct stat	 st;
-	char		*dir, *slash, *cause = NULL;
-	const char	*name;
-	int		 dirfd, r;
-
-	if ((dir = strdup(path)) == NULL)
-		return (-1);
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		name = path;
-		free(dir);
-		dir = strdup(".");
-	} else {
-		name = path + (slash - dir) + 1;
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	}
-	if (dir == NULL)
-		return (-1);
-	dirfd = gw_npipe_dir_open(dir, 0, true, dst, &cause);
-	if (dirfd == -1 && errno == ENOENT)
-		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
-		    strerror(ENOENT));
-	else if (dirfd == -1)
-		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
-		    "out of memory");
-	else if ((r = gw_npipe_sock_check(dirfd, dst, path, name, 0, &st,
-	    &cause)) == 0)
-		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
-		    strerror(ENOENT));
-	else if (r == -1)
-		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
-		    "out of memory");
-	else {
-		close(dirfd);
-		free(cause);
-		free(dir);
-		return (0);
-	}
-	if (dirfd != -1)
-		close(dirfd);
-	free(cause);
-	free(dir);
-	return (-1);
-}
 
 static void
 ctl_usage(void)
@@ -847,8 +766,6 @@ gw_ctl_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sockaddr_un	 sun;
-	struct stat		 dst;
 	const char		*file = NULL;
 	char			*path = NULL, *owned = NULL, *cause = NULL;
 	char			 line[GW_CONTROL_MAX_LINE + 2];
@@ -918,40 +835,22 @@ gw_ctl_main(int argc, char **argv)
 	line[o++] = '\n';
 	if (path == NULL && (path = owned = gw_control_default_path()) == NULL)
 		return (2);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		fprintf(stderr, "dbgbridge: ctl: %s: path too long\n", path);
-		rc = 2;
-		goto out;
-	}
-	strcpy(sun.sun_path, path);
-	if (ctl_trust(path, &dst) == -1) {
-		rc = 2;
-		goto out;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		fprintf(stderr, "dbgbridge: ctl: no daemon at %s: %s\n", path,
-		    strerror(errno));
-		rc = 2;
-		goto out;
-	}
-	if (gw_npipe_peer_check(fd, &dst, path, 0, &cause) == -1) {
+	if ((fd = gw_os_control_dial(path, &cause)) == -1) {
 		fprintf(stderr, "dbgbridge: ctl: %s\n", cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
+		rc = 2;
+		goto out;
+	}
+	/* A request line is short: one send(2) takes it all on a stream. */
+	if ((size_t)(n = send(fd, line, o, 0)) != o) {
+		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", path,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		evutil_closesocket(fd);
 		rc = 2;
 		goto out;
 	}
-	if (write(fd, line, o) != (ssize_t)o) {
-		fprintf(stderr, "dbgbridge: ctl: %s: %s\n", path, strerror(errno));
-		evutil_closesocket(fd);
-		rc = 2;
-		goto out;
-	}
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
 		if (have + (size_t)n + 1 > cap) {
 			cap = (have + (size_t)n + 1) * 2;
 			if ((grown = realloc(reply, cap)) == NULL) {

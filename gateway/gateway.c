@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "osdep/compat.h"
+
 #include "gateway/control.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
@@ -1429,6 +1431,7 @@ gw_gateway_run(struct gw_gateway *gw)
 {
 	struct gw_route	*route;
 	char		*cause = NULL, early[64] = "";
+	int		 reload;
 
 	gw_os_signals_init();
 	gw->dns = evdns_base_new(gw->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
@@ -1438,12 +1441,15 @@ gw_gateway_run(struct gw_gateway *gw)
 	    gw_os_signal_number(GW_OS_SIGNAL_STOP), gateway_signal, gw);
 	gw->sigint = evsignal_new(gw->base,
 	    gw_os_signal_number(GW_OS_SIGNAL_INTERRUPT), gateway_signal, gw);
-	gw->sighup = evsignal_new(gw->base,
-	    gw_os_signal_number(GW_OS_SIGNAL_RELOAD), gateway_signal, gw);
+	/* No reload signal on some platforms (osdep.h): ctl reload only. */
+	reload = gw_os_signal_number(GW_OS_SIGNAL_RELOAD);
+	gw->sighup = reload == -1 ? NULL : evsignal_new(gw->base, reload,
+	    gateway_signal, gw);
 	if (gw->dns == NULL || gw->sigterm == NULL || gw->sigint == NULL ||
-	    gw->sighup == NULL || evsignal_add(gw->sigterm, NULL) == -1 ||
+	    (reload != -1 && gw->sighup == NULL) ||
+	    evsignal_add(gw->sigterm, NULL) == -1 ||
 	    evsignal_add(gw->sigint, NULL) == -1 ||
-	    evsignal_add(gw->sighup, NULL) == -1) {
+	    (gw->sighup != NULL && evsignal_add(gw->sighup, NULL) == -1)) {
 		gw_log_error("cannot set up the event loop");
 		return (1);
 	}

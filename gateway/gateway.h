@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "gateway/route.h"
+#include "osdep/compat.h"	/* uid_t */
 #include "osdep/osdep.h"
 #include "tls/tls.h"
 

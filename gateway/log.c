@@ -67,10 +67,12 @@ log_stamp(char *buf, size_t size)
 {
 	struct timeval	 tv;
 	struct tm	 tm;
+	time_t		 t;
 	char		 s[32];
 
 	evutil_gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
+	t = (time_t)tv.tv_sec;	/* a long in Windows' struct timeval */
+	gmtime_r(&t, &tm);
 	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%03dZ", s, (int)(tv.tv_usec / 1000));
 }

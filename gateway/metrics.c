@@ -8,9 +8,6 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +21,9 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+
+#include "osdep/net.h"
+#include "osdep/compat.h"
 
 #include "config/config.h"
 #include "gateway/gateway.h"

@@ -153,7 +153,7 @@ relay_check_cut(struct gw_session *s)
 			    s->flush_ms * 2 > RELAY_FLUSH_POLL_MAX_MS ?
 			    RELAY_FLUSH_POLL_MAX_MS : s->flush_ms * 2;
 			tv.tv_sec = 0;
-			tv.tv_usec = (suseconds_t)s->flush_ms * 1000;
+			tv.tv_usec = (long)s->flush_ms * 1000;
 			evtimer_add(s->flush, &tv);
 			return;
 		}

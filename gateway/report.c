@@ -54,7 +54,7 @@ gw_report_us_since(const struct timeval *now, const struct timeval *then)
 
 	if (timercmp(now, then, <))
 		return (0);
-	timersub(now, then, &d);
+	evutil_timersub(now, then, &d);
 	return ((uint64_t)d.tv_sec * 1000000 + (uint64_t)d.tv_usec);
 }
 

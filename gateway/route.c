@@ -5,7 +5,6 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "osdep/net.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"

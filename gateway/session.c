@@ -6,7 +6,6 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include <event2/buffer.h>
 
+#include "osdep/net.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
@@ -428,7 +428,7 @@ session_log(struct gw_session *s)
 	int		 i;
 
 	event_base_gettimeofday_cached(s->route->gateway->base, &now);
-	timersub(&now, &s->started, &d);
+	evutil_timersub(&now, &s->started, &d);
 	for (i = 0; i < 2; i++) {
 		tls[i][0] = '\0';
 		if (l[i]->tls_version[0] == '\0')

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "osdep/osdep.h"
+#include "transports/transport.h"
 
 int
 gw_os_signal_number(enum gw_os_signal what)
@@ -395,4 +396,218 @@ gw_os_tcp_keepalive(evutil_socket_t fd, int idle, int intvl, int cnt)
 	(void)cnt;
 #endif
 	return (rc != 0 ? -1 : 0);
+}
+
+evutil_socket_t
+gw_os_stream_socket(int family)
+{
+	return (socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
+int
+gw_os_socket_errno(int err)
+{
+	return (err);
+}
+
+void
+gw_os_socket_abort(evutil_socket_t fd)
+{
+	struct linger	rst = { 1, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
+}
+
+/* ------------------------------------------------------------ control */
+
+struct gw_os_control {
+	void			*listener;	/* gw_npipe_listen's */
+	gw_os_control_cb	*cb;
+	void			*arg;
+};
+
+static void
+os_control_accept(evutil_socket_t fd, const char *peer,
+    const struct sockaddr *sa, void *arg)
+{
+	struct gw_os_control	*ctl = arg;
+
+	(void)peer;
+	(void)sa;
+	ctl->cb(fd, ctl->arg);
+}
+
+/* The control socket is a pipe of our own: DIR/NAME, mode 0600. */
+struct gw_os_control *
+gw_os_control_listen(struct event_base *base, const char *path,
+    unsigned long also, gw_os_control_cb *cb, void *arg, bool *busy,
+    char **cause)
+{
+	struct gw_os_control	*ctl;
+	struct gw_listen_params	 params;
+	char			*dir, *name, *where = NULL;
+
+	*busy = false;
+	if ((ctl = calloc(1, sizeof *ctl)) == NULL || (dir = strdup(path)) ==
+	    NULL) {
+		free(ctl);
+		*cause = strdup("out of memory");
+		return (NULL);
+	}
+	ctl->cb = cb;
+	ctl->arg = arg;
+	if ((name = strrchr(dir, '/')) == NULL || name[1] == '\0') {
+		if (asprintf(cause, "%s: needs a directory and a name", path) ==
+		    -1)
+			*cause = NULL;
+		free(dir);
+		free(ctl);
+		return (NULL);
+	}
+	*name++ = '\0';
+	memset(&params, 0, sizeof params);
+	params.pipe = name;
+	params.pipe_dir = dir[0] != '\0' ? dir : "/";
+	params.pipe_mode = 0600;
+	params.pipe_uid = (uid_t)also;
+	ctl->listener = gw_npipe_listen(base, &params, os_control_accept, ctl,
+	    &where, cause);
+	/* Typed by the transport: the name is taken by a live process. */
+	*busy = ctl->listener == NULL && errno == EADDRINUSE;
+	free(dir);
+	free(where);
+	if (ctl->listener == NULL) {
+		free(ctl);
+		return (NULL);
+	}
+	return (ctl);
+}
+
+void
+gw_os_control_listen_free(struct gw_os_control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	gw_npipe_listen_free(ctl->listener);
+	free(ctl);
+}
+
+/*
+ * Talk only to a socket that no other user could have put there
+ * (dbgbridge(8) "dbgbridge ctl"): its directory passes gw_npipe_dir_open
+ * (placed: a directory root gave to a service's user, as systemd's
+ * RuntimeDirectory= is, is accepted), the socket gw_npipe_sock_check;
+ * *dst: the directory's fstat, for gw_npipe_peer_check once connected.
+ * Returns 0, or -1 with a malloc'd *cause.
+ */
+static int
+os_control_trust(const char *path, struct stat *dst, char **cause)
+{
+	struct stat	 st;
+	char		*dir, *slash, *why = NULL;
+	const char	*name;
+	int		 dirfd, r = -1;
+
+	*cause = NULL;
+	if ((dir = strdup(path)) == NULL)
+		return (-1);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		name = path;
+		free(dir);
+		dir = strdup(".");
+	} else {
+		name = path + (slash - dir) + 1;
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	}
+	if (dir == NULL)
+		return (-1);
+	dirfd = gw_npipe_dir_open(dir, 0, true, dst, &why);
+	if (dirfd == -1 && errno == ENOENT) {
+		if (asprintf(cause, "no daemon at %s: %s", path,
+		    strerror(ENOENT)) == -1)
+			*cause = NULL;
+	} else if (dirfd == -1) {
+		*cause = why;
+		why = NULL;
+	} else if ((r = gw_npipe_sock_check(dirfd, dst, path, name, 0, &st,
+	    &why)) == 0) {
+		if (asprintf(cause, "no daemon at %s: %s", path,
+		    strerror(ENOENT)) == -1)
+			*cause = NULL;
+	} else if (r == -1) {
+		*cause = why;
+		why = NULL;
+	}
+	if (dirfd != -1)
+		close(dirfd);
+	free(why);
+	free(dir);
+	return (r == 1 ? 0 : -1);
+}
+
+evutil_socket_t
+gw_os_control_dial(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 dst;
+	int			 fd;
+
+	*cause = NULL;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		if (asprintf(cause, "%s: path too long", path) == -1)
+			*cause = NULL;
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+	if (os_control_trust(path, &dst, cause) == -1)
+		return (-1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (asprintf(cause, "no daemon at %s: %s", path,
+		    strerror(errno)) == -1)
+			*cause = NULL;
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	if (gw_npipe_peer_check(fd, &dst, path, 0, cause) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* ------------------------------------------------------------ paths */
+
+char *
+gw_os_machine_dir(void)
+{
+	return (strdup(GW_SYSCONFDIR "/dbgbridge"));
+}
+
+char *
+gw_os_user_config_dir(void)
+{
+	const char	*env;
+	char		*dir;
+
+	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
+		return (strdup(env));
+	if ((env = getenv("HOME")) != NULL && *env != '\0')
+		return (asprintf(&dir, "%s/.config", env) == -1 ? NULL : dir);
+	return (NULL);
+}
+
+const char *
+gw_os_platform_lacks_users(void)
+{
+	return (NULL);
+}
+
+bool
+gw_os_connect_pending(int err)
+{
+	return (err == EINPROGRESS);
 }

@@ -237,4 +237,98 @@ int		 gw_os_tcp_keepalive(evutil_socket_t fd, int idle, int intvl,
  */
 bool		 gw_os_accept_inherits(void);
 
+
+/*
+ * A new TCP (SOCK_STREAM) socket of the family (AF_INET, AF_INET6),
+ * non-blocking and not inherited by child processes (socket(2)
+ * SOCK_NONBLOCK | SOCK_CLOEXEC; on Windows socket() and ioctlsocket
+ * FIONBIO).  Returns the socket, or -1 with the socket error set
+ * (EVUTIL_SOCKET_ERROR).
+ */
+evutil_socket_t	 gw_os_stream_socket(int family);
+
+/*
+ * A socket error (EVUTIL_SOCKET_ERROR, SO_ERROR) as the errno value the core
+ * classifies (ECONNREFUSED, EADDRINUSE, ETIMEDOUT, ...; gateway/outcome.c):
+ * on Unix the same number, on Windows the WSAE* code's E* twin (the Win32
+ * docs, "Windows Sockets Error Codes").  A code with no twin is returned as
+ * it is.  Pure.
+ */
+int		 gw_os_socket_errno(int err);
+
+/*
+ * Whether a connect(2) on a non-blocking socket that failed with socket
+ * error err is still in progress (EINPROGRESS; on Windows WSAEWOULDBLOCK,
+ * the Win32 docs, "connect"): its outcome comes when the socket is writable.
+ */
+bool		 gw_os_connect_pending(int err);
+
+/*
+ * Make the next close of socket fd send a reset, not a FIN: SO_LINGER on,
+ * zero seconds (socket(7); the Win32 docs, "Graceful Shutdown, Linger
+ * Options, and Socket Closure").  For a link the session aborts.  Errors are
+ * ignored: the close that follows still closes.
+ */
+void		 gw_os_socket_abort(evutil_socket_t fd);
+
+/* ------------------------------------------------------------ control */
+
+/*
+ * The control channel of `dbgbridge ctl` (gateway/control.h; doc/design.md
+ * "Platforms"): on Unix a Unix-domain socket at a path, mode 0600, in a
+ * directory no other user could have made (transports/npipe-unix.c's rules);
+ * on Windows the named pipe \\.\pipe\dbgbridge-NAME, NAME the path's last
+ * component ("control" by default).
+ */
+struct event_base;
+struct gw_os_control;
+
+/* A connected control client: fd (non-blocking), owned by the callee. */
+typedef void	 gw_os_control_cb(evutil_socket_t fd, void *arg);
+
+/*
+ * Serve the control channel at path.  also: a user id trusted beside ours
+ * and root ([gateway] user; 0: none; unused on Windows).  cb runs from base's
+ * loop once per client.  Returns the listener, or NULL with a malloc'd
+ * *cause naming the path; *busy is set when another live process serves it.
+ */
+struct gw_os_control *gw_os_control_listen(struct event_base *base,
+		    const char *path, unsigned long also, gw_os_control_cb *cb,
+		    void *arg, bool *busy, char **cause);
+
+/* Stop serving and remove what gw_os_control_listen made.  NULL: no-op. */
+void		 gw_os_control_listen_free(struct gw_os_control *ctl);
+
+/*
+ * Connect to the control channel at path, as `dbgbridge ctl` does: on Unix
+ * only once the socket's directory and the socket pass the trust rules and
+ * the peer is a trusted user (dbgbridge(8) "dbgbridge ctl").  Returns a
+ * connected blocking socket (close it with evutil_closesocket), or -1 with a
+ * malloc'd *cause ("no daemon at PATH: ...", or the refusal).
+ */
+evutil_socket_t	 gw_os_control_dial(const char *path, char **cause);
+
+/* ------------------------------------------------------------ paths */
+
+/*
+ * The machine-wide configuration directory: SYSCONFDIR/dbgbridge on Unix,
+ * %ProgramData%\dbgbridge on Windows (doc/design.md "Building for
+ * Windows").  Holds dbgbridge.ini and the machine certificate store
+ * (certs).  Returns a malloc'd path, or NULL when out of memory.
+ */
+char		*gw_os_machine_dir(void);
+
+/*
+ * The per-user configuration directory: $XDG_CONFIG_HOME, else
+ * $HOME/.config (XDG Base Directory) on Unix, %APPDATA% on Windows.  Returns
+ * a malloc'd path, or NULL when there is none (or out of memory).
+ */
+char		*gw_os_user_config_dir(void);
+
+/*
+ * The platform's name, for messages that say a setting has no meaning
+ * here ("Windows"), or NULL on Unix, where every setting has one.
+ */
+const char	*gw_os_platform_lacks_users(void);
+
 #endif /* GW_OSDEP_H */

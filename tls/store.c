@@ -18,6 +18,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "osdep/compat.h"
+
 #include "tls/tls.h"
 #include "tls/tls_int.h"
 

@@ -33,9 +33,6 @@
 #endif
 
 #include <sys/queue.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +41,9 @@
 
 #include <event2/event.h>
 
+#include "osdep/net.h"
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 #include "transports/transport.h"
 
 /*
@@ -107,16 +106,18 @@ static int
 clicon_peek(evutil_socket_t fd, int *err)
 {
 	char	c;
-	ssize_t	n;
+	int	n, e;
 
-	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	/* The link is non-blocking (gw_os_stream_socket), MSG_DONTWAIT or not. */
+	n = (int)recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n > 0)
 		return (1);
 	if (n == 0)
 		return (0);
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+	e = gw_os_socket_errno(EVUTIL_SOCKET_ERROR());
+	if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
 		return (2);
-	*err = errno;
+	*err = e;
 	return (-1);
 }
 
@@ -241,7 +242,7 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		d->failing = false;
 		gw_log_debug("%s: the client spoke on the link to %s: a "
 		    "session starts", d->label, peer);
-		timersub(&now, &d->handover, &since);
+		evutil_timersub(&now, &d->handover, &since);
 		d->handover = now;
 		if (since.tv_sec == 0 &&
 		    since.tv_usec < CLICON_HANDOVER_EVERY_MS * 1000) {
@@ -255,7 +256,7 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		break;
 	}
 	/* Closed or failed before the first byte. */
-	timersub(&now, &l->since, &lived);
+	evutil_timersub(&now, &l->since, &lived);
 	if (lived.tv_sec >= GW_CLICON_BACKOFF_MAX_MS / 1000) {
 		/* It stood long enough: this is a new streak. */
 		d->failures = 0;
@@ -710,7 +711,7 @@ clicon_reresolve(struct clicon_pool *p)
 	if (p->resolve != NULL)
 		return (true);
 	event_base_gettimeofday_cached(p->base, &now);
-	timersub(&now, &p->resolved, &d);
+	evutil_timersub(&now, &p->resolved, &d);
 	if (p->resolved.tv_sec != 0 &&
 	    d.tv_sec * 1000 + d.tv_usec / 1000 < CLICON_RESOLVE_EVERY_MS)
 		return (false);

@@ -51,6 +51,12 @@ gw_npipe_path(const char *dir, const char *name, bool expand, char *out,
 	return (0);
 }
 
+
+/* The grammar's longest name fits sun_path (transports/spec.h). */
+_Static_assert(GW_SPEC_PIPE_MAX + 2 ==
+    sizeof ((struct sockaddr_un *)0)->sun_path,
+    "GW_SPEC_PIPE_MAX: \"/\" + NAME + NUL fill sun_path");
+
 /* server=: ".", "localhost" or this host's name. */
 static bool
 npipe_local_host(const char *host)

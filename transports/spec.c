@@ -17,11 +17,6 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "transports/spec.h"
 #include "transports/text.h"
 
@@ -309,7 +306,7 @@ spec_item(const struct spec_ctx *ctx, char *item, const struct spec_key *keys,
     size_t nkeys, uint32_t mask, char **vals, uint32_t *present)
 {
 	const char	*names[SPEC_MAX_NAMES];
-	const char	*near;
+	const char	*closest;
 	char		*key, *value, *eq;
 	size_t		 i;
 
@@ -333,10 +330,10 @@ spec_item(const struct spec_ctx *ctx, char *item, const struct spec_key *keys,
 	}
 	if (i == nkeys) {
 		spec_key_names(keys, nkeys, mask, names);
-		near = gw_text_nearest(key, names, nkeys);
-		if (near != NULL) {
+		closest = gw_text_nearest(key, names, nkeys);
+		if (closest != NULL) {
 			return (spec_fail(ctx,
-			    "unknown key '%s'; did you mean '%s'?", key, near));
+			    "unknown key '%s'; did you mean '%s'?", key, closest));
 		}
 		return (spec_fail(ctx, "unknown key '%s'", key));
 	}
@@ -423,7 +420,7 @@ spec_head(const struct spec_ctx *ctx, char *text, const struct spec_type *types,
     char **params)
 {
 	const char	*names[SPEC_MAX_NAMES];
-	const char	*near;
+	const char	*closest;
 	char		*colon, *name, *p;
 	size_t		 i;
 
@@ -451,11 +448,11 @@ spec_head(const struct spec_ctx *ctx, char *text, const struct spec_type *types,
 			return (spec_fail(ctx, "no %s: expected %s", kind, list));
 		for (i = 0; i < ntypes; i++)
 			names[i] = types[i].name;
-		near = gw_text_nearest(name, names, ntypes);
-		if (near != NULL) {
+		closest = gw_text_nearest(name, names, ntypes);
+		if (closest != NULL) {
 			return (spec_fail(ctx,
 			    "unknown %s '%s'; did you mean '%s'?", kind, name,
-			    near));
+			    closest));
 		}
 		return (spec_fail(ctx, "unknown %s '%s'; expected %s", kind,
 		    name, list));
@@ -686,10 +683,6 @@ bad:
 /* The width of a process id once %d or %x is expanded, at its widest. */
 #define SPEC_PID_DEC	10
 #define SPEC_PID_HEX	8
-
-_Static_assert(GW_SPEC_PIPE_MAX + 2 ==
-    sizeof ((struct sockaddr_un *)0)->sun_path,
-    "GW_SPEC_PIPE_MAX: \"/\" + NAME + NUL fill sun_path");
 
 /*
  * pipe= (spec.h gw_spec_pipe_check): the rule; server: the '%' codes are

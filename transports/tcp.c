@@ -7,9 +7,6 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "osdep/net.h"
 #include "gateway/log.h"
 #include "osdep/osdep.h"
 #include "transports/transport.h"
@@ -33,8 +31,8 @@ gw_tcp_tune(evutil_socket_t fd)
 {
 	int	on = 1, rc = 0;
 
-	rc |= setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-	rc |= setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	rc |= setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (void *)&on, sizeof on);
+	rc |= setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, (void *)&on, sizeof on);
 	rc |= gw_os_tcp_keepalive(fd, GW_TCP_KEEPIDLE_S, GW_TCP_KEEPINTVL_S,
 	    GW_TCP_KEEPCNT);
 	return (rc != 0 ? -1 : 0);
@@ -58,10 +56,7 @@ gw_socket_half_close(struct bufferevent *bev)
 void
 gw_socket_abort(struct bufferevent *bev)
 {
-	struct linger	rst = { 1, 0 };
-
-	(void)setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &rst,
-	    sizeof rst);
+	gw_os_socket_abort(bufferevent_getfd(bev));
 }
 
 void
@@ -105,15 +100,14 @@ tcp_bind_one(const struct sockaddr *sa, socklen_t salen, bool v6only, int *err)
 	evutil_socket_t	fd;
 	int		on = 1, off = 0;
 
-	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		*err = errno;
+	if ((fd = gw_os_stream_socket(sa->sa_family)) == -1) {
+		*err = EVUTIL_SOCKET_ERROR();
 		return (-1);
 	}
 	evutil_make_listen_socket_reuseable(fd);
 	if (sa->sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &on : &off,
-		    sizeof on);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+		    (void *)(v6only ? &on : &off), sizeof on);
 	/*
 	 * The largest accept queue the kernel grants (net.core.somaxconn):
 	 * with 511, a burst of clients connecting at once overflows it, and
@@ -121,7 +115,7 @@ tcp_bind_one(const struct sockaddr *sa, socklen_t salen, bool v6only, int *err)
 	 * half-open until keepalive finds them (tests/e2e/flood.sh).
 	 */
 	if (bind(fd, sa, salen) == -1 || listen(fd, GW_TCP_BACKLOG) == -1) {
-		*err = errno;
+		*err = EVUTIL_SOCKET_ERROR();
 		evutil_closesocket(fd);
 		return (-1);
 	}
@@ -180,7 +174,7 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 		fd = tcp_bind_one((struct sockaddr *)&ss, salen, spec->ipv6,
 		    &err);
 		if (fd == -1 && bind_to == NULL && !spec->ipv6 &&
-		    err == EAFNOSUPPORT) {
+		    gw_os_socket_errno(err) == EAFNOSUPPORT) {
 			/* No IPv6 here: listen on every IPv4 address. */
 			memset(&ss, 0, sizeof ss);
 			sin->sin_family = AF_INET;
@@ -189,7 +183,7 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 			p--;
 			continue;
 		}
-		if (fd != -1 || err != EADDRINUSE)
+		if (fd != -1 || gw_os_socket_errno(err) != EADDRINUSE)
 			break;
 	}
 	if (fd == -1) {
@@ -200,7 +194,8 @@ gw_tcp_listen(struct event_base *base, const struct gw_listen_params *params,
 		    "port: %s", where, spec->port_hi,
 		    evutil_socket_error_to_string(err)) :
 		    asprintf(cause, "cannot listen on %s: %s%s", where,
-		    evutil_socket_error_to_string(err), err == EADDRINUSE ?
+		    evutil_socket_error_to_string(err),
+		    gw_os_socket_errno(err) == EADDRINUSE ?
 		    " (another program listens there)" : "");
 		if (r == -1)
 			*cause = NULL;
@@ -311,13 +306,14 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 
 	if (what & EV_WRITE) {
 		/* A connect in progress finished. */
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-			err = errno;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, (void *)&err,
+		    &len) == -1)
+			err = EVUTIL_SOCKET_ERROR();
 		if (err == 0) {
 			tcp_connect_done(c, fd);
 			return;
 		}
-		c->last_err = err;
+		c->last_err = gw_os_socket_errno(err);
 		snprintf(c->why, sizeof c->why, "%s",
 		    evutil_socket_error_to_string(err));
 		evutil_closesocket(c->fd);
@@ -325,12 +321,12 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 	}
 	while ((ai = c->ai_next) != NULL) {
 		c->ai_next = ai->ai_next;
-		c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
+		c->fd = gw_os_stream_socket(ai->ai_family);
 		if (c->fd == -1) {
-			c->last_err = errno;
+			err = EVUTIL_SOCKET_ERROR();
+			c->last_err = gw_os_socket_errno(err);
 			snprintf(c->why, sizeof c->why, "%s",
-			    evutil_socket_error_to_string(c->last_err));
+			    evutil_socket_error_to_string(err));
 			continue;
 		}
 		if (gw_tcp_tune(c->fd) == -1)
@@ -340,17 +336,20 @@ tcp_connect_step(evutil_socket_t fd, short what, void *arg)
 			tcp_connect_done(c, c->fd);
 			return;
 		}
-		if (errno == EINPROGRESS) {
+		err = EVUTIL_SOCKET_ERROR();
+		if (gw_os_connect_pending(err)) {
 			event_free(c->ev);
 			c->ev = event_new(c->base, c->fd, EV_WRITE,
 			    tcp_connect_step, c);
 			if (c->ev != NULL && event_add(c->ev, NULL) == 0)
 				return;
-			errno = ENOMEM;
+			c->last_err = ENOMEM;
+			snprintf(c->why, sizeof c->why, "%s", strerror(ENOMEM));
+		} else {
+			c->last_err = gw_os_socket_errno(err);
+			snprintf(c->why, sizeof c->why, "%s",
+			    evutil_socket_error_to_string(err));
 		}
-		c->last_err = errno;
-		snprintf(c->why, sizeof c->why, "%s",
-		    evutil_socket_error_to_string(c->last_err));
 		evutil_closesocket(c->fd);
 		c->fd = -1;
 	}

@@ -7,13 +7,11 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "osdep/net.h"
 #include "transports/text.h"
 
 /* ASCII only, whatever the locale. */

@@ -3,8 +3,6 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "osdep/net.h"
 #include "gateway/log.h"
 #include "osdep/osdep.h"
 #include "transports/transport.h"

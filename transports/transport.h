@@ -25,6 +25,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "osdep/compat.h"	/* uid_t */
 #include "transports/spec.h"
 
 struct gw_tls_ctx;
