@@ -42,6 +42,7 @@ gw_npipe_name(const char *name, bool expand, char *out, size_t size,
 const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.connect_verb = "connecting to",
 	.remote_note = gw_npipe_remote_note,
+	.named_by_target = true,
 	.target = gw_npipe_target,
 	.check = gw_npipe_check,
 	.listen = gw_npipe_listen,

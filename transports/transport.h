@@ -151,6 +151,14 @@ struct gw_endpoint_ops {
 	bool		 splice;
 
 	/*
+	 * True when a connected link is named by its target (a pipe, a device:
+	 * gw_transport_target), never by the address its socket reached: on
+	 * Windows such a link is a loopback socket pair to a pump
+	 * (doc/design.md "Windows handles"), whose address means nothing.
+	 */
+	bool		 named_by_target;
+
+	/*
 	 * True when a route serving by this endpoint carries one session at a
 	 * time (a serial line, doc/design.md "com"): the core pauses the
 	 * listener from an accept until that session ends.
@@ -568,7 +576,8 @@ void	 gw_transport_listen_free(struct gw_transport_listener *tl);
  * prepared), delivering a connection: once connected, the link's bufferevent
  * comes from ops->link_new with tls (borrowed until the callback) and host
  * (the name a TLS peer must prove, copied; NULL: none), and its peer name is
- * the address reached (a TCP link; getpeername(2)).  cb runs exactly once,
+ * the address reached (a TCP link; getpeername(2)), or NULL for an endpoint
+ * named_by_target (a pipe, a device).  cb runs exactly once,
  * from the loop, unless gw_transport_connect_cancel comes first.  Returns the
  * attempt, or NULL when out of memory.
  */
