@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "osdep/net.h"
+#include "osdep/osdep.h"
 #include "osdep/compat.h"
 
 #include "config/config_int.h"
@@ -420,29 +421,35 @@ gw_config_parse_value(const struct gw_config_key *k, const char *text,
 }
 
 /*
- * A table default as it applies here: "$XDG_CONFIG_HOME" is the environment
- * variable, or "$HOME/.config" when it is not set (XDG Base Directory).
- * *text is NULL when the default cannot be made (no XDG_CONFIG_HOME or HOME).
- * Returns -1 only when out of memory.
+ * A table default as it applies here: "$XDG_CONFIG_HOME" is the per-user
+ * configuration directory, SYSCONFDIR/dbgbridge the machine's (osdep.h
+ * gw_os_user_config_dir, gw_os_machine_dir: on Unix $XDG_CONFIG_HOME or
+ * $HOME/.config, and SYSCONFDIR/dbgbridge; on Windows %APPDATA% and
+ * %ProgramData%\dbgbridge).  *text is NULL when the default cannot be made
+ * (no such directory).  Returns -1 only when out of memory.
  */
 int
 gw_config_default(const char *def, char **text)
 {
 	static const char	 xdg[] = "$XDG_CONFIG_HOME";
-	const char		*env;
+	static const char	 etc[] = GW_SYSCONFDIR "/dbgbridge";
+	char			*dir;
 
 	*text = NULL;
-	if (strncmp(def, xdg, sizeof xdg - 1) != 0) {
+	if (strncmp(def, xdg, sizeof xdg - 1) == 0) {
+		def += sizeof xdg - 1;
+		dir = gw_os_user_config_dir();
+	} else if (strncmp(def, etc, sizeof etc - 1) == 0) {
+		def += sizeof etc - 1;
+		dir = gw_os_machine_dir();
+	} else {
 		*text = strdup(def);
 		return (*text == NULL ? -1 : 0);
 	}
-	def += sizeof xdg - 1;
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
-		*text = gw_config_printf("%s%s", env, def);
-	else if ((env = getenv("HOME")) != NULL && *env != '\0')
-		*text = gw_config_printf("%s/.config%s", env, def);
-	else
+	if (dir == NULL)
 		return (0);
+	*text = gw_config_printf("%s%s", dir, def);
+	free(dir);
 	return (*text == NULL ? -1 : 0);
 }
 

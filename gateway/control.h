@@ -2,7 +2,9 @@
  * control.h: the control socket, and the `dbgbridge ctl` client that talks
  * to it (doc/design.md "Interfaces"; issue "Connect, disconnect, end").
  *
- * The socket is a Unix-domain stream socket, mode 0600.  A request is one
+ * The channel is the platform's (osdep.h gw_os_control_listen): on Unix a
+ * Unix-domain stream socket, mode 0600; on Windows the named pipe
+ * \\.\pipe\dbgbridge-NAME.  A request is one
  * line of at most GW_CONTROL_MAX_LINE bytes: COMMAND [ARG] [--json]
  * [--timeout MS].  The reply is a status line, "ok" or "error MESSAGE", then
  * the body, then the daemon closes the connection.  Commands:
@@ -63,10 +65,10 @@ int	 gw_control_parse(char *line, struct gw_control_req *req,
 	    const char **why);
 
 /*
- * Serve the control socket at path (a Unix-domain socket, mode 0600, made by
- * gw_npipe_listen: its directory must pass gw_npipe_dir_open, trusting the
- * [gateway] user too; a stale socket left by a dead daemon is removed, a live
- * one is not).  Returns the control server (owned by the caller), or NULL
+ * Serve the control channel at path (gw_os_control_listen: on Unix a
+ * Unix-domain socket, mode 0600, made by gw_npipe_listen: its directory must
+ * pass gw_npipe_dir_open, trusting the [gateway] user too; a stale socket left
+ * by a dead daemon is removed, a live one is not).  Returns the control server (owned by the caller), or NULL
  * with a malloc'd *cause naming the path; *busy is set only when another
  * live daemon serves that path (a refused directory is not busy).
  */
@@ -89,10 +91,11 @@ void	 gw_control_free(struct gw_control *ctl);
 /*
  * The `dbgbridge ctl` client: argv holds COMMAND and its arguments (argv[0]
  * is "ctl"); -S PATH picks the socket.  Prints the body on stdout and errors
- * on stderr.  Connects only once PATH's directory passes gw_npipe_dir_open
- * (placed: a directory root made for a service's user is accepted) and the
- * socket gw_npipe_sock_check, and talks only to a peer gw_npipe_peer_check
- * accepts (dbgbridge(8) ENVIRONMENT).  Returns the exit status: 0 ok, 1 for
+ * on stderr.  Connects through gw_os_control_dial: on Unix only once PATH's
+ * directory passes gw_npipe_dir_open (placed: a directory root made for a
+ * service's user is accepted) and the socket gw_npipe_sock_check, and talks
+ * only to a peer gw_npipe_peer_check accepts (dbgbridge(8) ENVIRONMENT).
+ * Returns the exit status: 0 ok, 1 for
  * `wait` that timed out, 2 for any error (no daemon at PATH, a directory or
  * socket another user could have put there, no such session or route, bad
  * usage).

@@ -124,6 +124,40 @@ gateway_counters_prune(struct gw_gateway *gw)
 static int
 gateway_user_check(const struct gw_config *config, struct gw_errors *errors)
 {
+	const char	*platform = gw_os_platform_lacks_users();
+	size_t		 i;
+	int		 rc = 0;
+
+	/*
+	 * Where there are no users, user, pipe_group and pipe_mode have no
+	 * meaning: say so rather than ignore them (doc/design.md "Building
+	 * for Windows").
+	 */
+	if (platform != NULL) {
+		if (config->user != NULL) {
+			gw_errors_add(errors, config->path, config->user_line,
+			    "gateway.user: has no meaning on %s (there is no "
+			    "user to become); remove it", platform);
+			rc = -1;
+		}
+		for (i = 0; i < config->nroutes; i++) {
+			if (config->routes[i].pipe_group != NULL) {
+				gw_errors_add(errors, config->path,
+				    config->routes[i].line, "route %s: "
+				    "pipe_group has no meaning on %s; remove it",
+				    config->routes[i].name, platform);
+				rc = -1;
+			}
+			if (config->routes[i].pipe_mode != 0600) {
+				gw_errors_add(errors, config->path,
+				    config->routes[i].line, "route %s: "
+				    "pipe_mode has no meaning on %s; remove it",
+				    config->routes[i].name, platform);
+				rc = -1;
+			}
+		}
+		return (rc);
+	}
 	if (config->user == NULL || gw_os_user_exists(config->user))
 		return (0);
 	/* FILE:LINE, as every configuration error (dbgbridge.ini(5)). */

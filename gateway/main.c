@@ -28,14 +28,29 @@
 #include "tls/tls.h"
 #include "transports/spec.h"
 
-#ifndef GW_SYSCONFDIR
-#define GW_SYSCONFDIR "/etc"
-#endif
-#define DEFAULT_CONFIG GW_SYSCONFDIR "/dbgbridge/dbgbridge.ini"
+/*
+ * The default configuration: dbgbridge.ini in the machine's directory
+ * (osdep.h gw_os_machine_dir: SYSCONFDIR/dbgbridge, or
+ * %ProgramData%\dbgbridge on Windows).  Returns a malloc'd path, or NULL.
+ */
+static char *
+default_config(void)
+{
+	char	*dir, *path;
+
+	if ((dir = gw_os_machine_dir()) == NULL)
+		return (NULL);
+	if (asprintf(&path, "%s/dbgbridge.ini", dir) == -1)
+		path = NULL;
+	free(dir);
+	return (path);
+}
 
 static void
 usage(FILE *f)
 {
+	char	*def = default_config();
+
 	fprintf(f,
 	    "usage: dbgbridge [-n] [-f FILE]\n"
 	    "       dbgbridge [-n] -s SERVE-SPEC -c CONNECT-SPEC [-p]\n"
@@ -52,7 +67,8 @@ usage(FILE *f)
 	    "  -p        persist: keep serving after the process server ends\n"
 	    "  -n        check the configuration, print every route and the\n"
 	    "            string a smart client pastes, and exit\n",
-	    DEFAULT_CONFIG);
+	    def != NULL ? def : "out of memory");
+	free(def);
 }
 
 /* `dbgbridge spec`: exit 0 with the canonical form, or 2 with the error. */
@@ -121,6 +137,7 @@ main(int argc, char **argv)
 	const char		*file = NULL, *serve = NULL, *connect = NULL;
 	bool			 check = false, persist = false;
 	bool			 default_file = false;
+	char			*owned = NULL;
 	struct gw_config	*config;
 	struct gw_gateway	*gw;
 	struct gw_errors	 errors = GW_ERRORS_INIT;
@@ -170,7 +187,10 @@ main(int argc, char **argv)
 		    &errors);
 	else {
 		default_file = file == NULL;
-		file = file != NULL ? file : DEFAULT_CONFIG;
+		if (file == NULL && (file = owned = default_config()) == NULL) {
+			fprintf(stderr, "dbgbridge: out of memory\n");
+			return (1);
+		}
 		rc = gw_config_load_all(file, &config, &errors);
 	}
 	if (rc == -1) {
@@ -189,8 +209,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "dbgbridge: no configuration at the "
 			    "default path; name one with -f FILE (the source "
 			    "tree has config/dbgbridge.ini)\n");
+		free(owned);
 		return (1);
 	}
+	free(owned);	/* the configuration keeps its own copy */
 	gw_log_configure(config);
 	if (check) {
 		rc = gw_gateway_check(config, stdout, &errors);

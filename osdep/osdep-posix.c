@@ -579,27 +579,6 @@ gw_os_control_dial(const char *path, char **cause)
 	return (fd);
 }
 
-/* ------------------------------------------------------------ paths */
-
-char *
-gw_os_machine_dir(void)
-{
-	return (strdup(GW_SYSCONFDIR "/dbgbridge"));
-}
-
-char *
-gw_os_user_config_dir(void)
-{
-	const char	*env;
-	char		*dir;
-
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env == '/')
-		return (strdup(env));
-	if ((env = getenv("HOME")) != NULL && *env != '\0')
-		return (asprintf(&dir, "%s/.config", env) == -1 ? NULL : dir);
-	return (NULL);
-}
-
 const char *
 gw_os_platform_lacks_users(void)
 {
@@ -610,4 +589,15 @@ bool
 gw_os_connect_pending(int err)
 {
 	return (err == EINPROGRESS);
+}
+
+int
+gw_os_file_shared(const char *path, unsigned *mode)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return (0);
+	*mode = (unsigned)(st.st_mode & 07777);
+	return ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0);
 }

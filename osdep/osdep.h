@@ -311,6 +311,16 @@ evutil_socket_t	 gw_os_control_dial(const char *path, char **cause);
 /* ------------------------------------------------------------ paths */
 
 /*
+ * Whether the file at path (a private key) may be read by users other than
+ * its owner: on Unix its mode gives group or others any right (stat(2);
+ * *mode: its permission bits, for the message).  On Windows 0: who may read
+ * a file is its access control list, which the C runtime's stat does not
+ * show (it reports every file as readable by all; the Win32 docs, "_stat").
+ * Returns 1 yes, 0 no (or it cannot be looked at: opening it says why).
+ */
+int		 gw_os_file_shared(const char *path, unsigned *mode);
+
+/*
  * The machine-wide configuration directory: SYSCONFDIR/dbgbridge on Unix,
  * %ProgramData%\dbgbridge on Windows (doc/design.md "Building for
  * Windows").  Holds dbgbridge.ini and the machine certificate store

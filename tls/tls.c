@@ -5,7 +5,6 @@
 #include "config.h"
 #endif
 
-#include <sys/stat.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <event2/event.h>
 
 #include "gateway/log.h"
+#include "osdep/osdep.h"
 #include "tls/tls.h"
 #include "tls/tls_int.h"
 
@@ -182,7 +182,7 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 {
 	struct gw_tls_ctx	*ctx;
 	STACK_OF(X509_NAME)	*names;
-	struct stat		 st;
+	unsigned		 mode;
 	char			*path, why[256];
 
 	if ((path = gw_tls_cert_path(spec->cert_store, spec->cert, stores,
@@ -197,11 +197,10 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 		return (NULL);
 	}
 	/* The serving side's PEM holds the private key: ours alone (ssh(1)). */
-	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	if (gw_os_file_shared(path, &mode) == 1) {
 		gw_tls_cause(cause, "%s '%s': %s holds the private key and is "
 		    "readable by group or others (mode %04o); chmod 600 it",
-		    tls_key(spec), spec->cert, path,
-		    (unsigned)(st.st_mode & 07777));
+		    tls_key(spec), spec->cert, path, mode);
 		free(path);
 		return (NULL);
 	}

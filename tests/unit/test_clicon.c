@@ -12,9 +12,6 @@
  * (listen) keeps standby links, hands one over at the client's first byte,
  * replaces it, and redials a link the client closed.
  */
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -33,6 +30,8 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "transports/transport.h"
 
 /* ---------------------------------------------------------------- backoff */

@@ -9,10 +9,7 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <limits.h>
 #include <setjmp.h>
@@ -25,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "config/config.h"
 
 #ifndef TEST_DATA

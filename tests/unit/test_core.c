@@ -19,13 +19,9 @@
  * has no RST (SO_LINGER 0 changes nothing; its peer reads ECONNRESET only
  * when unread bytes were left behind: Linux's unix_release_sock, unix(7)).
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +42,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"

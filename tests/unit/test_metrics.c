@@ -20,6 +20,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/metrics.h"
@@ -388,7 +390,7 @@ ago(struct fixture *f, unsigned ms)
 	struct timeval	now, d = { ms / 1000, (ms % 1000) * 1000 }, t;
 
 	event_base_gettimeofday_cached(f->gw.base, &now);
-	timersub(&now, &d, &t);
+	evutil_timersub(&now, &d, &t);
 	return (t);
 }
 
@@ -402,7 +404,7 @@ mono_ago(unsigned ms)
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	now.tv_sec = ts.tv_sec;
 	now.tv_usec = ts.tv_nsec / 1000;
-	timersub(&now, &d, &t);
+	evutil_timersub(&now, &d, &t);
 	return (t);
 }
 

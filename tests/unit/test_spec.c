@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "transports/spec.h"
 
 #define S	GW_SPEC_SERVER

@@ -2,7 +2,6 @@
  * test_tls.c: the certificate store, thumbprints, context checks and real
  * handshakes (pinning match and mismatch) over a socketpair.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +20,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
 #include "tls/tls.h"
 
 static char	tmpdir[64];

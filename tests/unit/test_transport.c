@@ -5,8 +5,6 @@
  * transport"): the server's name before a connect, one session at a time,
  * the connect timeout's detail, abort with a reset.
  */
-#include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <setjmp.h>
@@ -23,6 +21,9 @@
 
 #include <event2/event.h>
 
+#include "osdep/compat.h"
+#include "osdep/net.h"
+#include "osdep/osdep.h"
 #include "transports/spec.h"
 #include "transports/transport.h"
 
@@ -215,7 +216,8 @@ test_abort_resets(void **state)
 	struct bufferevent	*bev;
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof sin;
-	int			 lfd, cfd, afd, on = 1;
+	evutil_socket_t		 lfd, cfd, afd;
+	int			 on = 1;
 	char			*cause = NULL, c;
 	ssize_t			 n;
 
@@ -225,7 +227,7 @@ test_abort_resets(void **state)
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	(void)setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	(void)setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, (void *)&on, sizeof on);
 	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
 	assert_int_equal(listen(lfd, 1), 0);
 	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
@@ -239,11 +241,11 @@ test_abort_resets(void **state)
 	bufferevent_free(bev);
 	/* bufferevent_free closes from the loop (libevent's finalizers). */
 	(void)event_base_loop(base, EVLOOP_NONBLOCK);
-	n = read(cfd, &c, 1);
+	n = recv(cfd, &c, 1, 0);
 	assert_int_equal(n, -1);
-	assert_int_equal(errno, ECONNRESET);
-	close(cfd);
-	close(lfd);
+	assert_int_equal(gw_os_socket_errno(EVUTIL_SOCKET_ERROR()), ECONNRESET);
+	evutil_closesocket(cfd);
+	evutil_closesocket(lfd);
 	event_base_free(base);
 }
 
