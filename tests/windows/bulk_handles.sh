@@ -17,7 +17,7 @@
 # half-close travels through the pipe as the pipe's close.  Each session line
 # counts exactly BYTES each way.  HANDLES_BULK_BYTES sets the size (default
 # 64 MiB); the throughput is printed (information only).
-. "$(dirname "$0")/handles_lib.sh"
+. "$(dirname "$0")/handles.bash"
 
 need_prog socat timeout
 need_bin "$E2E_BIN/bulkpeer"

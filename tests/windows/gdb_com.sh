@@ -16,7 +16,7 @@
 #     right values;
 #   - the session line names server=com5 server_transport=com with bytes both
 #     ways; a second gdb session through the same port works (it was freed).
-. "$(dirname "$0")/handles_lib.sh"
+. "$(dirname "$0")/handles.bash"
 . "$SRCDIR/tests/e2e/gdb_lib.sh"
 
 need_prog gdb gdbserver socat timeout

@@ -18,7 +18,7 @@
 #   - a third dbgbridge.exe serving the same pipe name fails at once with a
 #     message that another process serves it, and b keeps serving;
 #   - a connect to a pipe nobody serves says reason="server refused".
-. "$(dirname "$0")/handles_lib.sh"
+. "$(dirname "$0")/handles.bash"
 . "$SRCDIR/tests/e2e/gdb_lib.sh"
 
 need_prog gdb gdbserver openssl timeout

@@ -6,7 +6,7 @@
 # Environment: TEST_PUMP_EXE, the built test (default
 # SRCDIR/build-windows/tests/windows/test_pump.exe; when missing it is built
 # here with x86_64-w64-mingw32-gcc-posix against the prefix
-# contrib/windows/deps.sh prints), WINEPREFIX as handles_lib.sh says.
+# contrib/windows/deps.sh prints), WINEPREFIX as handles.bash says.
 set -euo pipefail
 export LC_ALL=C
 
