@@ -1,5 +1,5 @@
 # handles.bash: sourced by the Windows tests of pipes and serial ports
-# (tests/windows/gdb_npipe.sh, gdb_com.sh, bulk_handles.sh, busy.sh): the
+# (tests/windows/gdb_npipe.sh, gdb_com.sh, bulk_handles.sh): the
 # e2e helpers of tests/e2e/lib.sh, with the daemon under test being
 # dbgbridge.exe run by wine (doc/design.md "Windows handles").
 #
