@@ -129,6 +129,14 @@ test_npipe_check(void **state)
 	char		*cause = NULL, dir[200];
 
 	(void)state;
+#ifdef _WIN32
+	/*
+	 * The rule below is npipe-unix.c's (a Unix-domain socket does not
+	 * cross machines); on Windows server= names a machine whose pipe
+	 * \\HOST\pipe\NAME is opened (transports/npipe-win32.c).
+	 */
+	skip();
+#endif
 	spec = parse("npipe:server=lab7,pipe=dbg", GW_SPEC_CLIENT);
 	assert_int_equal(gw_transport_check(&gw_transport_npipe, spec, false,
 	    "/tmp", &cause), -1);
@@ -241,6 +249,22 @@ test_abort_resets(void **state)
 	bufferevent_free(bev);
 	/* bufferevent_free closes from the loop (libevent's finalizers). */
 	(void)event_base_loop(base, EVLOOP_NONBLOCK);
+#ifdef _WIN32
+	/*
+	 * Wine differs from the Win32 docs here: "closesocket" says SO_LINGER
+	 * on with a zero timeout is an abortive close (a reset), but wine 8
+	 * closes gracefully (the peer reads an end of stream; seen with a
+	 * five-line Winsock program too).  The code keeps the documented
+	 * call; under wine this check cannot pass.
+	 */
+	if (GetProcAddress(GetModuleHandleA("ntdll.dll"),
+	    "wine_get_version") != NULL) {
+		evutil_closesocket(cfd);
+		evutil_closesocket(lfd);
+		event_base_free(base);
+		skip();
+	}
+#endif
 	n = recv(cfd, &c, 1, 0);
 	assert_int_equal(n, -1);
 	assert_int_equal(gw_os_socket_errno(EVUTIL_SOCKET_ERROR()), ECONNRESET);
