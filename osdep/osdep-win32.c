@@ -560,6 +560,11 @@ gw_os_control_dial(const char *path, char **cause)
 		if (asprintf(cause, "no daemon at %s: %s", pipe, why != NULL ?
 		    why : "out of memory") == -1)
 			*cause = NULL;
+	} else {
+		/* Blocking, as osdep.h says: the pump's socket is not. */
+		u_long	off = 0;
+
+		ioctlsocket(fd, FIONBIO, &off);
 	}
 	free(why);
 	free(pipe);
