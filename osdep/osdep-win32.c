@@ -526,7 +526,8 @@ gw_os_control_listen(struct event_base *base, const char *path,
 		return (NULL);
 	}
 	errno = 0;
-	ctl->listener = gw_win_pipe_listen(base, pipe, cb, arg, cause);
+	ctl->listener = gw_win_pipe_listen(base, pipe, NULL, false, cb, arg,
+	    cause);
 	*busy = ctl->listener == NULL && errno == EADDRINUSE;
 	free(pipe);
 	if (ctl->listener == NULL) {
@@ -559,6 +560,11 @@ gw_os_control_dial(const char *path, char **cause)
 		if (asprintf(cause, "no daemon at %s: %s", pipe, why != NULL ?
 		    why : "out of memory") == -1)
 			*cause = NULL;
+	} else {
+		/* Blocking, as osdep.h says: the pump's socket is not. */
+		u_long	off = 0;
+
+		ioctlsocket(fd, FIONBIO, &off);
 	}
 	free(why);
 	free(pipe);

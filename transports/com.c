@@ -83,6 +83,7 @@ com_check(const struct gw_spec *spec, bool serve, const char *pipe_dir,
 /* A serial line: the endpoint of com, one session at a time. */
 const struct gw_endpoint_ops gw_endpoint_com = {
 	.connect_verb = "opening",
+	.named_by_target = true,
 	.one_session = true,
 	.target = com_target,
 	.check = com_check,

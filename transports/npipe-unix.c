@@ -679,3 +679,12 @@ gw_npipe_half_close(struct bufferevent *bev)
 const char gw_npipe_remote_note[] = "a pipe served here is a Unix-domain "
     "socket in pipe_dir that only programs on this machine reach; no Windows "
     "smart client can use it: serve tcp or ssl for one";
+
+/* pipe_dir/NAME: the pipe a session connects to, before the attempt. */
+void
+gw_npipe_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
+    size_t size)
+{
+	if (spec->pipe != NULL)
+		snprintf(buf, size, "%s/%s", pipe_dir, spec->pipe);
+}

@@ -3,7 +3,8 @@
  * rules (doc/transports.md §3.1 "pipe=": the first format code becomes the
  * process id, a second the thread id) and the ops table.  The mechanism is
  * the platform's (doc/design.md "Platforms"): npipe-unix.c, a Unix-domain
- * stream socket named pipe_dir/NAME (doc/design.md "npipe off Windows").
+ * stream socket named pipe_dir/NAME (doc/design.md "npipe off Windows"), or
+ * npipe-win32.c, a real named pipe (doc/design.md "Windows handles").
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -50,20 +51,12 @@ gw_npipe_name(const char *name, bool expand, char *out, size_t size,
 	return (0);
 }
 
-/* pipe_dir/NAME: the pipe a session connects to, before the attempt. */
-static void
-npipe_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
-    size_t size)
-{
-	if (spec->pipe != NULL)
-		snprintf(buf, size, "%s/%s", pipe_dir, spec->pipe);
-}
-
 /* A local pipe: the endpoint of npipe and spipe. */
 const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.connect_verb = "connecting to",
 	.remote_note = gw_npipe_remote_note,
-	.target = npipe_target,
+	.named_by_target = true,
+	.target = gw_npipe_target,
 	.check = gw_npipe_check,
 	.listen = gw_npipe_listen,
 	.listen_pause = gw_npipe_listen_pause,
@@ -76,7 +69,8 @@ const struct gw_endpoint_ops gw_endpoint_npipe = {
 
 /*
  * The bytes as they are on a pipe: npipe.  No abort: off Windows a pipe is a
- * Unix-domain socket, which has no reset (doc/design.md "npipe off Windows").
+ * Unix-domain socket, which has no reset (doc/design.md "npipe off Windows"),
+ * and a Windows pipe has none either (doc/design.md "Windows handles").
  */
 const struct gw_stream_ops gw_stream_npipe = {
 	.plain = true,

@@ -224,8 +224,12 @@ transport_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	memset(&conn, 0, sizeof conn);
 	conn.ops = ta->ops;
 	conn.link = -1;
-	/* A pipe or a device keeps the name it was given before the attempt. */
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	/*
+	 * A pipe or a device keeps the name it was given before the attempt,
+	 * also where its link is a socket pair to a pump (Windows).
+	 */
+	if (!ta->ops->endpoint->named_by_target &&
+	    getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		conn.peer = gw_transport_sockaddr((struct sockaddr *)&ss, peer,
 		    sizeof peer);

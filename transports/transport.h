@@ -151,6 +151,14 @@ struct gw_endpoint_ops {
 	bool		 splice;
 
 	/*
+	 * True when a connected link is named by its target (a pipe, a device:
+	 * gw_transport_target), never by the address its socket reached: on
+	 * Windows such a link is a loopback socket pair to a pump
+	 * (doc/design.md "Windows handles"), whose address means nothing.
+	 */
+	bool		 named_by_target;
+
+	/*
 	 * True when a route serving by this endpoint carries one session at a
 	 * time (a serial line, doc/design.md "com"): the core pauses the
 	 * listener from an accept until that session ends.
@@ -588,13 +596,17 @@ gw_transport_connect_verb(const struct gw_transport_ops *ops)
 }
 
 /*
- * remote_note: NULL (a remote client can reach it) by default, and for ops
- * NULL (kdsrv, which serves nothing).
+ * remote_note: NULL (a remote client can reach it) by default, for an empty
+ * note (a slot filled by a platform whose pipes other machines reach), and
+ * for ops NULL (kdsrv, which serves nothing).
  */
 static inline const char *
 gw_transport_remote_note(const struct gw_transport_ops *ops)
 {
-	return (ops != NULL ? ops->endpoint->remote_note : NULL);
+	if (ops == NULL || ops->endpoint->remote_note == NULL ||
+	    ops->endpoint->remote_note[0] == '\0')
+		return (NULL);
+	return (ops->endpoint->remote_note);
 }
 
 /*
@@ -647,7 +659,8 @@ void	 gw_transport_listen_free(struct gw_transport_listener *tl);
  * prepared), delivering a connection: once connected, the link's bufferevent
  * comes from ops->link_new with tls (borrowed until the callback) and host
  * (the name a TLS peer must prove, copied; NULL: none), and its peer name is
- * the address reached (a TCP link; getpeername(2)).  cb runs exactly once,
+ * the address reached (a TCP link; getpeername(2)), or NULL for an endpoint
+ * named_by_target (a pipe, a device).  cb runs exactly once,
  * from the loop, unless gw_transport_connect_cancel comes first.  Returns the
  * attempt, or NULL when out of memory.
  */
@@ -902,10 +915,20 @@ void	*gw_tcp_connect(struct event_base *base, struct evdns_base *dns,
 void	 gw_tcp_connect_cancel(void *attempt);
 
 /*
- * The remote_note of npipe and spipe served here: the pipe is a local
- * socket, out of reach of a Windows smart client on another machine.
+ * The remote_note of npipe and spipe served here (the platform's file): off
+ * Windows the pipe is a local socket, out of reach of a Windows smart client
+ * on another machine; on Windows a real named pipe, which other machines
+ * reach: "" (none, gw_transport_remote_note).
  */
 extern const char gw_npipe_remote_note[];
+
+/*
+ * The target slot of npipe and spipe (the platform's file): the pipe a
+ * session connects to, before the attempt: "PIPE_DIR/NAME" off Windows,
+ * "\\HOST\pipe\NAME" on Windows.  spec: the client-side spec.
+ */
+void	 gw_npipe_target(const struct gw_spec *spec, const char *pipe_dir,
+	    char *buf, size_t size);
 
 /*
  * npipe-unix.c, shared with spipe (doc/design.md "npipe off Windows";

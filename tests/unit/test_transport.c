@@ -84,7 +84,13 @@ test_target(void **state)
 	target_of("ssl:server=127.0.0.1,port=5006,proto=tls1.2,machuser=m",
 	    "127.0.0.1:5006");
 	target_of("tcp:port=7000,clicon=lab7", "lab7");
+#ifdef _WIN32
+	/* A real named pipe (doc/design.md "Windows handles"). */
+	target_of("npipe:server=.,pipe=dbg", "\\\\.\\pipe\\dbg");
+	target_of("npipe:server=lab7,pipe=dbg", "\\\\lab7\\pipe\\dbg");
+#else
 	target_of("npipe:server=.,pipe=dbg", "/run/dbgb/dbg");
+#endif
 	target_of("com:port=com1,baud=115200,channel=0", "com1");
 	target_of("kdsrv:server=@{tcp:server=k1,port=5007},"
 	    "trans=@{com:port=com1,baud=115200}", "k1:5007");
@@ -198,7 +204,16 @@ test_compositions(void **state)
 	    "dialling");
 	assert_string_equal(gw_transport_connect_verb(OPS_COM),
 	    "opening");
+#ifdef _WIN32
+	/* Other machines reach a Windows pipe: no note. */
+	assert_null(gw_transport_remote_note(OPS_SPIPE));
+#else
 	assert_non_null(gw_transport_remote_note(OPS_SPIPE));
+#endif
+	/* A pipe or a device is named by its target, never by an address. */
+	assert_true(OPS_NPIPE->endpoint->named_by_target);
+	assert_true(OPS_COM->endpoint->named_by_target);
+	assert_false(OPS_TCP->endpoint->named_by_target);
 	assert_null(gw_transport_remote_note(OPS_SSL));
 	assert_null(gw_transport_remote_note(NULL));
 }
