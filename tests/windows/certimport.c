@@ -80,11 +80,14 @@ report(PCCERT_CONTEXT c)
 	    NULL, &size) && (info = malloc(size)) != NULL) {
 		if (CertGetCertificateContextProperty(c,
 		    CERT_KEY_PROV_INFO_PROP_ID, info, &size))
-			printf(" %ls type=%lu container=%ls", info->pwszProvName != NULL ?
+			printf(" provider=%ls type=%lu container=%ls "
+			    "keyspec=%lu flags=0x%lx", info->pwszProvName != NULL ?
 			    info->pwszProvName : L"(default)",
 			    (unsigned long)info->dwProvType,
 			    info->pwszContainerName != NULL ?
-			    info->pwszContainerName : L"(none)");
+			    info->pwszContainerName : L"(none)",
+			    (unsigned long)info->dwKeySpec,
+			    (unsigned long)info->dwFlags);
 		free(info);
 	} else
 		printf(" -");
