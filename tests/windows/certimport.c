@@ -11,6 +11,18 @@
  *	CurrentUser\My or LocalMachine\My of every certificate with a key.
  *   certimport cer FILE.der user|machine
  *	CertAddEncodedCertificateToStore of a DER certificate, no key.
+ *   certimport cng FILE.der user|machine
+ *	The same, with a CERT_KEY_PROV_INFO_PROP_ID naming a container of the
+ *	CNG "Microsoft Software Key Storage Provider" (dwProvType 0), as
+ *	certutil -importpfx into a key storage provider leaves it: wine 8.0
+ *	has no key storage provider to import a key into, and dbgbridge only
+ *	reads this property to say that such a key is out of its reach.
+ *
+ *   certimport export SHA1 user|machine
+ *	Whether the private key of the certificate with that SHA-1
+ *	thumbprint in My can be exported (CryptAcquireCertificatePrivateKey,
+ *	CryptExportKey PRIVATEKEYBLOB): prints "exportable" or "not
+ *	exportable (0xERROR)", so a test knows the key it used stayed put.
  *
  * Prints "imported SHA1 PROVIDER|-" per certificate (the SHA-1 thumbprint in
  * lower-case hex, the key's provider from CERT_KEY_PROV_INFO_PROP_ID), exits
@@ -101,6 +113,14 @@ main(int argc, char **argv)
 	HCERTSTORE	 pfx, my;
 	PCCERT_CONTEXT	 c = NULL, added;
 	WCHAR		 wpass[256];
+	WCHAR		 container[] = L"dbgbridge-test-cng";
+	WCHAR		 provider[] = L"Microsoft Software Key Storage Provider";
+	CRYPT_KEY_PROV_INFO ksp;
+	BYTE		 hash[20];
+	HCRYPTPROV	 prov;
+	HCRYPTKEY	 key;
+	DWORD		 spec;
+	BOOL		 own;
 	DWORD		 size, n = 0;
 	BOOL		 machine;
 
@@ -137,7 +157,8 @@ main(int argc, char **argv)
 		}
 		return (0);
 	}
-	if (argc == 4 && strcmp(argv[1], "cer") == 0) {
+	if (argc == 4 && (strcmp(argv[1], "cer") == 0 ||
+	    strcmp(argv[1], "cng") == 0)) {
 		if ((blob.pbData = slurp(argv[2], &blob.cbData)) == NULL)
 			return (1);
 		if ((my = open_my(argv[3])) == NULL)
@@ -146,12 +167,57 @@ main(int argc, char **argv)
 		    blob.pbData, blob.cbData, CERT_STORE_ADD_REPLACE_EXISTING,
 		    &added))
 			return (fail("CertAddEncodedCertificateToStore"));
+		if (strcmp(argv[1], "cng") == 0) {
+			memset(&ksp, 0, sizeof ksp);
+			ksp.pwszContainerName = container;
+			ksp.pwszProvName = provider;
+			ksp.dwProvType = 0;
+			ksp.dwFlags = strcmp(argv[3], "machine") == 0 ?
+			    CRYPT_MACHINE_KEYSET : 0;
+			ksp.dwKeySpec = 0;
+			if (!CertSetCertificateContextProperty(added,
+			    CERT_KEY_PROV_INFO_PROP_ID, 0, &ksp))
+				return (fail("CertSetCertificateContextProperty"));
+		}
 		report(added);
 		CertFreeCertificateContext(added);
 		CertCloseStore(my, 0);
 		return (0);
 	}
+	if (argc == 4 && strcmp(argv[1], "export") == 0 &&
+	    strlen(argv[2]) == 40) {
+		for (n = 0; n < 20; n++)
+			hash[n] = (BYTE)strtoul((char[3]){ argv[2][n * 2],
+			    argv[2][n * 2 + 1], '\0' }, NULL, 16);
+		blob.cbData = 20;
+		blob.pbData = hash;
+		if ((my = open_my(argv[3])) == NULL)
+			return (fail("CertOpenStore"));
+		if ((c = CertFindCertificateInStore(my, X509_ASN_ENCODING, 0,
+		    CERT_FIND_SHA1_HASH, &blob, NULL)) == NULL)
+			return (fail("CertFindCertificateInStore"));
+		if (!CryptAcquireCertificatePrivateKey(c, 0, NULL, &prov,
+		    &spec, &own))
+			return (fail("CryptAcquireCertificatePrivateKey"));
+		/* wine 8.0 says 3 for a key-exchange key (store-win32.c). */
+		if (!CryptGetUserKey(prov, spec == AT_SIGNATURE ? AT_SIGNATURE :
+		    AT_KEYEXCHANGE, &key))
+			return (fail("CryptGetUserKey"));
+		size = 0;
+		if (CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, NULL, &size))
+			printf("exportable\n");
+		else
+			printf("not exportable (0x%08lx)\n",
+			    (unsigned long)GetLastError());
+		CryptDestroyKey(key);
+		if (own)
+			CryptReleaseContext(prov, 0);
+		CertFreeCertificateContext(c);
+		CertCloseStore(my, 0);
+		return (0);
+	}
 	fprintf(stderr, "usage: certimport pfx FILE.pfx PASSWORD user|machine\n"
-	    "       certimport cer FILE.der user|machine\n");
+	    "       certimport cer|cng FILE.der user|machine\n"
+	    "       certimport export SHA1 user|machine\n");
 	return (2);
 }
