@@ -41,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/engine.h>
 #include <openssl/err.h>
@@ -306,7 +307,23 @@ gw_tls_store_find(enum gw_spec_cert_store store, const char *value,
 	return (0);
 }
 
-/* The CAPI engine, loaded and initialised on first use; NULL with *cause. */
+/* x's subject in RFC 2253 form, as -n and the session lines give it. */
+static void
+store_subject(X509 *x, char *buf, size_t size)
+{
+	BIO	*bio;
+	int	 n = 0;
+
+	if ((bio = BIO_new(BIO_s_mem())) != NULL) {
+		X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
+		    XN_FLAG_RFC2253);
+		n = BIO_read(bio, buf, (int)size - 1);
+		BIO_free(bio);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* The CAPI engine, loaded and initialised on first use; NULL with why. */
 static ENGINE *
 store_capi(char *why, size_t size)
 {
@@ -388,8 +405,7 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 	DWORD			 err, keyspec;
 	int			 rc = -1;
 
-	X509_NAME_oneline(X509_get_subject_name(cert->x509), subject,
-	    sizeof subject);
+	store_subject(cert->x509, subject, sizeof subject);
 	if ((info = store_prov_info(c, &err)) == NULL) {
 		if (err == (DWORD)CRYPT_E_NOT_FOUND)
 			gw_tls_cause(cause, "%s '%s': the certificate %s in %s "
