@@ -32,6 +32,7 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <winsock2.h>	/* before windows.h: tls.h brings libevent's */
 #include <windows.h>
 #include <wincrypt.h>
 
@@ -239,8 +240,8 @@ gw_tls_store_find(enum gw_spec_cert_store store, const char *value,
 	if (h == NULL) {
 		err = GetLastError();
 		if (err == ERROR_FILE_NOT_FOUND)
-			gw_tls_cause(cause, "%s '%s': no certificate in %s store "
-			    "(%s): the store does not exist", key, value,
+			gw_tls_cause(cause, "%s '%s': no certificate in %s "
+			    "store (%s): the store does not exist", key, value,
 			    store_whose(store), store_where(store));
 		else
 			gw_tls_cause(cause, "%s '%s': cannot open %s store "
@@ -272,7 +273,7 @@ gw_tls_store_find(enum gw_spec_cert_store store, const char *value,
 		    NULL);
 		free(wvalue);
 	}
-	/* The context keeps the store open until it is freed (the Win32 docs). */
+	/* A context keeps its store open until it is freed (the Win32 docs). */
 	CertCloseStore(h, 0);
 	if (c == NULL) {
 		if (n == 40 || n == 64)
@@ -415,9 +416,10 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 			    spec->cert_store == GW_SPEC_CERT_MACHINE ? "" :
 			    "-user ");
 		else
-			gw_tls_cause(cause, "%s '%s': cannot read where the key "
-			    "of %s in %s is kept: %s", key, spec->cert, subject,
-			    cert->where, store_strerror(err, why, sizeof why));
+			gw_tls_cause(cause, "%s '%s': cannot read where the "
+			    "key of %s in %s is kept: %s", key, spec->cert,
+			    subject, cert->where, store_strerror(err, why,
+			    sizeof why));
 		return (-1);
 	}
 	if (info->dwProvType == 0) {
@@ -426,9 +428,9 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 		gw_tls_cause(cause, "%s '%s': the private key of %s in %s is "
 		    "held by CNG (key storage provider '%s'), which OpenSSL's "
 		    "CAPI engine cannot use; import the PFX into a CryptoAPI "
-		    "provider (certutil %s-csp \"Microsoft Enhanced RSA and AES "
-		    "Cryptographic Provider\" -importpfx FILE.pfx) or name a "
-		    "PEM file", key, spec->cert, subject, cert->where,
+		    "provider (certutil %s-csp \"Microsoft Enhanced RSA and "
+		    "AES Cryptographic Provider\" -importpfx FILE.pfx) or name "
+		    "a PEM file", key, spec->cert, subject, cert->where,
 		    u8 != NULL ? u8 : "?", spec->cert_store ==
 		    GW_SPEC_CERT_MACHINE ? "" : "-user ");
 		free(u8);
@@ -483,8 +485,8 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 	    0) != 1 ||
 	    ENGINE_ctrl_cmd(e, "csp_name", 0, prov, NULL, 0) != 1) {
 		store_queue(why, sizeof why);
-		gw_tls_cause(cause, "%s '%s': the CAPI engine refused the key's "
-		    "provider '%s' (type %lu): %s", key, spec->cert, prov,
+		gw_tls_cause(cause, "%s '%s': the CAPI engine refused the "
+		    "key's provider '%s' (type %lu): %s", key, spec->cert, prov,
 		    (unsigned long)info->dwProvType, why);
 		goto out;
 	}
@@ -496,9 +498,9 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 		goto out;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		gw_tls_cause(cause, "%s '%s': the private key of %s is not RSA; "
-		    "through CryptoAPI dbgbridge's suites (ECDHE with RSA or "
-		    "ECDSA signatures) can use an RSA key only", key,
+		gw_tls_cause(cause, "%s '%s': the private key of %s is not "
+		    "RSA; through CryptoAPI dbgbridge's suites (ECDHE with RSA "
+		    "or ECDSA signatures) can use an RSA key only", key,
 		    spec->cert, subject);
 		goto out;
 	}
@@ -508,8 +510,8 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 	    SSL_CTX_set1_client_sigalgs_list(ssl_ctx,
 	    STORE_CLIENT_SIGALGS) != 1) {
 		store_queue(why, sizeof why);
-		gw_tls_cause(cause, "%s '%s': cannot use the private key of %s: "
-		    "%s", key, spec->cert, subject, why);
+		gw_tls_cause(cause, "%s '%s': cannot use the private key of "
+		    "%s: %s", key, spec->cert, subject, why);
 		goto out;
 	}
 	rc = 0;
