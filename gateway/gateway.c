@@ -621,7 +621,7 @@ gateway_client_cert(const struct gw_gateway *gw, const struct gw_spec *serve,
     char **id, char **note)
 {
 	struct gw_tls_stores	 stores;
-	char			*path, *why = NULL, *subject = NULL;
+	char			*where, *why = NULL, *subject = NULL;
 	char			 esc[512];
 	bool			 machine;
 
@@ -630,23 +630,22 @@ gateway_client_cert(const struct gw_gateway *gw, const struct gw_spec *serve,
 		return;
 	stores.user_store = gw->config->user_store;
 	stores.machine_store = gw->config->machine_store;
-	if ((path = gw_tls_cert_path(serve->cert_store, serve->cert, &stores,
-	    &why)) == NULL ||
-	    gw_tls_cert_summary(path, id, &subject, &why) == -1) {
+	/* A PEM file, or on Windows the system store that holds it. */
+	if (gw_tls_cert_describe(serve->cert_store, serve->cert, &stores,
+	    &where, id, &subject, &why) == -1) {
 		free(why);
-		free(path);
 		return;
 	}
 	machine = serve->cert_store == GW_SPEC_CERT_MACHINE;
 	gw_log_escape(esc, sizeof esc, subject);
 	if (asprintf(note, "import the certificate of %s (%s) into the smart "
-	    "client's %s store (%s), e.g. certutil %s-addstore My FILE.cer", path,
+	    "client's %s store (%s), e.g. certutil %s-addstore My FILE.cer", where,
 	    esc, machine ? "Local Computer\\Personal" :
 	    "Current User\\Personal", machine ? "machuser=" : "certuser=",
 	    machine ? "" : "-user ") == -1)
 		*note = NULL;
 	free(subject);
-	free(path);
+	free(where);
 }
 
 /*

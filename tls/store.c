@@ -1,6 +1,7 @@
 /*
  * store.c: certificate names, paths and thumbprints (doc/design.md "certuser= /
- * machuser=").  See tls.h.
+ * machuser=").  See tls.h.  What a name means beyond a PEM file is the
+ * platform's: tls/store-posix.c, tls/store-win32.c (gw_tls_store_find).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -23,9 +24,8 @@
 #include "tls/tls.h"
 #include "tls/tls_int.h"
 
-/* Hex digits of a thumbprint with ' ' and ':' removed, lower-cased; 0 if not hex. */
-static size_t
-store_thumb_normalise(const char *value, char *out, size_t size)
+size_t
+gw_tls_thumb_normalise(const char *value, char *out, size_t size)
 {
 	size_t	n = 0;
 
@@ -104,7 +104,7 @@ gw_tls_cert_path(enum gw_spec_cert_store store, const char *value,
 		    key, value);
 		return (NULL);
 	}
-	n = store_thumb_normalise(value, want, sizeof want);
+	n = gw_tls_thumb_normalise(value, want, sizeof want);
 	if (n != 40 && n != 64) {
 		if (asprintf(&path, "%s/%s.pem", dir, value) == -1)
 			return (NULL);
@@ -173,27 +173,23 @@ gw_tls_thumbprint_file(const char *path, bool sha256, char **cause)
 	return (out);
 }
 
-int
-gw_tls_cert_summary(const char *path, char **sha1, char **subject,
+/* The SHA-1 thumbprint and RFC 2253 subject of x, as gw_tls_cert_summary. */
+static int
+store_x509_summary(X509 *x, const char *what, char **sha1, char **subject,
     char **cause)
 {
-	X509	*x;
 	BIO	*bio;
 	char	 hex[41];
 	long	 n;
 	char	*p;
 
 	*sha1 = *subject = NULL;
-	if ((x = gw_tls_read_cert(path, cause)) == NULL)
-		return (-1);
 	if (gw_tls_x509_thumb(x, false, hex, sizeof hex) != 0 ||
 	    (bio = BIO_new(BIO_s_mem())) == NULL) {
-		X509_free(x);
-		gw_tls_cause(cause, "cannot digest the certificate in %s", path);
+		gw_tls_cause(cause, "cannot digest the certificate in %s", what);
 		return (-1);
 	}
 	X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
-	X509_free(x);
 	n = BIO_get_mem_data(bio, &p);
 	if ((*sha1 = strdup(hex)) == NULL ||
 	    (*subject = strndup(p, n > 0 ? (size_t)n : 0)) == NULL) {
@@ -205,4 +201,47 @@ gw_tls_cert_summary(const char *path, char **sha1, char **subject,
 	}
 	BIO_free(bio);
 	return (0);
+}
+
+int
+gw_tls_cert_summary(const char *path, char **sha1, char **subject,
+    char **cause)
+{
+	X509	*x;
+	int	 rc;
+
+	*sha1 = *subject = NULL;
+	if ((x = gw_tls_read_cert(path, cause)) == NULL)
+		return (-1);
+	rc = store_x509_summary(x, path, sha1, subject, cause);
+	X509_free(x);
+	return (rc);
+}
+
+int
+gw_tls_cert_describe(enum gw_spec_cert_store store, const char *value,
+    const struct gw_tls_stores *stores, char **where, char **sha1,
+    char **subject, char **cause)
+{
+	struct gw_tls_cert	cert;
+	int			rc;
+
+	*where = *sha1 = *subject = NULL;
+	if (gw_tls_store_find(store, value, stores, &cert, cause) == -1)
+		return (-1);
+	if (cert.path != NULL)
+		rc = gw_tls_cert_summary(cert.path, sha1, subject, cause);
+	else
+		rc = store_x509_summary(cert.x509, cert.where, sha1, subject,
+		    cause);
+	if (rc == 0 && (*where = strdup(cert.path != NULL ? cert.path :
+	    cert.where)) == NULL) {
+		free(*sha1);
+		free(*subject);
+		*sha1 = *subject = NULL;
+		gw_tls_cause(cause, "out of memory");
+		rc = -1;
+	}
+	gw_tls_store_clear(&cert);
+	return (rc);
 }

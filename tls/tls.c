@@ -176,43 +176,36 @@ tls_pem_has_key(const char *path)
 	return (found);
 }
 
-struct gw_tls_ctx *
-gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores,
-    const char *client_ca, char **cause)
+/*
+ * The serving side's certificate and key from a PEM file: the chain and the
+ * key in one file that only this user may read (ssh(1)).
+ */
+static int
+tls_server_pem(struct gw_tls_ctx *ctx, const struct gw_spec *spec,
+    const char *path, char **cause)
 {
-	struct gw_tls_ctx	*ctx;
-	STACK_OF(X509_NAME)	*names;
-	unsigned		 mode;
-	char			*path, why[256];
+	unsigned	mode;
+	char		why[256];
 
-	if ((path = gw_tls_cert_path(spec->cert_store, spec->cert, stores,
-	    cause)) == NULL)
-		return (NULL);
 	if (tls_pem_has_key(path) == 0) {
 		gw_tls_cause(cause, "%s '%s': %s holds no private key; the "
 		    "serving side needs the certificate and its key in one PEM "
 		    "(cat cert.pem key.pem > %s; chmod 600 %s)", tls_key(spec),
 		    spec->cert, path, path, path);
-		free(path);
-		return (NULL);
+		return (-1);
 	}
 	/* The serving side's PEM holds the private key: ours alone (ssh(1)). */
 	if (gw_os_file_shared(path, &mode) == 1) {
 		gw_tls_cause(cause, "%s '%s': %s holds the private key and is "
 		    "readable by group or others (mode %04o); chmod 600 it",
 		    tls_key(spec), spec->cert, path, mode);
-		free(path);
-		return (NULL);
-	}
-	if ((ctx = tls_ctx_new(spec, true, cause)) == NULL) {
-		free(path);
-		return (NULL);
+		return (-1);
 	}
 	if (SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, path) != 1) {
 		tls_queue_reasons(why, sizeof why);
 		gw_tls_cause(cause, "%s '%s': cannot load the certificate "
 		    "chain from %s: %s", tls_key(spec), spec->cert, path, why);
-		goto fail;
+		return (-1);
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx->ssl_ctx, path,
 	    SSL_FILETYPE_PEM) != 1) {
@@ -222,19 +215,69 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 			gw_tls_cause(cause, "%s '%s': the private key in %s does "
 			    "not match its certificate", tls_key(spec),
 			    spec->cert, path);
-			goto fail;
+			return (-1);
 		}
 		tls_queue_reasons(why, sizeof why);
 		gw_tls_cause(cause, "%s '%s': cannot load the private key from "
 		    "%s: %s", tls_key(spec), spec->cert, path, why);
-		goto fail;
+		return (-1);
 	}
 	if (SSL_CTX_check_private_key(ctx->ssl_ctx) != 1) {
 		tls_queue_reasons(why, sizeof why);
 		gw_tls_cause(cause, "%s '%s': the private key in %s does not "
 		    "match its certificate", tls_key(spec), spec->cert, path);
-		goto fail;
+		return (-1);
 	}
+	return (0);
+}
+
+/*
+ * The serving side's certificate from a platform's store and its key where
+ * it lives (doc/design.md "Windows certificate stores").
+ */
+static int
+tls_server_store(struct gw_tls_ctx *ctx, const struct gw_spec *spec,
+    const struct gw_tls_cert *cert, char **cause)
+{
+	char	why[256];
+
+	if (SSL_CTX_use_certificate(ctx->ssl_ctx, cert->x509) != 1) {
+		tls_queue_reasons(why, sizeof why);
+		gw_tls_cause(cause, "%s '%s': cannot use the certificate from "
+		    "%s: %s", tls_key(spec), spec->cert, cert->where, why);
+		return (-1);
+	}
+	if (gw_tls_store_use_key(ctx->ssl_ctx, cert, spec, cause) == -1)
+		return (-1);
+	if (SSL_CTX_check_private_key(ctx->ssl_ctx) != 1) {
+		tls_queue_reasons(why, sizeof why);
+		gw_tls_cause(cause, "%s '%s': the private key the store gave "
+		    "does not match the certificate in %s", tls_key(spec),
+		    spec->cert, cert->where);
+		return (-1);
+	}
+	return (0);
+}
+
+struct gw_tls_ctx *
+gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores,
+    const char *client_ca, char **cause)
+{
+	struct gw_tls_ctx	*ctx;
+	struct gw_tls_cert	 cert;
+	STACK_OF(X509_NAME)	*names;
+	char			 why[256];
+
+	if (gw_tls_store_find(spec->cert_store, spec->cert, stores, &cert,
+	    cause) == -1)
+		return (NULL);
+	if ((ctx = tls_ctx_new(spec, true, cause)) == NULL) {
+		gw_tls_store_clear(&cert);
+		return (NULL);
+	}
+	if (cert.path != NULL ? tls_server_pem(ctx, spec, cert.path,
+	    cause) == -1 : tls_server_store(ctx, spec, &cert, cause) == -1)
+		goto fail;
 	if (client_ca != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx->ssl_ctx, client_ca,
 		    NULL) != 1 ||
@@ -259,10 +302,10 @@ gw_tls_server_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER |
 		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
-	free(path);
+	gw_tls_store_clear(&cert);
 	return (ctx);
 fail:
-	free(path);
+	gw_tls_store_clear(&cert);
 	gw_tls_ctx_free(ctx);
 	return (NULL);
 }
@@ -334,7 +377,8 @@ gw_tls_client_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
     const char *ca, char **cause)
 {
 	struct gw_tls_ctx	*ctx;
-	char			*path, why[256], *c = NULL;
+	struct gw_tls_cert	 cert;
+	char			 why[256], *c = NULL;
 	char			 when[64], subject[256];
 
 	if ((ctx = tls_ctx_new(spec, false, cause)) == NULL)
@@ -348,11 +392,14 @@ gw_tls_client_new(const struct gw_spec *spec, const struct gw_tls_stores *stores
 		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
 		return (ctx);
 	}
-	if ((path = gw_tls_cert_path(spec->cert_store, spec->cert, stores,
-	    cause)) == NULL)
+	if (gw_tls_store_find(spec->cert_store, spec->cert, stores, &cert,
+	    cause) == -1)
 		goto fail;
-	ctx->pin = gw_tls_read_cert(path, &c);
-	free(path);
+	if (cert.path != NULL)
+		ctx->pin = gw_tls_read_cert(cert.path, &c);
+	else if (X509_up_ref(cert.x509) == 1)
+		ctx->pin = cert.x509;
+	gw_tls_store_clear(&cert);
 	if (ctx->pin == NULL) {
 		gw_tls_cause(cause, "%s '%s': %s", tls_key(spec), spec->cert,
 		    c != NULL ? c : "cannot read the certificate");

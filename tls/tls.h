@@ -150,6 +150,18 @@ char	*gw_tls_thumbprint_file(const char *path, bool sha256, char **cause);
 int	 gw_tls_cert_summary(const char *path, char **sha1, char **subject,
 	    char **cause);
 
+/*
+ * The certificate a certuser= / machuser= value names, for `dbgbridge -n`:
+ * where it was found (*where: the PEM file, or on Windows the system store,
+ * "CurrentUser\My"; doc/design.md "Windows certificate stores"), its SHA-1
+ * thumbprint and subject as gw_tls_cert_summary gives them.  All three
+ * malloc'd, owned by the caller.  Returns 0, or -1 with all three NULL and a
+ * malloc'd *cause saying where it looked and what was missing.
+ */
+int	 gw_tls_cert_describe(enum gw_spec_cert_store store, const char *value,
+	    const struct gw_tls_stores *stores, char **where, char **sha1,
+	    char **subject, char **cause);
+
 /* The OpenSSL version this process runs with ("OpenSSL 3.0.17 1 Jul 2025"). */
 const char *gw_tls_version(void);
 

@@ -130,6 +130,45 @@ test_path_by_name(void **state)
 	free(cause);
 }
 
+/*
+ * gw_tls_cert_describe (-n's note): off Windows a name is the PEM file in the
+ * store, described by its path, SHA-1 thumbprint and subject; what is
+ * missing says where it was looked for.
+ */
+static void
+test_describe(void **state)
+{
+	struct gw_tls_stores	 st = stores();
+	char			*where, *sha1, *subject, *cause = NULL;
+	char			 want[256], *thumb, *p, *q;
+
+	(void)state;
+	assert_int_equal(gw_tls_cert_describe(GW_SPEC_CERT_USER, "alpha", &st,
+	    &where, &sha1, &subject, &cause), 0);
+	snprintf(want, sizeof want, "%s/alpha.pem", tmpdir);
+	assert_string_equal(where, want);
+	assert_string_equal(subject, "CN=alpha.test");
+	assert_non_null(thumb = gw_tls_thumbprint_file(want, false, &cause));
+	for (p = q = thumb; *p != '\0'; p++)
+		if (*p != ':')
+			*q++ = *p;
+	*q = '\0';
+	assert_string_equal(sha1, thumb);
+	free(thumb);
+	free(where);
+	free(sha1);
+	free(subject);
+
+	assert_int_equal(gw_tls_cert_describe(GW_SPEC_CERT_MACHINE, "alpha",
+	    &st, &where, &sha1, &subject, &cause), -1);
+	assert_null(where);
+	assert_null(sha1);
+	assert_null(subject);
+	assert_string_equal(cause, "machuser 'alpha': no readable alpha.pem "
+	    "in /nonexistent/machine");
+	free(cause);
+}
+
 static void
 test_path_by_path(void **state)
 {
@@ -405,6 +444,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_by_name),
 		cmocka_unit_test(test_path_by_path),
+		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_path_by_thumbprint),
 		cmocka_unit_test(test_server_needs_key),
 		cmocka_unit_test(test_server_key_mode),
