@@ -11,6 +11,21 @@
 
 need_prog wine
 
+# keep_session: a user program of the prefix running until the test ends
+# (dbgbridge.exe relaying a free port nowhere).  Wine differs from Windows
+# here: once no program but the system's (services.exe and what it
+# started) runs in a prefix, wineserver ends the "session" and services.exe
+# stops and then ends every service it runs, so between two `wine sc`
+# commands a service may be killed (seen as STOPPED with WIN32_EXIT_CODE
+# 1077 in the middle of a drain).  On Windows a service runs whatever users
+# do.  The keeper is ended with everything else by lib.sh's wineserver -k.
+keep_session() {
+	local kport
+	free_port kport
+	start_exe keeper -s "tcp:port=$kport" -c "tcp:server=127.0.0.1,port=9" -p
+	wait_listen "$kport" 30
+}
+
 # winpath PATH: the Linux path as wine's Z: drive sees it (Z:\tmp\...).
 winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
 

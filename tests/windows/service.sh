@@ -16,7 +16,7 @@
 #   4. `sc stop` while that session is open: STOP_PENDING (3) with a wait
 #      hint and a checkpoint that advances while sessions drain; the log
 #      file says "stopping: no new sessions; 1 open session"; the session
-#      line, once stop_timeout (3s) passes, says reason="stopped: deadline";
+#      line, once stop_timeout (8s) passes, says reason="stopped: deadline";
 #      the service ends STOPPED (1) with WIN32_EXIT_CODE 0, after "stop: 0
 #      sessions ended by themselves, 1 reset";
 #   5. `service remove`: sc query no longer finds it, the event source's key
@@ -26,6 +26,7 @@
 . "$(dirname "$0")/service.bash"
 
 need_prog ss timeout socat
+keep_session
 NAME=svc-basic
 free_port ECHO
 free_port A_PORT
@@ -35,7 +36,7 @@ LOG=$TMP/svc.log
 cat >"$TMP/svc.ini" <<INI
 [gateway]
 log = $(winpath "$LOG")
-stop_timeout = 3s
+stop_timeout = 8s
 
 [route echo]
 serve = tcp:port=$A_PORT
@@ -80,10 +81,10 @@ checkpoint_moved() {
 	sc_query "$NAME"
 	[[ $(sc_field "$NAME" STATE) == 3 && $(sc_field "$NAME" CHECKPOINT) != "$cp1" ]]
 }
-_poll 5 checkpoint_moved || fail "the checkpoint stayed $cp1 while draining: $(cat "$TMP/sc.$NAME.out")"
+_poll 7 checkpoint_moved || fail "the checkpoint stayed $cp1 while draining: $(cat "$TMP/sc.$NAME.out")"
 wait_state "$NAME" 1 STOPPED 30
 exec 3>&-
-line=$(grep -E ' info session ' "$LOG" | head -1)
+line=$(grep -E ' info session .*reason=' "$LOG" | head -1)
 [[ $line == *'reason="stopped: deadline"'* ]] ||
 	fail "the session line does not show the drain's end: $line ($(cat "$LOG"))"
 grep -q 'stop: 0 sessions ended by themselves, 1 reset' "$LOG" ||

@@ -16,6 +16,7 @@
 . "$(dirname "$0")/service.bash"
 
 need_prog ss timeout socat
+keep_session
 NAME=svc-bind
 free_port TAKEN
 free_port FREE
@@ -57,7 +58,7 @@ svc=$(sc_field "$NAME" SERVICE_EXIT_CODE)
 	fail "exit codes: WIN32_EXIT_CODE $w32 SERVICE_EXIT_CODE $svc, want 1066 and 1: $(cat "$TMP/sc.$NAME.out")"
 
 # 2. The reason is in the log; no half-started route is left listening.
-grep -E ' error .*'"$TAKEN"'.*([Aa]ddress already in use|in use)' "$LOG" >/dev/null ||
+grep -E ' error .*cannot listen on .*:'"$TAKEN"': .*(another program listens there|in use)' "$LOG" >/dev/null ||
 	fail "the log does not say port $TAKEN is in use: $(cat "$LOG")"
 _listening "$FREE" && fail "port $FREE still listens after the failed start"
 
