@@ -270,7 +270,9 @@ relay_first_end(struct gw_session *s, enum gw_close why, const char *detail)
 static bool
 relay_is_reset(int err, const char *why)
 {
-	if (err != ECONNRESET && err != EPIPE && err != ECONNABORTED)
+	int	e = gw_os_socket_errno(err);	/* WSAECONNRESET, ... */
+
+	if (e != ECONNRESET && e != EPIPE && e != ECONNABORTED)
 		return (false);
 	return (why == NULL || strcmp(why, evutil_socket_error_to_string(err)) ==
 	    0);

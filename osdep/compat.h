@@ -27,6 +27,13 @@ char	*strsep(char **sp, const char *delim);
 /* strcasestr(3): the first find of needle in hay, ignoring ASCII case. */
 char	*strcasestr(const char *hay, const char *needle);
 
+/* setenv(3), unsetenv(3): through _putenv_s (the C runtime's docs). */
+int	 setenv(const char *name, const char *value, int overwrite);
+int	 unsetenv(const char *name);
+
+/* mkdtemp(3): a new directory from template (ending XXXXXX), mode unused. */
+char	*mkdtemp(char *template);
+
 /* explicit_bzero(3): zero n bytes that the compiler may not skip. */
 void	 explicit_bzero(void *p, size_t n);
 #endif

@@ -565,6 +565,11 @@ gw_os_control_dial(const char *path, char **cause)
 		if (asprintf(cause, "no daemon at %s: %s", pipe, why != NULL ?
 		    why : "out of memory") == -1)
 			*cause = NULL;
+	} else {
+		/* Blocking, as osdep.h says: the pump's socket is not. */
+		u_long	off = 0;
+
+		ioctlsocket(fd, FIONBIO, &off);
 	}
 	free(why);
 	free(pipe);
@@ -637,6 +642,41 @@ strcasestr(const char *hay, const char *needle)
 			return ((char *)hay);
 	}
 	return (n == 0 ? (char *)hay : NULL);
+}
+
+int
+setenv(const char *name, const char *value, int overwrite)
+{
+	if (!overwrite && getenv(name) != NULL)
+		return (0);
+	return (_putenv_s(name, value) == 0 ? 0 : -1);
+}
+
+/* An empty value removes the variable (the C runtime's docs, "_putenv_s"). */
+int
+unsetenv(const char *name)
+{
+	return (_putenv_s(name, "") == 0 ? 0 : -1);
+}
+
+char *
+mkdtemp(char *template)
+{
+	size_t	n = strlen(template);
+	int	i;
+
+	/* Bounded: _mktemp_s has 26 names per template and process. */
+	for (i = 0; i < 26; i++) {
+		if (n < 6 || _mktemp_s(template, n + 1) != 0)
+			return (NULL);
+		if (CreateDirectoryA(template, NULL))
+			return (template);
+		if (GetLastError() != ERROR_ALREADY_EXISTS)
+			return (NULL);
+		memset(template + n - 6, 'X', 6);
+	}
+	errno = EEXIST;
+	return (NULL);
 }
 
 /* SecureZeroMemory is never optimised away (the Win32 docs). */

@@ -91,8 +91,8 @@ bool		gw_win_pump_failure(evutil_socket_t fd, char *buf,
 
 /*
  * A Win32 error code as text (FormatMessage, in English where the system
- * has it, no trailing newline or period) into buf, size bytes; the number
- * when the system has no text.  Returns buf.
+ * has it, no trailing newline or period) followed by " (error N)" into buf,
+ * size bytes; "Windows error N" when the system has no text.  Returns buf.
  */
 char		*gw_win_strerror(unsigned long err, char *buf, size_t size);
 

@@ -324,6 +324,7 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 
 	gw_log_limited(&l->warn, GW_LOG_WARN, "%s: accept: %s", l->name,
 	    evutil_socket_error_to_string(err));
+	err = gw_os_socket_errno(err);	/* WSAEMFILE is EMFILE, ... */
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return;
 	evconnlistener_disable(evl);

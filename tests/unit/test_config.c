@@ -24,6 +24,7 @@
 
 #include "osdep/compat.h"
 #include "osdep/net.h"
+#include "osdep/osdep.h"
 #include "config/config.h"
 
 #ifndef TEST_DATA
@@ -306,7 +307,20 @@ assert_gateway_defaults(const struct gw_config *c)
 	assert_int_equal(c->metrics_timeout_ms, 10000);
 	assert_null(c->pipe_dir);
 	assert_null(c->user);
+#ifdef _WIN32
+	{
+		/* %ProgramData%\dbgbridge on Windows (osdep-win32.c). */
+		char	*dir = gw_os_machine_dir(), *want;
+
+		assert_non_null(dir);
+		assert_true(asprintf(&want, "%s/certs", dir) != -1);
+		assert_string_equal(c->machine_store, want);
+		free(want);
+		free(dir);
+	}
+#else
 	assert_string_equal(c->machine_store, GW_SYSCONFDIR "/dbgbridge/certs");
+#endif
 	assert_null(c->ca);
 }
 
@@ -666,7 +680,9 @@ test_defaults(void **state)
 	setenv("XDG_CONFIG_HOME", "/xdg/config", 1);
 	c = load_ok("config-minimal.ini");
 	assert_gateway_defaults(c);
+#ifndef _WIN32	/* %APPDATA%\dbgbridge\certs there: test_default_user_store */
 	assert_string_equal(c->user_store, "/xdg/config/dbgbridge/certs");
+#endif
 	assert_int_equal(c->nroutes, 1);
 	r = &c->routes[0];
 	assert_string_equal(r->name, "min");
@@ -683,6 +699,19 @@ test_default_user_store(void **state)
 	struct gw_config	*c;
 
 	(void)state;
+#ifdef _WIN32
+	/* Windows: %APPDATA% (osdep-win32.c), whatever XDG says. */
+	setenv("APPDATA", "C:\\Users\\tester\\AppData\\Roaming", 1);
+	c = load_ok("config-minimal.ini");
+	assert_string_equal(c->user_store,
+	    "C:\\Users\\tester\\AppData\\Roaming/dbgbridge/certs");
+	gw_config_free(c);
+	unsetenv("APPDATA");
+	c = load_ok("config-minimal.ini");
+	assert_null(c->user_store);
+	gw_config_free(c);
+	return;
+#endif
 	/* XDG_CONFIG_HOME must be absolute; otherwise $HOME/.config. */
 	setenv("XDG_CONFIG_HOME", "relative/config", 1);
 	setenv("HOME", "/home/tester", 1);
@@ -1156,10 +1185,12 @@ test_bad_values(void **state)
 		{ ROUTE "[gateway]\nlog = file\n",
 		  "gateway.log: must be stderr, syslog or eventlog, or the "
 		  "absolute path of a file, got 'file'" },
-		/* The Windows Event Log: none here (test_config is Unix's). */
+#ifndef _WIN32
+		/* The Windows Event Log: none on Unix. */
 		{ ROUTE "[gateway]\nlog = eventlog\n",
 		  "gateway.log: eventlog: the Windows Event Log; this platform "
 		  "has none (use syslog)" },
+#endif
 		/* A log file's keys without a log file. */
 		{ ROUTE "[gateway]\nlog_keep = 3\n",
 		  "gateway.log_keep: only applies with gateway.log = FILE, a "
@@ -1621,7 +1652,9 @@ test_from_args(void **state)
 	assert_null(cause);
 	assert_null(c->path);
 	assert_gateway_defaults(c);
+#ifndef _WIN32	/* %APPDATA% there: test_default_user_store */
 	assert_string_equal(c->user_store, "/xdg/dbgbridge/certs");
+#endif
 	assert_int_equal(c->nroutes, 1);
 	r = &c->routes[0];
 	assert_string_equal(r->name, "cli");

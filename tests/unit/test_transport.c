@@ -65,7 +65,13 @@ test_target(void **state)
 	target_of("ssl:server=127.0.0.1,port=5006,proto=tls1.2,machuser=m",
 	    "127.0.0.1:5006");
 	target_of("tcp:port=7000,clicon=lab7", "lab7");
+#ifdef _WIN32
+	/* A real named pipe (doc/design.md "Windows handles"). */
+	target_of("npipe:server=.,pipe=dbg", "\\\\.\\pipe\\dbg");
+	target_of("npipe:server=lab7,pipe=dbg", "\\\\lab7\\pipe\\dbg");
+#else
 	target_of("npipe:server=.,pipe=dbg", "/run/dbgb/dbg");
+#endif
 	target_of("com:port=com1,baud=115200,channel=0", "com1");
 	target_of("kdsrv:server=@{tcp:server=k1,port=5007},"
 	    "trans=@{com:port=com1,baud=115200}", "k1:5007");
@@ -113,7 +119,16 @@ test_compositions(void **state)
 	    "dialling");
 	assert_string_equal(gw_transport_connect_verb(&gw_transport_com),
 	    "opening");
+#ifdef _WIN32
+	/* Other machines reach a Windows pipe: no note. */
+	assert_null(gw_transport_remote_note(&gw_transport_spipe));
+#else
 	assert_non_null(gw_transport_remote_note(&gw_transport_spipe));
+#endif
+	/* A pipe or a device is named by its target, never by an address. */
+	assert_true(gw_transport_npipe.endpoint->named_by_target);
+	assert_true(gw_transport_com.endpoint->named_by_target);
+	assert_false(gw_transport_tcp.endpoint->named_by_target);
 	assert_null(gw_transport_remote_note(&gw_transport_ssl));
 	assert_null(gw_transport_remote_note(NULL));
 }
@@ -129,6 +144,14 @@ test_npipe_check(void **state)
 	char		*cause = NULL, dir[200];
 
 	(void)state;
+#ifdef _WIN32
+	/*
+	 * The rule below is npipe-unix.c's (a Unix-domain socket does not
+	 * cross machines); on Windows server= names a machine whose pipe
+	 * \\HOST\pipe\NAME is opened (transports/npipe-win32.c).
+	 */
+	skip();
+#endif
 	spec = parse("npipe:server=lab7,pipe=dbg", GW_SPEC_CLIENT);
 	assert_int_equal(gw_transport_check(&gw_transport_npipe, spec, false,
 	    "/tmp", &cause), -1);
@@ -241,6 +264,22 @@ test_abort_resets(void **state)
 	bufferevent_free(bev);
 	/* bufferevent_free closes from the loop (libevent's finalizers). */
 	(void)event_base_loop(base, EVLOOP_NONBLOCK);
+#ifdef _WIN32
+	/*
+	 * Wine differs from the Win32 docs here: "closesocket" says SO_LINGER
+	 * on with a zero timeout is an abortive close (a reset), but wine 8
+	 * closes gracefully (the peer reads an end of stream; seen with a
+	 * five-line Winsock program too).  The code keeps the documented
+	 * call; under wine this check cannot pass.
+	 */
+	if (GetProcAddress(GetModuleHandleA("ntdll.dll"),
+	    "wine_get_version") != NULL) {
+		evutil_closesocket(cfd);
+		evutil_closesocket(lfd);
+		event_base_free(base);
+		skip();
+	}
+#endif
 	n = recv(cfd, &c, 1, 0);
 	assert_int_equal(n, -1);
 	assert_int_equal(gw_os_socket_errno(EVUTIL_SOCKET_ERROR()), ECONNRESET);

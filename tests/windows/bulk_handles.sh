@@ -16,7 +16,8 @@
 # half-closes its socket and expects an end of stream with no byte more: the
 # half-close travels through the pipe as the pipe's close.  Each session line
 # counts exactly BYTES each way.  HANDLES_BULK_BYTES sets the size (default
-# 64 MiB); the throughput is printed (information only).
+# 64 MiB), HANDLES_BULK_PARTS which of the three run (default "npipe
+# com-connect com-serve"); the throughput is printed (information only).
 . "$(dirname "$0")/handles.bash"
 
 need_prog socat timeout
@@ -24,6 +25,7 @@ need_bin "$E2E_BIN/bulkpeer"
 BULKPEER=$E2E_BIN/bulkpeer
 
 BYTES=${HANDLES_BULK_BYTES:-67108864}
+PARTS=" ${HANDLES_BULK_PARTS:-npipe com-connect com-serve} "
 SEED=$((RANDOM * 32768 + RANDOM))
 LIMIT=600
 
@@ -71,13 +73,13 @@ control = \\\\.\\pipe\\dbgbridge-test-bulk-c-$$
 [route cc]
 serve = tcp:port=$C_PORT
 bind = 127.0.0.1
-connect = com:port=com6,baud=115200
+connect = com:port=com6,baud=115200,channel=0
 connect_timeout = 10s
 drain_timeout = 5m
 persist = yes
 
 [route cs]
-serve = com:port=com7,baud=115200
+serve = com:port=com7,baud=115200,channel=0
 connect = tcp:server=127.0.0.1,port=$E_PORT
 connect_timeout = 10s
 drain_timeout = 5m
@@ -129,33 +131,39 @@ bytes_line() {
 note "seed $SEED; $BYTES bytes each way"
 
 # 1. npipe
-pair npipe "$S_PORT" -e connect "$A_PORT" "$BYTES" "$SEED" "$LIMIT" -- \
-	-e listen "$S_PORT" "$BYTES" "$SEED" "$LIMIT"
-bytes_line a a
-bytes_line b b
+if [[ $PARTS == *" npipe "* ]]; then
+	pair npipe "$S_PORT" -e connect "$A_PORT" "$BYTES" "$SEED" "$LIMIT" -- \
+		-e listen "$S_PORT" "$BYTES" "$SEED" "$LIMIT"
+	bytes_line a a
+	bytes_line b b
+fi
 
 # 2. com, connect side: the tty end speaks only when spoken to (-w), as a
 # process server does; the bridge flushes what the line held before.
-pair com-connect - -e connect "$C_PORT" "$BYTES" "$SEED" "$LIMIT" -- \
-	-w -s server tty "$TMP/tty-6-peer" "$BYTES" "$SEED" "$LIMIT"
-bytes_line c cc
+if [[ $PARTS == *" com-connect "* ]]; then
+	pair com-connect - -e connect "$C_PORT" "$BYTES" "$SEED" "$LIMIT" -- \
+		-w -s server tty "$TMP/tty-6-peer" "$BYTES" "$SEED" "$LIMIT"
+	bytes_line c cc
+fi
 
 # 3. com, serve side.
-spawn com-serve-server "$BULKPEER" -e listen "$E_PORT" "$BYTES" "$SEED" "$LIMIT"
-SPID=$SPAWN_PID
-wait_listen "$E_PORT"
-t0=${EPOCHREALTIME/./}
-spawn com-serve-client "$BULKPEER" -s client tty "$TMP/tty-7-peer" "$BYTES" "$SEED" "$LIMIT"
-CPID=$SPAWN_PID
-wait_exit "$CPID" $((LIMIT + 10)) || fail "com-serve: the tty end still runs"
-wait_exit "$SPID" 30 || fail "com-serve: the tcp end still runs 30 s after the tty end"
-reap "$CPID" crc
-reap "$SPID" src
-[[ $crc == 0 ]] || fail "com-serve: tty end: $(cat "$TMP/com-serve-client.out")"
-[[ $src == 0 ]] || fail "com-serve: tcp end: $(cat "$TMP/com-serve-server.out")"
-elapsed_s secs "$t0" "${EPOCHREALTIME/./}"
-note "com-serve: $BYTES bytes each way in ${secs}s"
-bytes_line c cs
+if [[ $PARTS == *" com-serve "* ]]; then
+	spawn com-serve-server "$BULKPEER" -e listen "$E_PORT" "$BYTES" "$SEED" "$LIMIT"
+	SPID=$SPAWN_PID
+	wait_listen "$E_PORT"
+	t0=${EPOCHREALTIME/./}
+	spawn com-serve-client "$BULKPEER" -s client tty "$TMP/tty-7-peer" "$BYTES" "$SEED" "$LIMIT"
+	CPID=$SPAWN_PID
+	wait_exit "$CPID" $((LIMIT + 10)) || fail "com-serve: the tty end still runs"
+	wait_exit "$SPID" 30 || fail "com-serve: the tcp end still runs 30 s after the tty end"
+	reap "$CPID" crc
+	reap "$SPID" src
+	[[ $crc == 0 ]] || fail "com-serve: tty end: $(cat "$TMP/com-serve-client.out")"
+	[[ $src == 0 ]] || fail "com-serve: tcp end: $(cat "$TMP/com-serve-server.out")"
+	elapsed_s secs "$t0" "${EPOCHREALTIME/./}"
+	note "com-serve: $BYTES bytes each way in ${secs}s"
+	bytes_line c cs
+fi
 
 win_stop_bridge a
 win_stop_bridge b

@@ -34,6 +34,9 @@
 /* The longest any step may take. */
 #define WAIT_MS		10000
 
+/* Set when running under wine (ntdll exports it there, never on Windows). */
+static const char *(*wine_get_version)(void);
+
 static unsigned	seq;
 
 static void
@@ -288,6 +291,47 @@ test_failure_resets(void **state)
 	evutil_closesocket(s);
 }
 
+/*
+ * A handle that fails with the core's socket still open both ways: the core
+ * reads a reset, never an end of stream.  A serial port's pump takes any
+ * read error for a failure (it has no end of stream), so a pipe pumped as
+ * one, whose client goes away, is a device that fails.  Wine 8.0 differs
+ * from the Win32 docs here: closesocket after SO_LINGER {1, 0} sends a FIN,
+ * not a reset (tests/unit/test_transport.c test_abort_resets says so too),
+ * so under wine the core reads an end of stream; the test then checks that
+ * gw_win_pump_failure still tells the failure, which is what com's error
+ * and after_eof slots report.
+ */
+static void
+test_failure_is_no_end(void **state)
+{
+	HANDLE		 srv, cli;
+	evutil_socket_t	 s;
+	char		 buf[256], *cause = NULL;
+	int		 r, err;
+
+	(void)state;
+	pipe_pair(&srv, &cli);
+	s = gw_win_pump_start(srv, NULL, GW_WIN_PUMP_COM, "test device",
+	    &cause);
+	if (s == -1)
+		fail_msg("gw_win_pump_start: %s", cause);
+	hwrite(cli, "before");
+	sexpect(s, "before");
+	CloseHandle(cli);
+	r = srecv(s, buf, sizeof buf, &err);
+	if (r == 0 && wine_get_version != NULL)
+		print_message("wine: the failed device's socket ended with a "
+		    "FIN, not a reset (wine differs from the Win32 docs)\n");
+	else {
+		assert_int_equal(r, -1);
+		assert_true(err == WSAECONNRESET || err == WSAECONNABORTED);
+	}
+	assert_true(gw_win_pump_failure(s, buf, sizeof buf));
+	assert_non_null(strstr(buf, "test device: device failed: "));
+	evutil_closesocket(s);
+}
+
 /* The core resets its socket: the pipe is closed at once. */
 static void
 test_core_reset(void **state)
@@ -468,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_clean_end),
 		cmocka_unit_test(test_core_half_close),
 		cmocka_unit_test(test_failure_resets),
+		cmocka_unit_test(test_failure_is_no_end),
 		cmocka_unit_test(test_core_reset),
 		cmocka_unit_test(test_listen_dial),
 		cmocka_unit_test(test_dial_async),
@@ -475,5 +520,7 @@ main(void)
 	WSADATA	wsa;
 
 	WSAStartup(MAKEWORD(2, 2), &wsa);
+	wine_get_version = (const char *(*)(void))(void (*)(void))
+	    GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version");
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
