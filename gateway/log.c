@@ -181,7 +181,12 @@ log_out(enum gw_log_level level, char *line, size_t len)
 		(void)gw_logfile_write(log_file, line, len);
 		break;
 	case LOG_STDERR:
+		/*
+		 * Flushed: the Windows C runtime buffers a redirected stderr
+		 * for fwrite (its printf flushes by itself, fwrite does not).
+		 */
 		fwrite(line, 1, len, stderr);
+		fflush(stderr);
 		break;
 	}
 }

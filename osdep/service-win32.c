@@ -195,21 +195,24 @@ svc_tick(LPVOID arg)
 	return (0);
 }
 
-/* STOP_PENDING, once, with the ticker started. */
+/*
+ * STOP_PENDING, once, with the ticker started: the handler (STOP) and the
+ * loop (STOPPING=1) may both get here, on their own threads, so the check
+ * and the start are one step under svc_lock (a critical section may be
+ * entered again by its owner: svc_report takes it too).
+ */
 static void
 svc_stop_pending(void)
 {
-	bool	first;
-
 	EnterCriticalSection(&svc_lock);
-	first = svc_status.dwCurrentState != SERVICE_STOP_PENDING &&
-	    svc_status.dwCurrentState != SERVICE_STOPPED;
+	if (svc_status.dwCurrentState != SERVICE_STOP_PENDING &&
+	    svc_status.dwCurrentState != SERVICE_STOPPED) {
+		svc_report(SERVICE_STOP_PENDING, NO_ERROR, 0);
+		if (svc_ticker == NULL && svc_ticker_end != NULL)
+			svc_ticker = CreateThread(NULL, 0, svc_tick, NULL, 0,
+			    NULL);
+	}
 	LeaveCriticalSection(&svc_lock);
-	if (!first)
-		return;
-	svc_report(SERVICE_STOP_PENDING, NO_ERROR, 0);
-	if (svc_ticker == NULL && svc_ticker_end != NULL)
-		svc_ticker = CreateThread(NULL, 0, svc_tick, NULL, 0, NULL);
 }
 
 const char *
@@ -281,6 +284,8 @@ svc_handler(DWORD control, DWORD type, LPVOID data, LPVOID ctx)
 static VOID WINAPI
 svc_main(DWORD argc, LPSTR *argv)
 {
+	HANDLE	ticker;
+
 	(void)argc;
 	(void)argv;
 	if ((svc_handle = RegisterServiceCtrlHandlerExA(svc_name, svc_handler,
@@ -290,11 +295,14 @@ svc_main(DWORD argc, LPSTR *argv)
 	InterlockedExchange(&svc_active, 1);
 	svc_report(SERVICE_START_PENDING, NO_ERROR, 0);
 	svc_rc = svc_daemon(svc_argc, svc_argv);
-	if (svc_ticker != NULL) {
+	EnterCriticalSection(&svc_lock);
+	ticker = svc_ticker;
+	svc_ticker = NULL;
+	LeaveCriticalSection(&svc_lock);
+	if (ticker != NULL) {
 		SetEvent(svc_ticker_end);
-		WaitForSingleObject(svc_ticker, INFINITE);
-		CloseHandle(svc_ticker);
-		svc_ticker = NULL;
+		WaitForSingleObject(ticker, INFINITE);
+		CloseHandle(ticker);
 	}
 	InterlockedExchange(&svc_active, 0);
 	if (svc_rc == 0)
