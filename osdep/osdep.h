@@ -7,7 +7,9 @@
  * the descriptor limit, the runtime directory, service notification,
  * syslog, TCP keepalive, the reload thread), plus osdep-linux.c on Linux or
  * osdep-unknown.c elsewhere (allocator tuning, the file-system gid, the
- * relay accelerator, what accepted sockets inherit).  gateway/ and the
+ * relay accelerator, what accepted sockets inherit), and service-posix.c
+ * (no Windows services or event log there); on Windows osdep-win32.c and
+ * service-win32.c (the service and the event log).  gateway/ and the
  * generic transport code include this header and no system header of their
  * own for these things; another platform is new files (doc/design.md "Adding
  * a platform").
