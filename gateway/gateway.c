@@ -239,8 +239,7 @@ gateway_drop_privileges(struct gw_gateway *gw)
 	}
 	gw_log_info("running as user %s (uid %lu, gid %lu)", user, uid, gid);
 	TAILQ_FOREACH(r, &gw->routes, entry) {
-		if (r->conf->serve->transport == GW_SPEC_NPIPE ||
-		    r->conf->serve->transport == GW_SPEC_SPIPE)
+		if (gw_transport_in_pipe_dir(r->serve_ops))
 			pipes = true;
 	}
 	if (pipes)
@@ -590,8 +589,9 @@ gateway_host(const struct gw_config_route *conf, char *host, size_t size)
 }
 
 /*
- * With [tls] ca, a pipe's server=. is verified against this host's name
- * (gw_tls_peer_name): say which, so the certificate can be made to match.
+ * With [tls] ca, a spec whose server= stands for this host (a pipe's
+ * server=.) is verified against this host's name (gw_transport_local_name):
+ * say which, so the certificate can be made to match.
  */
 static void
 gateway_print_verify(const struct gw_route *route, FILE *out)
@@ -600,10 +600,10 @@ gateway_print_verify(const struct gw_route *route, FILE *out)
 	char			 name[256];
 	const char		*host;
 
-	if (route->config->ca == NULL || !gw_spec_is_tls(wire) ||
-	    wire->server == NULL || strcmp(wire->server, ".") != 0)
+	if (route->config->ca == NULL || !gw_spec_is_tls(wire))
 		return;
-	if ((host = gw_tls_peer_name(wire, name, sizeof name)) == NULL)
+	if ((host = gw_transport_local_name(route->connect_ops, wire, name,
+	    sizeof name)) == NULL)
 		return;
 	fprintf(out, "  verify   the server's certificate must name this host, "
 	    "'%s' (server=. with [tls] ca)\n", host);
@@ -1460,6 +1460,18 @@ gateway_control(struct gw_gateway *gw)
 	    -1 : 0);
 }
 
+/*
+ * A part of the daemon did not start: log why (cause: malloc'd, freed here;
+ * NULL: out of memory).  Returns 1, gw_gateway_run's exit status for it.
+ */
+static int
+gateway_start_failed(char *cause)
+{
+	gw_log_error("%s", cause != NULL ? cause : "out of memory");
+	free(cause);
+	return (1);
+}
+
 int
 gw_gateway_run(struct gw_gateway *gw)
 {
@@ -1492,19 +1504,13 @@ gw_gateway_run(struct gw_gateway *gw)
 	TAILQ_FOREACH(route, &gw->routes, entry)
 		gateway_log_lines(GW_LOG_WARN, NULL, &route->warnings);
 	TAILQ_FOREACH(route, &gw->routes, entry) {
-		if (gw_route_start(route, &cause) == -1) {
-			gw_log_error("%s", cause != NULL ? cause : "out of memory");
-			free(cause);
-			return (1);
-		}
+		if (gw_route_start(route, &cause) == -1)
+			return (gateway_start_failed(cause));
 	}
 	if (gateway_control(gw) == -1)
 		return (1);
-	if (gw_metrics_start(gw, &cause) == -1) {
-		gw_log_error("%s", cause != NULL ? cause : "out of memory");
-		free(cause);
-		return (1);
-	}
+	if (gw_metrics_start(gw, &cause) == -1)
+		return (gateway_start_failed(cause));
 	if (gateway_drop_privileges(gw) == -1)
 		return (1);
 	gw_notify_ready(gw->config->nroutes);
@@ -1527,6 +1533,8 @@ gw_gateway_free(struct gw_gateway *gw)
 {
 	struct gw_route			*route;
 	struct gw_route_counters	*c;
+	struct event			*events[6];
+	size_t				 i;
 
 	if (gw == NULL)
 		return;
@@ -1538,18 +1546,17 @@ gw_gateway_free(struct gw_gateway *gw)
 	gw_metrics_stop(gw);
 	gw_control_free(gw->control);
 	gateway_reload_free(gw->reload);
-	if (gw->exit_timer != NULL)
-		event_free(gw->exit_timer);
-	if (gw->stop_timer != NULL)
-		event_free(gw->stop_timer);
-	if (gw->reap != NULL)
-		event_free(gw->reap);
-	if (gw->sigterm != NULL)
-		event_free(gw->sigterm);
-	if (gw->sigint != NULL)
-		event_free(gw->sigint);
-	if (gw->sighup != NULL)
-		event_free(gw->sighup);
+	/* The timers and signal events; any may not have been made. */
+	events[0] = gw->exit_timer;
+	events[1] = gw->stop_timer;
+	events[2] = gw->reap;
+	events[3] = gw->sigterm;
+	events[4] = gw->sigint;
+	events[5] = gw->sighup;
+	for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+		if (events[i] != NULL)
+			event_free(events[i]);
+	}
 	if (gw->dns != NULL)
 		evdns_base_free(gw->dns, 0);
 	if (gw->base != NULL)

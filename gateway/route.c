@@ -174,8 +174,7 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 			free(why);
 			return (-1);
 		}
-		gw_log_info("route %s waiting for process servers from %s on %s",
-		    conf->name, wire->clicon != NULL ? wire->clicon : "?",
+		gw_log_info("route %s waiting for %s", conf->name,
 		    route->connect_where);
 	}
 
@@ -209,10 +208,9 @@ route_start(struct gw_route *route, bool prepare, bool listen, char **cause)
 		return (-1);
 	}
 	canon = gw_spec_canonical(conf->serve);
-	/* A clicon= serve spec listens nowhere: its where says whom it dials. */
 	gw_log_info("route %s serving %s%s%s", conf->name,
-	    canon != NULL ? canon : "?", conf->serve->clicon != NULL ? ", " :
-	    " on ", route->where);
+	    canon != NULL ? canon : "?",
+	    gw_transport_where_join(route->serve_ops), route->where);
 	free(canon);
 	return (0);
 }

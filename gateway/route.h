@@ -99,7 +99,7 @@ struct gw_route {
 	bool					 reaped;	/* retired and empty */
 	char					*where;	/* what it serves: ADDR:PORT, path */
 	void					*connect_state;	/* connect_ops' connect_prepare */
-	char					*connect_where;	/* where it waits for servers */
+	char					*connect_where;	/* whom it waits for, where */
 	TAILQ_HEAD(, gw_session)		 sessions;
 	unsigned				 nsessions;	/* this route object's */
 	struct gw_route_counters		*counters;	/* its name's, the gateway's */

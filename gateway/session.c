@@ -59,34 +59,33 @@ session_arm(struct gw_session *s, unsigned ms)
 	evtimer_add(s->timer, &tv);
 }
 
+/*
+ * The route's timeout for a state (dbgbridge.ini(5) handshake_timeout,
+ * connect_timeout, idle_timeout, drain_timeout), in ms; 0: none.
+ */
+static unsigned
+session_state_timeout(const struct gw_config_route *conf,
+    enum gw_session_state state)
+{
+	switch (state) {
+	case GW_SESSION_HANDSHAKE:	return (conf->handshake_timeout_ms);
+	case GW_SESSION_CONNECTING:	return (conf->connect_timeout_ms);
+	case GW_SESSION_RELAYING:	return (conf->idle_timeout_ms);
+	case GW_SESSION_DRAINING:	return (conf->drain_timeout_ms);
+	default:			return (0);
+	}
+}
+
 void
 gw_session_set_state(struct gw_session *s, enum gw_session_state state)
 {
-	const struct gw_config_route	*conf = s->route->conf;
-
 	if (s->state == state || s->state == GW_SESSION_CLOSED)
 		return;
 	gw_log_debug("session %" PRIu64 " %s -> %s", s->id,
 	    gw_session_state_name(s->state), gw_session_state_name(state));
 	gw_metrics_session_state(s, state);
 	s->state = state;
-	switch (state) {
-	case GW_SESSION_HANDSHAKE:
-		session_arm(s, conf->handshake_timeout_ms);
-		break;
-	case GW_SESSION_CONNECTING:
-		session_arm(s, conf->connect_timeout_ms);
-		break;
-	case GW_SESSION_RELAYING:
-		session_arm(s, conf->idle_timeout_ms);
-		break;
-	case GW_SESSION_DRAINING:
-		session_arm(s, conf->drain_timeout_ms);
-		break;
-	default:
-		evtimer_del(s->timer);
-		break;
-	}
+	session_arm(s, session_state_timeout(s->route->conf, state));
 }
 
 void
@@ -308,11 +307,11 @@ session_start_connect(struct gw_session *s)
 	    s->client.tls_version[0] != '\0' ? " client_tls=" : "",
 	    s->client.tls_version, gw_session_connect_verb(s),
 	    s->server.peer);
-	/* A pipe's server=. is this host: its name is what a CA vouches for. */
 	s->connect = gw_transport_connect(route->connect_ops,
 	    route->gateway->base, route->gateway->dns, wire,
 	    route->gateway->pipe_dir, route->connect_state, route->connect_tls,
-	    gw_tls_peer_name(wire, host, sizeof host), session_connected, s);
+	    gw_transport_peer_name(route->connect_ops, wire, host, sizeof host),
+	    session_connected, s);
 	if (s->connect == NULL)
 		gw_session_close(s, GW_CLOSE_SERVER_UNREACHABLE,
 		    "out of memory");

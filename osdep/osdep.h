@@ -3,9 +3,11 @@
  * interface (doc/design.md "Platforms"), as tmux keeps its osdep-*.c.
  *
  * Every function here is defined by the files configure chooses for the
- * host: osdep-posix.c on every Unix (users and the privilege drop, signals,
- * the descriptor limit, the runtime directory, service notification,
- * syslog, TCP keepalive, the reload thread), plus osdep-linux.c on Linux or
+ * host: osdep-win32.c on Windows (doc/design.md "Building for Windows"), or
+ * osdep-posix.c and paths-posix.c on every Unix (users and the privilege
+ * drop, signals, the descriptor limit, the runtime directory, service
+ * notification, syslog, TCP keepalive, the reload thread, the control
+ * socket, the configuration directories), plus osdep-linux.c on Linux or
  * osdep-unknown.c elsewhere (allocator tuning, the file-system gid, the
  * relay accelerator, what accepted sockets inherit), and service-posix.c
  * (no Windows services or event log there); on Windows osdep-win32.c and
@@ -238,7 +240,6 @@ int		 gw_os_tcp_keepalive(evutil_socket_t fd, int idle, int intvl,
  * tuning of its own.
  */
 bool		 gw_os_accept_inherits(void);
-
 
 /*
  * A new TCP (SOCK_STREAM) socket of the family (AF_INET, AF_INET6),

@@ -394,24 +394,6 @@ gw_tls_ctx_warning(const struct gw_tls_ctx *ctx)
 	return (ctx != NULL ? ctx->warning : NULL);
 }
 
-const char *
-gw_tls_peer_name(const struct gw_spec *spec, char *buf, size_t size)
-{
-	const char	*host;
-
-	if (spec == NULL || size == 0)
-		return (NULL);
-	host = spec->server != NULL ? spec->server : spec->clicon;
-	if (host == NULL || strcmp(host, ".") != 0 ||
-	    (spec->transport != GW_SPEC_NPIPE &&
-	    spec->transport != GW_SPEC_SPIPE))
-		return (host);
-	if (gethostname(buf, size) != 0 || buf[0] == '\0')
-		snprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
-	return (buf);
-}
-
 static bool
 tls_is_ip(const char *host)
 {

@@ -77,17 +77,6 @@ struct gw_tls_ctx *gw_tls_client_new(const struct gw_spec *spec,
 const char *gw_tls_ctx_warning(const struct gw_tls_ctx *ctx);
 
 /*
- * The name the connecting side of a client-side spec gives for SNI and
- * checks the server's certificate against with [tls] ca (RFC 6125): server=
- * (or clicon=), except that a pipe's "." (this machine, doc/transports.md
- * §2.4; dbgbridge.ini(5) "[tls] ca") is this machine's host name from
- * gethostname(2), or "localhost" when it has none.  buf: size bytes, used for
- * that name.  Returns server=, buf, or NULL when the spec names no host.
- */
-const char *gw_tls_peer_name(const struct gw_spec *spec, char *buf,
-	    size_t size);
-
-/*
  * Free a context (NULL is a no-op).  Free it only once every link made from it
  * is gone: the pinning check reads it during each handshake.
  */

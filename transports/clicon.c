@@ -772,6 +772,7 @@ gw_clicon_prepare(struct event_base *base, struct evdns_base *dns,
 	struct clicon_pool	*p;
 	struct evutil_addrinfo	 hints, *ai = NULL;
 	unsigned char		 buf[sizeof(struct in6_addr)];
+	char			*addr;
 	int			 r;
 
 	if (spec->clicon == NULL) {
@@ -827,11 +828,20 @@ gw_clicon_prepare(struct event_base *base, struct evdns_base *dns,
 	params.spec = spec;
 	params.name = name;
 	p->listener = gw_tcp_listen(base, &params, clicon_pool_accept, p,
-	    where, cause);
+	    &addr, cause);
 	if (p->listener == NULL) {
 		gw_clicon_release(p);
 		return (NULL);
 	}
+	if (asprintf(where, "process servers from %s on %s", p->host,
+	    addr) == -1) {
+		*where = NULL;
+		*cause = strdup("out of memory");
+		free(addr);
+		gw_clicon_release(p);
+		return (NULL);
+	}
+	free(addr);
 	return (p);
 }
 
@@ -957,6 +967,7 @@ clicon_target(const struct gw_spec *spec, const char *pipe_dir, char *buf,
 const struct gw_endpoint_ops gw_endpoint_clicon = {
 	.connect_verb = "waiting for a process server to dial in from",
 	.connect_timeout_why = "no process server has dialled in",
+	.where_join = ", ",
 	.splice = true,
 	.target = clicon_target,
 	.listen = gw_clicon_listen,

@@ -13,9 +13,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "osdep/osdep.h"
 #include "transports/transport.h"
+
+/* server=. is this machine: its host name is what a certificate shows. */
+static const char *
+npipe_local_name(const struct gw_spec *spec, char *buf, size_t size)
+{
+	if (spec->server == NULL || strcmp(spec->server, ".") != 0)
+		return (NULL);
+	if (gethostname(buf, size) != 0 || buf[0] == '\0')
+		snprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+	return (buf);
+}
 
 int
 gw_npipe_name(const char *name, bool expand, char *out, size_t size,
@@ -50,6 +63,8 @@ const struct gw_endpoint_ops gw_endpoint_npipe = {
 	.listen_free = gw_npipe_listen_free,
 	.connect = gw_npipe_connect,
 	.connect_cancel = gw_npipe_connect_cancel,
+	.in_pipe_dir = true,
+	.local_name = npipe_local_name,
 };
 
 /*

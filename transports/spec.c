@@ -1140,6 +1140,25 @@ badpipe:
 }
 
 /*
+ * A required number of trans=@{...}: vals[k] (key k of spec_trans_keys) from
+ * lo to hi.  Returns 0 with *n, or -1 with "missing required key 'NAME'" or
+ * "'NAME' must be LO-HI, got 'VALUE'" (spec_fail).
+ */
+static int
+spec_trans_number(const struct spec_ctx *ctx, char *const *vals, int k,
+    unsigned long lo, unsigned long hi, unsigned long *n)
+{
+	const char	*name = spec_trans_keys[k].name, *v = vals[k];
+
+	if (v == NULL)
+		return (spec_fail(ctx, "missing required key '%s'", name));
+	if (gw_text_number(v, hi, n) != 0 || *n < lo)
+		return (spec_fail(ctx, "'%s' must be %lu-%lu, got '%s'", name,
+		    lo, hi, v));
+	return (0);
+}
+
+/*
  * trans=@{CONNECT-TYPE} (doc/transports.md §2.5, §3.2): validate and print it
  * in canonical form into *out.
  */
@@ -1183,27 +1202,15 @@ spec_parse_trans(const struct spec_ctx *outer, char *text, char **out)
 			spec_buf_item(&b, "targetname=%s", v);
 		break;
 	case TT_1394:
-		if ((v = vals[T_CHANNEL]) == NULL) {
-			spec_fail(&ctx, "missing required key 'channel'");
+		if (spec_trans_number(&ctx, vals, T_CHANNEL, 0, 62, &n) != 0)
 			goto fail;
-		}
-		if (gw_text_number(v, 62, &n) != 0) {
-			spec_fail(&ctx, "'channel' must be 0-62, got '%s'", v);
-			goto fail;
-		}
 		spec_buf_item(&b, "channel=%lu", n);
 		if ((v = vals[T_SYMLINK]) != NULL)
 			spec_buf_item(&b, "symlink=%s", v);
 		break;
 	case TT_NET:
-		if ((v = vals[T_PORT]) == NULL) {
-			spec_fail(&ctx, "missing required key 'port'");
+		if (spec_trans_number(&ctx, vals, T_PORT, 1, 65535, &n) != 0)
 			goto fail;
-		}
-		if (gw_text_number(v, 65535, &n) != 0 || n == 0) {
-			spec_fail(&ctx, "'port' must be 1-65535, got '%s'", v);
-			goto fail;
-		}
 		if (vals[T_KEY] == NULL) {
 			spec_fail(&ctx, "missing required key 'key'");
 			goto fail;

@@ -38,15 +38,6 @@ gw_tcp_tune(evutil_socket_t fd)
 	return (rc != 0 ? -1 : 0);
 }
 
-static struct bufferevent *
-tcp_link_new(struct event_base *base, evutil_socket_t fd,
-    struct gw_tls_ctx *tls, const char *host, char **cause)
-{
-	(void)tls;
-	(void)host;
-	return (gw_stream_link_new(base, fd, TCP_MAX_SINGLE_IO, cause));
-}
-
 int
 gw_socket_half_close(struct bufferevent *bev)
 {
@@ -87,7 +78,7 @@ const struct gw_endpoint_ops gw_endpoint_tcp = {
 /* The bytes as they are on a socket: tcp, and a tcp spec with clicon=. */
 const struct gw_stream_ops gw_stream_socket = {
 	.plain = true,
-	.link_new = tcp_link_new,
+	.max_io = TCP_MAX_SINGLE_IO,
 	.half_close = gw_socket_half_close,
 	.abort = gw_socket_abort,
 };

@@ -16,62 +16,56 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
-/* Where a link comes from, composed with what it carries. */
-const struct gw_transport_ops gw_transport_tcp = {
-	"tcp", &gw_endpoint_tcp, &gw_stream_socket
+/*
+ * Where a link comes from, composed with what it carries, by the spec's
+ * transport.  kdsrv has no row: it is no wire transport of its own.
+ */
+static const struct gw_transport_ops transport_table[] = {
+	[GW_SPEC_TCP] = { "tcp", &gw_endpoint_tcp, &gw_stream_socket },
+	[GW_SPEC_SSL] = { "ssl", &gw_endpoint_tcp, &gw_stream_tls },
+	[GW_SPEC_NPIPE] = { "npipe", &gw_endpoint_npipe, &gw_stream_npipe },
+	[GW_SPEC_SPIPE] = { "spipe", &gw_endpoint_npipe, &gw_stream_tls },
+	[GW_SPEC_COM] = { "com", &gw_endpoint_com, &gw_stream_serial },
 };
-const struct gw_transport_ops gw_transport_ssl = {
-	"ssl", &gw_endpoint_tcp, &gw_stream_tls
-};
-const struct gw_transport_ops gw_transport_npipe = {
-	"npipe", &gw_endpoint_npipe, &gw_stream_npipe
-};
-const struct gw_transport_ops gw_transport_spipe = {
-	"spipe", &gw_endpoint_npipe, &gw_stream_tls
-};
-const struct gw_transport_ops gw_transport_com = {
-	"com", &gw_endpoint_com, &gw_stream_serial
-};
+
 /*
  * clicon=: the same links, reached the other way round.  TLS roles follow the
  * spec's side, not who dials: a serve spec dials out and is the TLS server, a
  * connect spec accepts and is the TLS client (link_new takes the role from
  * the route's context).
  */
-const struct gw_transport_ops gw_transport_tcp_clicon = {
-	"tcp", &gw_endpoint_clicon, &gw_stream_socket
+static const struct gw_transport_ops transport_clicon_table[] = {
+	[GW_SPEC_TCP] = { "tcp", &gw_endpoint_clicon, &gw_stream_socket },
+	[GW_SPEC_SSL] = { "ssl", &gw_endpoint_clicon, &gw_stream_tls },
 };
-const struct gw_transport_ops gw_transport_ssl_clicon = {
-	"ssl", &gw_endpoint_clicon, &gw_stream_tls
-};
+
+/* The row for t in table (n rows), or NULL where it has none. */
+static const struct gw_transport_ops *
+transport_row(const struct gw_transport_ops *table, size_t n,
+    enum gw_spec_transport t)
+{
+	if ((size_t)t >= n || table[t].name == NULL)
+		return (NULL);
+	return (&table[t]);
+}
 
 const struct gw_transport_ops *
 gw_transport_ops(enum gw_spec_transport t)
 {
-	switch (t) {
-	case GW_SPEC_TCP:
-		return (&gw_transport_tcp);
-	case GW_SPEC_SSL:
-		return (&gw_transport_ssl);
-	case GW_SPEC_NPIPE:
-		return (&gw_transport_npipe);
-	case GW_SPEC_SPIPE:
-		return (&gw_transport_spipe);
-	case GW_SPEC_COM:
-		return (&gw_transport_com);
-	default:
-		return (NULL);
-	}
+	return (transport_row(transport_table, sizeof transport_table /
+	    sizeof transport_table[0], t));
 }
 
 const struct gw_transport_ops *
 gw_transport_ops_for(const struct gw_spec *spec)
 {
-	if (spec->clicon != NULL && spec->transport == GW_SPEC_TCP)
-		return (&gw_transport_tcp_clicon);
-	if (spec->clicon != NULL && spec->transport == GW_SPEC_SSL)
-		return (&gw_transport_ssl_clicon);
-	return (gw_transport_ops(spec->transport));
+	const struct gw_transport_ops	*ops = NULL;
+
+	if (spec->clicon != NULL)
+		ops = transport_row(transport_clicon_table,
+		    sizeof transport_clicon_table /
+		    sizeof transport_clicon_table[0], spec->transport);
+	return (ops != NULL ? ops : gw_transport_ops(spec->transport));
 }
 
 /* ------------------------------------------------------- connections */
@@ -85,22 +79,46 @@ struct gw_transport_listener {
 	void				*arg;
 };
 
+struct bufferevent *
+gw_transport_link_new(const struct gw_transport_ops *ops,
+    struct event_base *base, evutil_socket_t fd, struct gw_tls_ctx *tls,
+    const char *host, char **cause)
+{
+	if (ops->stream->link_new != NULL)
+		return (ops->stream->link_new(base, fd, tls, host, cause));
+	return (gw_stream_link_new(base, fd, ops->stream->max_io, cause));
+}
+
+/*
+ * A link's bufferevent (gw_transport_link_new) into conn->bev.  On failure
+ * fd is closed and conn->link_error says why.  Returns 0 or -1.
+ */
+static int
+transport_link_new(const struct gw_transport_ops *ops,
+    struct event_base *base, evutil_socket_t fd, struct gw_tls_ctx *tls,
+    const char *host, struct gw_conn *conn)
+{
+	conn->bev = gw_transport_link_new(ops, base, fd, tls, host,
+	    &conn->link_error);
+	if (conn->bev != NULL)
+		return (0);
+	evutil_closesocket(fd);
+	if (conn->link_error == NULL)
+		conn->link_error = strdup("out of memory");
+	return (-1);
+}
+
 int
 gw_conn_open(struct gw_conn *conn)
 {
 	struct gw_transport_listener	*tl = conn->owner;
+	evutil_socket_t			 fd = conn->link;
 
-	if (conn->link == -1)
+	if (fd == -1)
 		return (conn->bev != NULL ? 0 : -1);
-	conn->bev = tl->ops->stream->link_new(tl->base, conn->link,
-	    tl->tls != NULL ? *tl->tls : NULL, NULL, &conn->link_error);
-	if (conn->bev == NULL) {
-		evutil_closesocket(conn->link);
-		if (conn->link_error == NULL)
-			conn->link_error = strdup("out of memory");
-	}
 	conn->link = -1;
-	return (conn->bev != NULL ? 0 : -1);
+	return (transport_link_new(tl->ops, tl->base, fd, tl->tls != NULL ?
+	    *tl->tls : NULL, NULL, conn));
 }
 
 void
@@ -215,13 +233,8 @@ transport_connected(evutil_socket_t fd, int err, const char *why, void *arg)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		conn.peer = gw_transport_sockaddr((struct sockaddr *)&ss, peer,
 		    sizeof peer);
-	conn.bev = ta->ops->stream->link_new(ta->base, fd, ta->tls, ta->host,
-	    &conn.link_error);
-	if (conn.bev == NULL) {
-		evutil_closesocket(fd);
-		if (conn.link_error == NULL)
-			conn.link_error = strdup("out of memory");
-	}
+	(void)transport_link_new(ta->ops, ta->base, fd, ta->tls, ta->host,
+	    &conn);
 	ta->cb(&conn, 0, NULL, ta->arg);
 	free(conn.link_error);
 out:

@@ -166,11 +166,27 @@ struct gw_endpoint_ops {
 	bool		 one_session;
 
 	/*
+	 * True when serving makes a socket in [gateway] pipe_dir, where a
+	 * reload adds one and an exit removes it, so the user dbgbridge
+	 * becomes must be able to write there (dbgbridge.ini(5) user): the
+	 * pipe endpoint (doc/design.md "npipe off Windows").
+	 */
+	bool		 in_pipe_dir;
+
+	/*
 	 * The detail of a connect timeout while the attempt still waits
 	 * (dbgbridge(8) LOGGING "connect timeout: ..."): "no process server
 	 * has dialled in" for the clicon= pool.  NULL: none.
 	 */
 	const char	*connect_timeout_why;
+
+	/*
+	 * What joins the spec to listen's *where in the log line "route NAME
+	 * serving SPEC ...": " on " before the address, path or device served,
+	 * ", " for the clicon= dialler, which listens nowhere and whose *where
+	 * says whom it dials ("dialling HOST:PORT (standby N)").  NULL: " on ".
+	 */
+	const char	*where_join;
 
 	/*
 	 * The server's name before a connect attempt, for the log line "open
@@ -183,6 +199,19 @@ struct gw_endpoint_ops {
 	 */
 	void		 (*target)(const struct gw_spec *spec,
 			    const char *pipe_dir, char *buf, size_t size);
+
+	/*
+	 * The name a connecting spec gives for SNI and checks the server's
+	 * certificate against with [tls] ca (RFC 6125) when its server= does
+	 * not say it itself: a pipe's "." (this machine, doc/transports.md
+	 * §2.4; dbgbridge.ini(5) "[tls] ca") is this machine's host name, from
+	 * gethostname(2), or "localhost" when it has none.  spec: the
+	 * client-side wire spec.  buf: the caller's, size bytes.  Returns buf,
+	 * or NULL when server= (or clicon=) is the name.  May be NULL: it
+	 * always is.
+	 */
+	const char	*(*local_name)(const struct gw_spec *spec, char *buf,
+			    size_t size);
 
 	/*
 	 * Check what the grammar cannot (doc/design.md "Interfaces", `dbgbridge
@@ -223,8 +252,9 @@ struct gw_endpoint_ops {
 	 * process server to dial in (doc/design.md "clicon= on connect"; dbgsrv
 	 * dials once and gives up when refused).  spec: the route's connect
 	 * spec (the inner one for kdsrv), borrowed for the call.  name: for log
-	 * lines.  *where receives a malloc'd description of what it listens on
-	 * ("[::]:7000").  Returns an opaque handle, owned by the caller until
+	 * lines.  *where receives a malloc'd description of what it waits for,
+	 * which ends the log line "route NAME waiting for ..." ("process
+	 * servers from HOST on [::]:7000").  Returns an opaque handle, owned by the caller until
 	 * connect_release, or NULL with a malloc'd *cause naming the address.
 	 * May be NULL: nothing to prepare (connect then gets NULL).
 	 */
@@ -282,12 +312,20 @@ struct gw_stream_ops {
 	bool		 plain;
 
 	/*
+	 * The most bytes a link made by the default link_new reads or writes
+	 * per callback (doc/design.md "The byte stream": large for bulk
+	 * transfers near line rate).  Unused with a link_new of its own.
+	 */
+	size_t		 max_io;
+
+	/*
 	 * Make a link's bufferevent over a connected (client side) or accepted
 	 * (server side) link.  fd: nonblocking; owned by the bufferevent on
 	 * success (closed on free), still the caller's on failure.  tls: the
 	 * route's context for TLS streams (NULL otherwise).  host: the
 	 * peer's name on the connecting side, NULL on the serving side.
-	 * Returns the bufferevent, or NULL with a malloc'd *cause.
+	 * Returns the bufferevent, or NULL with a malloc'd *cause.  May be
+	 * NULL: a socket bufferevent over fd, gw_stream_link_new with max_io.
 	 */
 	struct bufferevent *(*link_new)(struct event_base *base,
 			    evutil_socket_t fd, struct gw_tls_ctx *tls,
@@ -389,6 +427,13 @@ gw_transport_one_session(const struct gw_transport_ops *ops)
 	return (ops->endpoint->one_session);
 }
 
+/* The endpoint's in_pipe_dir flag: serving makes a socket in pipe_dir. */
+static inline bool
+gw_transport_in_pipe_dir(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->in_pipe_dir);
+}
+
 /* connect_timeout_why: NULL by default. */
 static inline const char *
 gw_transport_connect_timeout_why(const struct gw_transport_ops *ops)
@@ -407,6 +452,36 @@ gw_transport_target(const struct gw_transport_ops *ops,
 	}
 	if (ops->endpoint->target != NULL)
 		ops->endpoint->target(spec, pipe_dir, buf, size);
+}
+
+/*
+ * local_name: NULL by default (server= is the name the server's certificate
+ * must show), or for size 0.
+ */
+static inline const char *
+gw_transport_local_name(const struct gw_transport_ops *ops,
+    const struct gw_spec *spec, char *buf, size_t size)
+{
+	if (ops->endpoint->local_name == NULL || size == 0)
+		return (NULL);
+	return (ops->endpoint->local_name(spec, buf, size));
+}
+
+/*
+ * The name a connecting spec gives for SNI and checks the server's
+ * certificate against with [tls] ca (RFC 6125): local_name's, else server=,
+ * else clicon=.  Returns buf, a string of spec, or NULL when the spec names
+ * no host.
+ */
+static inline const char *
+gw_transport_peer_name(const struct gw_transport_ops *ops,
+    const struct gw_spec *spec, char *buf, size_t size)
+{
+	const char	*name;
+
+	if ((name = gw_transport_local_name(ops, spec, buf, size)) != NULL)
+		return (name);
+	return (spec->server != NULL ? spec->server : spec->clicon);
 }
 
 /* abort: nothing by default (the link has no reset). */
@@ -502,6 +577,14 @@ gw_transport_error(const struct gw_transport_ops *ops,
     struct bufferevent *bev)
 {
 	return (ops->stream->error != NULL ? ops->stream->error(bev) : NULL);
+}
+
+/* where_join: " on " by default. */
+static inline const char *
+gw_transport_where_join(const struct gw_transport_ops *ops)
+{
+	return (ops->endpoint->where_join != NULL ?
+	    ops->endpoint->where_join : " on ");
 }
 
 /* connect_verb: "connecting to" by default. */
@@ -613,25 +696,12 @@ extern const struct gw_stream_ops gw_stream_serial;
 extern const struct gw_stream_ops gw_stream_tls;
 
 /*
- * The transports, each an endpoint and a stream (transport.c): tcp, ssl
- * (tcp + TLS), npipe, spipe (npipe + TLS), com, and a tcp or ssl spec with
- * clicon= (clicon + plain or TLS).  Static and immutable.  Callers reach them
- * through gw_transport_ops and gw_transport_ops_for; the unit tests may name
- * one directly.
- */
-extern const struct gw_transport_ops gw_transport_tcp;
-extern const struct gw_transport_ops gw_transport_ssl;
-extern const struct gw_transport_ops gw_transport_npipe;
-extern const struct gw_transport_ops gw_transport_spipe;
-extern const struct gw_transport_ops gw_transport_com;
-extern const struct gw_transport_ops gw_transport_tcp_clicon;
-extern const struct gw_transport_ops gw_transport_ssl_clicon;
-
-/*
- * The ops for a transport (doc/transports.md §2.2, §2.3): a pointer to one of
- * the static tables above, never to be freed.  Returns NULL for kdsrv, which is
- * no wire transport of its own (doc/transports.md §2.5: pass the inner spec's
- * transport, gw_transport_wire), and for a value that is no transport.
+ * The ops for a transport (doc/transports.md §2.2, §2.3), each an endpoint
+ * and a stream (transport.c's table): tcp, ssl (tcp + TLS), npipe, spipe
+ * (npipe + TLS), com.  Returns a pointer to a static, immutable table, never
+ * to be freed, or NULL for kdsrv, which is no wire transport of its own
+ * (doc/transports.md §2.5: pass the inner spec's transport,
+ * gw_transport_wire), and for a value that is no transport.
  */
 const struct gw_transport_ops *gw_transport_ops(enum gw_spec_transport t);
 
@@ -704,8 +774,9 @@ evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 int	 gw_tcp_tune(evutil_socket_t fd);
 
 /*
- * The link_new of plain stream links (tcp, npipe, com): a socket bufferevent
- * over fd (nonblocking; a socket or a terminal) that closes fd when freed,
+ * The link_new of plain stream links (the default of gw_stream_ops.link_new,
+ * as tcp's; npipe and com call it from their own): a socket bufferevent over
+ * fd (nonblocking; a socket or a terminal) that closes fd when freed,
  * reading and writing at most max_io bytes per callback (the transport's
  * choice: large for bulk transfers near line rate, doc/design.md "The byte
  * stream").  Socket options such as gw_tcp_tune are the caller's.  fd is the
@@ -714,6 +785,14 @@ int	 gw_tcp_tune(evutil_socket_t fd);
  */
 struct bufferevent *gw_stream_link_new(struct event_base *base,
 	    evutil_socket_t fd, size_t max_io, char **cause);
+
+/*
+ * link_new: the stream's slot, or by default gw_stream_link_new with the
+ * stream's max_io.  Takes and returns what the slot's contract says.
+ */
+struct bufferevent *gw_transport_link_new(const struct gw_transport_ops *ops,
+	    struct event_base *base, evutil_socket_t fd, struct gw_tls_ctx *tls,
+	    const char *host, char **cause);
 
 /*
  * The half_close slot of plain stream sockets (tcp, npipe): shutdown(2)
@@ -1066,8 +1145,8 @@ void	 gw_clicon_listen_free(void *listener);
  * once.  A kept link waits, watched, until a session takes it: one server
  * link per session; one the server closes while waiting is dropped.  At most
  * GW_CLICON_IDLE_MAX wait at once.  spec: borrowed; name: for log lines
- * ("route NAME"), may be NULL.  *where: what it listens on (malloc'd,
- * "[::]:7000").  Returns the pool, owned by the caller until
+ * ("route NAME"), may be NULL.  *where: whom it waits for, where (malloc'd,
+ * "process servers from HOST on [::]:7000").  Returns the pool, owned by the caller until
  * gw_clicon_release, or NULL with a malloc'd *cause: no clicon=, a numeric
  * clicon= that getaddrinfo(3) refuses ("clicon=ADDR: ..."), gw_tcp_listen's
  * errors, out of memory.  A name that does not resolve yet is a warning, not

@@ -57,7 +57,7 @@ for f in /etc/apt/sources.list.d/*.sources; do
 	END { flush() }' "$f" >>"$src_list.new"
 done
 [[ -s $src_list.new ]] || { say "no Debian entry in /etc/apt/sources.list*: cannot find the source packages"; exit 1; }
-mv "$src_list.new" "$src_list"
+if cmp -s "$src_list.new" "$src_list"; then rm "$src_list.new"; else mv "$src_list.new" "$src_list"; fi
 apt_opts=(-o "Dir::Etc::SourceList=$src_list" -o "Dir::Etc::SourceParts=-"
 	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache::Archives=$apt_dir/archives"
 	-o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)")

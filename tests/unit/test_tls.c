@@ -399,36 +399,6 @@ test_pin_expired(void **state)
 	assert_string_equal(subject, "CN=old.test");
 }
 
-/* server=. of a pipe is this machine: its name is the one verified. */
-static void
-test_peer_name(void **state)
-{
-	struct gw_spec	 spec = tls_spec("alpha");
-	char		 buf[256], host[256];
-
-	(void)state;
-	assert_int_equal(gethostname(host, sizeof host), 0);
-	host[sizeof host - 1] = '\0';
-	spec.transport = GW_SPEC_SPIPE;
-	spec.server = (char *)".";
-	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf),
-	    host[0] != '\0' ? host : "localhost");
-	spec.transport = GW_SPEC_NPIPE;
-	assert_ptr_equal(gw_tls_peer_name(&spec, buf, sizeof buf), buf);
-	spec.server = (char *)"lab7";
-	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf), "lab7");
-	/* Only a pipe's "." means this machine. */
-	spec.transport = GW_SPEC_SSL;
-	spec.server = (char *)".";
-	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf), ".");
-	spec.server = NULL;
-	spec.clicon = (char *)"client7";
-	assert_string_equal(gw_tls_peer_name(&spec, buf, sizeof buf),
-	    "client7");
-	spec.clicon = NULL;
-	assert_null(gw_tls_peer_name(&spec, buf, sizeof buf));
-}
-
 int
 main(void)
 {
@@ -442,7 +412,6 @@ main(void)
 		cmocka_unit_test(test_pin_match),
 		cmocka_unit_test(test_pin_mismatch),
 		cmocka_unit_test(test_pin_expired),
-		cmocka_unit_test(test_peer_name),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

@@ -27,6 +27,25 @@
 #include "transports/spec.h"
 #include "transports/transport.h"
 
+/* The compositions, as the core reaches them. */
+#define OPS_TCP		gw_transport_ops(GW_SPEC_TCP)
+#define OPS_SSL		gw_transport_ops(GW_SPEC_SSL)
+#define OPS_NPIPE	gw_transport_ops(GW_SPEC_NPIPE)
+#define OPS_SPIPE	gw_transport_ops(GW_SPEC_SPIPE)
+#define OPS_COM		gw_transport_ops(GW_SPEC_COM)
+
+/* The composition of a spec of transport t with clicon=. */
+static const struct gw_transport_ops *
+clicon_ops(enum gw_spec_transport t)
+{
+	struct gw_spec	spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.transport = t;
+	spec.clicon = (char *)"lab7";
+	return (gw_transport_ops_for(&spec));
+}
+
 static struct gw_spec *
 parse(const char *text, enum gw_spec_side side)
 {
@@ -77,6 +96,63 @@ test_target(void **state)
 	    "trans=@{com:port=com1,baud=115200}", "k1:5007");
 }
 
+/* The name a connecting spec's server must show, by the spec's transport. */
+static void
+peer_name_of(const char *text, const char *want)
+{
+	const struct gw_transport_ops	*ops;
+	struct gw_spec			*spec;
+	const char			*name;
+	char				 buf[256];
+
+	spec = parse(text, GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(gw_transport_wire(spec));
+	assert_non_null(ops);
+	name = gw_transport_peer_name(ops, gw_transport_wire(spec), buf,
+	    sizeof buf);
+	if (want == NULL)
+		assert_null(name);
+	else
+		assert_string_equal(name, want);
+	gw_spec_free(spec);
+}
+
+/* server=. of a pipe is this machine: its name is the one verified. */
+static void
+test_peer_name(void **state)
+{
+	const struct gw_transport_ops	*ops;
+	struct gw_spec			*spec;
+	char				 buf[256], host[256];
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof host), 0);
+	host[sizeof host - 1] = '\0';
+	if (host[0] == '\0')
+		snprintf(host, sizeof host, "localhost");
+	peer_name_of("spipe:server=.,pipe=p,proto=tls1.2,machuser=m", host);
+	peer_name_of("npipe:server=.,pipe=p", host);
+	peer_name_of("spipe:server=lab7,pipe=p,proto=tls1.2,machuser=m",
+	    "lab7");
+	/* Only a pipe's "." means this machine. */
+	peer_name_of("ssl:server=.,port=5006,proto=tls1.2,machuser=m", ".");
+	peer_name_of("ssl:port=5006,clicon=client7,proto=tls1.2,machuser=m",
+	    "client7");
+
+	/* The name is in the caller's buffer; -n says it only for a pipe. */
+	spec = parse("npipe:server=.,pipe=p", GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(spec);
+	assert_ptr_equal(gw_transport_local_name(ops, spec, buf, sizeof buf),
+	    buf);
+	assert_null(gw_transport_local_name(ops, spec, buf, 0));
+	gw_spec_free(spec);
+	spec = parse("ssl:server=.,port=5006,proto=tls1.2,machuser=m",
+	    GW_SPEC_CLIENT);
+	ops = gw_transport_ops_for(spec);
+	assert_null(gw_transport_local_name(ops, spec, buf, sizeof buf));
+	gw_spec_free(spec);
+}
+
 /* ssl, spipe and clicon= are compositions, not tables of their own. */
 static void
 test_compositions(void **state)
@@ -84,52 +160,61 @@ test_compositions(void **state)
 	struct gw_spec	*spec;
 
 	(void)state;
-	assert_ptr_equal(gw_transport_ssl.endpoint, gw_transport_tcp.endpoint);
-	assert_ptr_equal(gw_transport_ssl.stream, &gw_stream_tls);
-	assert_ptr_equal(gw_transport_spipe.endpoint,
-	    gw_transport_npipe.endpoint);
-	assert_ptr_equal(gw_transport_spipe.stream, &gw_stream_tls);
-	assert_ptr_equal(gw_transport_tcp_clicon.endpoint, &gw_endpoint_clicon);
-	assert_ptr_equal(gw_transport_tcp_clicon.stream, &gw_stream_socket);
-	assert_ptr_equal(gw_transport_ssl_clicon.endpoint, &gw_endpoint_clicon);
-	assert_ptr_equal(gw_transport_ssl_clicon.stream, &gw_stream_tls);
+	assert_ptr_equal(OPS_SSL->endpoint, OPS_TCP->endpoint);
+	assert_ptr_equal(OPS_SSL->stream, &gw_stream_tls);
+	assert_ptr_equal(OPS_SPIPE->endpoint, OPS_NPIPE->endpoint);
+	assert_ptr_equal(OPS_SPIPE->stream, &gw_stream_tls);
+	assert_ptr_equal(clicon_ops(GW_SPEC_TCP)->endpoint,
+	    &gw_endpoint_clicon);
+	assert_ptr_equal(clicon_ops(GW_SPEC_TCP)->stream, &gw_stream_socket);
+	assert_ptr_equal(clicon_ops(GW_SPEC_SSL)->endpoint,
+	    &gw_endpoint_clicon);
+	assert_ptr_equal(clicon_ops(GW_SPEC_SSL)->stream, &gw_stream_tls);
+
+	/* Names as the log says them; kdsrv and no transport have none. */
+	assert_string_equal(OPS_TCP->name, "tcp");
+	assert_string_equal(OPS_SPIPE->name, "spipe");
+	assert_string_equal(clicon_ops(GW_SPEC_TCP)->name, "tcp");
+	assert_null(gw_transport_ops(GW_SPEC_KDSRV));
+	assert_null(gw_transport_ops((enum gw_spec_transport)99));
+	assert_null(clicon_ops((enum gw_spec_transport)99));
 
 	spec = parse("ssl:port=7000,clicon=lab7,proto=tls1.2,machuser=m",
 	    GW_SPEC_CLIENT);
-	assert_ptr_equal(gw_transport_ops_for(spec), &gw_transport_ssl_clicon);
+	assert_ptr_equal(gw_transport_ops_for(spec), clicon_ops(GW_SPEC_SSL));
 	assert_string_equal(gw_transport_ops_for(spec)->name, "ssl");
 	gw_spec_free(spec);
 
 	/* The flags the core reads, each from the half that owns it. */
-	assert_true(gw_transport_splice(&gw_transport_tcp));
-	assert_true(gw_transport_splice(&gw_transport_tcp_clicon));
-	assert_false(gw_transport_splice(&gw_transport_ssl));
-	assert_false(gw_transport_splice(&gw_transport_npipe));
-	assert_true(gw_transport_plain(&gw_transport_npipe));
-	assert_false(gw_transport_plain(&gw_transport_spipe));
-	assert_true(gw_transport_handshake(&gw_transport_spipe));
-	assert_true(gw_transport_no_eof(&gw_transport_com));
-	assert_true(gw_transport_one_session(&gw_transport_com));
-	assert_false(gw_transport_one_session(&gw_transport_tcp));
-	assert_false(gw_transport_one_session(&gw_transport_npipe));
+	assert_true(gw_transport_splice(OPS_TCP));
+	assert_true(gw_transport_splice(clicon_ops(GW_SPEC_TCP)));
+	assert_false(gw_transport_splice(OPS_SSL));
+	assert_false(gw_transport_splice(OPS_NPIPE));
+	assert_true(gw_transport_plain(OPS_NPIPE));
+	assert_false(gw_transport_plain(OPS_SPIPE));
+	assert_true(gw_transport_handshake(OPS_SPIPE));
+	assert_true(gw_transport_no_eof(OPS_COM));
+	assert_true(gw_transport_one_session(OPS_COM));
+	assert_false(gw_transport_one_session(OPS_TCP));
+	assert_false(gw_transport_one_session(OPS_NPIPE));
 	assert_string_equal(gw_transport_connect_timeout_why(
-	    &gw_transport_tcp_clicon), "no process server has dialled in");
-	assert_null(gw_transport_connect_timeout_why(&gw_transport_tcp));
-	assert_string_equal(gw_transport_connect_verb(&gw_transport_ssl),
+	    clicon_ops(GW_SPEC_TCP)), "no process server has dialled in");
+	assert_null(gw_transport_connect_timeout_why(OPS_TCP));
+	assert_string_equal(gw_transport_connect_verb(OPS_SSL),
 	    "dialling");
-	assert_string_equal(gw_transport_connect_verb(&gw_transport_com),
+	assert_string_equal(gw_transport_connect_verb(OPS_COM),
 	    "opening");
 #ifdef _WIN32
 	/* Other machines reach a Windows pipe: no note. */
-	assert_null(gw_transport_remote_note(&gw_transport_spipe));
+	assert_null(gw_transport_remote_note(OPS_SPIPE));
 #else
-	assert_non_null(gw_transport_remote_note(&gw_transport_spipe));
+	assert_non_null(gw_transport_remote_note(OPS_SPIPE));
 #endif
 	/* A pipe or a device is named by its target, never by an address. */
-	assert_true(gw_transport_npipe.endpoint->named_by_target);
-	assert_true(gw_transport_com.endpoint->named_by_target);
-	assert_false(gw_transport_tcp.endpoint->named_by_target);
-	assert_null(gw_transport_remote_note(&gw_transport_ssl));
+	assert_true(OPS_NPIPE->endpoint->named_by_target);
+	assert_true(OPS_COM->endpoint->named_by_target);
+	assert_false(OPS_TCP->endpoint->named_by_target);
+	assert_null(gw_transport_remote_note(OPS_SSL));
 	assert_null(gw_transport_remote_note(NULL));
 }
 
@@ -153,7 +238,7 @@ test_npipe_check(void **state)
 	skip();
 #endif
 	spec = parse("npipe:server=lab7,pipe=dbg", GW_SPEC_CLIENT);
-	assert_int_equal(gw_transport_check(&gw_transport_npipe, spec, false,
+	assert_int_equal(gw_transport_check(OPS_NPIPE, spec, false,
 	    "/tmp", &cause), -1);
 	assert_string_equal(cause, "npipe: server 'lab7' is another host; off "
 	    "Windows a pipe is a local socket: reach a remote process server "
@@ -164,12 +249,12 @@ test_npipe_check(void **state)
 
 	spec = parse("spipe:server=localhost,pipe=dbg,proto=tls1.2,"
 	    "machuser=m", GW_SPEC_CLIENT);
-	assert_int_equal(gw_transport_check(&gw_transport_spipe, spec, false,
+	assert_int_equal(gw_transport_check(OPS_SPIPE, spec, false,
 	    "/tmp", &cause), 0);
 	memset(dir, 'd', sizeof dir);
 	dir[0] = '/';
 	dir[sizeof dir - 1] = '\0';
-	assert_int_equal(gw_transport_check(&gw_transport_spipe, spec, false,
+	assert_int_equal(gw_transport_check(OPS_SPIPE, spec, false,
 	    dir, &cause), -1);
 	assert_non_null(strstr(cause, "socket path too long: "));
 	free(cause);
@@ -258,9 +343,14 @@ test_abort_resets(void **state)
 	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
 	assert_true((afd = accept(lfd, NULL, NULL)) != -1);
 	assert_int_equal(evutil_make_socket_nonblocking(afd), 0);
-	bev = gw_transport_tcp.stream->link_new(base, afd, NULL, NULL, &cause);
+	bev = gw_transport_link_new(OPS_TCP, base, afd, NULL, NULL,
+	    &cause);
 	assert_non_null(bev);
-	gw_transport_abort(&gw_transport_tcp, bev);
+	/* tcp's link is the default link_new's, with tcp's max_io. */
+	assert_int_equal(bufferevent_get_max_single_read(bev),
+	    OPS_TCP->stream->max_io);
+	assert_int_equal(bufferevent_get_max_single_write(bev), 256 * 1024);
+	gw_transport_abort(OPS_TCP, bev);
 	bufferevent_free(bev);
 	/* bufferevent_free closes from the loop (libevent's finalizers). */
 	(void)event_base_loop(base, EVLOOP_NONBLOCK);
@@ -293,6 +383,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target),
+		cmocka_unit_test(test_peer_name),
 		cmocka_unit_test(test_compositions),
 		cmocka_unit_test(test_npipe_check),
 		cmocka_unit_test(test_defaults),

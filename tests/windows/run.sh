@@ -42,7 +42,7 @@ WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/dbgbridge-wine.XXXXXX")
 trap 'timeout 20 wineserver -k 2>/dev/null; rm -rf -- "$WINEPREFIX"' EXIT
 timeout 120 wineboot -i >/dev/null 2>&1 || { echo "run.sh: wineboot -i failed"; exit 1; }
 timeout 20 wineserver -k 2>/dev/null
-echo "run.sh: wine prefix $WINEPREFIX ready ($((SECONDS - t0)) s)"
+echo "run.sh: built, and wine prefix $WINEPREFIX ready, after $((SECONDS - t0)) s"
 
 pass=0 failed=() skipped=()
 result() {	# NAME RC LOG
