@@ -21,6 +21,7 @@
 
 #include "osdep/net.h"
 #include "config/config_int.h"
+#include "osdep/osdep.h"
 #include "transports/text.h"
 
 /* ---------------------------------------------------------------- checks */
@@ -283,6 +284,24 @@ config_loopback(const char *hostport)
 	return (false);
 }
 
+/* A log file's key (log_max_size, log_keep) given without log = FILE. */
+static void
+config_check_log_file(struct config_parse *p, struct config_slot *log,
+    const char *key)
+{
+	struct config_slot	*slot = gw_config_slot(p, &p->gateway, key);
+	const char		*to = "stderr";
+
+	if (!slot->given || !slot->valid)
+		return;
+	if (log->given && log->valid)
+		to = log->value.str;
+	if (strcmp(to, "stderr") == 0 || strcmp(to, "syslog") == 0 ||
+	    strcmp(to, "eventlog") == 0)
+		gw_config_error(p, slot->line, "gateway.%s: only applies with "
+		    "gateway.log = FILE, a log file (log is %s)", key, to);
+}
+
 /*
  * Metrics show every peer and route: served beyond this host only to the
  * networks metrics_allow names.  A syslog facility without log = syslog
@@ -315,6 +334,15 @@ config_check_gateway(struct config_parse *p)
 		    "applies with gateway.log = syslog (log is %s)",
 		    log->value.str);
 	}
+	/* The Event Log is Windows': elsewhere the value is an error. */
+	if (log->given && log->valid && strcmp(log->value.str, "eventlog") ==
+	    0 && !gw_os_has_eventlog()) {
+		gw_config_error(p, log->line, "gateway.log: eventlog: the "
+		    "Windows Event Log; this platform has none (use syslog)");
+	}
+	/* Rotation only means something to a log file. */
+	config_check_log_file(p, log, "log_max_size");
+	config_check_log_file(p, log, "log_keep");
 }
 
 void

@@ -91,7 +91,10 @@ struct gw_config {
 	char			*path;		/* the file loaded, NULL for -s/-c */
 	char			*control;
 	enum gw_log_level	 log_level;
-	char			*log;		/* "stderr" or "syslog" */
+	char			*log;		/* "stderr", "syslog", "eventlog"
+						   or a file's absolute path */
+	unsigned		 log_max_size;	/* bytes; 0: never rotate */
+	unsigned		 log_keep;	/* rotated files kept */
 	enum gw_log_format	 log_format;
 	enum gw_log_facility	 syslog_facility;	/* with log = syslog */
 	char			*metrics;	/* HOST:PORT */
@@ -120,7 +123,7 @@ enum gw_config_type {
 	GW_CONFIG_MODE,		/* octal file mode, within [min, max] */
 	GW_CONFIG_DURATION,	/* 0, or a number with ms, s, m or h; stored in ms */
 	GW_CONFIG_LEVEL,	/* error | warn | info | debug */
-	GW_CONFIG_LOG,		/* stderr | syslog */
+	GW_CONFIG_LOG,		/* stderr | syslog | eventlog | /FILE */
 	GW_CONFIG_LOG_FORMAT,	/* text | json */
 	GW_CONFIG_FACILITY,	/* daemon | user | local0 .. local7 */
 	GW_CONFIG_HOSTPORT,	/* HOST:PORT or [V6]:PORT */

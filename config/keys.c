@@ -45,9 +45,12 @@ static const struct gw_config_word gw_config_level_words[] = {
 	{ "info", GW_LOG_INFO }, { "debug", GW_LOG_DEBUG },
 };
 
-/* gw_config.log holds the word itself. */
+/*
+ * gw_config.log holds the word itself, or the absolute path of a log file
+ * (values.c; gateway/logfile.h).
+ */
 static const struct gw_config_word gw_config_log_words[] = {
-	{ "stderr", 0 }, { "syslog", 1 },
+	{ "stderr", 0 }, { "syslog", 1 }, { "eventlog", 2 },
 };
 
 static const struct gw_config_word gw_config_log_format_words[] = {
@@ -84,8 +87,17 @@ static const struct gw_config_key gw_config_key_table[] = {
 	  "least severe level logged: error, warn, info or debug",
 	  GW(log_level), NO, NO, WORDS(gw_config_level_words), RELOAD },
 	{ "gateway", "log", GW_CONFIG_LOG, 0, 0, "stderr", false,
-	  "where log lines go: stderr or syslog",
+	  "where log lines go: stderr, syslog, eventlog (the Windows Event "
+	  "Log) or the absolute path of a file, rotated by size",
 	  GW(log), NO, NO, WORDS(gw_config_log_words), RELOAD },
+	{ "gateway", "log_max_size", GW_CONFIG_UINT, 0, UINT_MAX, "10485760",
+	  false, "with log = FILE: bytes before FILE is renamed FILE.1 and a "
+	  "new one begun; 0 = never (an error without a log file)",
+	  GW(log_max_size), NO, NO, NOWORDS, RELOAD },
+	{ "gateway", "log_keep", GW_CONFIG_UINT, 0, 1000, "5", false,
+	  "with log = FILE: rotated files kept, FILE.1 (newest) to FILE.N; "
+	  "0 = none (an error without a log file)",
+	  GW(log_keep), NO, NO, NOWORDS, RELOAD },
 	{ "gateway", "log_format", GW_CONFIG_LOG_FORMAT, 0, 0, "text", false,
 	  "text (\"TIMESTAMP LEVEL message\" lines) or json (one object per "
 	  "line: ts, level, msg; session lines add their fields)",

@@ -111,6 +111,22 @@ config_parse_word(const struct gw_config_key *k, const char *text)
 	return (-1);
 }
 
+/*
+ * An absolute path: "/..." on Unix; on Windows also "X:\..." or "X:/..."
+ * and "\\server\share" (the Win32 docs, "Naming Files, Paths, and
+ * Namespaces").  Which form the platform's C library opens is for its
+ * fopen to say.
+ */
+static bool
+config_absolute(const char *text)
+{
+	if (text[0] == '/' || (text[0] == '\\' && text[1] == '\\'))
+		return (true);
+	return (((text[0] >= 'A' && text[0] <= 'Z') || (text[0] >= 'a' &&
+	    text[0] <= 'z')) && text[1] == ':' && (text[2] == '\\' ||
+	    text[2] == '/'));
+}
+
 /* HOST:PORT or [IPV6]:PORT.  Returns 0, or -1 with *why (NULL: no memory). */
 static int
 config_parse_hostport(const char *text, char **why)
@@ -390,10 +406,24 @@ gw_config_parse_value(const struct gw_config_key *k, const char *text,
 		}
 		v->num = u;
 		return (0);
+	case GW_CONFIG_LOG:
+		/* A word, or a file (logfile.h): absolute, as a service's
+		 * working directory is not the administrator's. */
+		if (config_parse_word(k, text) == -1 && config_absolute(text)) {
+			if ((v->str = strdup(text)) == NULL)
+				return (-1);
+			return (0);
+		}
+		if (config_parse_word(k, text) == -1) {
+			*why = gw_config_printf("must be %s, or the absolute "
+			    "path of a file, got '%s'", "stderr, syslog or "
+			    "eventlog", text);
+			return (-1);
+		}
+		/* FALLTHROUGH */
 	case GW_CONFIG_LEVEL:
 	case GW_CONFIG_LOG_FORMAT:
 	case GW_CONFIG_FACILITY:
-	case GW_CONFIG_LOG:
 		if ((w = config_parse_word(k, text)) == -1) {
 			*why = config_words_must(k->words, k->nwords, text);
 			return (-1);

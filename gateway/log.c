@@ -4,6 +4,7 @@
 #endif
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,25 +13,57 @@
 
 #include "gateway/json.h"
 #include "gateway/log.h"
+#include "gateway/logfile.h"
 #include "osdep/osdep.h"
 
+/* Where lines go ([gateway] log). */
+enum log_sink {
+	LOG_STDERR,
+	LOG_SYSLOG,	/* osdep: syslog(3) */
+	LOG_EVENTLOG,	/* osdep: the Windows Event Log */
+	LOG_FILE,	/* logfile.h: a file rotated by size */
+};
+
 static enum gw_log_level	 log_level = GW_LOG_INFO;
-static bool			 log_syslog;
+static enum log_sink		 log_sink = LOG_STDERR;
 static enum gw_log_format	 log_format = GW_LOG_TEXT;
 static enum gw_log_facility	 log_facility = GW_LOG_FACILITY_DAEMON;
+static struct gw_logfile	*log_file;
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
+
+/* Leave the sink in use (its file, syslog or event source closed). */
+static void
+log_leave(void)
+{
+	switch (log_sink) {
+	case LOG_SYSLOG:
+		gw_os_syslog_close();
+		break;
+	case LOG_EVENTLOG:
+		gw_os_eventlog_close();
+		break;
+	case LOG_FILE:
+		gw_logfile_close(log_file);
+		log_file = NULL;
+		break;
+	case LOG_STDERR:
+		break;
+	}
+	log_sink = LOG_STDERR;
+}
 
 static void
 log_set(enum gw_log_level level, bool use_syslog, enum gw_log_format format,
     enum gw_log_facility facility)
 {
-	if (log_syslog && (!use_syslog || facility != log_facility))
-		gw_os_syslog_close();
-	if (use_syslog && (!log_syslog || facility != log_facility))
+	if (log_sink != LOG_SYSLOG || !use_syslog || facility != log_facility)
+		log_leave();
+	if (use_syslog && log_sink != LOG_SYSLOG) {
 		gw_os_syslog_open(facility);
+		log_sink = LOG_SYSLOG;
+	}
 	log_level = level;
-	log_syslog = use_syslog;
 	log_format = format;
 	log_facility = facility;
 }
@@ -41,12 +74,61 @@ gw_log_init(enum gw_log_level level, bool use_syslog)
 	log_set(level, use_syslog, GW_LOG_TEXT, GW_LOG_FACILITY_DAEMON);
 }
 
-void
+/*
+ * log = eventlog or log = FILE: open it, unless it is the one open now (a
+ * reload that keeps the file keeps it open, with the new limits).  On
+ * failure the sink in use stays and the reason goes there.
+ */
+static int
+log_open_sink(const struct gw_config *config)
+{
+	struct gw_logfile	*lf;
+	char			*cause = NULL;
+
+	if (strcmp(config->log, "eventlog") == 0) {
+		if (log_sink == LOG_EVENTLOG)
+			return (0);
+		if (gw_os_eventlog_open(&cause) == -1)
+			goto fail;
+		log_leave();
+		log_sink = LOG_EVENTLOG;
+		return (0);
+	}
+	if (log_sink == LOG_FILE &&
+	    strcmp(gw_logfile_path(log_file), config->log) == 0) {
+		gw_logfile_limits(log_file, config->log_max_size,
+		    config->log_keep);
+		return (0);
+	}
+	if ((lf = gw_logfile_open(config->log, config->log_max_size,
+	    config->log_keep, &cause)) == NULL)
+		goto fail;
+	log_leave();
+	log_file = lf;
+	log_sink = LOG_FILE;
+	return (0);
+fail:
+	gw_log_error("gateway.log: %s", cause != NULL ? cause :
+	    "out of memory");
+	free(cause);
+	return (-1);
+}
+
+int
 gw_log_configure(const struct gw_config *config)
 {
-	log_set(config->log_level, config->log != NULL &&
-	    strcmp(config->log, "syslog") == 0, config->log_format,
-	    config->syslog_facility);
+	const char	*log = config->log != NULL ? config->log : "stderr";
+
+	if (strcmp(log, "stderr") == 0 || strcmp(log, "syslog") == 0) {
+		log_set(config->log_level, strcmp(log, "syslog") == 0,
+		    config->log_format, config->syslog_facility);
+		return (0);
+	}
+	if (log_open_sink(config) == -1)
+		return (-1);
+	log_level = config->log_level;
+	log_format = config->log_format;
+	return (0);
 }
 
 bool
@@ -78,8 +160,40 @@ log_stamp(char *buf, size_t size)
 }
 
 /*
- * One JSON line: {"ts":...,"level":...,"msg":...[,members]}, to syslog or to
- * stderr in one write.  Returns -1 when out of memory (nothing written).
+ * Write one line of len bytes, ending in "\n" (which a system log does not
+ * take), to the sink.  A file that cannot be written loses the line: the
+ * log has nowhere else to say so.
+ */
+static void
+log_out(enum gw_log_level level, char *line, size_t len)
+{
+	switch (log_sink) {
+	case LOG_SYSLOG:
+	case LOG_EVENTLOG:
+		line[len - 1] = '\0';
+		if (log_sink == LOG_SYSLOG)
+			gw_os_syslog(level, line);
+		else
+			gw_os_eventlog(level, line);
+		line[len - 1] = '\n';
+		break;
+	case LOG_FILE:
+		(void)gw_logfile_write(log_file, line, len);
+		break;
+	case LOG_STDERR:
+		/*
+		 * Flushed: the Windows C runtime buffers a redirected stderr
+		 * for fwrite (its printf flushes by itself, fwrite does not).
+		 */
+		fwrite(line, 1, len, stderr);
+		fflush(stderr);
+		break;
+	}
+}
+
+/*
+ * One JSON line: {"ts":...,"level":...,"msg":...[,members]}, to the sink in
+ * one write.  Returns -1 when out of memory (nothing written).
  */
 static int
 log_json(enum gw_log_level level, const char *stamp, const char *msg,
@@ -97,16 +211,13 @@ log_json(enum gw_log_level level, const char *stamp, const char *msg,
 	rc |= gw_json_string(b, msg);
 	if (members != NULL && *members != '\0')
 		rc |= gw_buf_printf(b, ",%s", members) < 0;
-	rc |= evbuffer_add(b, log_syslog ? "}" : "}\n", log_syslog ? 2 : 3);
+	rc |= evbuffer_add(b, "}\n", 3);
 	len = evbuffer_get_length(b);
 	if (rc != 0 || (line = (char *)evbuffer_pullup(b, -1)) == NULL) {
 		evbuffer_free(b);
 		return (-1);
 	}
-	if (log_syslog)
-		gw_os_syslog(level, line);
-	else
-		fwrite(line, 1, len - 1, stderr);
+	log_out(level, line, len - 1);
 	evbuffer_free(b);
 	return (0);
 }
@@ -115,7 +226,8 @@ static void
 log_write(enum gw_log_level level, const char *members, const char *fmt,
     va_list ap)
 {
-	char	msg[2048], stamp[64];
+	char	msg[2048], stamp[64], line[sizeof msg + sizeof stamp + 16];
+	int	n;
 
 	if (!gw_log_enabled(level))
 		return;
@@ -124,11 +236,19 @@ log_write(enum gw_log_level level, const char *members, const char *fmt,
 	if (log_format == GW_LOG_JSON &&
 	    log_json(level, stamp, msg, members) == 0)
 		return;
-	if (log_syslog) {
-		gw_os_syslog(level, msg);
+	if (log_sink == LOG_SYSLOG || log_sink == LOG_EVENTLOG) {
+		/* The system log stamps its lines itself. */
+		n = snprintf(line, sizeof line, "%s\n", msg);
+	} else
+		n = snprintf(line, sizeof line, "%s %s %s\n", stamp,
+		    log_names[level], msg);
+	if (n < 0)
 		return;
+	if ((size_t)n >= sizeof line) {
+		n = (int)sizeof line - 1;
+		line[n - 1] = '\n';
 	}
-	fprintf(stderr, "%s %s %s\n", stamp, log_names[level], msg);
+	log_out(level, line, (size_t)n);
 }
 
 void

@@ -1,5 +1,6 @@
 /*
- * log.h: one line per event, to stderr or syslog(3).
+ * log.h: one line per event, to stderr, syslog(3), the Windows Event Log or
+ * a file rotated by size (logfile.h).
  *
  * [gateway] log_format = text (the default): lines on stderr read
  * "2026-11-23T08:00:00.123Z LEVEL message"; syslog gets the message with the
@@ -31,13 +32,19 @@
 void	 gw_log_init(enum gw_log_level level, bool use_syslog);
 
 /*
- * Everything a configuration says about logging: log_level, log (stderr or
- * syslog), log_format and syslog_facility (LOG_DAEMON, LOG_USER,
- * LOG_LOCAL0..7; syslog(3) is reopened when it changes).  Called at start and
- * after each reload that succeeds (gw_gateway_reload): the next line follows
- * the new settings.  Never fails.
+ * Everything a configuration says about logging: log_level, log (stderr,
+ * syslog, eventlog or the absolute path of a FILE), log_format,
+ * syslog_facility (LOG_DAEMON, LOG_USER, LOG_LOCAL0..7; syslog(3) is
+ * reopened when it changes) and a FILE's log_max_size and log_keep
+ * (logfile.h: rotated by size).  log = eventlog opens the event source
+ * (osdep.h gw_os_eventlog_open; Windows only, the configuration check
+ * refuses it elsewhere).  Called at start and after each reload that
+ * succeeds (gw_gateway_reload): the next line follows the new settings; a
+ * FILE that stays the same stays open.  Returns 0, or -1 when the file or
+ * the event source cannot be opened: the reason is logged to the sink in
+ * use, which stays.
  */
-void	 gw_log_configure(const struct gw_config *config);
+int	 gw_log_configure(const struct gw_config *config);
 
 /* True when a message at this level would be written. */
 bool	 gw_log_enabled(enum gw_log_level level);

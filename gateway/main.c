@@ -6,6 +6,8 @@
  *   dbgbridge -s SPEC -c SPEC [-p]      one route from the command line
  *   dbgbridge -n [-f FILE]              check the configuration and print it
  *   dbgbridge spec [--server|--client] SPEC
+ *   dbgbridge service install|remove|run ...   (Windows: osdep.h
+ *                                       gw_os_service_main)
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -59,6 +61,9 @@ usage(FILE *f)
 	    "disconnect ID|end [ROUTE]|\n"
 	    "                     wait [ROUTE] [--timeout MS|DURATION]|stats|"
 	    "reload [--json]\n"
+	    "       dbgbridge service install [-f FILE] [--name NAME] "
+	    "[--demand]|\n"
+	    "                         remove [--name NAME] (Windows)\n"
 	    "       dbgbridge --version\n"
 	    "\n"
 	    "  -f FILE   the INI file (default %s)\n"
@@ -126,8 +131,14 @@ print_errors(const char *what, const struct gw_errors *errors)
 	}
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The daemon: the options above, then the routes run until stopped.  Also
+ * what a Windows service runs (gw_os_service_main calls it with "-f FILE"
+ * on the service's thread).  Returns the exit status: 0, 1 (the
+ * configuration or a route failed, said in the log), 2 (usage).
+ */
+static int
+run_daemon(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -143,10 +154,6 @@ main(int argc, char **argv)
 	struct gw_errors	 errors = GW_ERRORS_INIT;
 	int			 ch, rc;
 
-	if (argc > 1 && strcmp(argv[1], "spec") == 0)
-		return (cmd_spec(argc - 1, argv + 1));
-	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
-		return (gw_ctl_main(argc - 1, argv + 1));
 	while ((ch = getopt_long(argc, argv, "f:s:c:pnh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -213,13 +220,17 @@ main(int argc, char **argv)
 		return (1);
 	}
 	free(owned);	/* the configuration keeps its own copy */
-	gw_log_configure(config);
 	if (check) {
+		/* Lines go to stderr: -n opens no log file or event source. */
 		rc = gw_gateway_check(config, stdout, &errors);
 		if (rc == -1)
 			print_errors(NULL, &errors);
 		gw_errors_free(&errors);
 		return (rc == -1 ? 1 : 0);
+	}
+	if (gw_log_configure(config) == -1) {
+		gw_config_free(config);
+		return (1);
 	}
 	gw_os_tune_allocator();
 	if ((gw = gw_gateway_new(config, &errors)) == NULL) {
@@ -230,4 +241,16 @@ main(int argc, char **argv)
 	rc = gw_gateway_run(gw);
 	gw_gateway_free(gw);
 	return (rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "spec") == 0)
+		return (cmd_spec(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return (gw_ctl_main(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "service") == 0)
+		return (gw_os_service_main(argc - 1, argv + 1, run_daemon));
+	return (run_daemon(argc, argv));
 }

@@ -16,7 +16,7 @@
 int
 gw_notify(const char *state)
 {
-	const char	*path = getenv("NOTIFY_SOCKET");
+	const char	*path = gw_os_notify_address();
 	char		*cause;
 
 	if (path == NULL || *path == '\0')

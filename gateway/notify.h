@@ -25,6 +25,11 @@
  *   STOPPING=1, STATUS=...
  *               when the shutdown starts (SIGTERM, SIGINT, `ctl end` of the
  *               last route): sessions then drain before the daemon exits.
+ *
+ * The address comes from osdep (gw_os_notify_address): $NOTIFY_SOCKET on
+ * Unix; on Windows, in a service, the Service Control Manager, where
+ * gw_os_notify makes READY=1 SERVICE_RUNNING and STOPPING=1
+ * SERVICE_STOP_PENDING (doc/design.md "The Windows service").
  */
 #ifndef GW_NOTIFY_H
 #define GW_NOTIFY_H

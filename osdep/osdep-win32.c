@@ -5,8 +5,10 @@
  * What has no Windows meaning says so or does nothing: there are no users to
  * become ([gateway] user, pipe_group and pipe_mode: `dbgbridge -n` says they
  * have no meaning here), no SIGHUP (a reload is `dbgbridge ctl reload`), no
- * service manager socket, no syslog (the log goes to standard error; the
- * Event Log is a later step), no allocator tuning and no relay accelerator.
+ * syslog (log = syslog goes to standard error; the Event Log is log =
+ * eventlog), no allocator tuning and no relay accelerator.  The service
+ * (the SCM's status in place of sd_notify, the event source) is
+ * service-win32.c.
  * Winsock is started before main (WSAStartup, the Win32 docs).
  */
 #ifdef HAVE_CONFIG_H
@@ -30,6 +32,7 @@
 #include "osdep/compat.h"
 #include "osdep/osdep.h"
 #include "osdep/pipe-win32.h"
+#include "osdep/service-win32.h"
 
 /*
  * Winsock must be started before any socket call (the Win32 docs,
@@ -104,8 +107,12 @@ os_console_handler(DWORD event)
 	switch (event) {
 	case CTRL_C_EVENT:
 		return (FALSE);
-	case CTRL_CLOSE_EVENT:
 	case CTRL_LOGOFF_EVENT:
+		/* A service outlives a user's logoff (the Win32 docs). */
+		if (gw_win_service_active())
+			return (TRUE);
+		/* FALLTHROUGH */
+	case CTRL_CLOSE_EVENT:
 	case CTRL_SHUTDOWN_EVENT:
 		raise(SIGTERM);
 		Sleep(4000);
@@ -330,15 +337,7 @@ gw_os_runtime_make(const char *dir, unsigned long uid, char **cause)
 
 /* ------------------------------------------------------------ notification */
 
-/* No service manager socket on Windows (the service API is a later step). */
-int
-gw_os_notify(const char *path, const char *state, char **cause)
-{
-	(void)path;
-	(void)state;
-	*cause = NULL;
-	return (0);
-}
+/* gw_os_notify and gw_os_notify_address: the service's (service-win32.c). */
 
 /* ------------------------------------------------------------ the log sink */
 
@@ -486,8 +485,11 @@ gw_os_socket_abort(evutil_socket_t fd)
 
 /*
  * The control pipe's name: \\.\pipe\dbgbridge-NAME, NAME the control path's
- * last component ("control" for the default path).  Returns a malloc'd name
- * or NULL.
+ * last component ("control" for the default path).  A service instance
+ * named INSTANCE (`service install --name INSTANCE`, service-win32.h) has
+ * \\.\pipe\dbgbridge-INSTANCE-control for the default path, so that
+ * instances side by side each have their own; `dbgbridge ctl -S
+ * INSTANCE-control` reaches it.  Returns a malloc'd name or NULL.
  */
 static char *
 os_control_pipe(const char *path)
@@ -501,6 +503,9 @@ os_control_pipe(const char *path)
 	}
 	if (*name == '\0')
 		name = "control";
+	if (strcmp(name, "control") == 0 && gw_win_service_instance() != NULL)
+		return (asprintf(&pipe, "\\\\.\\pipe\\dbgbridge-%s-control",
+		    gw_win_service_instance()) == -1 ? NULL : pipe);
 	return (asprintf(&pipe, "\\\\.\\pipe\\dbgbridge-%s", name) == -1 ?
 	    NULL : pipe);
 }

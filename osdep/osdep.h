@@ -9,7 +9,9 @@
  * notification, syslog, TCP keepalive, the reload thread, the control
  * socket, the configuration directories), plus osdep-linux.c on Linux or
  * osdep-unknown.c elsewhere (allocator tuning, the file-system gid, the
- * relay accelerator, what accepted sockets inherit).  gateway/ and the
+ * relay accelerator, what accepted sockets inherit), and service-posix.c
+ * (no Windows services or event log there); on Windows osdep-win32.c and
+ * service-win32.c (the service and the event log).  gateway/ and the
  * generic transport code include this header and no system header of their
  * own for these things; another platform is new files (doc/design.md "Adding
  * a platform").
@@ -341,5 +343,57 @@ char		*gw_os_user_config_dir(void);
  * here ("Windows"), or NULL on Unix, where every setting has one.
  */
 const char	*gw_os_platform_lacks_users(void);
+
+/* ------------------------------------------------------------ services */
+
+/*
+ * `dbgbridge service ...` (dbgbridge(8) "WINDOWS SERVICE"; doc/design.md
+ * "The Windows service"): argv[0] is "service", then install [-f FILE]
+ * [--name NAME] [--demand], remove [--name NAME] or run [--name NAME]
+ * [-f FILE].  run is what the Service Control Manager starts: it hands the
+ * daemon to the service dispatcher, which calls daemon(dargc, dargv) with
+ * "-f FILE" on the service's own thread and reports its states; started
+ * from a console it calls daemon in the foreground.  Returns the exit
+ * status (0, 1 failed, 2 usage).  Where the platform has no such services
+ * (Unix: systemd's unit is contrib/dbgbridge.service) it says so on stderr
+ * and returns 2.
+ */
+int		 gw_os_service_main(int argc, char **argv,
+		    int (*daemon)(int dargc, char **dargv));
+
+/*
+ * Where gw_os_notify sends the daemon's state (gateway/notify.c): systemd's
+ * $NOTIFY_SOCKET on Unix; on Windows, while this process is a service,
+ * "scm" (the Service Control Manager: READY=1 reports SERVICE_RUNNING,
+ * STOPPING=1 SERVICE_STOP_PENDING).  NULL or "": nobody listens.
+ */
+const char	*gw_os_notify_address(void);
+
+/* ------------------------------------------------------------ event log */
+
+/*
+ * Whether the platform has the Windows Event Log ([gateway] log = eventlog;
+ * dbgbridge.ini(5) "log").  false on Unix, where log = eventlog is an error
+ * of the configuration.
+ */
+bool		 gw_os_has_eventlog(void);
+
+/*
+ * Open the event source named after the service instance ("dbgbridge", or
+ * the NAME of `service install --name NAME`; RegisterEventSource, the Win32
+ * docs).  Returns 0, or -1 with *cause (malloc'd) saying why; on Unix
+ * always -1.
+ */
+int		 gw_os_eventlog_open(char **cause);
+
+/* Close the event source (DeregisterEventSource).  Never fails. */
+void		 gw_os_eventlog_close(void);
+
+/*
+ * Write one line as an event of the level's type (error, warning,
+ * information; debug is information) with the line as its only string
+ * (ReportEvent).  Errors are ignored: the log has nowhere else to say so.
+ */
+void		 gw_os_eventlog(enum gw_log_level level, const char *line);
 
 #endif /* GW_OSDEP_H */

@@ -406,6 +406,9 @@ test_keys_table(void **state)
 		{ "gateway", "control", GW_CONFIG_PATH, 0, 0, NULL, false },
 		{ "gateway", "log_level", GW_CONFIG_LEVEL, 0, 0, "info", false },
 		{ "gateway", "log", GW_CONFIG_LOG, 0, 0, "stderr", false },
+		{ "gateway", "log_max_size", GW_CONFIG_UINT, 0, UINT_MAX,
+		  "10485760", false },
+		{ "gateway", "log_keep", GW_CONFIG_UINT, 0, 1000, "5", false },
 		{ "gateway", "log_format", GW_CONFIG_LOG_FORMAT, 0, 0, "text",
 		  false },
 		{ "gateway", "syslog_facility", GW_CONFIG_FACILITY, 0, 0,
@@ -1180,7 +1183,21 @@ test_bad_values(void **state)
 		  "gateway.log_level: must be one of error, warn, info, debug, "
 		  "got 'loud'" },
 		{ ROUTE "[gateway]\nlog = file\n",
-		  "gateway.log: must be stderr or syslog, got 'file'" },
+		  "gateway.log: must be stderr, syslog or eventlog, or the "
+		  "absolute path of a file, got 'file'" },
+#ifndef _WIN32
+		/* The Windows Event Log: none on Unix. */
+		{ ROUTE "[gateway]\nlog = eventlog\n",
+		  "gateway.log: eventlog: the Windows Event Log; this platform "
+		  "has none (use syslog)" },
+#endif
+		/* A log file's keys without a log file. */
+		{ ROUTE "[gateway]\nlog_keep = 3\n",
+		  "gateway.log_keep: only applies with gateway.log = FILE, a "
+		  "log file (log is stderr)" },
+		{ ROUTE "[gateway]\nlog = syslog\nlog_max_size = 4096\n",
+		  "gateway.log_max_size: only applies with gateway.log = FILE, "
+		  "a log file (log is syslog)" },
 		/* GW_CONFIG_LOG_FORMAT, GW_CONFIG_FACILITY */
 		{ ROUTE "[gateway]\nlog_format = xml\n",
 		  "gateway.log_format: must be text or json, got 'xml'" },

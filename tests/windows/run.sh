@@ -25,7 +25,7 @@ if [[ ${1:-} == --no-build ]]; then
 fi
 
 UNIT_EXE=(test_spec test_metrics test_outcome test_transport test_docs test_text
-	test_config)
+	test_config test_logfile)
 if [[ $build == yes ]]; then
 	targets=(dbgbridge.exe)
 	for t in "${UNIT_EXE[@]}"; do targets+=("tests/unit/$t.exe"); done
