@@ -1002,21 +1002,6 @@ int	 gw_npipe_name(const char *name, bool expand, char *out, size_t size,
 	    char **cause);
 
 /*
- * The link_new slot of npipe (the platform's file): on Unix a socket
- * bufferevent over the connected Unix-domain socket fd, as
- * gw_stream_link_new with up to 256 KiB per callback; tls and host unused.
- */
-struct bufferevent *gw_npipe_link_new(struct event_base *base,
-	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
-	    char **cause);
-
-/*
- * The half_close slot of npipe (the platform's file): on Unix
- * gw_socket_half_close.  Returns 0, or -1 with errno.
- */
-int	 gw_npipe_half_close(struct bufferevent *bev);
-
-/*
  * The listen_pause slot of npipe and spipe: as gw_stream_listen_pause.
  * listener: from gw_npipe_listen.  Cannot fail.
  */
