@@ -74,10 +74,11 @@ const struct gw_endpoint_ops gw_endpoint_npipe = {
  * The bytes as they are on a pipe: npipe.  No abort: off Windows a pipe is a
  * Unix-domain socket, which has no reset (doc/design.md "npipe off Windows"),
  * and a Windows pipe has none either (doc/design.md "Windows handles").  On
- * every platform the link is a socket (on Windows a pump's, osdep/pump-win32.h),
- * so the default link_new and gw_socket_half_close serve: on Windows the pump
- * reads the half-close as the session's end, writes what it took, waits for
- * the other end to read it and closes the pipe.
+ * every platform the link is a socket (on Windows a pump's,
+ * osdep/pump-win32.h), so the default link_new and gw_socket_half_close
+ * serve: on Windows the pump reads the half-close as the session's end,
+ * writes what it took, waits for the other end to read it and closes the
+ * pipe.
  */
 const struct gw_stream_ops gw_stream_npipe = {
 	.plain = true,
