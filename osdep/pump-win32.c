@@ -77,8 +77,14 @@ struct pump_entry {
 static SRWLOCK			 pump_lock = SRWLOCK_INIT;
 static struct pump_entry	*pump_entries;
 
-char *
-gw_win_strerror(unsigned long err, char *buf, size_t size)
+/*
+ * err's text from FormatMessage into buf (size bytes), in English where the
+ * system has it, without the trailing newline and period.  Returns its
+ * length, or 0 (buf undefined) when the system has no text or it does not
+ * fit.
+ */
+static size_t
+win_message(unsigned long err, char *buf, size_t size)
 {
 	DWORD	n;
 
@@ -90,15 +96,36 @@ gw_win_strerror(unsigned long err, char *buf, size_t size)
 		n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
 		    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0, buf,
 		    (DWORD)size, NULL);
-	if (n == 0 || n >= size) {
-		snprintf(buf, size, "Windows error %lu", err);
-		return (buf);
-	}
+	if (n == 0 || n >= size)
+		return (0);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
 	    buf[n - 1] == ' ' || buf[n - 1] == '.'))
 		buf[--n] = '\0';
+	return (n);
+}
+
+char *
+gw_win_strerror(unsigned long err, char *buf, size_t size)
+{
+	size_t	n;
+
+	if ((n = win_message(err, buf, size)) == 0) {
+		snprintf(buf, size, "Windows error %lu", err);
+		return (buf);
+	}
 	/* The number too: wine's texts are terse ("Timeout"). */
 	snprintf(buf + n, size - n, " (error %lu)", err);
+	return (buf);
+}
+
+char *
+gw_win_strerror_hex(unsigned long err, char *buf, size_t size)
+{
+	size_t	n;
+
+	n = win_message(err, buf, size);
+	snprintf(buf + n, size - n, "%s(0x%08lx)", n > 0 ? " " : "Windows "
+	    "error ", err);
 	return (buf);
 }
 

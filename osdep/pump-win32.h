@@ -96,4 +96,12 @@ bool		gw_win_pump_failure(evutil_socket_t fd, char *buf,
  */
 char		*gw_win_strerror(unsigned long err, char *buf, size_t size);
 
+/*
+ * As gw_win_strerror, with the number in hexadecimal: " (0x80092004)", or
+ * "Windows error (0x80092004)" without a text.  For CryptoAPI's HRESULTs,
+ * which Microsoft's documentation lists in hexadecimal (Win32 "COM Error
+ * Codes").  Returns buf.
+ */
+char		*gw_win_strerror_hex(unsigned long err, char *buf, size_t size);
+
 #endif /* GW_PUMP_WIN32_H */

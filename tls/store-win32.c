@@ -51,6 +51,7 @@
 #include <openssl/x509.h>
 
 #include "osdep/compat.h"
+#include "osdep/pump-win32.h"
 
 #include "tls/tls.h"
 #include "tls/tls_int.h"
@@ -89,30 +90,6 @@ store_whose(enum gw_spec_cert_store store)
 {
 	return (store == GW_SPEC_CERT_MACHINE ? "the local machine's" :
 	    "the current user's");
-}
-
-/* A Win32 or CryptoAPI error as text and number ("... (0x80092004)"). */
-static char *
-store_strerror(DWORD err, char *buf, size_t size)
-{
-	DWORD	n;
-
-	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
-	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err,
-	    MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), buf, (DWORD)size,
-	    NULL);
-	if (n == 0)
-		n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
-		    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0, buf,
-		    (DWORD)size, NULL);
-	if (n == 0 || n >= size)
-		n = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-	    buf[n - 1] == ' ' || buf[n - 1] == '.'))
-		n--;
-	snprintf(buf + n, size - n, "%s(0x%08lx)", n > 0 ? " " : "Windows "
-	    "error ", (unsigned long)err);
-	return (buf);
 }
 
 /* OpenSSL's queued errors with their data, "; "-joined, into buf. */
@@ -246,7 +223,7 @@ gw_tls_store_find(enum gw_spec_cert_store store, const char *value,
 		else
 			gw_tls_cause(cause, "%s '%s': cannot open %s store "
 			    "(%s): %s", key, value, store_whose(store),
-			    store_where(store), store_strerror(err, why,
+			    store_where(store), gw_win_strerror_hex(err, why,
 			    sizeof why));
 		return (-1);
 	}
@@ -418,7 +395,7 @@ gw_tls_store_use_key(SSL_CTX *ssl_ctx, const struct gw_tls_cert *cert,
 		else
 			gw_tls_cause(cause, "%s '%s': cannot read where the "
 			    "key of %s in %s is kept: %s", key, spec->cert,
-			    subject, cert->where, store_strerror(err, why,
+			    subject, cert->where, gw_win_strerror_hex(err, why,
 			    sizeof why));
 		return (-1);
 	}

@@ -14,6 +14,10 @@
  * TIOCEXCL).  channel= is checked by the parser and only recorded: one port
  * carries one stream.
  *
+ * The core's link is a socket bufferevent over the device's fd (com.c leaves
+ * link_new to the default): libevent reads and writes it with readv(2) and
+ * writev(2) and asks FIONREAD how much is there, all of which a tty answers.
+ *
  * A serial line has no end of stream (no_eof): a com link ends when the
  * other side of its session ends or when the device fails.  A serving route
  * carries one session at a time: the first byte that arrives on the device
@@ -43,19 +47,6 @@
 
 #include "gateway/log.h"
 #include "transports/transport.h"
-
-/*
- * Per read and write callback.  A serial line is slow, but a pseudo-terminal
- * (a virtual machine's serial port) is not.
- */
-#define COM_MAX_SINGLE_IO	(64 * 1024)
-
-/* Reopening a serving device: the first retry, doubling up to the last. */
-#define COM_RETRY_FIRST_MS	250
-#define COM_RETRY_MAX_MS	8000
-
-/* Room for "serial port busy: PATH" and the like. */
-#define COM_WHY_SIZE		(PATH_MAX + 96)
 
 /*
  * baud= to speed_t: every rate Linux defines (termios-baud.h), B50 to
@@ -228,18 +219,23 @@ com_configure(int fd, speed_t speed)
 }
 
 /*
- * Open path exclusively and configure it at speed: O_NOCTTY (never our
- * controlling terminal), O_NONBLOCK (no wait for carrier), flock(2) then
- * TIOCEXCL, raw 8N1, and both queues flushed so the session starts clean.
- * Returns the nonblocking fd, or -1 with *err (an errno value: EBUSY when
- * another holder has the port) and a message in why (size bytes) naming the
- * device.
+ * gw_com_open: O_NOCTTY (never our controlling terminal), O_NONBLOCK (no wait
+ * for carrier), flock(2) then TIOCEXCL, raw 8N1, and the input queue flushed
+ * so the session starts clean.
  */
-static int
-com_open(const char *path, speed_t speed, int *err, char *why, size_t size)
+evutil_socket_t
+gw_com_open(const char *path, unsigned baud, int *err, char *why,
+    size_t size)
 {
+	speed_t	speed;
 	int	fd;
 
+	if (com_speed(baud, &speed) == -1) {
+		*err = EINVAL;
+		snprintf(why, size, "%s: baud=%u is not a rate this platform "
+		    "supports", path, baud);
+		return (-1);
+	}
 	if ((fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
 		*err = errno;
@@ -294,304 +290,38 @@ fail:
 
 /* ---------------------------------------------------------------- listen */
 
-struct com_listener {
-	struct event_base	*base;
-	char			*path;		/* the device */
-	speed_t			 speed;
-	int			 fd;		/* ours while watching, else -1 */
-	struct event		*watch;		/* EV_READ on fd */
-	struct event		*retry;		/* timer: open the device again */
-	unsigned		 backoff_ms;	/* the next retry's delay */
-	unsigned		 failures;	/* opens failed in this streak */
-	bool			 lost;		/* hung up or failed to open */
-	bool			 paused;	/* by the owner */
-	gw_endpoint_accept_cb		*accept;
-	void			*arg;
-};
+const unsigned gw_com_quiet_busy = 0;
 
-static void	com_listen_retry(struct com_listener *, unsigned);
-
-/* Give up the device: close our fd and stop watching it. */
-static void
-com_listen_close(struct com_listener *l)
+/* gw_com_close: drop TIOCEXCL (see gw_com_half_close), then close. */
+void
+gw_com_close(evutil_socket_t fd)
 {
-	if (l->watch != NULL) {
-		event_free(l->watch);
-		l->watch = NULL;
-	}
-	if (l->fd != -1) {
-		ioctl(l->fd, TIOCNXCL);
-		close(l->fd);
-		l->fd = -1;
-	}
+	ioctl(fd, TIOCNXCL);
+	close(fd);
 }
 
-static void
-com_listen_ready(evutil_socket_t fd, short what, void *arg)
+/*
+ * gw_com_probe: poll(2) says whether a byte waits or the device hung up
+ * (POLLHUP: unplugged, or the other end of a pseudo-terminal closed).
+ */
+int
+gw_com_probe(evutil_socket_t fd, const char *path, char *why, size_t size)
 {
-	struct com_listener	*l = arg;
-	struct pollfd		 pfd;
+	struct pollfd	pfd;
 
-	(void)what;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	if (poll(&pfd, 1, 0) == -1 || pfd.revents == 0)
-		return;		/* nothing after all; keep watching */
+		return (0);
 	if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
-		/* Unplugged, or the other end of a pseudo-terminal closed. */
-		gw_log_warn("com: %s: the device hung up while waiting for a "
-		    "session; opening it again", l->path);
-		l->lost = true;
-		com_listen_close(l);
-		com_listen_retry(l, COM_RETRY_FIRST_MS);
-		return;
-	}
-	/*
-	 * The first byte starts a session.  It stays in the device's queue
-	 * for the session to read.  The fd is the session's from here; the
-	 * owner pauses us and resumes us when the session has ended.
-	 */
-	event_free(l->watch);
-	l->watch = NULL;
-	l->fd = -1;
-	l->accept(fd, l->path, NULL, l->arg);
-}
-
-/* Open the device and watch it.  Returns 0, or -1 with *err and why. */
-static int
-com_listen_open(struct com_listener *l, int *err, char *why, size_t size)
-{
-	if ((l->fd = com_open(l->path, l->speed, err, why, size)) == -1)
-		return (-1);
-	l->watch = event_new(l->base, l->fd, EV_READ | EV_PERSIST,
-	    com_listen_ready, l);
-	if (l->watch == NULL || (!l->paused && event_add(l->watch, NULL) ==
-	    -1)) {
-		*err = ENOMEM;
-		snprintf(why, size, "%s: cannot watch the device", l->path);
-		com_listen_close(l);
+		snprintf(why, size, "%s: the device hung up", path);
 		return (-1);
 	}
-	return (0);
-}
-
-/* Try to open the device again in ms milliseconds. */
-static void
-com_listen_retry(struct com_listener *l, unsigned ms)
-{
-	struct timeval	tv;
-
-	if (l->paused)
-		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(l->retry, &tv);
-}
-
-static void
-com_listen_reopen(evutil_socket_t fd, short what, void *arg)
-{
-	struct com_listener	*l = arg;
-	char			 why[COM_WHY_SIZE];
-	int			 err;
-
-	(void)fd;
-	(void)what;
-	if (l->paused || l->fd != -1)
-		return;
-	if (com_listen_open(l, &err, why, sizeof why) == 0) {
-		if (l->lost && l->failures == 0)
-			gw_log_info("com: %s: open again", l->path);
-		else if (l->lost)
-			gw_log_info("com: %s: open again after %u failed "
-			    "attempt%s", l->path, l->failures,
-			    l->failures == 1 ? "" : "s");
-		l->lost = false;
-		l->failures = 0;
-		l->backoff_ms = COM_RETRY_FIRST_MS;
-		return;
-	}
-	/* One warning per streak of failures, not one per attempt. */
-	l->lost = true;
-	if (l->failures++ == 0)
-		gw_log_warn("com: cannot open %s; retrying from %u ms up to "
-		    "every %u s: %s", l->path, COM_RETRY_FIRST_MS,
-		    COM_RETRY_MAX_MS / 1000, why);
-	com_listen_retry(l, l->backoff_ms);
-	l->backoff_ms = l->backoff_ms * 2 > COM_RETRY_MAX_MS ?
-	    COM_RETRY_MAX_MS : l->backoff_ms * 2;
-}
-
-/*
- * The listen slot.  Opens and configures the device at once: a device that
- * cannot be opened when the route starts is an error naming it, as a port
- * in use is for tcp.  Once serving, failures are retried (com_listen_reopen).
- */
-void *
-gw_com_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_endpoint_accept_cb *accept, void *arg, char **where,
-    char **cause)
-{
-	const struct gw_spec	*spec = params->spec;
-	struct com_listener	*l;
-	char			 path[PATH_MAX], why[COM_WHY_SIZE];
-	speed_t			 speed = B0;
-	int			 err;
-
-	if (gw_com_check(spec, cause) == -1)
-		return (NULL);
-	gw_com_device(spec->com_port, path, sizeof path);
-	com_speed(spec->baud, &speed);
-	if ((l = calloc(1, sizeof *l)) == NULL ||
-	    (l->path = strdup(path)) == NULL ||
-	    (l->retry = evtimer_new(base, com_listen_reopen, l)) == NULL) {
-		if (l != NULL)
-			free(l->path);
-		free(l);
-		*cause = strdup("out of memory");
-		return (NULL);
-	}
-	l->base = base;
-	l->speed = speed;
-	l->fd = -1;
-	l->backoff_ms = COM_RETRY_FIRST_MS;
-	l->accept = accept;
-	l->arg = arg;
-	if (com_listen_open(l, &err, why, sizeof why) == -1) {
-		*cause = strdup(why);
-		event_free(l->retry);
-		free(l->path);
-		free(l);
-		return (NULL);
-	}
-	if ((*where = strdup(path)) == NULL) {
-		com_listen_close(l);
-		event_free(l->retry);
-		free(l->path);
-		free(l);
-		*cause = strdup("out of memory");
-		return (NULL);
-	}
-	return (l);
-}
-
-/*
- * The listen_pause slot.  Pausing stops watching (and retrying); while a
- * session owns the device there is nothing else to do.  Resuming watches the
- * device again if we still hold it, or else (the session closed it) opens it
- * again from the loop, never inside this call: the session's link may not be
- * freed (and its lock released) until the loop has run.
- */
-void
-gw_com_listen_pause(void *listener, bool pause)
-{
-	struct com_listener	*l = listener;
-
-	l->paused = pause;
-	if (pause) {
-		if (l->watch != NULL)
-			event_del(l->watch);
-		evtimer_del(l->retry);
-		return;
-	}
-	if (l->fd != -1) {
-		if (l->watch != NULL)
-			event_add(l->watch, NULL);
-		return;
-	}
-	if (!evtimer_pending(l->retry, NULL))
-		com_listen_retry(l, 0);
-}
-
-/* The listen_free slot: a device we hold is closed (and its lock released). */
-void
-gw_com_listen_free(void *listener)
-{
-	struct com_listener	*l = listener;
-
-	if (l == NULL)
-		return;
-	com_listen_close(l);
-	event_free(l->retry);
-	free(l->path);
-	free(l);
-}
-
-/* ---------------------------------------------------------------- connect */
-
-/* Close a device a connect opened but did not deliver. */
-static void
-com_connect_close(int fd)
-{
-	if (fd != -1) {
-		ioctl(fd, TIOCNXCL);
-		close(fd);
-	}
-}
-
-/*
- * The connect slot: the device is opened, locked and configured inside the
- * call (open(2) with O_NONBLOCK does not wait), and the outcome reaches the
- * callback from the loop (gw_connect_outcome).  A port held by another
- * session or program fails with EBUSY ("serial port busy: /dev/ttyS0");
- * other failures with their errno and a message naming the device.
- */
-void *
-gw_com_connect(struct event_base *base, struct evdns_base *dns,
-    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_endpoint_connect_cb *cb, void *arg)
-{
-	struct gw_connect_outcome	*o;
-	char				 path[PATH_MAX], why[COM_WHY_SIZE] = "";
-	speed_t				 speed = B0;
-	int				 fd = -1, err = 0;
-
-	(void)dns;
-	(void)pipe_dir;
-	(void)prepared;
-	if (spec->com_port == NULL ||
-	    gw_com_device(spec->com_port, path, sizeof path) == -1) {
-		err = EINVAL;
-		snprintf(why, sizeof why, "com: port=%s is not comN, N or "
-		    "a device path", spec->com_port != NULL ? spec->com_port :
-		    "");
-	} else if (com_speed(spec->baud, &speed) == -1) {
-		err = EINVAL;
-		snprintf(why, sizeof why, "com: baud=%u is not a rate "
-		    "this platform supports", spec->baud);
-	} else
-		fd = com_open(path, speed, &err, why, sizeof why);
-	/* The outcome reaches the caller from the loop, never from here. */
-	o = gw_connect_outcome(base, fd, fd == -1 ? err : 0,
-	    fd == -1 ? why : "", cb, arg);
-	if (o == NULL)
-		com_connect_close(fd);
-	return (o);
-}
-
-/* The connect_cancel slot: a device already opened is closed. */
-void
-gw_com_connect_cancel(void *attempt)
-{
-	com_connect_close(gw_connect_outcome_cancel(attempt));
+	return (1);
 }
 
 /* ---------------------------------------------------------------- links */
-
-/*
- * The link_new slot.  bufferevent_socket_new works on a terminal: libevent
- * reads and writes it with readv(2) and writev(2) and asks FIONREAD how much
- * is there, all of which a tty answers.
- */
-struct bufferevent *
-gw_com_link_new(struct event_base *base, evutil_socket_t fd,
-    struct gw_tls_ctx *tls, const char *host, char **cause)
-{
-	(void)tls;
-	(void)host;
-	return (gw_stream_link_new(base, fd, COM_MAX_SINGLE_IO, cause));
-}
 
 /*
  * The half_close slot.  A serial line cannot say end of stream: nothing is

@@ -51,20 +51,6 @@
 #include "osdep/pump-win32.h"
 #include "transports/transport.h"
 
-/* Per read and write callback (the core's side; the pump has its own). */
-#define COM_MAX_SINGLE_IO	(64 * 1024)
-
-/* Reopening a serving device: the first retry, doubling up to the last. */
-#define COM_RETRY_FIRST_MS	250
-#define COM_RETRY_MAX_MS	8000
-
-/*
- * After a session, the pump that held the port closes it on its own thread:
- * a reopen may find it still busy for a moment.  So many quiet retries
- * before a busy port is worth a warning.
- */
-#define COM_QUIET_BUSY		8
-
 /*
  * A read returns once no byte has come for this long after its first
  * (ReadIntervalTimeout): a debugger packet arrives without such a gap.
@@ -195,13 +181,6 @@ com_configure(HANDLE h, const char *path, unsigned baud, char *why,
 }
 
 /*
- * Open path exclusively and overlapped, configure it, flush what arrived
- * while nobody listened (never the output: the last session's tail may
- * still be going out), and start its pump.  Returns the core's socket, or -1
- * with *err (an errno value: EBUSY when another holder has the port) and a
- * message in why naming the device.
- */
-/*
  * The lock that keeps a second open by dbgbridge out (see the top): a named
  * event, Local\dbgbridge-serial-NAME with NAME the path after \\.\ in upper
  * case ('\' is not allowed in the name).  Returns the event, or NULL with
@@ -240,8 +219,15 @@ com_lock(const char *path, int *err, char *why, size_t size)
 	return (ev);
 }
 
-static evutil_socket_t
-com_open(const char *path, unsigned baud, int *err, char *why, size_t size)
+/*
+ * gw_com_open: the lock event, then path opened exclusively and overlapped,
+ * configured, flushed of what arrived while nobody listened (never the
+ * output: the last session's tail may still be going out), and its pump
+ * started.  The fd is the core's socket of the pump.
+ */
+evutil_socket_t
+gw_com_open(const char *path, unsigned baud, int *err, char *why,
+    size_t size)
 {
 	wchar_t		 wpath[COM_PATH_MAX];
 	HANDLE		 h, lock;
@@ -309,296 +295,42 @@ fail:
 
 /* ---------------------------------------------------------------- listen */
 
-struct com_listener {
-	struct event_base	*base;
-	char			*path;
-	unsigned		 baud;
-	evutil_socket_t		 fd;		/* ours while watching */
-	struct event		*watch;		/* EV_READ on fd */
-	struct event		*retry;		/* timer: open the port again */
-	unsigned		 backoff_ms;
-	unsigned		 failures;	/* failed opens in a row */
-	bool			 lost;		/* failed, or failed to open */
-	bool			 paused;
-	gw_endpoint_accept_cb	*accept;
-	void			*arg;
-};
+/*
+ * After a session, the pump that held the port closes it on its own thread:
+ * a reopen may find it still busy for a moment.  So many quiet retries
+ * before a busy port is worth a warning.
+ */
+const unsigned gw_com_quiet_busy = 8;
 
-static void	com_listen_retry(struct com_listener *, unsigned);
-
-/* Give up the port: closing the pump's socket makes the pump close it. */
-static void
-com_listen_close(struct com_listener *l)
+/* gw_com_close: closing the pump's socket makes the pump close the port. */
+void
+gw_com_close(evutil_socket_t fd)
 {
-	if (l->watch != NULL) {
-		event_free(l->watch);
-		l->watch = NULL;
-	}
-	if (l->fd != -1) {
-		evutil_closesocket(l->fd);
-		l->fd = -1;
-	}
+	evutil_closesocket(fd);
 }
 
-static void
-com_listen_ready(evutil_socket_t fd, short what, void *arg)
+/*
+ * gw_com_probe: a byte peeked on the pump's socket; a reset socket is a
+ * device that failed, as the pump recorded it (gw_win_pump_failure).
+ */
+int
+gw_com_probe(evutil_socket_t fd, const char *path, char *why, size_t size)
 {
-	struct com_listener	*l = arg;
-	char			 c, why[COM_WHY_SIZE];
-	int			 r;
+	char	c;
+	int	r;
 
-	(void)what;
 	r = recv(fd, &c, 1, MSG_PEEK);
 	if (r == -1 && EVUTIL_SOCKET_ERROR() == WSAEWOULDBLOCK)
-		return;		/* nothing after all; keep watching */
+		return (0);
 	if (r <= 0) {
-		/* The pump reset its socket: the device failed. */
-		if (!gw_win_pump_failure(fd, why, sizeof why))
-			snprintf(why, sizeof why, "%s: the device failed",
-			    l->path);
-		gw_log_warn("com: %s while waiting for a session; opening it "
-		    "again", why);
-		l->lost = true;
-		com_listen_close(l);
-		com_listen_retry(l, COM_RETRY_FIRST_MS);
-		return;
-	}
-	/*
-	 * The first byte starts a session; it stays in the socket for the
-	 * session to read.  The socket is the session's from here; the owner
-	 * pauses us and resumes us when the session has ended.
-	 */
-	event_free(l->watch);
-	l->watch = NULL;
-	l->fd = -1;
-	l->accept(fd, l->path, NULL, l->arg);
-}
-
-/* Open the port and watch it.  Returns 0, or -1 with *err and why. */
-static int
-com_listen_open(struct com_listener *l, int *err, char *why, size_t size)
-{
-	if ((l->fd = com_open(l->path, l->baud, err, why, size)) == -1)
-		return (-1);
-	l->watch = event_new(l->base, l->fd, EV_READ | EV_PERSIST,
-	    com_listen_ready, l);
-	if (l->watch == NULL || (!l->paused && event_add(l->watch, NULL) ==
-	    -1)) {
-		*err = ENOMEM;
-		snprintf(why, size, "%s: cannot watch the device", l->path);
-		com_listen_close(l);
+		if (!gw_win_pump_failure(fd, why, size))
+			snprintf(why, size, "%s: the device failed", path);
 		return (-1);
 	}
-	return (0);
-}
-
-static void
-com_listen_retry(struct com_listener *l, unsigned ms)
-{
-	struct timeval	tv;
-
-	if (l->paused)
-		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(l->retry, &tv);
-}
-
-static void
-com_listen_reopen(evutil_socket_t fd, short what, void *arg)
-{
-	struct com_listener	*l = arg;
-	char			 why[COM_WHY_SIZE];
-	int			 err;
-
-	(void)fd;
-	(void)what;
-	if (l->paused || l->fd != -1)
-		return;
-	if (com_listen_open(l, &err, why, sizeof why) == 0) {
-		if (l->lost && l->failures == 0)
-			gw_log_info("com: %s: open again", l->path);
-		else if (l->lost)
-			gw_log_info("com: %s: open again after %u failed "
-			    "attempt%s", l->path, l->failures,
-			    l->failures == 1 ? "" : "s");
-		l->lost = false;
-		l->failures = 0;
-		l->backoff_ms = COM_RETRY_FIRST_MS;
-		return;
-	}
-	/*
-	 * One warning per streak of failures, not one per attempt; a port
-	 * the last session's pump is still closing is not worth one.
-	 */
-	if (err == EBUSY && !l->lost && l->failures < COM_QUIET_BUSY) {
-		l->failures++;
-		gw_log_debug("com: %s: still busy, retrying", l->path);
-		com_listen_retry(l, COM_RETRY_FIRST_MS / 4);
-		return;
-	}
-	if (!l->lost || l->failures == COM_QUIET_BUSY)
-		gw_log_warn("com: cannot open %s; retrying from %u ms up to "
-		    "every %u s: %s", l->path, COM_RETRY_FIRST_MS,
-		    COM_RETRY_MAX_MS / 1000, why);
-	l->lost = true;
-	l->failures++;
-	com_listen_retry(l, l->backoff_ms);
-	l->backoff_ms = l->backoff_ms * 2 > COM_RETRY_MAX_MS ?
-	    COM_RETRY_MAX_MS : l->backoff_ms * 2;
-}
-
-/*
- * The listen slot.  Opens and configures the port at once: a port that
- * cannot be opened when the route starts is an error naming it, as a port
- * in use is for tcp.  Once serving, failures are retried (com_listen_reopen).
- */
-void *
-gw_com_listen(struct event_base *base, const struct gw_listen_params *params,
-    gw_endpoint_accept_cb *accept, void *arg, char **where,
-    char **cause)
-{
-	const struct gw_spec	*spec = params->spec;
-	struct com_listener	*l;
-	char			 path[COM_PATH_MAX], why[COM_WHY_SIZE];
-	int			 err;
-
-	if (gw_com_check(spec, cause) == -1)
-		return (NULL);
-	gw_com_device(spec->com_port, path, sizeof path);
-	if ((l = calloc(1, sizeof *l)) == NULL ||
-	    (l->path = strdup(path)) == NULL ||
-	    (l->retry = evtimer_new(base, com_listen_reopen, l)) == NULL) {
-		if (l != NULL)
-			free(l->path);
-		free(l);
-		*cause = strdup("out of memory");
-		return (NULL);
-	}
-	l->base = base;
-	l->baud = spec->baud;
-	l->fd = -1;
-	l->backoff_ms = COM_RETRY_FIRST_MS;
-	l->accept = accept;
-	l->arg = arg;
-	if (com_listen_open(l, &err, why, sizeof why) == -1) {
-		*cause = strdup(why);
-		event_free(l->retry);
-		free(l->path);
-		free(l);
-		return (NULL);
-	}
-	if ((*where = strdup(path)) == NULL) {
-		com_listen_close(l);
-		event_free(l->retry);
-		free(l->path);
-		free(l);
-		*cause = strdup("out of memory");
-		return (NULL);
-	}
-	return (l);
-}
-
-/*
- * The listen_pause slot, as on Unix: pausing stops watching and retrying;
- * resuming watches the port again if we still hold it, or else opens it
- * again from the loop, never inside this call.
- */
-void
-gw_com_listen_pause(void *listener, bool pause)
-{
-	struct com_listener	*l = listener;
-
-	l->paused = pause;
-	if (pause) {
-		if (l->watch != NULL)
-			event_del(l->watch);
-		evtimer_del(l->retry);
-		return;
-	}
-	if (l->fd != -1) {
-		if (l->watch != NULL)
-			event_add(l->watch, NULL);
-		return;
-	}
-	if (!evtimer_pending(l->retry, NULL))
-		com_listen_retry(l, 0);
-}
-
-void
-gw_com_listen_free(void *listener)
-{
-	struct com_listener	*l = listener;
-
-	if (l == NULL)
-		return;
-	com_listen_close(l);
-	event_free(l->retry);
-	free(l->path);
-	free(l);
-}
-
-/* ---------------------------------------------------------------- connect */
-
-/*
- * The connect slot: the port is opened and configured inside the call
- * (CreateFile of a serial port does not wait), and the outcome reaches the
- * callback from the loop (gw_connect_outcome).  A port held by another
- * session or program fails with EBUSY ("serial port busy: \\.\COM5").
- */
-void *
-gw_com_connect(struct event_base *base, struct evdns_base *dns,
-    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-    gw_endpoint_connect_cb *cb, void *arg)
-{
-	struct gw_connect_outcome	*o;
-	char				 path[COM_PATH_MAX];
-	char				 why[COM_WHY_SIZE] = "";
-	evutil_socket_t			 fd = -1;
-	int				 err = 0;
-
-	(void)dns;
-	(void)pipe_dir;
-	(void)prepared;
-	if (spec->com_port == NULL ||
-	    gw_com_device(spec->com_port, path, sizeof path) == -1) {
-		err = EINVAL;
-		snprintf(why, sizeof why, "com: port=%s is not comN, N or "
-		    "a device path", spec->com_port != NULL ? spec->com_port :
-		    "");
-	} else if (!gw_com_baud_ok(spec->baud)) {
-		err = EINVAL;
-		snprintf(why, sizeof why, "com: baud=%u is not a rate "
-		    "this platform supports", spec->baud);
-	} else
-		fd = com_open(path, spec->baud, &err, why, sizeof why);
-	o = gw_connect_outcome(base, fd, fd == -1 ? err : 0,
-	    fd == -1 ? why : "", cb, arg);
-	if (o == NULL && fd != -1)
-		evutil_closesocket(fd);
-	return (o);
-}
-
-void
-gw_com_connect_cancel(void *attempt)
-{
-	evutil_socket_t	fd;
-
-	if ((fd = gw_connect_outcome_cancel(attempt)) != -1)
-		evutil_closesocket(fd);
+	return (1);
 }
 
 /* ---------------------------------------------------------------- links */
-
-/* The pump's socket: a socket bufferevent. */
-struct bufferevent *
-gw_com_link_new(struct event_base *base, evutil_socket_t fd,
-    struct gw_tls_ctx *tls, const char *host, char **cause)
-{
-	(void)tls;
-	(void)host;
-	return (gw_stream_link_new(base, fd, COM_MAX_SINGLE_IO, cause));
-}
 
 /*
  * The half_close slot.  A serial line cannot say end of stream: nothing

@@ -28,8 +28,6 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
-#define NPIPE_MAX_SINGLE_IO	(256 * 1024)
-
 int
 gw_npipe_path(const char *dir, const char *name, bool expand, char *out,
     size_t size, char **cause)
@@ -657,23 +655,6 @@ gw_npipe_connect_cancel(void *attempt)
 
 	if ((fd = gw_connect_outcome_cancel(attempt)) != -1)
 		close(fd);
-}
-
-/* ---------------------------------------------------------------- links */
-
-struct bufferevent *
-gw_npipe_link_new(struct event_base *base, evutil_socket_t fd,
-    struct gw_tls_ctx *tls, const char *host, char **cause)
-{
-	(void)tls;
-	(void)host;
-	return (gw_stream_link_new(base, fd, NPIPE_MAX_SINGLE_IO, cause));
-}
-
-int
-gw_npipe_half_close(struct bufferevent *bev)
-{
-	return (gw_socket_half_close(bev));
 }
 
 const char gw_npipe_remote_note[] = "a pipe served here is a Unix-domain "

@@ -32,8 +32,6 @@
 #include "osdep/pipe-win32.h"
 #include "transports/transport.h"
 
-#define NPIPE_MAX_SINGLE_IO	(256 * 1024)
-
 /* The whole name, \\HOST\pipe\NAME, at most (Win32 "Pipe Names"). */
 #define NPIPE_PATH_MAX		256
 
@@ -327,30 +325,6 @@ gw_npipe_connect_cancel(void *attempt)
 	if (a->o != NULL)
 		gw_connect_outcome_cancel(a->o);
 	free(a);
-}
-
-/* ---------------------------------------------------------------- links */
-
-/* The pump's socket: a socket bufferevent, as on Unix. */
-struct bufferevent *
-gw_npipe_link_new(struct event_base *base, evutil_socket_t fd,
-    struct gw_tls_ctx *tls, const char *host, char **cause)
-{
-	(void)tls;
-	(void)host;
-	return (gw_stream_link_new(base, fd, NPIPE_MAX_SINGLE_IO, cause));
-}
-
-/*
- * The half_close slot: the pump's socket is half-closed; a pipe has none, so
- * the pump writes what it took, waits for the other end to read it and
- * closes the pipe (osdep/pump-win32.h): that end reads an end of stream, and
- * can send nothing more.
- */
-int
-gw_npipe_half_close(struct bufferevent *bev)
-{
-	return (gw_socket_half_close(bev));
 }
 
 /*

@@ -18,6 +18,9 @@
 #include "osdep/osdep.h"
 #include "transports/transport.h"
 
+/* Per read and write callback of a link: a local pipe runs fast. */
+#define NPIPE_MAX_SINGLE_IO	(256 * 1024)
+
 /* server=. is this machine: its host name is what a certificate shows. */
 static const char *
 npipe_local_name(const struct gw_spec *spec, char *buf, size_t size)
@@ -70,10 +73,15 @@ const struct gw_endpoint_ops gw_endpoint_npipe = {
 /*
  * The bytes as they are on a pipe: npipe.  No abort: off Windows a pipe is a
  * Unix-domain socket, which has no reset (doc/design.md "npipe off Windows"),
- * and a Windows pipe has none either (doc/design.md "Windows handles").
+ * and a Windows pipe has none either (doc/design.md "Windows handles").  On
+ * every platform the link is a socket (on Windows a pump's,
+ * osdep/pump-win32.h), so the default link_new and gw_socket_half_close
+ * serve: on Windows the pump reads the half-close as the session's end,
+ * writes what it took, waits for the other end to read it and closes the
+ * pipe.
  */
 const struct gw_stream_ops gw_stream_npipe = {
 	.plain = true,
-	.link_new = gw_npipe_link_new,
-	.half_close = gw_npipe_half_close,
+	.max_io = NPIPE_MAX_SINGLE_IO,
+	.half_close = gw_socket_half_close,
 };

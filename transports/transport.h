@@ -1002,21 +1002,6 @@ int	 gw_npipe_name(const char *name, bool expand, char *out, size_t size,
 	    char **cause);
 
 /*
- * The link_new slot of npipe (the platform's file): on Unix a socket
- * bufferevent over the connected Unix-domain socket fd, as
- * gw_stream_link_new with up to 256 KiB per callback; tls and host unused.
- */
-struct bufferevent *gw_npipe_link_new(struct event_base *base,
-	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
-	    char **cause);
-
-/*
- * The half_close slot of npipe (the platform's file): on Unix
- * gw_socket_half_close.  Returns 0, or -1 with errno.
- */
-int	 gw_npipe_half_close(struct bufferevent *bev);
-
-/*
  * The listen_pause slot of npipe and spipe: as gw_stream_listen_pause.
  * listener: from gw_npipe_listen.  Cannot fail.
  */
@@ -1203,9 +1188,11 @@ unsigned gw_clicon_backoff(unsigned n, uint32_t (*rnd)(void *), void *arg);
 
 /*
  * com (doc/design.md "com"; doc/transports.md §3.1 port=, baud=, channel=):
- * com.c holds what every platform shares, com-termios.c the mechanism on
- * Unix (a serial line under termios, opened exclusively with TIOCEXCL and
- * flock(2), raw 8N1; see that file's opening comment).
+ * com.c holds what every platform shares (the check, serving one session at
+ * a time and reopening with backoff, connecting), com-termios.c the mechanism
+ * on Unix (a serial line under termios, opened exclusively with TIOCEXCL and
+ * flock(2), raw 8N1; see that file's opening comment) and com-win32.c the
+ * one on Windows.
  */
 
 /*
@@ -1238,27 +1225,44 @@ bool	 gw_com_baud_ok(unsigned baud);
 int	 gw_com_device(const char *port, char *buf, size_t size);
 
 /*
- * The platform's file: com's slots of struct gw_endpoint_ops and struct
- * gw_stream_ops, each as that slot's contract above says.  listen serves one
- * session at a time (the first byte on the device starts it; the device is
- * opened again when it ends, retried with bounded backoff); connect opens the
- * device; half_close sends nothing (a line has no end of stream) and drops
- * TIOCEXCL; after_eof logs that the device hung up; error names a failed device
- * ("DEVICE: device failed: ERROR") or returns NULL.
+ * The platform's file: open the device path at baud exclusively, configured
+ * raw 8N1 with no flow control, its input flushed (doc/design.md "com").
+ * Returns a nonblocking fd the loop can watch for EV_READ (termios: the
+ * device's own; Windows: a pump's socket), owned by the caller and given
+ * back with gw_com_close, or -1 with *err (an errno value: EBUSY when
+ * another holder has the port, "serial port busy: DEVICE") and a message
+ * naming the device in why (size bytes).
  */
-void	*gw_com_listen(struct event_base *base,
-	    const struct gw_listen_params *params,
-	    gw_endpoint_accept_cb *accept, void *arg, char **where,
-	    char **cause);
-void	 gw_com_listen_pause(void *listener, bool pause);
-void	 gw_com_listen_free(void *listener);
-void	*gw_com_connect(struct event_base *base, struct evdns_base *dns,
-	    const struct gw_spec *spec, const char *pipe_dir, void *prepared,
-	    gw_endpoint_connect_cb *cb, void *arg);
-void	 gw_com_connect_cancel(void *attempt);
-struct bufferevent *gw_com_link_new(struct event_base *base,
-	    evutil_socket_t fd, struct gw_tls_ctx *tls, const char *host,
-	    char **cause);
+evutil_socket_t gw_com_open(const char *path, unsigned baud, int *err,
+	    char *why, size_t size);
+
+/* The platform's file: close an fd from gw_com_open, ending the hold. */
+void	 gw_com_close(evutil_socket_t fd);
+
+/*
+ * The platform's file: what a watched fd from gw_com_open that became
+ * readable has: 1 a byte, left in place for the session; 0 nothing after
+ * all; -1 the device hung up or failed, with a message naming path ("PATH:
+ * the device hung up") in why (size bytes).
+ */
+int	 gw_com_probe(evutil_socket_t fd, const char *path, char *why,
+	    size_t size);
+
+/*
+ * The platform's file: how many times a serving reopen may find the device
+ * busy right after a session before that is worth a warning (0 where a
+ * device is closed when the session's fd is, as on Unix; Windows closes it
+ * on a pump's thread, a moment later).
+ */
+extern const unsigned gw_com_quiet_busy;
+
+/*
+ * The platform's file: com's slots of struct gw_stream_ops, each as that
+ * slot's contract above says.  half_close sends nothing (a line has no end of
+ * stream) and ends the exclusive hold; after_eof logs that the device hung
+ * up; error names a failed device ("DEVICE: device failed: ERROR") or
+ * returns NULL.
+ */
 int	 gw_com_half_close(struct bufferevent *bev);
 void	 gw_com_after_eof(struct bufferevent *bev);
 char	*gw_com_error(struct bufferevent *bev);

@@ -603,7 +603,7 @@ test_exclusive(void **state)
 	pty_open(&p);
 	connect_wait(base, &o, "com:port=%s,baud=9600,channel=0", p.name);
 	assert_true(o.fd >= 0);
-	bev = ops->stream->link_new(base, o.fd, NULL, NULL, &cause);
+	bev = gw_transport_link_new(ops, base, o.fd, NULL, NULL, &cause);
 	assert_non_null(bev);
 
 	assert_int_equal(seteuid(NOBODY), 0);
@@ -998,7 +998,7 @@ test_link_bytes(void **state)
 	pty_open(&p);
 	connect_wait(base, &o, "com:port=%s,baud=115200,channel=0", p.name);
 	assert_true(o.fd >= 0);
-	bev = ops->stream->link_new(base, o.fd, NULL, NULL, &cause);
+	bev = gw_transport_link_new(ops, base, o.fd, NULL, NULL, &cause);
 	assert_non_null(bev);
 
 	memset(&s, 0, sizeof s);
@@ -1066,7 +1066,7 @@ test_link_hangup(void **state)
 	pty_open(&p);
 	connect_wait(base, &o, "com:port=%s,baud=115200,channel=0", p.name);
 	assert_true(o.fd >= 0);
-	bev = ops->stream->link_new(base, o.fd, NULL, NULL, &cause);
+	bev = gw_transport_link_new(ops, base, o.fd, NULL, NULL, &cause);
 	assert_non_null(bev);
 	memset(&s, 0, sizeof s);
 	s.got = evbuffer_new();
