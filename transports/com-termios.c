@@ -292,6 +292,8 @@ fail:
 
 const unsigned gw_com_quiet_busy = 0;
 
+const char gw_com_path_form[] = "a device path starting with '/'";
+
 /* gw_com_close: drop TIOCEXCL (see gw_com_half_close), then close. */
 void
 gw_com_close(evutil_socket_t fd)

@@ -302,6 +302,8 @@ fail:
  */
 const unsigned gw_com_quiet_busy = 8;
 
+const char gw_com_path_form[] = "a device path starting with \\\\.\\";
+
 /* gw_com_close: closing the pump's socket makes the pump close the port. */
 void
 gw_com_close(evutil_socket_t fd)

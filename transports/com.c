@@ -73,8 +73,8 @@ gw_com_check(const struct gw_spec *spec, char **cause)
 	if (spec->com_port == NULL ||
 	    gw_com_device(spec->com_port, path, sizeof path) == -1) {
 		if (asprintf(cause, "com: port=%s must be comN or N (1-256) or "
-		    "a device path starting with '/'", spec->com_port != NULL ?
-		    spec->com_port : "") == -1)
+		    "%s", spec->com_port != NULL ? spec->com_port : "",
+		    gw_com_path_form) == -1)
 			*cause = NULL;
 		return (-1);
 	}

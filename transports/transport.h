@@ -1225,6 +1225,13 @@ bool	 gw_com_baud_ok(unsigned baud);
 int	 gw_com_device(const char *port, char *buf, size_t size);
 
 /*
+ * The platform's file: the form of a device path gw_com_device takes as is,
+ * for the error that names port= (Unix: "a device path starting with '/'";
+ * Windows: one starting with \\.\).
+ */
+extern const char gw_com_path_form[];
+
+/*
  * The platform's file: open the device path at baud exclusively, configured
  * raw 8N1 with no flow control, its input flushed (doc/design.md "com").
  * Returns a nonblocking fd the loop can watch for EV_READ (termios: the
