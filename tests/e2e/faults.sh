@@ -27,7 +27,9 @@
 #   5. client reset mid-transfer: "client reset";
 #   6. plain text and random bytes to the ssl port: "handshake failed: ...";
 #   7. a silent client and one that sends half a ClientHello to the ssl
-#      port: dropped after handshake_timeout (1s), "handshake timeout";
+#      port: dropped after handshake_timeout (3s: long enough for a real
+#      handshake between two daemons under valgrind, which took 1.3 s),
+#      "handshake timeout";
 #   8. the bystanders end "ok" with every byte back in order, and b's lines
 #      for them count exactly those bytes each way, reason "client closed";
 #   9. no session waited for drain_timeout (5s) to end: each ends once both
@@ -64,7 +66,7 @@ route() {	# route NAME SERVE CONNECT [EXTRA...]
 	shift 3
 	printf '[route %s]\nserve = %s\nconnect = %s\nbind = 127.0.0.1\n' \
 		"$name" "$serve" "$connect"
-	printf 'persist = yes\nconnect_timeout = 5s\nhandshake_timeout = 1s\n'
+	printf 'persist = yes\nconnect_timeout = 5s\nhandshake_timeout = 3s\n'
 	printf 'drain_timeout = 5s\n'
 	printf '%s\n' "$@"
 	echo
@@ -205,8 +207,8 @@ for f in empty half; do
 	rc=0
 	send_file_wait_end "$TLS" "$TMP/$f.bin" 10 || rc=$?
 	elapsed_s secs "$t0" "${EPOCHREALTIME/./}"
-	[[ $rc == 0 ]] || fail "a client stalled in the handshake ($f): still connected after 10 s (handshake_timeout = 1s)"
-	note "stalled client ($f) dropped after ${secs}s (handshake_timeout = 1s)"
+	[[ $rc == 0 ]] || fail "a client stalled in the handshake ($f): still connected after 10 s (handshake_timeout = 3s)"
+	note "stalled client ($f) dropped after ${secs}s (handshake_timeout = 3s)"
 done
 wait_log "$TMP/b.log" ' route=tls .*reason="handshake timeout"' 15 2
 
