@@ -48,7 +48,7 @@ struct control_conn {
 
 struct gw_control {
 	struct gw_gateway		*gw;
-	struct gw_os_control		*listener;	/* osdep.h's */
+	void				*listener;	/* gw_npipe_listen's */
 	TAILQ_HEAD(, control_conn)	 conns;
 };
 
@@ -589,12 +589,16 @@ control_event(struct bufferevent *bev, short what, void *arg)
 		conn_free(arg);
 }
 
+/* A client of the control pipe: peer and sa name nothing worth keeping. */
 static void
-control_accept(evutil_socket_t fd, void *arg)
+control_accept(evutil_socket_t fd, const char *peer,
+    const struct sockaddr *sa, void *arg)
 {
 	struct gw_control	*ctl = arg;
 	struct control_conn	*c;
 
+	(void)peer;
+	(void)sa;
 	if ((c = calloc(1, sizeof *c)) == NULL ||
 	    (c->bev = bufferevent_socket_new(ctl->gw->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -613,6 +617,8 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
     char **cause)
 {
 	struct gw_control	*ctl;
+	struct gw_listen_params	 params;
+	char			*store, *where = NULL;
 
 	*busy = false;
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL) {
@@ -621,9 +627,26 @@ gw_control_start(struct gw_gateway *gw, const char *path, bool *busy,
 	}
 	ctl->gw = gw;
 	TAILQ_INIT(&ctl->conns);
-	/* The platform's channel (osdep.h): a Unix-domain socket, a pipe. */
-	ctl->listener = gw_os_control_listen(gw->base, path,
-	    (unsigned long)gw->pipe_uid, control_accept, ctl, busy, cause);
+	/*
+	 * A pipe of our own, served as a route's is: named by the platform
+	 * (osdep.h gw_os_control_pipe), mode 0600, the [gateway] user trusted
+	 * too, no client from another machine.
+	 */
+	memset(&params, 0, sizeof params);
+	if ((store = gw_os_control_pipe(path, &params.pipe_dir, &params.pipe,
+	    cause)) == NULL) {
+		free(ctl);
+		return (NULL);
+	}
+	params.pipe_mode = 0600;
+	params.pipe_uid = gw->pipe_uid;
+	params.pipe_local = true;
+	ctl->listener = gw_npipe_listen(gw->base, &params, control_accept, ctl,
+	    &where, cause);
+	/* Typed by the endpoint: another live process serves the name. */
+	*busy = ctl->listener == NULL && errno == EADDRINUSE;
+	free(where);
+	free(store);
 	if (ctl->listener == NULL) {
 		free(ctl);
 		return (NULL);
@@ -678,7 +701,7 @@ gw_control_free(struct gw_control *ctl)
 		free(c->wait_route);
 		free(c);
 	}
-	gw_os_control_listen_free(ctl->listener);
+	gw_npipe_listen_free(ctl->listener);
 	free(ctl);
 }
 

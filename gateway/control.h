@@ -2,11 +2,12 @@
  * control.h: the control socket, and the `dbgbridge ctl` client that talks
  * to it (doc/design.md "Interfaces"; issue "Connect, disconnect, end").
  *
- * The channel is the platform's (osdep.h gw_os_control_listen): on Unix a
- * Unix-domain stream socket, mode 0600; on Windows the named pipe
- * \\.\pipe\dbgbridge-NAME.  A request is one
- * line of at most GW_CONTROL_MAX_LINE bytes: COMMAND [ARG] [--json]
- * [--timeout MS].  The reply is a status line, "ok" or "error MESSAGE", then
+ * The channel is a pipe served by the npipe endpoint (transports/transport.h
+ * gw_npipe_listen), named by the platform (osdep.h gw_os_control_pipe): on
+ * Unix a Unix-domain stream socket, mode 0600; on Windows the named pipe
+ * \\.\pipe\dbgbridge-NAME, local clients only.  A request is one line of
+ * at most GW_CONTROL_MAX_LINE bytes: COMMAND [ARG] [--json] [--timeout MS].
+ * The reply is a status line, "ok" or "error MESSAGE", then
  * the body, then the daemon closes the connection.  Commands:
  *
  *   list                one row per route and per session
@@ -65,12 +66,14 @@ int	 gw_control_parse(char *line, struct gw_control_req *req,
 	    const char **why);
 
 /*
- * Serve the control channel at path (gw_os_control_listen: on Unix a
- * Unix-domain socket, mode 0600, made by gw_npipe_listen: its directory must
- * pass gw_npipe_dir_open, trusting the [gateway] user too; a stale socket left
- * by a dead daemon is removed, a live one is not).  Returns the control server (owned by the caller), or NULL
- * with a malloc'd *cause naming the path; *busy is set only when another
- * live daemon serves that path (a refused directory is not busy).
+ * Serve the control channel at path: the pipe gw_os_control_pipe names,
+ * made by gw_npipe_listen with mode 0600 and, on Windows, for local clients
+ * only (on Unix a Unix-domain socket whose directory must pass
+ * gw_npipe_dir_open, trusting the [gateway] user too; a stale socket left by
+ * a dead daemon is removed, a live one is not).  Returns the control server
+ * (owned by the caller), or NULL with a malloc'd *cause naming the path;
+ * *busy is set only when another live daemon serves that path (errno
+ * EADDRINUSE from gw_npipe_listen; a refused directory is not busy).
  */
 struct gw_control *gw_control_start(struct gw_gateway *gw, const char *path,
 	    bool *busy, char **cause);

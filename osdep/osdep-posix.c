@@ -420,76 +420,29 @@ gw_os_socket_abort(evutil_socket_t fd)
 
 /* ------------------------------------------------------------ control */
 
-struct gw_os_control {
-	void			*listener;	/* gw_npipe_listen's */
-	gw_os_control_cb	*cb;
-	void			*arg;
-};
-
-static void
-os_control_accept(evutil_socket_t fd, const char *peer,
-    const struct sockaddr *sa, void *arg)
-{
-	struct gw_os_control	*ctl = arg;
-
-	(void)peer;
-	(void)sa;
-	ctl->cb(fd, ctl->arg);
-}
-
-/* The control socket is a pipe of our own: DIR/NAME, mode 0600. */
-struct gw_os_control *
-gw_os_control_listen(struct event_base *base, const char *path,
-    unsigned long also, gw_os_control_cb *cb, void *arg, bool *busy,
+/* The control socket is a pipe of our own: DIR/NAME (osdep.h). */
+char *
+gw_os_control_pipe(const char *path, const char **dir, const char **name,
     char **cause)
 {
-	struct gw_os_control	*ctl;
-	struct gw_listen_params	 params;
-	char			*dir, *name, *where = NULL;
+	char	*store, *slash;
 
-	*busy = false;
-	if ((ctl = calloc(1, sizeof *ctl)) == NULL || (dir = strdup(path)) ==
-	    NULL) {
-		free(ctl);
+	*cause = NULL;
+	if ((store = strdup(path)) == NULL) {
 		*cause = strdup("out of memory");
 		return (NULL);
 	}
-	ctl->cb = cb;
-	ctl->arg = arg;
-	if ((name = strrchr(dir, '/')) == NULL || name[1] == '\0') {
+	if ((slash = strrchr(store, '/')) == NULL || slash[1] == '\0') {
 		if (asprintf(cause, "%s: needs a directory and a name", path) ==
 		    -1)
 			*cause = NULL;
-		free(dir);
-		free(ctl);
+		free(store);
 		return (NULL);
 	}
-	*name++ = '\0';
-	memset(&params, 0, sizeof params);
-	params.pipe = name;
-	params.pipe_dir = dir[0] != '\0' ? dir : "/";
-	params.pipe_mode = 0600;
-	params.pipe_uid = (uid_t)also;
-	ctl->listener = gw_npipe_listen(base, &params, os_control_accept, ctl,
-	    &where, cause);
-	/* Typed by the transport: the name is taken by a live process. */
-	*busy = ctl->listener == NULL && errno == EADDRINUSE;
-	free(dir);
-	free(where);
-	if (ctl->listener == NULL) {
-		free(ctl);
-		return (NULL);
-	}
-	return (ctl);
-}
-
-void
-gw_os_control_listen_free(struct gw_os_control *ctl)
-{
-	if (ctl == NULL)
-		return;
-	gw_npipe_listen_free(ctl->listener);
-	free(ctl);
+	*slash = '\0';
+	*dir = store[0] != '\0' ? store : "/";
+	*name = slash + 1;
+	return (store);
 }
 
 /*

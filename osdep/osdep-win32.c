@@ -33,6 +33,7 @@
 #include "osdep/osdep.h"
 #include "osdep/pipe-win32.h"
 #include "osdep/service-win32.h"
+#include "transports/transport.h"
 
 /*
  * Winsock must be started before any socket call (the Win32 docs,
@@ -484,15 +485,11 @@ gw_os_socket_abort(evutil_socket_t fd)
 /* ------------------------------------------------------------ control */
 
 /*
- * The control pipe's name: \\.\pipe\dbgbridge-NAME, NAME the control path's
- * last component ("control" for the default path).  A service instance
- * named INSTANCE (`service install --name INSTANCE`, service-win32.h) has
- * \\.\pipe\dbgbridge-INSTANCE-control for the default path, so that
- * instances side by side each have their own; `dbgbridge ctl -S
- * INSTANCE-control` reaches it.  Returns a malloc'd name or NULL.
+ * The control pipe's name: dbgbridge-NAME, or dbgbridge-INSTANCE-control
+ * (osdep.h gw_os_control_pipe).  Returns a malloc'd name or NULL.
  */
 static char *
-os_control_pipe(const char *path)
+os_control_name(const char *path)
 {
 	const char	*name = path, *p;
 	char		*pipe;
@@ -504,63 +501,46 @@ os_control_pipe(const char *path)
 	if (*name == '\0')
 		name = "control";
 	if (strcmp(name, "control") == 0 && gw_win_service_instance() != NULL)
-		return (asprintf(&pipe, "\\\\.\\pipe\\dbgbridge-%s-control",
+		return (asprintf(&pipe, "dbgbridge-%s-control",
 		    gw_win_service_instance()) == -1 ? NULL : pipe);
-	return (asprintf(&pipe, "\\\\.\\pipe\\dbgbridge-%s", name) == -1 ?
-	    NULL : pipe);
+	return (asprintf(&pipe, "dbgbridge-%s", name) == -1 ? NULL : pipe);
 }
 
-struct gw_os_control {
-	struct gw_win_pipe_listener	*listener;
-};
-
-struct gw_os_control *
-gw_os_control_listen(struct event_base *base, const char *path,
-    unsigned long also, gw_os_control_cb *cb, void *arg, bool *busy,
+/* No directory on Windows: the name is the pipe's (osdep.h). */
+char *
+gw_os_control_pipe(const char *path, const char **dir, const char **name,
     char **cause)
 {
-	struct gw_os_control	*ctl;
-	char			*pipe;
+	char	*pipe;
 
-	(void)also;
-	*busy = false;
-	if ((ctl = calloc(1, sizeof *ctl)) == NULL ||
-	    (pipe = os_control_pipe(path)) == NULL) {
-		free(ctl);
+	*cause = NULL;
+	if ((pipe = os_control_name(path)) == NULL) {
 		*cause = strdup("out of memory");
 		return (NULL);
 	}
-	errno = 0;
-	ctl->listener = gw_win_pipe_listen(base, pipe, NULL, false, cb, arg,
-	    cause);
-	*busy = ctl->listener == NULL && errno == EADDRINUSE;
-	free(pipe);
-	if (ctl->listener == NULL) {
-		free(ctl);
-		return (NULL);
-	}
-	return (ctl);
+	*dir = NULL;
+	*name = pipe;
+	return (pipe);
 }
 
-void
-gw_os_control_listen_free(struct gw_os_control *ctl)
-{
-	if (ctl == NULL)
-		return;
-	gw_win_pipe_listen_free(ctl->listener);
-	free(ctl);
-}
-
-/* Up to 5 s for a busy pipe: the daemon serves one client at a time. */
+/*
+ * Up to 5 s for a busy pipe: the daemon serves one client at a time.  The
+ * pipe's path is the npipe endpoint's (gw_npipe_path), as served.
+ */
 evutil_socket_t
 gw_os_control_dial(const char *path, char **cause)
 {
 	evutil_socket_t	 fd;
-	char		*pipe, *why = NULL;
+	char		 pipe[GW_SPEC_PIPE_MAX + 64], *name, *why = NULL;
 
 	*cause = NULL;
-	if ((pipe = os_control_pipe(path)) == NULL)
+	if ((name = os_control_name(path)) == NULL)
 		return (-1);
+	if (gw_npipe_path(NULL, name, false, pipe, sizeof pipe, cause) == -1) {
+		free(name);
+		return (-1);
+	}
+	free(name);
 	if ((fd = gw_win_pipe_dial(pipe, 5000, &why)) == -1) {
 		if (asprintf(cause, "no daemon at %s: %s", pipe, why != NULL ?
 		    why : "out of memory") == -1)
@@ -572,7 +552,6 @@ gw_os_control_dial(const char *path, char **cause)
 		ioctlsocket(fd, FIONBIO, &off);
 	}
 	free(why);
-	free(pipe);
 	return (fd);
 }
 

@@ -278,36 +278,39 @@ void		 gw_os_socket_abort(evutil_socket_t fd);
 
 /*
  * The control channel of `dbgbridge ctl` (gateway/control.h; doc/design.md
- * "Platforms"): on Unix a Unix-domain socket at a path, mode 0600, in a
- * directory no other user could have made (transports/npipe-unix.c's rules);
- * on Windows the named pipe \\.\pipe\dbgbridge-NAME, NAME the path's last
- * component ("control" by default).
+ * "Platforms") is served by the npipe endpoint, as a route's pipe is
+ * (gateway/control.c, transports/transport.h gw_npipe_listen): on Unix a
+ * Unix-domain socket at a path, mode 0600, in a directory no other user
+ * could have made (transports/npipe-unix.c's rules); on Windows the named
+ * pipe \\.\pipe\dbgbridge-NAME, local clients only.  The platform says
+ * which pipe a path names, and dials it for the client.
  */
-struct event_base;
-struct gw_os_control;
-
-/* A connected control client: fd (non-blocking), owned by the callee. */
-typedef void	 gw_os_control_cb(evutil_socket_t fd, void *arg);
 
 /*
- * Serve the control channel at path.  also: a user id trusted beside ours
- * and root ([gateway] user; 0: none; unused on Windows).  cb runs from base's
- * loop once per client.  Returns the listener, or NULL with a malloc'd
- * *cause naming the path; *busy is set when another live process serves it.
+ * The pipe that serves the control channel at path, as gw_npipe_listen
+ * takes it (struct gw_listen_params pipe_dir and pipe): on Unix *dir is
+ * path's directory ("/" for a path at the root) and *name its last
+ * component; on Windows *dir is NULL and *name dbgbridge-NAME, NAME the
+ * path's last component ("control" when it has none), or
+ * dbgbridge-INSTANCE-control for the default path of service instance
+ * INSTANCE (osdep/service-win32.h gw_win_service_instance), so that
+ * instances side by side each have their own (`dbgbridge ctl -S
+ * INSTANCE-control` reaches it).  Both point into the returned storage
+ * (malloc'd: free it once done with them).  Returns NULL with a malloc'd
+ * *cause ("PATH: needs a directory and a name", "out of memory"; NULL when
+ * out of memory for that too).
  */
-struct gw_os_control *gw_os_control_listen(struct event_base *base,
-		    const char *path, unsigned long also, gw_os_control_cb *cb,
-		    void *arg, bool *busy, char **cause);
-
-/* Stop serving and remove what gw_os_control_listen made.  NULL: no-op. */
-void		 gw_os_control_listen_free(struct gw_os_control *ctl);
+char		*gw_os_control_pipe(const char *path, const char **dir,
+		    const char **name, char **cause);
 
 /*
  * Connect to the control channel at path, as `dbgbridge ctl` does: on Unix
  * only once the socket's directory and the socket pass the trust rules and
- * the peer is a trusted user (dbgbridge(8) "dbgbridge ctl").  Returns a
- * connected blocking socket (close it with evutil_closesocket), or -1 with a
- * malloc'd *cause ("no daemon at PATH: ...", or the refusal).
+ * the peer is a trusted user (dbgbridge(8) "dbgbridge ctl"); on Windows to
+ * the pipe gw_os_control_pipe names (gw_npipe_path's \\.\pipe\NAME), up to
+ * 5 s while every instance is busy.  Returns a connected blocking socket
+ * (close it with evutil_closesocket), or -1 with a malloc'd *cause ("no
+ * daemon at PATH: ...", or the refusal).
  */
 evutil_socket_t	 gw_os_control_dial(const char *path, char **cause);
 

@@ -11,7 +11,7 @@
  * The instance name given with --name to `dbgbridge service run` (or to
  * `service install`, which writes it into the service's command line), or
  * NULL for the default instance "dbgbridge".  Its control pipe is
- * \\.\pipe\dbgbridge-NAME-control (osdep-win32.c os_control_pipe).  Static
+ * \\.\pipe\dbgbridge-NAME-control (osdep.h gw_os_control_pipe).  Static
  * storage; set once before the daemon starts.
  */
 const char	*gw_win_service_instance(void);

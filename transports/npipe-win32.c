@@ -156,9 +156,10 @@ npipe_warnings(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The listen slot: \\.\pipe\NAME, reachable from other machines as the
- * debugger's npipe is, with the default security descriptor
- * (gw_win_pipe_listen).  A name another process serves is refused with errno
- * EADDRINUSE, as bind(2)'s EADDRINUSE is on Unix (transport.h).
+ * debugger's npipe is (params->pipe_local, the control pipe's, rejects remote
+ * clients), with the default security descriptor (gw_win_pipe_listen).  A
+ * name another process serves is refused with errno EADDRINUSE, as bind(2)'s
+ * EADDRINUSE is on Unix (transport.h).
  */
 void *
 gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
@@ -193,8 +194,8 @@ gw_npipe_listen(struct event_base *base, const struct gw_listen_params *params,
 	}
 	l->accept = accept;
 	l->arg = arg;
-	if ((l->wl = gw_win_pipe_listen(base, path, NULL, true, npipe_accepted,
-	    l, cause)) == NULL) {
+	if ((l->wl = gw_win_pipe_listen(base, path, NULL, !params->pipe_local,
+	    npipe_accepted, l, cause)) == NULL) {
 		err = errno;
 		free(*where);
 		*where = NULL;

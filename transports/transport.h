@@ -45,6 +45,10 @@ struct gw_listen_params {
 	uid_t			 pipe_uid;	/* npipe/spipe: an owner trusted
 						   beside us and root (the user
 						   [gateway] user names), 0: none */
+	bool			 pipe_local;	/* npipe/spipe: local clients
+						   only (Windows: the control
+						   pipe; a Unix-domain socket
+						   always is local) */
 	struct evdns_base	*dns;		/* tcp/ssl with clicon=: resolver */
 	const char		*name;		/* for log lines ("route NAME"), or NULL */
 	unsigned		 standby;	/* tcp/ssl with clicon=: links dialled ahead */
