@@ -65,17 +65,12 @@
 void
 gw_clicon_backoff_range(unsigned n, unsigned *lo, unsigned *hi)
 {
-	unsigned	ceiling = GW_CLICON_BACKOFF_FIRST_MS;
+	unsigned	ceiling = 0;
 
-	if (n == 0) {
-		*lo = *hi = 0;
-		return;
-	}
-	/* Doubling stops at the cap: no overflow, however large n is. */
-	while (--n > 0 && ceiling < GW_CLICON_BACKOFF_MAX_MS)
-		ceiling *= 2;
-	if (ceiling > GW_CLICON_BACKOFF_MAX_MS)
-		ceiling = GW_CLICON_BACKOFF_MAX_MS;
+	/* Stepping stops at the cap: a bounded loop, however large n is. */
+	while (n-- > 0 && ceiling < GW_CLICON_BACKOFF_MAX_MS)
+		ceiling = gw_backoff_next(ceiling, GW_CLICON_BACKOFF_FIRST_MS,
+		    GW_CLICON_BACKOFF_MAX_MS);
 	*lo = ceiling / 2;
 	*hi = ceiling;
 }
@@ -194,7 +189,6 @@ clicon_link_free(struct clicon_link *l)
 static void
 clicon_retry(struct clicon_dialler *d, const char *why)
 {
-	struct timeval	tv;
 	unsigned	ms;
 
 	d->failing = true;
@@ -206,9 +200,7 @@ clicon_retry(struct clicon_dialler *d, const char *why)
 	else if (d->failures <= 10 || d->failures % 10 == 0)
 		gw_log_info("%s: %s; redial in %u ms (%u failures in a row)",
 		    d->label, why, ms, d->failures);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(d->timer, &tv);
+	gw_timer_add_ms(d->timer, ms);
 }
 
 /* A standby link is readable: the client's first byte, or its end. */
@@ -245,10 +237,9 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		evutil_timersub(&now, &d->handover, &since);
 		d->handover = now;
 		if (since.tv_sec == 0 &&
-		    since.tv_usec < CLICON_HANDOVER_EVERY_MS * 1000) {
-			since.tv_usec = CLICON_HANDOVER_EVERY_MS * 1000;
-			evtimer_add(d->timer, &since);
-		} else
+		    since.tv_usec < CLICON_HANDOVER_EVERY_MS * 1000)
+			gw_timer_add_ms(d->timer, CLICON_HANDOVER_EVERY_MS);
+		else
 			clicon_fill(d);
 		d->accept(fd, peer, (struct sockaddr *)&ss, d->arg);
 		return;

@@ -333,7 +333,6 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 {
 	struct gw_stream_listener	*l = arg;
 	int				 err = EVUTIL_SOCKET_ERROR();
-	struct timeval			 tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
 
 	gw_log_limited(&l->warn, GW_LOG_WARN, "%s: accept: %s", l->name,
 	    evutil_socket_error_to_string(err));
@@ -341,7 +340,7 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return;
 	evconnlistener_disable(evl);
-	evtimer_add(l->resume, &tv);
+	gw_timer_add_ms(l->resume, GW_LISTEN_PAUSE_MS);
 }
 
 struct gw_stream_listener *
@@ -497,6 +496,26 @@ gw_connect_outcome_cancel(struct gw_connect_outcome *o)
 	event_free(o->ev);
 	free(o);
 	return (fd);
+}
+
+/* ---------------------------------------------------------------- timers */
+
+int
+gw_timer_add_ms(struct event *ev, unsigned ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (evtimer_add(ev, &tv));
+}
+
+unsigned
+gw_backoff_next(unsigned prev_ms, unsigned first_ms, unsigned max_ms)
+{
+	if (prev_ms == 0)
+		return (first_ms);
+	return (prev_ms > max_ms / 2 ? max_ms : prev_ms * 2);
 }
 
 const struct gw_spec *

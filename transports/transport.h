@@ -759,6 +759,26 @@ struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
 evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 
 /*
+ * Arm a timer to fire in ms milliseconds: evtimer_add (libevent's event.h)
+ * with ms as a struct timeval, for every delay kept in milliseconds (the
+ * *_timeout keys of dbgbridge.ini(5), backoffs, pauses).  ev: a timer
+ * (evtimer_new, or event_new with fd -1), borrowed; one already pending is
+ * moved to the new time.  Returns 0, or -1 as evtimer_add fails.
+ */
+struct event;
+int	 gw_timer_add_ms(struct event *ev, unsigned ms);
+
+/*
+ * Bounded exponential backoff, one step: the delay after prev_ms (ms), that
+ * is first_ms after none (prev_ms 0), then each time twice the last, at most
+ * max_ms; first_ms <= max_ms.  No overflow, however often it is called.
+ * Pure.  The clicon dialler's redial (gw_clicon_backoff_range), com's reopen
+ * of a serving device and the relay's poll of unsent bytes grow by it
+ * (doc/design.md "clicon= on serve", "com").
+ */
+unsigned gw_backoff_next(unsigned prev_ms, unsigned first_ms, unsigned max_ms);
+
+/*
  * Socket options every TCP link gets: TCP_NODELAY (doc/design.md "The byte
  * stream": latency over batching), and keepalive probes (tcp(7)) after
  * GW_TCP_KEEPIDLE_S seconds of silence, every GW_TCP_KEEPINTVL_S seconds,
