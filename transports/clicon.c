@@ -436,14 +436,16 @@ struct clicon_server {
 	TAILQ_ENTRY(clicon_server)	 entry;
 };
 
-/* A session waiting for a server link (the connect slot's attempt). */
+/*
+ * A session waiting for a server link (the connect slot's attempt), freed
+ * as the link reaches the session (gw_connect_forward).
+ */
 struct clicon_wait {
+	struct gw_connect_to		 to;	/* first: gw_connect_forward */
 	struct clicon_pool		*p;
 	struct gw_connect_outcome	*taken;	/* a link, to deliver; or NULL */
 	char				 peer[128];	/* the taken link's */
 	bool				 queued;
-	gw_endpoint_connect_cb			*cb;
-	void				*arg;
 	TAILQ_ENTRY(clicon_wait)	 entry;
 };
 
@@ -629,8 +631,6 @@ static void
 clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 {
 	struct clicon_wait	*w;
-	gw_endpoint_connect_cb		*cb;
-	void			*arg;
 
 	gw_tcp_tune(fd);	/* keepalive finds a peer that vanished */
 	if ((w = TAILQ_FIRST(&p->waiters)) == NULL) {
@@ -643,10 +643,7 @@ clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 	gw_log_info("%s: process server %s dialled in; a waiting client takes "
 	    "it", p->label, peer);
 	TAILQ_REMOVE(&p->waiters, w, entry);
-	cb = w->cb;
-	arg = w->arg;
-	free(w);
-	cb(fd, 0, "", arg);
+	gw_connect_forward(fd, 0, "", w);
 }
 
 static void
@@ -867,18 +864,6 @@ gw_clicon_release(void *prepared)
 	free(p);
 }
 
-/* Hand a taken server link to its session (from the loop). */
-static void
-clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
-{
-	struct clicon_wait	*w = arg;
-	gw_endpoint_connect_cb		*cb = w->cb;
-	void			*cbarg = w->arg;
-
-	free(w);
-	cb(fd, err, why, cbarg);
-}
-
 void *
 gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
@@ -894,9 +879,9 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	(void)pipe_dir;
 	if (p == NULL || (w = calloc(1, sizeof *w)) == NULL)
 		return (NULL);
+	w->to.cb = cb;
+	w->to.arg = arg;
 	w->p = p;
-	w->cb = cb;
-	w->arg = arg;
 	/* The oldest server link still there; dead ones are dropped. */
 	while ((s = TAILQ_FIRST(&p->idle)) != NULL) {
 		if (clicon_peek(s->fd, &err) == 0 || err != 0) {
@@ -905,8 +890,9 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 			clicon_server_free(s);
 			continue;
 		}
+		/* Handed to the session from the loop. */
 		w->taken = gw_connect_outcome(base, s->fd, 0, "",
-		    clicon_deliver, w);
+		    gw_connect_forward, w);
 		if (w->taken == NULL) {
 			free(w);
 			return (NULL);

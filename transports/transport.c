@@ -498,6 +498,15 @@ gw_connect_outcome_cancel(struct gw_connect_outcome *o)
 	return (fd);
 }
 
+void
+gw_connect_forward(evutil_socket_t fd, int err, const char *why, void *arg)
+{
+	struct gw_connect_to	 to = *(struct gw_connect_to *)arg;
+
+	free(arg);
+	to.cb(fd, fd == -1 ? err : 0, why, to.arg);
+}
+
 /* ---------------------------------------------------------------- timers */
 
 int

@@ -759,6 +759,23 @@ struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
 evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 
 /*
+ * An attempt whose outcome comes from another piece (a gw_connect_outcome,
+ * a dial on a thread) and is passed on unchanged: the connect slot's
+ * callback and its argument, as the first member of the endpoint's
+ * malloc'd attempt record (clicon's waiting session, a Windows pipe dial).
+ * gw_connect_forward is a gw_endpoint_connect_cb for such a record (arg):
+ * it frees the record, then calls the callback with fd, err (0 when fd is a
+ * link) and why.  The record is gone before the callback runs, so the
+ * callback may free whatever the attempt belonged to.  Cannot fail.
+ */
+struct gw_connect_to {
+	gw_endpoint_connect_cb		*cb;
+	void				*arg;
+};
+void	 gw_connect_forward(evutil_socket_t fd, int err, const char *why,
+	    void *arg);
+
+/*
  * Arm a timer to fire in ms milliseconds: evtimer_add (libevent's event.h)
  * with ms as a struct timeval, for every delay kept in milliseconds (the
  * *_timeout keys of dbgbridge.ini(5), backoffs, pauses).  ev: a timer

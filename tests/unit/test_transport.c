@@ -4,7 +4,8 @@
  * what the core did by hand (transports/transport.h; doc/design.md "Adding a
  * transport"): the server's name before a connect, one session at a time,
  * the connect timeout's detail, abort with a reset; and the helpers the
- * endpoints share (a timer armed in ms, the backoff step).
+ * endpoints share (a timer armed in ms, the backoff step, a connect outcome
+ * passed on).
  */
 
 #include <errno.h>
@@ -449,6 +450,58 @@ test_timer_add_ms(void **state)
 	event_base_free(base);
 }
 
+struct forward_record {
+	struct gw_connect_to	to;
+	int			other;
+};
+
+struct forward_seen {
+	evutil_socket_t	fd;
+	int		err;
+	char		why[32];
+	int		calls;
+};
+
+static void
+forward_cb(evutil_socket_t fd, int err, const char *why, void *arg)
+{
+	struct forward_seen	*seen = arg;
+
+	seen->fd = fd;
+	seen->err = err;
+	snprintf(seen->why, sizeof seen->why, "%s", why);
+	seen->calls++;
+}
+
+/*
+ * gw_connect_forward: the record's callback gets the outcome, err 0 with a
+ * link, and the record is freed (a leak would show under valgrind).
+ */
+static void
+test_connect_forward(void **state)
+{
+	struct forward_record	*r;
+	struct forward_seen	 seen;
+
+	(void)state;
+	memset(&seen, 0, sizeof seen);
+	assert_non_null(r = calloc(1, sizeof *r));
+	r->to.cb = forward_cb;
+	r->to.arg = &seen;
+	gw_connect_forward(-1, ECONNREFUSED, "refused", r);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.fd, -1);
+	assert_int_equal(seen.err, ECONNREFUSED);
+	assert_string_equal(seen.why, "refused");
+	assert_non_null(r = calloc(1, sizeof *r));
+	r->to.cb = forward_cb;
+	r->to.arg = &seen;
+	gw_connect_forward(7, EIO, "", r);
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.fd, 7);
+	assert_int_equal(seen.err, 0);
+}
+
 int
 main(void)
 {
@@ -461,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_abort_resets),
 		cmocka_unit_test(test_backoff_next),
 		cmocka_unit_test(test_timer_add_ms),
+		cmocka_unit_test(test_connect_forward),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
