@@ -260,8 +260,7 @@ gw_transport_connect(const struct gw_transport_ops *ops,
 	if ((host != NULL && (ta->host = strdup(host)) == NULL) ||
 	    (ta->inner = ops->endpoint->connect(base, dns, spec, pipe_dir,
 	    prepared, transport_connected, ta)) == NULL) {
-		free(ta->host);
-		free(ta);
+		gw_transport_connect_cancel(ta);	/* nothing in flight */
 		return (NULL);
 	}
 	return (ta);
