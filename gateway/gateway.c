@@ -1333,7 +1333,6 @@ gateway_stop(struct gw_gateway *gw, int sig)
 {
 	struct gw_route	*route, *next;
 	unsigned	 ms = gw->config->stop_timeout_ms, n;
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (gw->stopping) {
 		gw_log_info("%s again: resetting %u open session%s now",
@@ -1350,7 +1349,7 @@ gateway_stop(struct gw_gateway *gw, int sig)
 	    "to their end for up to %u ms (stop_timeout), then are reset",
 	    gw_os_signal_name(sig), n, n == 1 ? "" : "s", ms);
 	if ((gw->stop_timer = evtimer_new(gw->base, gateway_stop_deadline,
-	    gw)) == NULL || evtimer_add(gw->stop_timer, &tv) == -1) {
+	    gw)) == NULL || gw_timer_add_ms(gw->stop_timer, ms) == -1) {
 		gw_log_error("stop: cannot arm the stop deadline; resetting "
 		    "every open session now");
 		gateway_stop_reset(gw, "deadline");
@@ -1409,9 +1408,6 @@ gateway_exit_now(evutil_socket_t fd, short what, void *arg)
 void
 gw_gateway_check_exit(struct gw_gateway *gw)
 {
-	struct timeval	tv = { GW_GATEWAY_EXIT_FLUSH_MS / 1000,
-			    (GW_GATEWAY_EXIT_FLUSH_MS % 1000) * 1000 };
-
 	if (!gw->exiting)
 		return;
 	if (!gw_control_pending(gw->control)) {
@@ -1420,7 +1416,7 @@ gw_gateway_check_exit(struct gw_gateway *gw)
 	}
 	if (gw->exit_timer == NULL && (gw->exit_timer = evtimer_new(gw->base,
 	    gateway_exit_now, gw)) != NULL)
-		evtimer_add(gw->exit_timer, &tv);
+		gw_timer_add_ms(gw->exit_timer, GW_GATEWAY_EXIT_FLUSH_MS);
 }
 
 /*

@@ -647,7 +647,6 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct gw_gateway		*gw = srv->gw;
 	const struct gw_config		*conf = gw->config;
 	struct metrics_conn		*c;
-	struct timeval			 tv;
 	char				 peer[64], addr[64];
 	uint64_t			 keep;
 
@@ -699,9 +698,7 @@ metrics_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	c->timeout_ms = conf->metrics_timeout_ms;
-	tv.tv_sec = c->timeout_ms / 1000;
-	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
-	evtimer_add(c->deadline, &tv);
+	gw_timer_add_ms(c->deadline, c->timeout_ms);
 	/* Read no more than a request head may be, and one byte. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, METRICS_MAX_HEAD + 1);
 	bufferevent_setcb(c->bev, metrics_read, metrics_written, metrics_event,
@@ -728,7 +725,6 @@ static void
 metrics_accept_error(struct evconnlistener *evl, void *arg)
 {
 	struct gw_metrics_server	*srv = arg;
-	struct timeval			 tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
 	int				 err = EVUTIL_SOCKET_ERROR();
 
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
@@ -737,7 +733,7 @@ metrics_accept_error(struct evconnlistener *evl, void *arg)
 	    "pausing %d ms", evutil_socket_error_to_string(err),
 	    GW_LISTEN_PAUSE_MS);
 	evconnlistener_disable(evl);
-	if (evtimer_add(srv->resume, &tv) == -1)
+	if (gw_timer_add_ms(srv->resume, GW_LISTEN_PAUSE_MS) == -1)
 		evconnlistener_enable(evl);
 }
 

@@ -127,7 +127,6 @@ relay_check_cut(struct gw_session *s)
 {
 	const struct gw_relay_accel	*accel = gw_os_relay_accel();
 	struct gw_link			*l[2] = { &s->client, &s->server };
-	struct timeval			 tv;
 	int				 i;
 
 	for (i = 0; i < 2; i++) {
@@ -149,12 +148,9 @@ relay_check_cut(struct gw_session *s)
 	for (i = 0; i < 2; i++) {
 		if (!l[i]->dead && gw_relay_unsent(l[i]) != 0) {
 			/* A peer that reads slowly is polled less often. */
-			s->flush_ms = s->flush_ms == 0 ? RELAY_FLUSH_POLL_MS :
-			    s->flush_ms * 2 > RELAY_FLUSH_POLL_MAX_MS ?
-			    RELAY_FLUSH_POLL_MAX_MS : s->flush_ms * 2;
-			tv.tv_sec = 0;
-			tv.tv_usec = (long)s->flush_ms * 1000;
-			evtimer_add(s->flush, &tv);
+			s->flush_ms = gw_backoff_next(s->flush_ms,
+			    RELAY_FLUSH_POLL_MS, RELAY_FLUSH_POLL_MAX_MS);
+			gw_timer_add_ms(s->flush, s->flush_ms);
 			return;
 		}
 	}

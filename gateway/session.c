@@ -49,14 +49,9 @@ static void	session_start_connect(struct gw_session *);
 static void
 session_arm(struct gw_session *s, unsigned ms)
 {
-	struct timeval	tv;
-
 	evtimer_del(s->timer);
-	if (ms == 0)
-		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(s->timer, &tv);
+	if (ms != 0)
+		gw_timer_add_ms(s->timer, ms);
 }
 
 /*

@@ -65,17 +65,12 @@
 void
 gw_clicon_backoff_range(unsigned n, unsigned *lo, unsigned *hi)
 {
-	unsigned	ceiling = GW_CLICON_BACKOFF_FIRST_MS;
+	unsigned	ceiling = 0;
 
-	if (n == 0) {
-		*lo = *hi = 0;
-		return;
-	}
-	/* Doubling stops at the cap: no overflow, however large n is. */
-	while (--n > 0 && ceiling < GW_CLICON_BACKOFF_MAX_MS)
-		ceiling *= 2;
-	if (ceiling > GW_CLICON_BACKOFF_MAX_MS)
-		ceiling = GW_CLICON_BACKOFF_MAX_MS;
+	/* Stepping stops at the cap: a bounded loop, however large n is. */
+	while (n-- > 0 && ceiling < GW_CLICON_BACKOFF_MAX_MS)
+		ceiling = gw_backoff_next(ceiling, GW_CLICON_BACKOFF_FIRST_MS,
+		    GW_CLICON_BACKOFF_MAX_MS);
 	*lo = ceiling / 2;
 	*hi = ceiling;
 }
@@ -194,7 +189,6 @@ clicon_link_free(struct clicon_link *l)
 static void
 clicon_retry(struct clicon_dialler *d, const char *why)
 {
-	struct timeval	tv;
 	unsigned	ms;
 
 	d->failing = true;
@@ -206,9 +200,7 @@ clicon_retry(struct clicon_dialler *d, const char *why)
 	else if (d->failures <= 10 || d->failures % 10 == 0)
 		gw_log_info("%s: %s; redial in %u ms (%u failures in a row)",
 		    d->label, why, ms, d->failures);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(d->timer, &tv);
+	gw_timer_add_ms(d->timer, ms);
 }
 
 /* A standby link is readable: the client's first byte, or its end. */
@@ -245,10 +237,9 @@ clicon_ready(evutil_socket_t fd, short what, void *arg)
 		evutil_timersub(&now, &d->handover, &since);
 		d->handover = now;
 		if (since.tv_sec == 0 &&
-		    since.tv_usec < CLICON_HANDOVER_EVERY_MS * 1000) {
-			since.tv_usec = CLICON_HANDOVER_EVERY_MS * 1000;
-			evtimer_add(d->timer, &since);
-		} else
+		    since.tv_usec < CLICON_HANDOVER_EVERY_MS * 1000)
+			gw_timer_add_ms(d->timer, CLICON_HANDOVER_EVERY_MS);
+		else
 			clicon_fill(d);
 		d->accept(fd, peer, (struct sockaddr *)&ss, d->arg);
 		return;
@@ -445,14 +436,16 @@ struct clicon_server {
 	TAILQ_ENTRY(clicon_server)	 entry;
 };
 
-/* A session waiting for a server link (the connect slot's attempt). */
+/*
+ * A session waiting for a server link (the connect slot's attempt), freed
+ * as the link reaches the session (gw_connect_forward).
+ */
 struct clicon_wait {
+	struct gw_connect_to		 to;	/* first: gw_connect_forward */
 	struct clicon_pool		*p;
 	struct gw_connect_outcome	*taken;	/* a link, to deliver; or NULL */
 	char				 peer[128];	/* the taken link's */
 	bool				 queued;
-	gw_endpoint_connect_cb			*cb;
-	void				*arg;
 	TAILQ_ENTRY(clicon_wait)	 entry;
 };
 
@@ -638,8 +631,6 @@ static void
 clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 {
 	struct clicon_wait	*w;
-	gw_endpoint_connect_cb		*cb;
-	void			*arg;
 
 	gw_tcp_tune(fd);	/* keepalive finds a peer that vanished */
 	if ((w = TAILQ_FIRST(&p->waiters)) == NULL) {
@@ -652,10 +643,7 @@ clicon_admit(struct clicon_pool *p, evutil_socket_t fd, const char *peer)
 	gw_log_info("%s: process server %s dialled in; a waiting client takes "
 	    "it", p->label, peer);
 	TAILQ_REMOVE(&p->waiters, w, entry);
-	cb = w->cb;
-	arg = w->arg;
-	free(w);
-	cb(fd, 0, "", arg);
+	gw_connect_forward(fd, 0, "", w);
 }
 
 static void
@@ -876,18 +864,6 @@ gw_clicon_release(void *prepared)
 	free(p);
 }
 
-/* Hand a taken server link to its session (from the loop). */
-static void
-clicon_deliver(evutil_socket_t fd, int err, const char *why, void *arg)
-{
-	struct clicon_wait	*w = arg;
-	gw_endpoint_connect_cb		*cb = w->cb;
-	void			*cbarg = w->arg;
-
-	free(w);
-	cb(fd, err, why, cbarg);
-}
-
 void *
 gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
     const struct gw_spec *spec, const char *pipe_dir, void *prepared,
@@ -903,9 +879,9 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 	(void)pipe_dir;
 	if (p == NULL || (w = calloc(1, sizeof *w)) == NULL)
 		return (NULL);
+	w->to.cb = cb;
+	w->to.arg = arg;
 	w->p = p;
-	w->cb = cb;
-	w->arg = arg;
 	/* The oldest server link still there; dead ones are dropped. */
 	while ((s = TAILQ_FIRST(&p->idle)) != NULL) {
 		if (clicon_peek(s->fd, &err) == 0 || err != 0) {
@@ -914,8 +890,9 @@ gw_clicon_connect(struct event_base *base, struct evdns_base *dns,
 			clicon_server_free(s);
 			continue;
 		}
+		/* Handed to the session from the loop. */
 		w->taken = gw_connect_outcome(base, s->fd, 0, "",
-		    clicon_deliver, w);
+		    gw_connect_forward, w);
 		if (w->taken == NULL) {
 			free(w);
 			return (NULL);

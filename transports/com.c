@@ -96,7 +96,7 @@ struct com_listener {
 	evutil_socket_t		 fd;		/* ours while watching, else -1 */
 	struct event		*watch;		/* EV_READ on fd */
 	struct event		*retry;		/* timer: open the device again */
-	unsigned		 backoff_ms;	/* the next retry's delay */
+	unsigned		 backoff_ms;	/* the last backoff, or 0 */
 	unsigned		 failures;	/* opens failed in this streak */
 	bool			 lost;		/* hung up or failed to open */
 	bool			 paused;	/* by the owner */
@@ -171,13 +171,8 @@ com_listen_open(struct com_listener *l, int *err, char *why, size_t size)
 static void
 com_listen_retry(struct com_listener *l, unsigned ms)
 {
-	struct timeval	tv;
-
-	if (l->paused)
-		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(l->retry, &tv);
+	if (!l->paused)
+		gw_timer_add_ms(l->retry, ms);
 }
 
 static void
@@ -200,7 +195,7 @@ com_listen_reopen(evutil_socket_t fd, short what, void *arg)
 			    l->failures == 1 ? "" : "s");
 		l->lost = false;
 		l->failures = 0;
-		l->backoff_ms = COM_RETRY_FIRST_MS;
+		l->backoff_ms = 0;
 		return;
 	}
 	/*
@@ -220,9 +215,9 @@ com_listen_reopen(evutil_socket_t fd, short what, void *arg)
 		    COM_RETRY_MAX_MS / 1000, why);
 	l->lost = true;
 	l->failures++;
+	l->backoff_ms = gw_backoff_next(l->backoff_ms, COM_RETRY_FIRST_MS,
+	    COM_RETRY_MAX_MS);
 	com_listen_retry(l, l->backoff_ms);
-	l->backoff_ms = l->backoff_ms * 2 > COM_RETRY_MAX_MS ?
-	    COM_RETRY_MAX_MS : l->backoff_ms * 2;
 }
 
 /* Free a listener that holds no device. */
@@ -264,7 +259,6 @@ com_listen(struct event_base *base, const struct gw_listen_params *params,
 	l->base = base;
 	l->baud = spec->baud;
 	l->fd = -1;
-	l->backoff_ms = COM_RETRY_FIRST_MS;
 	l->accept = accept;
 	l->arg = arg;
 	if (com_listen_open(l, &err, why, sizeof why) == -1) {

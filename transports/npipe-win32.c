@@ -243,34 +243,12 @@ gw_npipe_listen_free(void *listener)
 
 /* ---------------------------------------------------------------- connect */
 
+/* Freed as its outcome reaches the session (gw_connect_forward). */
 struct npipe_attempt {
+	struct gw_connect_to		 to;	/* first: gw_connect_forward */
 	struct gw_win_pipe_dialer	*d;
 	struct gw_connect_outcome	*o;	/* a failure known at once */
-	gw_endpoint_connect_cb		*cb;
-	void				*arg;
 };
-
-static void
-npipe_dialled(evutil_socket_t fd, int err, const char *why, void *arg)
-{
-	struct npipe_attempt	*a = arg;
-	gw_endpoint_connect_cb	*cb = a->cb;
-	void			*cbarg = a->arg;
-
-	free(a);
-	cb(fd, fd == -1 ? err : 0, why, cbarg);
-}
-
-static void
-npipe_failed(evutil_socket_t fd, int err, const char *why, void *arg)
-{
-	struct npipe_attempt	*a = arg;
-	gw_endpoint_connect_cb	*cb = a->cb;
-	void			*cbarg = a->arg;
-
-	free(a);
-	cb(fd, err, why, cbarg);
-}
 
 /*
  * The connect slot: \\HOST\pipe\NAME (NAME as given: the name the server
@@ -293,12 +271,12 @@ gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 	(void)prepared;
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return (NULL);
-	a->cb = cb;
-	a->arg = arg;
+	a->to.cb = cb;
+	a->to.arg = arg;
 	if (npipe_win_path(npipe_host(spec->server), spec->pipe, false, path,
 	    sizeof path, &cause) == -1) {
 		a->o = gw_connect_outcome(base, -1, EINVAL, cause != NULL ?
-		    cause : "out of memory", npipe_failed, a);
+		    cause : "out of memory", gw_connect_forward, a);
 		free(cause);
 		if (a->o == NULL) {
 			free(a);
@@ -306,7 +284,7 @@ gw_npipe_connect(struct event_base *base, struct evdns_base *dns,
 		}
 		return (a);
 	}
-	if ((a->d = gw_win_pipe_dial_start(base, path, npipe_dialled,
+	if ((a->d = gw_win_pipe_dial_start(base, path, gw_connect_forward,
 	    a)) == NULL) {
 		free(a);
 		return (NULL);

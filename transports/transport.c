@@ -260,8 +260,7 @@ gw_transport_connect(const struct gw_transport_ops *ops,
 	if ((host != NULL && (ta->host = strdup(host)) == NULL) ||
 	    (ta->inner = ops->endpoint->connect(base, dns, spec, pipe_dir,
 	    prepared, transport_connected, ta)) == NULL) {
-		free(ta->host);
-		free(ta);
+		gw_transport_connect_cancel(ta);	/* nothing in flight */
 		return (NULL);
 	}
 	return (ta);
@@ -333,7 +332,6 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 {
 	struct gw_stream_listener	*l = arg;
 	int				 err = EVUTIL_SOCKET_ERROR();
-	struct timeval			 tv = { 0, GW_LISTEN_PAUSE_MS * 1000 };
 
 	gw_log_limited(&l->warn, GW_LOG_WARN, "%s: accept: %s", l->name,
 	    evutil_socket_error_to_string(err));
@@ -341,7 +339,7 @@ stream_accept_error(struct evconnlistener *evl, void *arg)
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return;
 	evconnlistener_disable(evl);
-	evtimer_add(l->resume, &tv);
+	gw_timer_add_ms(l->resume, GW_LISTEN_PAUSE_MS);
 }
 
 struct gw_stream_listener *
@@ -497,6 +495,35 @@ gw_connect_outcome_cancel(struct gw_connect_outcome *o)
 	event_free(o->ev);
 	free(o);
 	return (fd);
+}
+
+void
+gw_connect_forward(evutil_socket_t fd, int err, const char *why, void *arg)
+{
+	struct gw_connect_to	 to = *(struct gw_connect_to *)arg;
+
+	free(arg);
+	to.cb(fd, fd == -1 ? err : 0, why, to.arg);
+}
+
+/* ---------------------------------------------------------------- timers */
+
+int
+gw_timer_add_ms(struct event *ev, unsigned ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (evtimer_add(ev, &tv));
+}
+
+unsigned
+gw_backoff_next(unsigned prev_ms, unsigned first_ms, unsigned max_ms)
+{
+	if (prev_ms == 0)
+		return (first_ms);
+	return (prev_ms > max_ms / 2 ? max_ms : prev_ms * 2);
 }
 
 const struct gw_spec *

@@ -763,6 +763,43 @@ struct gw_connect_outcome *gw_connect_outcome(struct event_base *base,
 evutil_socket_t gw_connect_outcome_cancel(struct gw_connect_outcome *o);
 
 /*
+ * An attempt whose outcome comes from another piece (a gw_connect_outcome,
+ * a dial on a thread) and is passed on unchanged: the connect slot's
+ * callback and its argument, as the first member of the endpoint's
+ * malloc'd attempt record (clicon's waiting session, a Windows pipe dial).
+ * gw_connect_forward is a gw_endpoint_connect_cb for such a record (arg):
+ * it frees the record, then calls the callback with fd, err (0 when fd is a
+ * link) and why.  The record is gone before the callback runs, so the
+ * callback may free whatever the attempt belonged to.  Cannot fail.
+ */
+struct gw_connect_to {
+	gw_endpoint_connect_cb		*cb;
+	void				*arg;
+};
+void	 gw_connect_forward(evutil_socket_t fd, int err, const char *why,
+	    void *arg);
+
+/*
+ * Arm a timer to fire in ms milliseconds: evtimer_add (libevent's event.h)
+ * with ms as a struct timeval, for every delay kept in milliseconds (the
+ * *_timeout keys of dbgbridge.ini(5), backoffs, pauses).  ev: a timer
+ * (evtimer_new, or event_new with fd -1), borrowed; one already pending is
+ * moved to the new time.  Returns 0, or -1 as evtimer_add fails.
+ */
+struct event;
+int	 gw_timer_add_ms(struct event *ev, unsigned ms);
+
+/*
+ * Bounded exponential backoff, one step: the delay after prev_ms (ms), that
+ * is first_ms after none (prev_ms 0), then each time twice the last, at most
+ * max_ms; first_ms <= max_ms.  No overflow, however often it is called.
+ * Pure.  The clicon dialler's redial (gw_clicon_backoff_range), com's reopen
+ * of a serving device and the relay's poll of unsent bytes grow by it
+ * (doc/design.md "clicon= on serve", "com").
+ */
+unsigned gw_backoff_next(unsigned prev_ms, unsigned first_ms, unsigned max_ms);
+
+/*
  * Socket options every TCP link gets: TCP_NODELAY (doc/design.md "The byte
  * stream": latency over batching), and keepalive probes (tcp(7)) after
  * GW_TCP_KEEPIDLE_S seconds of silence, every GW_TCP_KEEPINTVL_S seconds,

@@ -3,10 +3,13 @@
  * stream, the defaults of the inline wrappers, and the slots that took over
  * what the core did by hand (transports/transport.h; doc/design.md "Adding a
  * transport"): the server's name before a connect, one session at a time,
- * the connect timeout's detail, abort with a reset.
+ * the connect timeout's detail, abort with a reset; and the helpers the
+ * endpoints share (a timer armed in ms, the backoff step, a connect outcome
+ * passed on).
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -378,6 +381,127 @@ test_abort_resets(void **state)
 	event_base_free(base);
 }
 
+/*
+ * gw_backoff_next: first after none, doubling, at the cap for good, and no
+ * overflow near UINT_MAX (transport.h).
+ */
+static void
+test_backoff_next(void **state)
+{
+	unsigned	ms = 0, i;
+
+	(void)state;
+	ms = gw_backoff_next(ms, 250, 8000);
+	assert_int_equal(ms, 250);
+	ms = gw_backoff_next(ms, 250, 8000);
+	assert_int_equal(ms, 500);
+	for (i = 0; i < 100; i++)
+		ms = gw_backoff_next(ms, 250, 8000);
+	assert_int_equal(ms, 8000);
+	/* A cap that is no power of two of first: reached, not passed. */
+	assert_int_equal(gw_backoff_next(4, 5, 7), 7);
+	assert_int_equal(gw_backoff_next(3, 5, 7), 6);
+	assert_int_equal(gw_backoff_next(UINT_MAX / 2, 1, UINT_MAX),
+	    UINT_MAX - 1);
+	assert_int_equal(gw_backoff_next(UINT_MAX / 2 + 1, 1, UINT_MAX),
+	    UINT_MAX);
+}
+
+static void
+timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(*(int *)arg)++;
+}
+
+/*
+ * gw_timer_add_ms: the timer is due ms from now, seconds and microseconds
+ * apart (event_pending's expiry, to the millisecond), and fires; zero fires
+ * on the next turn.
+ */
+static void
+test_timer_add_ms(void **state)
+{
+	struct event_base	*base;
+	struct event		*ev;
+	struct timeval		 now, when, d;
+	long			 ms;
+	int			 fired = 0;
+
+	(void)state;
+	assert_non_null(base = event_base_new());
+	assert_non_null(ev = evtimer_new(base, timer_fired, &fired));
+	assert_int_equal(gw_timer_add_ms(ev, 2750), 0);
+	assert_true(evtimer_pending(ev, &when));
+	assert_int_equal(event_base_gettimeofday_cached(base, &now), 0);
+	evutil_timersub(&when, &now, &d);
+	/* libevent maps its monotonic expiry to the wall clock: round to ms. */
+	ms = (long)d.tv_sec * 1000 + d.tv_usec / 1000;
+	assert_true(ms >= 2500 && ms <= 2800);
+	/* Armed again: moved, not added twice. */
+	assert_int_equal(gw_timer_add_ms(ev, 30), 0);
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	assert_int_equal(fired, 1);
+	assert_int_equal(gw_timer_add_ms(ev, 0), 0);
+	assert_int_not_equal(event_base_loop(base, EVLOOP_ONCE), -1);
+	assert_int_equal(fired, 2);
+	event_free(ev);
+	event_base_free(base);
+}
+
+struct forward_record {
+	struct gw_connect_to	to;
+	int			other;
+};
+
+struct forward_seen {
+	evutil_socket_t	fd;
+	int		err;
+	char		why[32];
+	int		calls;
+};
+
+static void
+forward_cb(evutil_socket_t fd, int err, const char *why, void *arg)
+{
+	struct forward_seen	*seen = arg;
+
+	seen->fd = fd;
+	seen->err = err;
+	snprintf(seen->why, sizeof seen->why, "%s", why);
+	seen->calls++;
+}
+
+/*
+ * gw_connect_forward: the record's callback gets the outcome, err 0 with a
+ * link, and the record is freed (a leak would show under valgrind).
+ */
+static void
+test_connect_forward(void **state)
+{
+	struct forward_record	*r;
+	struct forward_seen	 seen;
+
+	(void)state;
+	memset(&seen, 0, sizeof seen);
+	assert_non_null(r = calloc(1, sizeof *r));
+	r->to.cb = forward_cb;
+	r->to.arg = &seen;
+	gw_connect_forward(-1, ECONNREFUSED, "refused", r);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.fd, -1);
+	assert_int_equal(seen.err, ECONNREFUSED);
+	assert_string_equal(seen.why, "refused");
+	assert_non_null(r = calloc(1, sizeof *r));
+	r->to.cb = forward_cb;
+	r->to.arg = &seen;
+	gw_connect_forward(7, EIO, "", r);
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.fd, 7);
+	assert_int_equal(seen.err, 0);
+}
+
 int
 main(void)
 {
@@ -388,6 +512,9 @@ main(void)
 		cmocka_unit_test(test_npipe_check),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_abort_resets),
+		cmocka_unit_test(test_backoff_next),
+		cmocka_unit_test(test_timer_add_ms),
+		cmocka_unit_test(test_connect_forward),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
