@@ -66,6 +66,21 @@ pipe_cause(char **cause, const char *path, const char *what, DWORD err)
 }
 
 /*
+ * Close what was made of a notification socket pair (see the top) and the
+ * loop's event on fd[0]: ev may be NULL, an fd -1.
+ */
+static void
+pipe_notify_close(evutil_socket_t fd[2], struct event *ev)
+{
+	if (ev != NULL)
+		event_free(ev);
+	if (fd[0] != -1)
+		evutil_closesocket(fd[0]);
+	if (fd[1] != -1)
+		evutil_closesocket(fd[1]);
+}
+
+/*
  * The default security descriptor: this process's user, Administrators and
  * SYSTEM, full access; nothing inherited (pipe-win32.h).  Returns a
  * LocalAlloc'd descriptor, or NULL with the Win32 error set.
@@ -421,12 +436,7 @@ oom:
 		*cause = NULL;
 fail:
 	if (l != NULL) {
-		if (l->ev != NULL)
-			event_free(l->ev);
-		if (l->notify[0] != -1)
-			evutil_closesocket(l->notify[0]);
-		if (l->notify[1] != -1)
-			evutil_closesocket(l->notify[1]);
+		pipe_notify_close(l->notify, l->ev);
 		if (l->first != INVALID_HANDLE_VALUE)
 			CloseHandle(l->first);
 		if (l->stop != NULL)
@@ -462,11 +472,9 @@ gw_win_pipe_listen_free(struct gw_win_pipe_listener *l)
 	SetEvent(l->stop);
 	WaitForSingleObject(l->thread, INFINITE);
 	CloseHandle(l->thread);
-	event_free(l->ev);
+	pipe_notify_close(l->notify, l->ev);
 	for (i = 0; i < l->queued; i++)
 		evutil_closesocket(l->queue[i]);
-	evutil_closesocket(l->notify[0]);
-	evutil_closesocket(l->notify[1]);
 	CloseHandle(l->stop);
 	CloseHandle(l->room);
 	LocalFree(l->sd);
@@ -686,12 +694,7 @@ gw_win_pipe_dial_start(struct event_base *base, const char *path,
 	CloseHandle((HANDLE)th);
 	return (d);
 fail:
-	if (d->ev != NULL)
-		event_free(d->ev);
-	if (d->notify[0] != -1)
-		evutil_closesocket(d->notify[0]);
-	if (d->notify[1] != -1)
-		evutil_closesocket(d->notify[1]);
+	pipe_notify_close(d->notify, d->ev);
 	free(d->path);
 	free(d);
 	return (NULL);

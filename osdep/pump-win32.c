@@ -268,6 +268,24 @@ pump_abort(struct pump *p)
 }
 
 /*
+ * Has the overlapped read or write ov of the handle finished?  Returns 1
+ * finished, *n bytes moved (a serial port's read or write ended by its
+ * timeout too: pump_timed_out); 0 still in flight; -1 failed, the Win32
+ * error in *err (Win32 "GetOverlappedResult").
+ */
+static int
+pump_result(struct pump *p, OVERLAPPED *ov, DWORD *n, DWORD *err)
+{
+	*n = 0;
+	if (GetOverlappedResult(p->h, ov, n, FALSE))
+		return (1);
+	*err = GetLastError();
+	if (pump_timed_out(p, *err))
+		return (1);
+	return (*err == ERROR_IO_INCOMPLETE ? 0 : -1);
+}
+
+/*
  * Issue a write of the down buffer's rest.  Returns 0, or the Win32 error of
  * a write that failed at once.
  */
@@ -305,12 +323,11 @@ pump_step(struct pump *p)
 		progress = false;
 
 		/* A read of the handle finished. */
-		if (p->reading) {
-			n = 0;
-			if (GetOverlappedResult(p->h, &p->rov, &n, FALSE) ||
-			    pump_timed_out(p, GetLastError())) {
-				p->reading = false;
-				progress = true;
+		if (p->reading &&
+		    (r = pump_result(p, &p->rov, &n, &err)) != 0) {
+			p->reading = false;
+			progress = true;
+			if (r == 1) {
 				/*
 				 * Zero bytes: on a pipe the other end wrote
 				 * zero bytes (Win32 "ReadFile": not an end of
@@ -319,36 +336,26 @@ pump_step(struct pump *p)
 				 */
 				p->up_len = n;
 				p->up_off = 0;
-			} else if ((err = GetLastError()) !=
-			    ERROR_IO_INCOMPLETE) {
-				p->reading = false;
-				progress = true;
-				if (pump_clean_end(p, err))
-					p->up_end = true;
-				else
-					return (pump_fail(p, err));
-			}
+			} else if (pump_clean_end(p, err))
+				p->up_end = true;
+			else
+				return (pump_fail(p, err));
 		}
 
 		/* A write to the handle finished. */
-		if (p->writing) {
-			n = 0;
-			if (GetOverlappedResult(p->h, &p->wov, &n, FALSE) ||
-			    pump_timed_out(p, GetLastError())) {
-				p->writing = false;
-				progress = true;
-				p->down_off += n;
-				if (p->down_off < p->down_len) {
-					if ((err = pump_write(p)) != 0)
-						return (pump_fail(p, err));
-				} else
-					p->down_len = p->down_off = 0;
-			} else if ((err = GetLastError()) !=
-			    ERROR_IO_INCOMPLETE) {
-				/* A pipe whose reader left, a device error. */
-				p->writing = false;
+		if (p->writing &&
+		    (r = pump_result(p, &p->wov, &n, &err)) != 0) {
+			p->writing = false;
+			progress = true;
+			/* Failed: a pipe whose reader left, a device error. */
+			if (r == -1)
 				return (pump_fail(p, err));
-			}
+			p->down_off += n;
+			if (p->down_off < p->down_len) {
+				if ((err = pump_write(p)) != 0)
+					return (pump_fail(p, err));
+			} else
+				p->down_len = p->down_off = 0;
 		}
 
 		/* The core's bytes, one chunk at a time (backpressure). */

@@ -58,40 +58,38 @@ struct spec_type {
 
 #define KB(k)	(1U << (k))
 
+/*
+ * A key table is written once, as a list of X(ENUM, "name", flag) (flag: a
+ * bare word, no value), and expanded twice: into the enum that indexes the
+ * table and into the table itself, so that no index can lack its row.
+ */
+#define SPEC_KEY_ENUM(k, name, flag)	k,
+#define SPEC_KEY_ROW(k, name, flag)	[k] = { name, flag },
+
 /* Keys of the transport strings (doc/transports.md §3.1, §3.2 outer keys). */
+#define SPEC_KEYS(X)							\
+	X(K_PROTO,	"proto",	0)				\
+	X(K_CERTUSER,	"certuser",	0)				\
+	X(K_MACHUSER,	"machuser",	0)				\
+	X(K_SERVER,	"server",	0)				\
+	X(K_CLICON,	"clicon",	0)				\
+	X(K_PORT,	"port",		0)				\
+	X(K_PIPE,	"pipe",		0)				\
+	X(K_BAUD,	"baud",		0)				\
+	X(K_CHANNEL,	"channel",	0)				\
+	X(K_HIDDEN,	"hidden",	1)				\
+	X(K_PASSWORD,	"password",	0)				\
+	X(K_IPVERSION,	"ipversion",	0)				\
+	X(K_ICFENABLE,	"icfenable",	1)				\
+	X(K_TRANS,	"trans",	0)
+
 enum {
-	K_PROTO,
-	K_CERTUSER,
-	K_MACHUSER,
-	K_SERVER,
-	K_CLICON,
-	K_PORT,
-	K_PIPE,
-	K_BAUD,
-	K_CHANNEL,
-	K_HIDDEN,
-	K_PASSWORD,
-	K_IPVERSION,
-	K_ICFENABLE,
-	K_TRANS,
+	SPEC_KEYS(SPEC_KEY_ENUM)
 	K__COUNT
 };
 
 static const struct spec_key spec_keys[K__COUNT] = {
-	[K_PROTO] =	{ "proto", 0 },
-	[K_CERTUSER] =	{ "certuser", 0 },
-	[K_MACHUSER] =	{ "machuser", 0 },
-	[K_SERVER] =	{ "server", 0 },
-	[K_CLICON] =	{ "clicon", 0 },
-	[K_PORT] =	{ "port", 0 },
-	[K_PIPE] =	{ "pipe", 0 },
-	[K_BAUD] =	{ "baud", 0 },
-	[K_CHANNEL] =	{ "channel", 0 },
-	[K_HIDDEN] =	{ "hidden", 1 },
-	[K_PASSWORD] =	{ "password", 0 },
-	[K_IPVERSION] =	{ "ipversion", 0 },
-	[K_ICFENABLE] =	{ "icfenable", 1 },
-	[K_TRANS] =	{ "trans", 0 },
+	SPEC_KEYS(SPEC_KEY_ROW)
 };
 
 /* Indexed by enum gw_spec_transport (doc/transports.md §2.2, §2.3, §2.5). */
@@ -121,31 +119,25 @@ static const struct spec_type spec_transports[] = {
  * Keys of the kernel connection types inside trans=@{...} (doc/transports.md
  * §2.5, §3.2).
  */
+#define SPEC_TRANS_KEYS(X)						\
+	X(T_PIPE,	"pipe",		1)				\
+	X(T_MODEM,	"modem",	1)				\
+	X(T_PORT,	"port",		0)				\
+	X(T_BAUD,	"baud",		0)				\
+	X(T_RESETS,	"resets",	0)				\
+	X(T_RECONNECT,	"reconnect",	1)				\
+	X(T_TARGETNAME,	"targetname",	0)				\
+	X(T_CHANNEL,	"channel",	0)				\
+	X(T_SYMLINK,	"symlink",	0)				\
+	X(T_KEY,	"key",		0)
+
 enum {
-	T_PIPE,
-	T_MODEM,
-	T_PORT,
-	T_BAUD,
-	T_RESETS,
-	T_RECONNECT,
-	T_TARGETNAME,
-	T_CHANNEL,
-	T_SYMLINK,
-	T_KEY,
+	SPEC_TRANS_KEYS(SPEC_KEY_ENUM)
 	T__COUNT
 };
 
 static const struct spec_key spec_trans_keys[T__COUNT] = {
-	[T_PIPE] =	{ "pipe", 1 },
-	[T_MODEM] =	{ "modem", 1 },
-	[T_PORT] =	{ "port", 0 },
-	[T_BAUD] =	{ "baud", 0 },
-	[T_RESETS] =	{ "resets", 0 },
-	[T_RECONNECT] =	{ "reconnect", 1 },
-	[T_TARGETNAME] = { "targetname", 0 },
-	[T_CHANNEL] =	{ "channel", 0 },
-	[T_SYMLINK] =	{ "symlink", 0 },
-	[T_KEY] =	{ "key", 0 },
+	SPEC_TRANS_KEYS(SPEC_KEY_ROW)
 };
 
 enum {

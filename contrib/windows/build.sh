@@ -18,6 +18,7 @@ top=$(cd "$here/../.." && pwd)
 host=x86_64-w64-mingw32
 out=$top/build-windows
 say() { echo "build.sh: $*" >&2; }
+. "$here/lib.sh"
 
 install=yes
 if [[ ${1:-} == --no-install ]]; then
@@ -28,21 +29,9 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(dbgbridge.exe)
 
 if [[ $install == yes ]]; then
-	sudo=""
-	[[ $(id -u) -eq 0 ]] || sudo=sudo
-	pkgs=(gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine wine64
-		cmake pkg-config autoconf automake libtool make git)
-	missing=()
-	for p in "${pkgs[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
-	done
-	if [[ ${#missing[@]} -gt 0 ]]; then
-		say "installing ${missing[*]}"
-		$sudo apt-get update
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y \
-			--no-install-recommends "${missing[@]}"
-	fi
+	deb_install_missing gcc-mingw-w64-x86-64-posix \
+		binutils-mingw-w64-x86-64 wine wine64 cmake pkg-config autoconf \
+		automake libtool make git
 fi
 
 prefix=$("$here/deps.sh")

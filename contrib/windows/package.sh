@@ -33,6 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=$top/build-windows
 say() { echo "package.sh: $*" >&2; }
+. "$here/lib.sh"
 
 build=yes install=yes
 while [[ $# -gt 0 ]]; do
@@ -45,19 +46,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $install == yes ]]; then
-	sudo=""
-	[[ $(id -u) -eq 0 ]] || sudo=sudo
-	missing=()
-	for p in mandoc zip; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
-	done
-	if [[ ${#missing[@]} -gt 0 ]]; then
-		say "installing ${missing[*]}"
-		$sudo apt-get update
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y \
-			--no-install-recommends "${missing[@]}"
-	fi
+	deb_install_missing mandoc zip
 fi
 
 if [[ $build == yes ]]; then

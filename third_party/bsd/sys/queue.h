@@ -1,7 +1,8 @@
 /*
- * osdep/win32/sys/queue.h: the BSD <sys/queue.h> (TAILQ_*), which the
+ * third_party/bsd/sys/queue.h: the BSD <sys/queue.h> (TAILQ_*), which the
  * Windows C runtime lacks: a copy of libevent 2.1.12's compat/sys/queue.h,
- * on the include path on Windows only (Makefile.am).
+ * under its own licence below, on the include path on Windows only
+ * (Makefile.am; doc/design.md "Layout and house style").
  */
 /*	$OpenBSD: queue.h,v 1.16 2000/09/07 19:47:59 art Exp $	*/
 /*	$NetBSD: queue.h,v 1.11 1996/05/16 05:17:14 mycroft Exp $	*/
