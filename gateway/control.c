@@ -337,7 +337,6 @@ static void
 control_wait(struct control_conn *c, const struct gw_control_req *req)
 {
 	struct gw_gateway	*gw = c->ctl->gw;
-	struct timeval		 tv;
 
 	if (req->arg != NULL && control_route(gw, req->arg) == NULL) {
 		conn_error(c, "no such route '%s'", req->arg);
@@ -366,9 +365,7 @@ control_wait(struct control_conn *c, const struct gw_control_req *req)
 			conn_error(c, "out of memory");
 			return;
 		}
-		tv.tv_sec = req->timeout_ms / 1000;
-		tv.tv_usec = (req->timeout_ms % 1000) * 1000;
-		evtimer_add(c->timer, &tv);
+		gw_timer_add_ms(c->timer, (unsigned)req->timeout_ms);
 	}
 }
 
